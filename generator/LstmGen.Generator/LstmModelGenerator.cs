@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using LstmGen.Generator.Emit;
+using LstmGen.Generator.Model;
+using LstmGen.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generator;
+
+/// <summary>
+/// Finds classes marked <c>[LstmModel]</c>, parses each into a value-equal <see cref="ModelSpec"/>, and emits its
+/// fixed-size forward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
+/// invalidates cached source.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class LstmModelGenerator : IIncrementalGenerator
+{
+    /// <summary>Fully qualified metadata name of the attribute.</summary>
+    public const string AttributeName = "LstmGen.LstmModelAttribute";
+
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class TrackingNames
+    {
+        /// <summary>The parsed result per attributed class.</summary>
+        public const string Parse = "Parse";
+        /// <summary>The valid specs.</summary>
+        public const string Specs = "Specs";
+    }
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeName,
+                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                transform: static (ctx, ct) => SpecParser.Parse(ctx, ct))
+            .WithTrackingName(TrackingNames.Parse);
+
+        IncrementalValuesProvider<ModelSpec> specs = results
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(TrackingNames.Specs);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
+            .Select(static (r, _) => r.Diagnostics)
+            .Where(static d => d.Length > 0);
+
+        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, ModelEmitter.Emit(spec)));
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (DiagnosticInfo info in list) spc.ReportDiagnostic(info.ToDiagnostic());
+        });
+    }
+}

@@ -1,0 +1,32 @@
+namespace LstmGen.Generator.Model;
+
+/// <summary>Output activations, mirroring <c>LstmGen.OutputActivation</c> by value.</summary>
+internal enum HeadActivation
+{
+    Sigmoid = 0,
+    Softmax = 1,
+    Linear = 2,
+}
+
+/// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name.</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
+
+/// <summary>
+/// Everything the emitters need, as plain values: no symbols, syntax or locations, so equal specs compare equal
+/// across compilations and the pipeline caches.
+/// </summary>
+internal sealed record ModelSpec(
+    string? Namespace,
+    string TypeName,
+    string FullName,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    int VocabularySize,
+    int EmbeddingSize,
+    int HiddenSize,
+    int SequenceLength,
+    int OutputSize,
+    HeadActivation Output)
+{
+    /// <summary>Stable hint name: <c>Namespace.Outer.Type.g.cs</c>.</summary>
+    public string HintName => FullName + ".g.cs";
+}

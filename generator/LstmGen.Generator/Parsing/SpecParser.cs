@@ -1,0 +1,130 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using LstmGen.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LstmGen.Generator.Parsing;
+
+/// <summary>Turns an attributed class into a <see cref="ModelSpec"/> and the diagnostics that explain what is wrong.</summary>
+internal static class SpecParser
+{
+    private const long MaxArrayLength = 0x7FFFFFC7; // Array.MaxLength
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        var type = (INamedTypeSymbol)context.TargetSymbol;
+        var declaration = (ClassDeclarationSyntax)context.TargetNode;
+        AttributeData attribute = context.Attributes[0];
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? attributeLocation = LocationInfo.From(attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation());
+        LocationInfo? nameLocation = LocationInfo.From(declaration.Identifier.GetLocation());
+        string display = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+
+        void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args)
+            => diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args)));
+
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) Report(DiagnosticDescriptors.NotPartial, nameLocation, display);
+        if (type.IsStatic) Report(DiagnosticDescriptors.StaticClass, nameLocation, display);
+
+        bool generic = type.TypeParameters.Length > 0;
+        var containing = new List<ContainingTypeSpec>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            generic |= outer.TypeParameters.Length > 0;
+            bool partial = outer.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial) Report(DiagnosticDescriptors.ContainingTypeNotPartial, nameLocation, display, outer.Name);
+            containing.Insert(0, new ContainingTypeSpec(KeywordOf(outer), outer.Name));
+        }
+        if (generic) Report(DiagnosticDescriptors.Generic, nameLocation, display);
+
+        // Named arguments, each with the location of its own syntax so errors point at the offending value.
+        var values = new Dictionary<string, (TypedConstant Value, LocationInfo? Location)>();
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            AttributeArgumentSyntax? argument = attributeSyntax?.ArgumentList?.Arguments
+                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == named.Key);
+            values[named.Key] = (named.Value, LocationInfo.From(argument?.GetLocation()) ?? attributeLocation);
+        }
+
+        int ReadSize(string name, bool required, int fallback)
+        {
+            if (!values.TryGetValue(name, out var entry))
+            {
+                if (required) Report(DiagnosticDescriptors.MissingSize, attributeLocation, display, name);
+                return required ? 0 : fallback;
+            }
+            if (entry.Value.Kind == TypedConstantKind.Error || entry.Value.Value is not int value)
+            {
+                Report(DiagnosticDescriptors.NotConstant, entry.Location, name);
+                return 0;
+            }
+            if (value <= 0) Report(DiagnosticDescriptors.NonPositiveSize, entry.Location, name, value.ToString(CultureInfo.InvariantCulture));
+            return value;
+        }
+
+        int vocabulary = ReadSize("VocabularySize", required: true, 0);
+        int embedding = ReadSize("EmbeddingSize", required: true, 0);
+        int hidden = ReadSize("HiddenSize", required: true, 0);
+        int sequence = ReadSize("SequenceLength", required: true, 0);
+        int outputs = ReadSize("OutputSize", required: false, 1);
+
+        if (vocabulary is > 0 and < 3) Report(DiagnosticDescriptors.VocabularyTooSmall, values["VocabularySize"].Location, vocabulary.ToString(CultureInfo.InvariantCulture));
+
+        HeadActivation output = HeadActivation.Sigmoid;
+        if (values.TryGetValue("Output", out var outputEntry))
+        {
+            if (outputEntry.Value.Value is int raw && raw is >= 0 and <= 2)
+            {
+                output = (HeadActivation)raw;
+                if (output == HeadActivation.Softmax && outputs == 1)
+                    Report(DiagnosticDescriptors.SoftmaxNeedsTwoOutputs, outputEntry.Location, "1");
+            }
+            else
+            {
+                Report(DiagnosticDescriptors.UnknownOutput, outputEntry.Location, outputEntry.Value.Value?.ToString() ?? "not a constant");
+            }
+        }
+
+        if (vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0)
+        {
+            long gates = 4L * hidden;
+            long paddedGates = 4L * ((hidden + 7) / 8 * 8);
+            long parameters = (long)vocabulary * embedding + gates * embedding + gates * hidden + 2 * gates + (long)outputs * hidden + outputs;
+            long table = vocabulary * paddedGates;
+            long workspace = (long)sequence * (embedding + paddedGates);
+            if (parameters > MaxArrayLength)
+                Report(DiagnosticDescriptors.TooLarge, attributeLocation, parameters.ToString(CultureInfo.InvariantCulture), "its parameters", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
+            else if (table > MaxArrayLength)
+                Report(DiagnosticDescriptors.TooLarge, attributeLocation, table.ToString(CultureInfo.InvariantCulture), "the folded embedding table", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
+            else if (workspace > MaxArrayLength)
+                Report(DiagnosticDescriptors.TooLarge, attributeLocation, workspace.ToString(CultureInfo.InvariantCulture), "the per-thread workspace", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (diagnostics.Count > 0)
+            return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+
+        string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
+        string fullName = string.Join(".", new[] { ns }.Concat(containing.Select(c => c.Name)).Concat(new[] { type.Name }).Where(s => s is not null));
+        var spec = new ModelSpec(ns, type.Name, fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
+            vocabulary, embedding, hidden, sequence, outputs, output);
+        return new ParseResult(spec, default);
+    }
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,48 @@
+namespace LstmGen;
+
+/// <summary>
+/// One named parameter tensor inside a model's contiguous parameter buffer, in PyTorch's name, shape and
+/// row-major layout (for example <c>lstm.weight_hh_l0</c> with shape <c>[4H, H]</c>, gate order i, f, g, o).
+/// </summary>
+/// <param name="Name">PyTorch state-dict name.</param>
+/// <param name="Shape">Tensor shape, row-major.</param>
+/// <param name="Offset">Index of the first element in the parameter buffer.</param>
+/// <param name="Length">Number of elements (the product of <paramref name="Shape"/>).</param>
+public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, int Offset, int Length)
+{
+    /// <summary>The shape formatted as <c>[a, b]</c>.</summary>
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>The sizes of a generated model.</summary>
+public readonly record struct ModelShape(
+    int VocabularySize, int EmbeddingSize, int HiddenSize, int SequenceLength, int OutputSize, OutputActivation Output);
+
+/// <summary>What every generated token-sequence model offers, for code that is not size-specific.</summary>
+public interface ISequenceModel
+{
+    /// <summary>The model's sizes.</summary>
+    ModelShape Shape { get; }
+
+    /// <summary>Number of trainable scalars.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>
+    /// All parameters in one contiguous buffer, in the order and layout of <see cref="ParameterLayout"/>.
+    /// Obtaining this span marks derived caches (packed weights, folded embedding table) stale; if you keep the
+    /// span and write through it later, call <see cref="MarkParametersChanged"/>.
+    /// </summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>The named parameter tensors, in buffer order.</summary>
+    IReadOnlyList<ParameterInfo> ParameterLayout { get; }
+
+    /// <summary>Tells the model its parameters were written, so derived caches are rebuilt before the next use.</summary>
+    void MarkParametersChanged();
+
+    /// <summary>Runs one token sequence (at most SequenceLength ids, 0 = padding) and writes OutputSize outputs.</summary>
+    void Predict(ReadOnlySpan<int> tokens, Span<float> output);
+
+    /// <summary>Runs a batch: <paramref name="tokens"/> holds B rows of exactly SequenceLength ids, <paramref name="outputs"/> B×OutputSize values.</summary>
+    void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs);
+}

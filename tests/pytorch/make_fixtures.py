@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""Generate PyTorch reference fixtures for the LstmGen tests.
+
+Model per case:  nn.Embedding(V, E) -> nn.LSTM(E, H, batch_first=True) -> nn.Linear(H, O)
+followed by sigmoid (O == 1) or softmax (O > 1) on the final hidden state.
+
+Token id 0 is padding and is masked: a padded step leaves h and c unchanged.
+The forward pass is an explicit step loop using torch's own LSTM math
+(gate order i, f, g, o), which is checked against nn.LSTM / nn.LSTMCell.
+
+Usage (from the repository root):
+    /usr/bin/python3 tests/pytorch/make_fixtures.py
+
+Writes tests/LstmGen.Tests/Fixtures/torch_<case>.bin (format described in
+tests/pytorch/README.md).
+"""
+
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+torch.set_default_dtype(torch.float32)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+OUT_DIR = os.path.join(REPO, "tests", "LstmGen.Tests", "Fixtures")
+
+MAGIC = b"LGFX"
+VERSION = 1
+DTYPE_F32 = 0
+DTYPE_I32 = 1
+
+PARAM_NAMES = [
+    "embedding.weight",
+    "lstm.weight_ih_l0",
+    "lstm.weight_hh_l0",
+    "lstm.bias_ih_l0",
+    "lstm.bias_hh_l0",
+    "fc.weight",
+    "fc.bias",
+]
+
+# name, V, E, H, T, O, B, seed, with_training
+CASES = [
+    ("small", 13, 3, 7, 9, 1, 5, 1234, True),
+    ("reference", 10000, 128, 64, 100, 1, 4, 5678, True),
+    ("softmax", 11, 5, 9, 6, 3, 4, 4321, False),
+]
+
+ADAM_LR = 1e-3
+ADAM_BETAS = (0.9, 0.999)
+ADAM_EPS = 1e-7
+ADAM_STEPS = 3
+
+
+class Model(nn.Module):
+    def __init__(self, V, E, H, O):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        self.lstm = nn.LSTM(E, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+        self.H = H
+        self.O = O
+
+    def init_weights(self, gen):
+        """Non-default init so that gates saturate now and then."""
+        with torch.no_grad():
+            self.embedding.weight.copy_(
+                torch.randn(self.embedding.weight.shape, generator=gen) * 0.5)
+            for p in (self.lstm.weight_ih_l0, self.lstm.weight_hh_l0,
+                      self.lstm.bias_ih_l0, self.lstm.bias_hh_l0,
+                      self.fc.weight, self.fc.bias):
+                p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+
+    def masked_final_hidden(self, tokens):
+        """Explicit step loop; steps with token == 0 keep h and c unchanged."""
+        B, T = tokens.shape
+        x = self.embedding(tokens.long())  # [B, T, E]
+        w_ih = self.lstm.weight_ih_l0
+        w_hh = self.lstm.weight_hh_l0
+        b_ih = self.lstm.bias_ih_l0
+        b_hh = self.lstm.bias_hh_l0
+        H = self.H
+        h = x.new_zeros(B, H)
+        c = x.new_zeros(B, H)
+        for t in range(T):
+            gates = x[:, t] @ w_ih.t() + b_ih + h @ w_hh.t() + b_hh
+            i = torch.sigmoid(gates[:, 0 * H:1 * H])
+            f = torch.sigmoid(gates[:, 1 * H:2 * H])
+            g = torch.tanh(gates[:, 2 * H:3 * H])
+            o = torch.sigmoid(gates[:, 3 * H:4 * H])
+            c_new = f * c + i * g
+            h_new = o * torch.tanh(c_new)
+            m = (tokens[:, t] != 0).unsqueeze(1)
+            h = torch.where(m, h_new, h)
+            c = torch.where(m, c_new, c)
+        return h
+
+    def logits(self, tokens):
+        return self.fc(self.masked_final_hidden(tokens))
+
+    def probabilities(self, logits):
+        if self.O == 1:
+            return torch.sigmoid(logits)
+        return torch.softmax(logits, dim=1)
+
+
+def make_tokens(V, T, B, gen):
+    """Rows: no padding, left-padded, right-padded, zeros in the middle,
+    [all padding except one token], then extra random no-padding rows."""
+    def rnd(n):
+        return torch.randint(1, V, (n,), generator=gen, dtype=torch.int32)
+
+    rows = []
+    # 0: no padding
+    rows.append(rnd(T))
+    # 1: left-padded (leading zeros), ~1/3 padding
+    k = max(1, T // 3)
+    rows.append(torch.cat([torch.zeros(k, dtype=torch.int32), rnd(T - k)]))
+    # 2: right-padded (trailing zeros), ~1/4 padding
+    k = max(1, T // 4)
+    rows.append(torch.cat([rnd(T - k), torch.zeros(k, dtype=torch.int32)]))
+    # 3: zeros in the middle (two separate runs when T is long enough)
+    r = rnd(T)
+    a = T // 3
+    r[a:a + max(1, T // 6)] = 0
+    if T >= 8:
+        b = (2 * T) // 3 + 1
+        r[b:b + 1] = 0
+    rows.append(r)
+    # 4: all padding except one token (not at either end)
+    if B >= 5:
+        r = torch.zeros(T, dtype=torch.int32)
+        r[T // 2] = rnd(1)[0]
+        rows.append(r)
+    while len(rows) < B:
+        rows.append(rnd(T))
+    return torch.stack(rows[:B])
+
+
+def check_step_loop(model, tokens):
+    """Returns the max abs diff between the masked step loop and nn.LSTM."""
+    worst = 0.0
+    with torch.no_grad():
+        # (a) Full per-step outputs of the no-padding row vs nn.LSTM.
+        row = tokens[0:1]
+        assert bool((row != 0).all())
+        x = model.embedding(row.long())
+        ref_out, (ref_h, ref_c) = model.lstm(x)
+        # Step loop replicated here to compare every time step, not just h_T.
+        H = model.H
+        h = x.new_zeros(1, H)
+        c = x.new_zeros(1, H)
+        cell = nn.LSTMCell(x.shape[2], H)
+        cell.weight_ih.copy_(model.lstm.weight_ih_l0)
+        cell.weight_hh.copy_(model.lstm.weight_hh_l0)
+        cell.bias_ih.copy_(model.lstm.bias_ih_l0)
+        cell.bias_hh.copy_(model.lstm.bias_hh_l0)
+        hc, cc = h.clone(), c.clone()
+        for t in range(row.shape[1]):
+            gates = (x[:, t] @ model.lstm.weight_ih_l0.t() + model.lstm.bias_ih_l0
+                     + h @ model.lstm.weight_hh_l0.t() + model.lstm.bias_hh_l0)
+            i, f, g, o = gates.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hc, cc = cell(x[:, t], (hc, cc))
+            worst = max(worst, (h - ref_out[:, t]).abs().max().item())
+            worst = max(worst, (hc - ref_out[:, t]).abs().max().item())
+        worst = max(worst, (c - ref_c[0]).abs().max().item())
+        h_loop = model.masked_final_hidden(row)
+        worst = max(worst, (h_loop - ref_h[0]).abs().max().item())
+
+        # (b) Every row: masked loop == nn.LSTM run on the row with the
+        #     padding tokens removed (masking = skipping the step).
+        h_all = model.masked_final_hidden(tokens)
+        for b in range(tokens.shape[0]):
+            kept = tokens[b][tokens[b] != 0]
+            if kept.numel() == 0:
+                ref = torch.zeros(model.H)
+            else:
+                _, (hr, _) = model.lstm(model.embedding(kept.long()).unsqueeze(0))
+                ref = hr[0, 0]
+            worst = max(worst, (h_all[b] - ref).abs().max().item())
+    return worst
+
+
+class Writer:
+    def __init__(self):
+        self.records = []
+
+    def add(self, name, tensor, dtype):
+        # Always snapshot a copy: Tensor.numpy() shares memory with the tensor,
+        # and parameters/grads are later modified in place by backward()/Adam.
+        if isinstance(tensor, torch.Tensor):
+            tensor = tensor.detach().cpu().clone().numpy()
+        arr = np.array(tensor, copy=True)
+        if dtype == DTYPE_F32:
+            arr = np.ascontiguousarray(arr, dtype="<f4")
+        else:
+            assert np.all(arr == np.asarray(arr, dtype=np.int64))
+            arr = np.ascontiguousarray(arr, dtype="<i4")
+        assert name not in (r[0] for r in self.records), name
+        self.records.append((name, dtype, arr))
+
+    def f32(self, name, t):
+        self.add(name, t, DTYPE_F32)
+
+    def i32(self, name, t):
+        self.add(name, t, DTYPE_I32)
+
+    def save(self, path):
+        with open(path, "wb") as fh:
+            fh.write(MAGIC)
+            fh.write(struct.pack("<ii", VERSION, len(self.records)))
+            for name, dtype, arr in self.records:
+                nb = name.encode("utf-8")
+                fh.write(struct.pack("<i", len(nb)))
+                fh.write(nb)
+                fh.write(struct.pack("<ii", dtype, arr.ndim))
+                fh.write(struct.pack("<%di" % arr.ndim, *arr.shape))
+                fh.write(arr.tobytes(order="C"))
+
+
+def read_fixture(path):
+    """Independent reader used to verify the written file."""
+    out = {}
+    with open(path, "rb") as fh:
+        data = fh.read()
+    assert data[:4] == MAGIC
+    version, count = struct.unpack_from("<ii", data, 4)
+    assert version == VERSION
+    pos = 12
+    for _ in range(count):
+        (n,) = struct.unpack_from("<i", data, pos)
+        pos += 4
+        name = data[pos:pos + n].decode("utf-8")
+        pos += n
+        dtype, ndim = struct.unpack_from("<ii", data, pos)
+        pos += 8
+        dims = struct.unpack_from("<%di" % ndim, data, pos)
+        pos += 4 * ndim
+        count_el = int(np.prod(dims)) if ndim else 1
+        np_dt = "<f4" if dtype == DTYPE_F32 else "<i4"
+        arr = np.frombuffer(data, dtype=np_dt, count=count_el, offset=pos).reshape(dims)
+        pos += 4 * count_el
+        out[name] = arr
+    assert pos == len(data)
+    return out
+
+
+def verify_file(rec, name, V, E, H, T, O, B, with_training):
+    """Rebuild the model purely from the file contents and recompute every
+    derived record (guards against aliasing / ordering mistakes)."""
+    assert rec["config"].tolist() == [V, E, H, T, O]
+    model = Model(V, E, H, O)
+    with torch.no_grad():
+        for pn, p in model.named_parameters():
+            assert tuple(rec[pn].shape) == tuple(p.shape), pn
+            p.copy_(torch.from_numpy(rec[pn].copy()))
+    tokens = torch.from_numpy(rec["tokens"].copy())
+    assert tuple(tokens.shape) == (B, T)
+    with torch.no_grad():
+        logits = model.logits(tokens)
+        probs = model.probabilities(logits)
+    assert np.array_equal(logits.numpy(), rec["logits"]), name
+    assert np.array_equal(probs.numpy(), rec["probabilities"]), name
+    if not with_training:
+        return
+    labels = torch.from_numpy(rec["labels"].copy())
+    params = dict(model.named_parameters())
+    opt = torch.optim.Adam(model.parameters(), lr=ADAM_LR, betas=ADAM_BETAS, eps=ADAM_EPS)
+    for step in range(ADAM_STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = nn.BCEWithLogitsLoss()(model.logits(tokens).squeeze(1), labels)
+        loss.backward()
+        if step == 0:
+            assert np.array_equal(loss.detach().reshape(1).numpy(), rec["loss"])
+            for pn in PARAM_NAMES:
+                assert np.array_equal(params[pn].grad.numpy(), rec["grad." + pn]), pn
+        opt.step()
+    for pn in PARAM_NAMES:
+        assert np.array_equal(params[pn].detach().numpy(), rec["adam3." + pn]), pn
+    # Sanity: the weights really moved, and the initial weights differ from adam3.
+    for pn in PARAM_NAMES:
+        assert not np.array_equal(rec[pn], rec["adam3." + pn]), pn
+    print("  verified file: forward, loss, grads and adam3 recomputed from stored weights")
+
+
+def build_case(name, V, E, H, T, O, B, seed, with_training):
+    print("=== case %s: V=%d E=%d H=%d T=%d O=%d B=%d seed=%d" % (name, V, E, H, T, O, B, seed))
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = Model(V, E, H, O)
+    model.init_weights(gen)
+    tokens = make_tokens(V, T, B, gen)
+
+    diff = check_step_loop(model, tokens)
+    print("  max |step loop - nn.LSTM| = %.3g" % diff)
+    assert diff < 1e-6, diff
+
+    w = Writer()
+    w.i32("config", torch.tensor([V, E, H, T, O], dtype=torch.int32))
+    params = dict(model.named_parameters())
+    assert list(params.keys()) == PARAM_NAMES, list(params.keys())
+    for pn in PARAM_NAMES:
+        w.f32(pn, params[pn])
+    w.i32("tokens", tokens)
+
+    with torch.no_grad():
+        logits = model.logits(tokens)
+        probs = model.probabilities(logits)
+    w.f32("logits", logits)
+    w.f32("probabilities", probs)
+    print("  tokens[0,:6] =", tokens[0, :6].tolist())
+    print("  logits =", [[round(v, 7) for v in r] for r in logits.tolist()])
+    print("  probabilities =", [[round(v, 7) for v in r] for r in probs.tolist()])
+
+    if with_training:
+        labels = torch.tensor([1.0 if b % 2 == 0 else 0.0 for b in range(B)], dtype=torch.float32)
+        loss_fn = nn.BCEWithLogitsLoss()
+        opt = torch.optim.Adam(model.parameters(), lr=ADAM_LR, betas=ADAM_BETAS, eps=ADAM_EPS)
+
+        losses = []
+        for step in range(ADAM_STEPS):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model.logits(tokens).squeeze(1), labels)
+            loss.backward()
+            losses.append(loss.item())
+            if step == 0:
+                w.f32("labels", labels)
+                w.f32("loss", loss.detach().reshape(1))
+                for pn in PARAM_NAMES:
+                    w.f32("grad." + pn, params[pn].grad)
+                print("  loss = %.9g" % loss.item())
+                print("  grad.fc.bias = %r" % params["fc.bias"].grad.tolist())
+            opt.step()
+        print("  losses before each adam step =", losses)
+        for pn in PARAM_NAMES:
+            w.f32("adam3." + pn, params[pn])
+        print("  adam3.fc.bias = %r" % params["fc.bias"].detach().tolist())
+
+    path = os.path.join(OUT_DIR, "torch_%s.bin" % name)
+    w.save(path)
+
+    back = read_fixture(path)
+    assert list(back.keys()) == [r[0] for r in w.records]
+    for rn, _, arr in w.records:
+        assert back[rn].shape == arr.shape and np.array_equal(back[rn], arr), rn
+    verify_file(back, name, V, E, H, T, O, B, with_training)
+    print("  wrote %s (%d bytes, %d records)" % (path, os.path.getsize(path), len(w.records)))
+    print("  records:", ", ".join(r[0] for r in w.records))
+
+
+def main():
+    print("torch", torch.__version__, "numpy", np.__version__, "python", sys.version.split()[0])
+    os.makedirs(OUT_DIR, exist_ok=True)
+    only = set(sys.argv[1:])
+    for case in CASES:
+        if not only or case[0] in only:
+            build_case(*case)
+
+
+if __name__ == "__main__":
+    main()
