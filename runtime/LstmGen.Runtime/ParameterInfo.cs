@@ -37,6 +37,12 @@ public interface ISequenceModel
     /// <summary>The named parameter tensors, in buffer order.</summary>
     IReadOnlyList<ParameterInfo> ParameterLayout { get; }
 
+    /// <summary>
+    /// Whether inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> (vocabulary × 4H floats, rebuilt after
+    /// parameters change) instead of projecting each embedding. Both agree to float rounding.
+    /// </summary>
+    bool UseFoldedEmbedding { get; set; }
+
     /// <summary>Tells the model its parameters were written, so derived caches are rebuilt before the next use.</summary>
     void MarkParametersChanged();
 

@@ -1,0 +1,51 @@
+using LstmGen.Tests.Models;
+
+namespace LstmGen.Tests;
+
+/// <summary>Factories and random inputs shared by the numeric tests.</summary>
+internal static class TestModels
+{
+    public static ISequenceModel Create(string name, int seed = 1) => name switch
+    {
+        nameof(ReferenceModel) => new ReferenceModel(seed),
+        nameof(SmallModel) => new SmallModel(seed),
+        nameof(SoftmaxModel) => new SoftmaxModel(seed),
+        nameof(H1Model) => new H1Model(seed),
+        nameof(H33Model) => new H33Model(seed),
+        nameof(H16Model) => new H16Model(seed),
+        nameof(Container.NestedModel) => new Container.NestedModel(seed),
+        _ => throw new ArgumentException(name),
+    };
+
+    public static TheoryData<string> All => new()
+    {
+        nameof(ReferenceModel), nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model), nameof(Container.NestedModel),
+    };
+
+    /// <summary>Overwrites every parameter with U(−scale, scale), so gates leave their linear range.</summary>
+    public static void Randomize(ISequenceModel model, int seed, float scale = 0.5f)
+    {
+        var rng = new Rng(seed);
+        Initializers.Uniform(model.Parameters, -scale, scale, ref rng);
+    }
+
+    /// <summary>Random ids in [2, V) with some rows padded at the front, back or middle.</summary>
+    public static int[] Tokens(ModelShape shape, int rows, int seed)
+    {
+        var rng = new Rng(seed);
+        var tokens = new int[rows * shape.SequenceLength];
+        for (int r = 0; r < rows; r++)
+        {
+            Span<int> row = tokens.AsSpan(r * shape.SequenceLength, shape.SequenceLength);
+            for (int t = 0; t < row.Length; t++) row[t] = 1 + rng.NextInt(shape.VocabularySize - 1);
+            int pad = rng.NextInt(shape.SequenceLength);
+            switch (r % 4)
+            {
+                case 1: row[..pad].Clear(); break;
+                case 2: row[(row.Length - pad)..].Clear(); break;
+                case 3: for (int t = 0; t < row.Length; t += 3) row[t] = 0; break;
+            }
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,59 @@
+using LstmGen.Tests.Models;
+
+namespace LstmGen.Tests;
+
+/// <summary>
+/// Weights, inputs and outputs produced by PyTorch (tests/pytorch/make_fixtures.py, torch 1.13): weights load by
+/// copying spans through the named views, and Predict matches PyTorch's masked step loop to 1e-5.
+/// </summary>
+public class TorchParityTests
+{
+    private const float Tolerance = 1e-5f;
+
+    [Theory]
+    [InlineData("small", true)]
+    [InlineData("small", false)]
+    [InlineData("reference", true)]
+    [InlineData("reference", false)]
+    [InlineData("softmax", true)]
+    [InlineData("softmax", false)]
+    public void PredictMatchesPyTorch(string fixtureName, bool folded)
+    {
+        TorchFixture fx = TorchFixture.Load(fixtureName);
+        ISequenceModel model = fixtureName switch
+        {
+            "small" => new SmallModel(),
+            "reference" => new ReferenceModel(),
+            _ => new SoftmaxModel(),
+        };
+        int[] config = fx.Ints("config");
+        Assert.Equal([model.Shape.VocabularySize, model.Shape.EmbeddingSize, model.Shape.HiddenSize, model.Shape.SequenceLength, model.Shape.OutputSize], config);
+        LoadWeights(model, fx);
+        model.UseFoldedEmbedding = folded;
+
+        int[] tokens = fx.Ints("tokens");
+        float[] expected = fx.Floats("probabilities");
+        int t = model.Shape.SequenceLength, o = model.Shape.OutputSize, rows = tokens.Length / t;
+        var y = new float[o];
+        for (int r = 0; r < rows; r++)
+        {
+            model.Predict(tokens.AsSpan(r * t, t), y);
+            for (int i = 0; i < o; i++)
+                Assert.True(Math.Abs(y[i] - expected[r * o + i]) <= Tolerance, $"row {r} output {i}: PyTorch {expected[r * o + i]:R}, LstmGen {y[i]:R}");
+        }
+        var batch = new float[rows * o];
+        model.PredictBatch(tokens, batch);
+        for (int i = 0; i < batch.Length; i++)
+            Assert.True(Math.Abs(batch[i] - expected[i]) <= Tolerance, $"batch element {i}: PyTorch {expected[i]:R}, LstmGen {batch[i]:R}");
+    }
+
+    internal static void LoadWeights(ISequenceModel model, TorchFixture fx)
+    {
+        Span<float> all = model.Parameters;
+        foreach (ParameterInfo p in model.ParameterLayout)
+        {
+            Assert.Equal(p.Shape, fx.Shape(p.Name));
+            fx.Floats(p.Name).CopyTo(all.Slice(p.Offset, p.Length));
+        }
+    }
+}
