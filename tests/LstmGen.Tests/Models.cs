@@ -38,3 +38,7 @@ public static partial class Container
     [LstmModel(VocabularySize = 30, EmbeddingSize = 8, HiddenSize = 24, SequenceLength = 10)]
     public sealed partial class NestedModel;
 }
+
+/// <summary>For the long-memory task: 50 steps, a small vocabulary.</summary>
+[LstmModel(VocabularySize = 12, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = 50)]
+public sealed partial class MemoryTaskModel;

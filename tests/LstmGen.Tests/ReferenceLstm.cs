@@ -10,10 +10,17 @@ internal static class ReferenceLstm
 {
     public static double[] Predict(ISequenceModel model, ReadOnlySpan<int> tokens)
     {
+        double[] p = model.ParameterValuesAsDouble();
+        return Activate(model.Shape, Logits(model, p, tokens));
+    }
+
+    /// <summary>Logits of one row from a double-precision copy of the parameters (for finite differences).</summary>
+    public static double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens)
+    {
         ModelShape s = model.Shape;
         int e = s.EmbeddingSize, h = s.HiddenSize, o = s.OutputSize;
-        float[] emb = Get(model, "embedding.weight"), wih = Get(model, "lstm.weight_ih_l0"), whh = Get(model, "lstm.weight_hh_l0");
-        float[] bih = Get(model, "lstm.bias_ih_l0"), bhh = Get(model, "lstm.bias_hh_l0"), fcw = Get(model, "fc.weight"), fcb = Get(model, "fc.bias");
+        int emb = Offset(model, "embedding.weight"), wih = Offset(model, "lstm.weight_ih_l0"), whh = Offset(model, "lstm.weight_hh_l0");
+        int bih = Offset(model, "lstm.bias_ih_l0"), bhh = Offset(model, "lstm.bias_hh_l0"), fcw = Offset(model, "fc.weight"), fcb = Offset(model, "fc.bias");
         var hs = new double[h];
         var cs = new double[h];
         var z = new double[4 * h];
@@ -22,9 +29,9 @@ internal static class ReferenceLstm
             if (token == 0) continue;
             for (int r = 0; r < 4 * h; r++)
             {
-                double acc = (double)bih[r] + bhh[r];
-                for (int k = 0; k < e; k++) acc += (double)wih[r * e + k] * emb[token * e + k];
-                for (int k = 0; k < h; k++) acc += (double)whh[r * h + k] * hs[k];
+                double acc = p[bih + r] + p[bhh + r];
+                for (int k = 0; k < e; k++) acc += p[wih + r * e + k] * p[emb + token * e + k];
+                for (int k = 0; k < h; k++) acc += p[whh + r * h + k] * hs[k];
                 z[r] = acc;
             }
             for (int j = 0; j < h; j++)
@@ -37,29 +44,72 @@ internal static class ReferenceLstm
         var y = new double[o];
         for (int r = 0; r < o; r++)
         {
-            double acc = fcb[r];
-            for (int k = 0; k < h; k++) acc += (double)fcw[r * h + k] * hs[k];
+            double acc = p[fcb + r];
+            for (int k = 0; k < h; k++) acc += p[fcw + r * h + k] * hs[k];
             y[r] = acc;
         }
+        return y;
+    }
+
+    /// <summary>The output activation applied to logits.</summary>
+    public static double[] Activate(ModelShape s, double[] logits)
+    {
+        var y = (double[])logits.Clone();
         switch (s.Output)
         {
             case OutputActivation.Sigmoid:
-                for (int r = 0; r < o; r++) y[r] = Sigmoid(y[r]);
+                for (int r = 0; r < y.Length; r++) y[r] = Sigmoid(y[r]);
                 break;
             case OutputActivation.Softmax:
                 double max = y.Max(), sum = 0;
-                for (int r = 0; r < o; r++) sum += y[r] = Math.Exp(y[r] - max);
-                for (int r = 0; r < o; r++) y[r] /= sum;
+                for (int r = 0; r < y.Length; r++) sum += y[r] = Math.Exp(y[r] - max);
+                for (int r = 0; r < y.Length; r++) y[r] /= sum;
                 break;
         }
         return y;
     }
 
+    /// <summary>
+    /// Batch-mean loss in double: BCE from logits (sigmoid), softmax cross-entropy, or MSE averaged over outputs.
+    /// </summary>
+    public static double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
+    {
+        ModelShape s = model.Shape;
+        int t = s.SequenceLength, o = s.OutputSize, rows = tokens.Length / t;
+        double total = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            double[] z = Logits(model, p, tokens.AsSpan(b * t, t));
+            for (int k = 0; k < o; k++)
+            {
+                double y = targets[b * o + k];
+                switch (s.Output)
+                {
+                    case OutputActivation.Sigmoid:
+                        total += Math.Max(z[k], 0) - z[k] * y + Math.Log(1 + Math.Exp(-Math.Abs(z[k])));
+                        break;
+                    case OutputActivation.Softmax:
+                        double max = z.Max(), sum = z.Sum(v => Math.Exp(v - max));
+                        total -= y * (z[k] - max - Math.Log(sum));
+                        break;
+                    default:
+                        total += (z[k] - y) * (z[k] - y) / o;
+                        break;
+                }
+            }
+        }
+        return total / rows;
+    }
+
+    public static double[] ParameterValuesAsDouble(this ISequenceModel model)
+    {
+        ReadOnlySpan<float> all = model.Parameters;
+        var p = new double[all.Length];
+        for (int i = 0; i < p.Length; i++) p[i] = all[i];
+        return p;
+    }
+
     public static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
 
-    private static float[] Get(ISequenceModel model, string name)
-    {
-        ParameterInfo info = model.ParameterLayout.Single(p => p.Name == name);
-        return model.Parameters.Slice(info.Offset, info.Length).ToArray();
-    }
+    private static int Offset(ISequenceModel model, string name) => model.ParameterLayout.Single(p => p.Name == name).Offset;
 }

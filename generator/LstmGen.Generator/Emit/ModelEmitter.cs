@@ -33,7 +33,7 @@ internal static class ModelEmitter
             /// </summary>
             """);
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"LstmGen\", \"{Version}\")]");
-        w.Open($"partial class {spec.TypeName} : global::LstmGen.ISequenceModel");
+        w.Open($"partial class {spec.TypeName} : global::LstmGen.Training.ITrainableModel");
         EmitConstants(w, L);
         EmitState(w, L, spec);
         EmitParameterViews(w, L);
@@ -42,6 +42,7 @@ internal static class ModelEmitter
         EmitPredict(w, L, spec);
         LstmCellEmitter.Emit(w, L);
         DenseHeadEmitter.Emit(w, L, spec);
+        LstmTrainingEmitter.Emit(w, L, spec);
         w.Close();
 
         foreach (ContainingTypeSpec _ in spec.ContainingTypes) w.Close();
@@ -128,6 +129,9 @@ internal static class ModelEmitter
             // W_ihᵀ packed [E, GP], and b_ih + b_hh packed [GP].
             private readonly float[] _wihT = new float[EmbeddingSize * GP];
             private readonly float[] _bias = new float[GP];
+            // For backpropagation: W_hh packed [GP, HP] and W_ih packed [GP, E] (gate rows in the padded layout).
+            private readonly float[] _whhP = new float[GP * HP];
+            private readonly float[] _wihP = new float[GP * EmbeddingSize];
             // Folded input table [V, GP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh, built on first use.
             private float[]? _table;
             private int _version;
@@ -259,8 +263,8 @@ internal static class ModelEmitter
                         for (int j = 0; j < HiddenSize; j++)
                         {
                             int row = gate * HiddenSize + j, col = gate * HP + j;
-                            for (int k = 0; k < HiddenSize; k++) _whhT[k * GP + col] = p[LstmWeightHhOffset + row * HiddenSize + k];
-                            for (int e = 0; e < EmbeddingSize; e++) _wihT[e * GP + col] = p[LstmWeightIhOffset + row * EmbeddingSize + e];
+                            for (int k = 0; k < HiddenSize; k++) _whhT[k * GP + col] = _whhP[col * HP + k] = p[LstmWeightHhOffset + row * HiddenSize + k];
+                            for (int e = 0; e < EmbeddingSize; e++) _wihT[e * GP + col] = _wihP[col * EmbeddingSize + e] = p[LstmWeightIhOffset + row * EmbeddingSize + e];
                             _bias[col] = p[LstmBiasIhOffset + row] + p[LstmBiasHhOffset + row];
                         }
                     }

@@ -8,12 +8,13 @@ internal enum HeadActivation
     Linear = 2,
 }
 
-/// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name.</summary>
+/// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name (escaped with '@' if it is a keyword).</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
 /// <summary>
 /// Everything the emitters need, as plain values: no symbols, syntax or locations, so equal specs compare equal
-/// across compilations and the pipeline caches.
+/// across compilations and the pipeline caches. <see cref="Namespace"/> and <see cref="TypeName"/> are C# identifiers
+/// (keywords escaped with '@'); <see cref="FullName"/> joins the plain names, for the hint name and comments.
 /// </summary>
 internal sealed record ModelSpec(
     string? Namespace,

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -14,6 +15,7 @@ namespace LstmGen.Generator.Parsing;
 internal static class SpecParser
 {
     private const long MaxArrayLength = 0x7FFFFFC7; // Array.MaxLength
+    private const long TileRows = Emit.Layout.TileRows;
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -34,6 +36,7 @@ internal static class SpecParser
 
         bool generic = type.TypeParameters.Length > 0;
         var containing = new List<ContainingTypeSpec>();
+        var containingNames = new List<string>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
             generic |= outer.TypeParameters.Length > 0;
@@ -42,7 +45,8 @@ internal static class SpecParser
                 .OfType<TypeDeclarationSyntax>()
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!partial) Report(DiagnosticDescriptors.ContainingTypeNotPartial, nameLocation, display, outer.Name);
-            containing.Insert(0, new ContainingTypeSpec(KeywordOf(outer), outer.Name));
+            containing.Insert(0, new ContainingTypeSpec(KeywordOf(outer), EscapeIdentifier(outer.Name)));
+            containingNames.Insert(0, outer.Name);
         }
         if (generic) Report(DiagnosticDescriptors.Generic, nameLocation, display);
 
@@ -82,7 +86,11 @@ internal static class SpecParser
         HeadActivation output = HeadActivation.Sigmoid;
         if (values.TryGetValue("Output", out var outputEntry))
         {
-            if (outputEntry.Value.Value is int raw && raw is >= 0 and <= 2)
+            if (outputEntry.Value.Kind == TypedConstantKind.Error || outputEntry.Value.Value is null)
+            {
+                Report(DiagnosticDescriptors.NotConstant, outputEntry.Location, "Output");
+            }
+            else if (outputEntry.Value.Value is int raw && raw is >= 0 and <= 2)
             {
                 output = (HeadActivation)raw;
                 if (output == HeadActivation.Softmax && outputs == 1)
@@ -90,34 +98,53 @@ internal static class SpecParser
             }
             else
             {
-                Report(DiagnosticDescriptors.UnknownOutput, outputEntry.Location, outputEntry.Value.Value?.ToString() ?? "not a constant");
+                // Invariant, like every other number in a message: a culture's minus sign (U+2212) must not leak in.
+                Report(DiagnosticDescriptors.UnknownOutput, outputEntry.Location, Convert.ToString(outputEntry.Value.Value, CultureInfo.InvariantCulture));
             }
         }
 
         if (vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0)
         {
+            // Every array the generated code allocates, sized exactly as Emit/Layout.cs sizes it (in long, so nothing wraps).
             long gates = 4L * hidden;
-            long paddedGates = 4L * ((hidden + 7) / 8 * 8);
+            long paddedHidden = (hidden + 7L) / 8 * 8;
+            long paddedGates = 4L * paddedHidden;
             long parameters = (long)vocabulary * embedding + gates * embedding + gates * hidden + 2 * gates + (long)outputs * hidden + outputs;
             long table = vocabulary * paddedGates;
-            long workspace = (long)sequence * (embedding + paddedGates);
-            if (parameters > MaxArrayLength)
-                Report(DiagnosticDescriptors.TooLarge, attributeLocation, parameters.ToString(CultureInfo.InvariantCulture), "its parameters", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
-            else if (table > MaxArrayLength)
-                Report(DiagnosticDescriptors.TooLarge, attributeLocation, table.ToString(CultureInfo.InvariantCulture), "the folded embedding table", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
-            else if (workspace > MaxArrayLength)
-                Report(DiagnosticDescriptors.TooLarge, attributeLocation, workspace.ToString(CultureInfo.InvariantCulture), "the per-thread workspace", MaxArrayLength.ToString(CultureInfo.InvariantCulture));
+            long packedInput = embedding * paddedGates;
+            long packedRecurrent = hidden * paddedGates;
+            long workspace = 2 * paddedHidden + paddedGates + (long)sequence * (embedding + paddedGates)
+                + TileRows * (2 * paddedHidden + paddedGates + embedding);
+            (long Floats, string What)? tooLarge =
+                parameters > MaxArrayLength ? (parameters, "its parameters")
+                : table > MaxArrayLength ? (table, "the folded embedding table")
+                : packedInput > MaxArrayLength ? (packedInput, "the packed input weights")
+                : packedRecurrent > MaxArrayLength ? (packedRecurrent, "the packed recurrent weights")
+                : workspace > MaxArrayLength ? (workspace, "the per-thread workspace")
+                : null;
+            if (tooLarge is { } large)
+                Report(DiagnosticDescriptors.TooLarge, attributeLocation, large.Floats.ToString(CultureInfo.InvariantCulture), large.What, MaxArrayLength.ToString(CultureInfo.InvariantCulture));
         }
 
         if (diagnostics.Count > 0)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
-        string? ns = type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString();
-        string fullName = string.Join(".", new[] { ns }.Concat(containing.Select(c => c.Name)).Concat(new[] { type.Name }).Where(s => s is not null));
-        var spec = new ModelSpec(ns, type.Name, fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
+        // Code gets escaped identifiers (namespace @class, class @event); the hint name and comments get plain names,
+        // because '@' is not allowed in a hint name.
+        var namespaceNames = new List<string>();
+        for (INamespaceSymbol n = type.ContainingNamespace; !n.IsGlobalNamespace; n = n.ContainingNamespace) namespaceNames.Insert(0, n.Name);
+        string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(EscapeIdentifier));
+        string fullName = string.Join(".", namespaceNames.Concat(containingNames).Concat(new[] { type.Name }));
+        var spec = new ModelSpec(ns, EscapeIdentifier(type.Name), fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
             vocabulary, embedding, hidden, sequence, outputs, output);
         return new ParseResult(spec, default);
     }
+
+    /// <summary>Prefixes '@' to a name that is a keyword or contextual keyword, so it can be written as an identifier.</summary>
+    private static string EscapeIdentifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
+            ? "@" + name
+            : name;
 
     private static string KeywordOf(INamedTypeSymbol type) => type switch
     {

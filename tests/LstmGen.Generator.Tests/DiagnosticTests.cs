@@ -1,0 +1,338 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace LstmGen.Generator.Tests;
+
+/// <summary>Every LSTMGEN diagnostic: its id, severity, exact location, and that nothing is generated for the class.</summary>
+public sealed class DiagnosticTests
+{
+    private const string Valid = "VocabularySize = 100, EmbeddingSize = 8, HiddenSize = 8, SequenceLength = 10";
+
+    /// <summary>
+    /// Runs the generator over <paramref name="markup"/> and asserts it reports exactly one diagnostic, <paramref name="id"/>,
+    /// as an error at the <c>[|…|]</c> span, and generates no source. Returns the diagnostic.
+    /// </summary>
+    private static Diagnostic AssertSingleDiagnostic(string markup, string id, bool allowCompilerErrors = false)
+    {
+        (string source, TextSpan expected) = GeneratorHarness.Markup(markup);
+        GeneratorRun run = GeneratorHarness.Run(source, "Model.cs", GeneratorHarness.DefaultOptions);
+
+        if (!allowCompilerErrors)
+        {
+            // The user code itself is valid C#: the error must come from the generator alone.
+            Assert.Empty(run.Input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        }
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.DefaultSeverity);
+        Assert.Equal("LstmGen", diagnostic.Descriptor.Category);
+        Assert.True(diagnostic.Descriptor.IsEnabledByDefault);
+
+        Assert.Equal(expected, diagnostic.Location.SourceSpan);
+        Assert.Equal(source.Substring(expected.Start, expected.Length), source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        FileLinePositionSpan lineSpan = diagnostic.Location.GetLineSpan();
+        Assert.Equal("Model.cs", lineSpan.Path);
+        Assert.Equal(run.Input.SyntaxTrees.Single().GetText().Lines.GetLinePositionSpan(expected), lineSpan.Span);
+
+        // The message formats (no leftover {0} placeholders).
+        string message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        Assert.DoesNotContain("{0}", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("{1}", message, StringComparison.Ordinal);
+
+        Assert.Empty(run.GeneratedSources);
+        Assert.Same(run.Input.SyntaxTrees.Single(), Assert.Single(run.Output.SyntaxTrees));
+        return diagnostic;
+    }
+
+    [Fact]
+    public void Lstmgen001_ClassNotPartial_PointsAtClassName()
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}})]
+            public sealed class [|Model|];
+            """, "LSTMGEN001");
+        Assert.Contains("'Demo.Model'", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen002_ContainingTypeNotPartial_PointsAtClassName()
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            public partial class Outermost
+            {
+                public class Middle
+                {
+                    [LstmModel({{Valid}})]
+                    public sealed partial class [|Model|];
+                }
+            }
+            """, "LSTMGEN002");
+        Assert.Contains("'Middle'", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen002_ContainingStructNotPartial()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            public struct Outer
+            {
+                [LstmModel({{Valid}})]
+                public sealed partial class [|Model|];
+            }
+            """, "LSTMGEN002");
+
+    [Fact]
+    public void Lstmgen003_GenericClass_PointsAtClassName()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}})]
+            public sealed partial class [|Model|]<T>;
+            """, "LSTMGEN003");
+
+    [Fact]
+    public void Lstmgen003_ClassNestedInGenericType_PointsAtClassName()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            public partial class Outer<T>
+            {
+                public partial class Middle
+                {
+                    [LstmModel({{Valid}})]
+                    public sealed partial class [|Model|];
+                }
+            }
+            """, "LSTMGEN003");
+
+    public static TheoryData<string, int> NonPositiveSizes()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string name in new[] { "VocabularySize", "EmbeddingSize", "HiddenSize", "SequenceLength", "OutputSize" })
+        {
+            data.Add(name, 0);
+            data.Add(name, -5);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(NonPositiveSizes))]
+    public void Lstmgen004_NonPositiveSize_PointsAtArgument(string name, int value)
+    {
+        var sizes = new Dictionary<string, int>
+        {
+            ["VocabularySize"] = 100, ["EmbeddingSize"] = 8, ["HiddenSize"] = 8, ["SequenceLength"] = 10, ["OutputSize"] = 1,
+        };
+        string arguments = string.Join(", ", sizes.Select(kv => kv.Key == name
+            ? $"[|{kv.Key} = {value.ToString(CultureInfo.InvariantCulture)}|]"
+            : $"{kv.Key} = {kv.Value.ToString(CultureInfo.InvariantCulture)}"));
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{arguments}})]
+            public sealed partial class Model;
+            """, "LSTMGEN004");
+        Assert.StartsWith($"{name} is {value.ToString(CultureInfo.InvariantCulture)},", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_TooManyParameters_PointsAtAttribute()
+    {
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            namespace Demo;
+            [[|LstmModel(VocabularySize = 2_000_000, EmbeddingSize = 2_000, HiddenSize = 8, SequenceLength = 10)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("its parameters", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_FoldedTableTooLarge()
+    {
+        // 60M × 4·40 = 9.6G table floats, while the parameters (60M·1 + …) still fit.
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            [[|LstmModel(VocabularySize = 60_000_000, EmbeddingSize = 1, HiddenSize = 40, SequenceLength = 10)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("the folded embedding table", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_WorkspaceTooLarge()
+    {
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            [[|LstmModel(VocabularySize = 3, EmbeddingSize = 1, HiddenSize = 1, SequenceLength = 100_000_000)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("the per-thread workspace", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_PackedInputWeightsTooLarge()
+    {
+        // The parameters (3·10⁸ + 4·10⁸ + …) fit, but W_ihᵀ packed to whole vectors is 10⁸ × 32 floats. Before this check
+        // existed the generator emitted code that failed with CS0220 (constant overflow) and CS0248 (negative array size).
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            [[|LstmModel(VocabularySize = 3, EmbeddingSize = 100_000_000, HiddenSize = 1, SequenceLength = 1)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("the packed input weights", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_WorkspaceWithTileTooLarge()
+    {
+        // Packed input weights (66M × 32) fit, but the workspace also holds a tile of 32 embeddings: 66M × (1 + 32) floats.
+        // Before this check the emitted ScratchLength constant wrapped to a negative number (CS0248 in the generated file).
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            [[|LstmModel(VocabularySize = 3, EmbeddingSize = 66_000_000, HiddenSize = 1, SequenceLength = 1)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("the per-thread workspace", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LargeButAcceptedEmbedding_Compiles()
+    {
+        // Just under the limits: workspace 33 × 65M + 1,584 floats and packed input weights 32 × 65M floats fit in arrays.
+        GeneratorRun run = GeneratorHarness.Run("""
+            [LstmGen.LstmModel(VocabularySize = 3, EmbeddingSize = 65_000_000, HiddenSize = 1, SequenceLength = 1)]
+            public sealed partial class Model;
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.GeneratedSources);
+        Assert.Empty(run.Output.GetDiagnostics().Where(x => x.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void Lstmgen006_SoftmaxWithOneOutput_PointsAtOutputArgument()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}}, OutputSize = 1, [|Output = OutputActivation.Softmax|])]
+            public sealed partial class Model;
+            """, "LSTMGEN006");
+
+    [Fact]
+    public void Lstmgen006_SoftmaxWithOutputSizeOmitted_PointsAtOutputArgument()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}}, [|Output = OutputActivation.Softmax|])]
+            public sealed partial class Model;
+            """, "LSTMGEN006");
+
+    [Theory]
+    [InlineData("VocabularySize")]
+    [InlineData("EmbeddingSize")]
+    [InlineData("HiddenSize")]
+    [InlineData("SequenceLength")]
+    public void Lstmgen007_RequiredSizeMissing_PointsAtAttribute(string missing)
+    {
+        string arguments = string.Join(", ", new[] { "VocabularySize = 100", "EmbeddingSize = 8", "HiddenSize = 8", "SequenceLength = 10" }
+            .Where(a => !a.StartsWith(missing, StringComparison.Ordinal)));
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [[|LstmModel({{arguments}})|]]
+            public sealed partial class Model;
+            """, "LSTMGEN007");
+        Assert.Contains($"does not set {missing};", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen007_EmptyAttribute_ReportsEveryRequiredSize()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using LstmGen;
+            [LstmModel]
+            public sealed partial class Model;
+            """, options: GeneratorHarness.DefaultOptions);
+        Assert.Equal(new[] { "LSTMGEN007", "LSTMGEN007", "LSTMGEN007", "LSTMGEN007" }, run.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(run.GeneratedSources);
+    }
+
+    [Fact]
+    public void Lstmgen008_UndefinedOutputActivation_PointsAtOutputArgument()
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}}, [|Output = (OutputActivation)42|])]
+            public sealed partial class Model;
+            """, "LSTMGEN008");
+        Assert.StartsWith("Output is 42,", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen009_VocabularyTooSmall_PointsAtArgument()
+        => AssertSingleDiagnostic("""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel([|VocabularySize = 2|], EmbeddingSize = 8, HiddenSize = 8, SequenceLength = 10)]
+            public sealed partial class Model;
+            """, "LSTMGEN009");
+
+    [Fact]
+    public void Lstmgen010_StaticClass_PointsAtClassName()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}})]
+            public static partial class [|Model|];
+            """, "LSTMGEN010");
+
+    [Fact]
+    public void Lstmgen011_NonConstantSize_PointsAtArgument()
+    {
+        // A non-constant argument is also compiler error CS0182; the generator must still explain which size it could not read.
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel(VocabularySize = 100, EmbeddingSize = 8, [|HiddenSize = int.Parse("8")|], SequenceLength = 10)]
+            public sealed partial class Model;
+            """, "LSTMGEN011", allowCompilerErrors: true);
+        Assert.StartsWith("HiddenSize could not be read", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen011_UnresolvedOutput_PointsAtArgument()
+    {
+        // An Output value that does not bind (CS0103) is "not a constant", not an unknown activation.
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}}, [|Output = NoSuchActivation|])]
+            public sealed partial class Model;
+            """, "LSTMGEN011", allowCompilerErrors: true);
+        Assert.StartsWith("Output could not be read", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralProblems_AreAllReported_AndOnlyTheBrokenClassIsSkipped()
+    {
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel(VocabularySize = 0, EmbeddingSize = 8, HiddenSize = -1, SequenceLength = 10)]
+            public static class Broken;
+            [LstmModel({{Valid}})]
+            public sealed partial class Fine;
+            """, options: GeneratorHarness.DefaultOptions);
+        Assert.Equal(new[] { "LSTMGEN001", "LSTMGEN004", "LSTMGEN004", "LSTMGEN010" }, run.GeneratorDiagnostics.Select(d => d.Id).OrderBy(id => id, StringComparer.Ordinal));
+        Assert.Equal("Demo.Fine.g.cs", Assert.Single(run.GeneratedSources).HintName);
+    }
+}
