@@ -1,0 +1,118 @@
+using LstmGen.Samples.Sentiment;
+
+namespace LstmGen.Text.Tests;
+
+/// <summary>
+/// Locates <c>../shared/data</c> next to the repository. Users who clone the project do not have it, so tests that need it
+/// skip with a reason; CI sets <c>LSTMGEN_REQUIRE_SHARED_DATA=1</c>, and then they run and fail if it is missing.
+/// </summary>
+internal static class SharedData
+{
+    public static string? UciFolder { get; } = Find();
+
+    public static bool Required => Environment.GetEnvironmentVariable("LSTMGEN_REQUIRE_SHARED_DATA") == "1";
+
+    private static string? Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "LstmGen.sln"))) continue;
+            string folder = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "uci-sentiment-labelled-sentences"));
+            return Directory.Exists(folder) ? folder : null;
+        }
+        return null;
+    }
+}
+
+/// <summary>A fact that is skipped, with the reason, when the shared data is absent (unless CI requires it).</summary>
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data cannot be found and is not required.</summary>
+    public SharedDataFactAttribute()
+    {
+        if (SharedData.UciFolder is null && !SharedData.Required)
+            Skip = "../shared/data/uci-sentiment-labelled-sentences was not found next to the repository (set LSTMGEN_REQUIRE_SHARED_DATA=1 to make this a failure).";
+    }
+}
+
+public class LabelledDataTests
+{
+    private static string TempFile(string contents)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "lstmgen-data-" + Guid.NewGuid().ToString("N") + ".txt");
+        File.WriteAllText(path, contents);
+        return path;
+    }
+
+    [Fact]
+    public void ReadsTextTabLabelLines_SkippingBlankLines()
+    {
+        string path = TempFile("Great movie.\t1\r\n\r\nAwful, just awful.  \t0\nTabs\tinside\t 1 \n");
+        try
+        {
+            Assert.Equal([("Great movie.", 1), ("Awful, just awful.", 0), ("Tabs\tinside", 1)], LabelledData.Read([path]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("good\t1\nno tab here\n", ":2: expected 'text<TAB>label'")]
+    [InlineData("good\t1\nbad\t2\n", ":2: the label must be 0 (negative) or 1 (positive) but is '2'")]
+    [InlineData("good\tpositive\n", ":1: the label must be 0")]
+    [InlineData("good\t1\n\t0\n", ":2: the text before the tab is empty")]
+    [InlineData("good\t\n", ":1: the label must be 0")]
+    [InlineData("\n\n", "no labelled lines")]
+    public void MalformedFiles_NameTheFileAndLine(string contents, string expected)
+    {
+        string path = TempFile(contents);
+        try
+        {
+            var e = Assert.Throws<DataException>(() => LabelledData.Read([path]));
+            Assert.StartsWith(path, e.Message, StringComparison.Ordinal);
+            Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void MissingFile_IsNamed()
+    {
+        var e = Assert.Throws<DataException>(() => LabelledData.Read(["/no/such/file.txt"]));
+        Assert.Contains("/no/such/file.txt", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InvalidUtf8_IsNamed()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "lstmgen-data-" + Guid.NewGuid().ToString("N") + ".txt");
+        File.WriteAllBytes(path, [(byte)'o', (byte)'k', 0xFF, 0xFE, 0x80, (byte)'\t', (byte)'1']);
+        try
+        {
+            Assert.Contains("UTF-8", Assert.Throws<DataException>(() => LabelledData.Read([path])).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [SharedDataFact]
+    public void UciSentences_AreReadWhole()
+    {
+        Assert.True(SharedData.UciFolder is not null, "CI requires ../shared/data/uci-sentiment-labelled-sentences, and it is missing.");
+        List<(string Text, int Label)> rows = LabelledData.Read([SharedData.UciFolder]);
+        // 3 files × 1,000 lines, exactly balanced; the IMDb file's U+0085 characters stay inside sentences.
+        Assert.Equal(3000, rows.Count);
+        Assert.Equal(1500, rows.Count(r => r.Label == 1));
+        Assert.Contains(rows, r => r.Text.Contains('\u0085', StringComparison.Ordinal));
+        TextVectorizer tv = TextVectorizer.Adapt(rows.Select(r => r.Text), maxSize: 10_000);
+        Assert.InRange(tv.Vocabulary.Count, 4000, 10_000);
+        Assert.All(rows, r => Assert.NotEmpty(tv.Tokenize(r.Text)));
+    }
+}
