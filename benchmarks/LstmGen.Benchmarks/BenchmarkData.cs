@@ -1,0 +1,49 @@
+namespace LstmGen.Benchmarks;
+
+/// <summary>Seeded inputs shared by every model benchmark.</summary>
+public static class BenchmarkData
+{
+    /// <summary>Rows per batch in the batched cases (and rows cycled through by the batch-1 cases).</summary>
+    public const int Batch = 32;
+
+    /// <summary>Seed for the token ids (the model weights use the generated ctor's default seed 0).</summary>
+    public const int TokenSeed = 12345;
+
+    /// <summary>Fraction of rows that get left padding (token 0) of random length.</summary>
+    public const double PaddedRowFraction = 0.2;
+
+    /// <summary>Forward FLOPs per sequence used for every GFLOP/s figure: 2·4H·(E+H)·T (gate matmuls only).</summary>
+    public const double NominalFlopsPerSequence =
+        2.0 * 4 * ReferenceModel.HiddenSize * (ReferenceModel.EmbeddingSize + ReferenceModel.HiddenSize) * ReferenceModel.SequenceLength;
+
+    /// <summary>
+    /// <paramref name="rows"/> × SequenceLength token ids in [2, V); round(rows·<see cref="PaddedRowFraction"/>) rows
+    /// (chosen at random) are left-padded with 10–90 zeros.
+    /// </summary>
+    public static int[] MakeTokens(int rows, int seed = TokenSeed)
+    {
+        const int T = ReferenceModel.SequenceLength;
+        var rng = new Random(seed);
+        var tokens = new int[rows * T];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.Next(2, ReferenceModel.VocabularySize);
+
+        int[] order = Enumerable.Range(0, rows).ToArray();
+        rng.Shuffle(order);
+        int padded = (int)Math.Round(rows * PaddedRowFraction);
+        for (int p = 0; p < padded; p++)
+        {
+            int row = order[p];
+            int padLength = rng.Next(10, 91);
+            Array.Clear(tokens, row * T, padLength);
+        }
+        return tokens;
+    }
+
+    /// <summary>Fraction of ids in <paramref name="tokens"/> that are not padding.</summary>
+    public static double NonPaddingFraction(ReadOnlySpan<int> tokens)
+    {
+        int n = 0;
+        foreach (int t in tokens) if (t != 0) n++;
+        return tokens.Length == 0 ? 0 : (double)n / tokens.Length;
+    }
+}

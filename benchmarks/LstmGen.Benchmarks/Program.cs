@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace LstmGen.Benchmarks;
+
+/// <summary>
+/// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
+/// full DefaultJob. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); FmaPeak always runs,
+/// so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
+/// </summary>
+public static class Program
+{
+    private static readonly Type[] BenchmarkTypes = [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(TrainingBenchmarks)];
+
+    public static int Main(string[] args)
+    {
+        bool smoke = args.Contains("--smoke");
+        bool shortRun = args.Contains("--short");
+        var bdnArgs = args.Where(a => a is not "--smoke" and not "--short").ToList();
+
+        int filterAt = bdnArgs.FindIndex(a => a is "--filter" or "-f");
+        bool userFilter = filterAt >= 0;
+        if (userFilter) bdnArgs.Insert(filterAt + 1, "*FmaPeakBenchmark*");
+        else bdnArgs.AddRange(["--filter", "*"]);
+
+        // The out-of-process toolchain looks for LstmGen.Benchmarks.csproj under the working directory, so run from the
+        // project folder whatever the caller's directory (a relative --artifacts path is resolved against the caller's).
+        int artifactsAt = bdnArgs.FindIndex(a => a is "--artifacts" or "-a");
+        if (artifactsAt >= 0 && artifactsAt + 1 < bdnArgs.Count) bdnArgs[artifactsAt + 1] = Path.GetFullPath(bdnArgs[artifactsAt + 1]);
+        string? projectDirectory = ProjectDirectory();
+        if (projectDirectory is not null) Environment.CurrentDirectory = projectDirectory;
+
+        IConfig config = DefaultConfig.Instance;
+        // Smoke runs keep their (meaningless) results apart, so they never overwrite a real run's reports.
+        if (artifactsAt < 0)
+        {
+            string artifacts = Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts");
+            config = config.WithArtifactsPath(smoke ? Path.Combine(artifacts, "smoke") : artifacts);
+        }
+        string mode;
+        if (smoke)
+        {
+            // One cold invocation per benchmark, in this process: no per-run project build. Figures are not meaningful.
+            config = config.AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithId("Smoke"));
+            mode = "smoke (Job.Dry, in-process; numbers are NOT meaningful)";
+        }
+        else if (shortRun)
+        {
+            config = config.AddJob(Job.ShortRun);
+            mode = "ShortRun (3 warmup, 3 iterations, 1 launch)";
+        }
+        else
+        {
+            mode = "DefaultJob";
+        }
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        Summary[] summaries = BenchmarkSwitcher.FromTypes(BenchmarkTypes).Run([.. bdnArgs], config).ToArray();
+        stopwatch.Stop();
+
+        bool ok = CheckResults(summaries, expectAll: !userFilter, out string problems);
+        if (summaries.Length > 0)
+        {
+            string table = DerivedTable(summaries, mode, stopwatch.Elapsed);
+            Console.WriteLine();
+            Console.WriteLine(table);
+            string path = Path.Combine(summaries[0].ResultsDirectoryPath, "derived.md");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, table);
+            Console.WriteLine($"Derived table written to {path}");
+        }
+        if (!ok)
+        {
+            Console.Error.WriteLine("Benchmark run FAILED: " + problems);
+            return 1;
+        }
+        Console.WriteLine($"All benchmarks produced results ({stopwatch.Elapsed.TotalSeconds:F0} s).");
+        return 0;
+    }
+
+    // The source folder of this project (recorded at build time), when it still exists.
+    private static string? ProjectDirectory()
+    {
+        string? directory = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "LstmGen.Benchmarks.ProjectDirectory")?.Value;
+        return directory is not null && File.Exists(Path.Combine(directory, "LstmGen.Benchmarks.csproj")) ? directory : null;
+    }
+
+    private static bool CheckResults(Summary[] summaries, bool expectAll, out string problems)
+    {
+        var issues = new List<string>();
+        if (summaries.Length == 0) issues.Add("no summary (nothing matched the filter?)");
+        foreach (Summary summary in summaries)
+        {
+            if (summary.HasCriticalValidationErrors)
+                issues.Add($"{summary.Title}: critical validation errors: " + string.Join("; ", summary.ValidationErrors.Select(e => e.Message)));
+            foreach (BenchmarkCase benchmark in summary.BenchmarksCases)
+            {
+                BenchmarkReport? report = summary[benchmark];
+                if (report is null || !report.Success || report.ResultStatistics is null)
+                    issues.Add($"{benchmark.DisplayInfo}: no result");
+            }
+        }
+        int ran = summaries.Sum(s => s.BenchmarksCases.Length);
+        if (expectAll)
+        {
+            int declared = BenchmarkTypes.Sum(t => t.GetMethods().Count(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null));
+            if (ran != declared) issues.Add($"{ran} of {declared} benchmarks ran");
+        }
+        else if (ran == 0)
+        {
+            issues.Add("no benchmark ran");
+        }
+        problems = string.Join(Environment.NewLine, issues);
+        return issues.Count == 0;
+    }
+
+    private readonly record struct Row(string Name, double MeanNs, double StdDevNs, long? AllocatedBytes);
+
+    private static string DerivedTable(Summary[] summaries, string mode, TimeSpan elapsed)
+    {
+        var rows = new List<(BenchmarkCase Case, Row Row)>();
+        foreach (Summary summary in summaries)
+        {
+            foreach (BenchmarkReport report in summary.Reports)
+            {
+                if (!report.Success || report.ResultStatistics is null) continue;
+                long? allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase);
+                rows.Add((report.BenchmarkCase, new Row(report.BenchmarkCase.Descriptor.WorkloadMethod.Name,
+                    report.ResultStatistics.Mean, report.ResultStatistics.StandardDeviation, allocated)));
+            }
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("# LstmGen benchmarks — derived figures");
+        sb.AppendLine();
+        sb.AppendLine(c, $"- Mode: {mode}; wall time of the BenchmarkDotNet run {elapsed.TotalSeconds:F0} s; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(c, $"- Host: {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical cores, {CpuName()}");
+        sb.AppendLine(c, $"- Model: V={ReferenceModel.VocabularySize}, E={ReferenceModel.EmbeddingSize}, H={ReferenceModel.HiddenSize}, T={ReferenceModel.SequenceLength}, O={ReferenceModel.OutputSize}; weights from `new ReferenceModel()` (seed 0)");
+        double nonPad = BenchmarkData.NonPaddingFraction(BenchmarkData.MakeTokens(BenchmarkData.Batch));
+        sb.AppendLine(c, $"- Input: {BenchmarkData.Batch} rows, seed {BenchmarkData.TokenSeed}, {BenchmarkData.PaddedRowFraction:P0} of rows left-padded; {nonPad:P1} of tokens are not padding");
+        sb.AppendLine(c, $"- GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOPs/sequence = 2·4H·(E+H)·T for every case (folded or not, padded or not)");
+
+        Row? peakRow = rows.Where(r => r.Row.Name == nameof(FmaPeakBenchmark.FmaPeak)).Select(r => (Row?)r.Row).FirstOrDefault();
+        double? peakGflops = peakRow is { } p ? FmaPeakBenchmark.FlopsPerInvoke / p.MeanNs : null;
+        sb.AppendLine(peakRow is { } pr
+            ? string.Create(c, $"- FmaPeak: {FmaPeakBenchmark.Chains} Vector256 FMA chains × {FmaPeakBenchmark.Iterations:N0} iterations = {FmaPeakBenchmark.FlopsPerInvoke:N0} FLOPs per call in {pr.MeanNs / 1000:F1} µs → **{FmaPeakBenchmark.FlopsPerInvoke / pr.MeanNs:F1} GFLOP/s single-thread peak**")
+            : "- FmaPeak: not measured, so no % of peak");
+        sb.AppendLine();
+
+        Row? naive = rows.Where(r => r.Row.Name == nameof(ReferenceModelBenchmarks.Naive_Batch1)).Select(r => (Row?)r.Row).FirstOrDefault();
+        sb.AppendLine("| Case | Threads | µs/seq | ± StdDev | seq/s | GFLOP/s | % of 1-thread FMA peak | vs naive | Allocated B/seq |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (benchmarkCase, row) in rows.Where(r => r.Row.Name != nameof(FmaPeakBenchmark.FmaPeak)))
+        {
+            int threads = row.Name.EndsWith("_2Threads", StringComparison.Ordinal) ? 2 : 1;
+            // A training step (forward, backward, weight gradients) is counted as three forward passes.
+            double flops = BenchmarkData.NominalFlopsPerSequence * (row.Name.StartsWith("Train", StringComparison.Ordinal) ? 3 : 1);
+            double gflops = flops / row.MeanNs;
+            string ofPeak = peakGflops is { } pk2 ? (100 * gflops / pk2).ToString("F1", c) + " %" : "n/a";
+            string speedup = naive is { } n ? (n.MeanNs / row.MeanNs).ToString("F1", c) + "×" : "n/a";
+            sb.AppendLine(c, $"| {row.Name} | {threads} | {row.MeanNs / 1000:F2} | {row.StdDevNs / 1000:F2} | {1e9 / row.MeanNs:N0} | {gflops:F2} | {ofPeak} | {speedup} | {Allocated(row.AllocatedBytes)} |");
+        }
+        if (peakRow is { } fp)
+        {
+            sb.AppendLine(c, $"| FmaPeak (per kernel call, not per sequence) | 1 | {fp.MeanNs / 1000:F2} | {fp.StdDevNs / 1000:F2} | – | {peakGflops:F2} | 100.0 % | – | {Allocated(fp.AllocatedBytes)} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("µs/seq = BenchmarkDotNet mean per operation (each invocation runs 32 sequences, OperationsPerInvoke = 32); seq/s = 10⁹ / mean ns; "
+            + "GFLOP/s = nominal FLOPs per sequence / mean ns; % of peak = GFLOP/s / FmaPeak GFLOP/s of this run (single-thread, so the 2-thread row can reach 200 %); "
+            + "Allocated = BenchmarkDotNet MemoryDiagnoser bytes per operation.");
+        return sb.ToString();
+    }
+
+    private static string Allocated(long? bytes) => bytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string CpuName()
+    {
+        try
+        {
+            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+using LstmGen;
+
+namespace LstmGen.Benchmarks;
+
+/// <summary>The reference workload: vocab 10,000, embedding 128, hidden 64, sequence 100, one sigmoid output.</summary>
+[LstmModel(VocabularySize = 10_000, EmbeddingSize = 128, HiddenSize = 64, SequenceLength = 100, OutputSize = 1)]
+public sealed partial class ReferenceModel;
