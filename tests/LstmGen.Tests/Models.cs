@@ -28,10 +28,6 @@ public sealed partial class H33Model;
 [LstmModel(VocabularySize = 40, EmbeddingSize = 20, HiddenSize = 16, SequenceLength = 17, OutputSize = 4)]
 public sealed partial class H16Model;
 
-internal static class Outer
-{
-}
-
 public static partial class Container
 {
     /// <summary>A model nested in a partial static class.</summary>

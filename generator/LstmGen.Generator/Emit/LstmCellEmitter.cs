@@ -79,11 +79,32 @@ internal static class LstmCellEmitter
     }
 
     private static void EmitCellUpdate(SourceWriter w, Layout L)
+        => EmitCellStep(w, "CellUpdate", "i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').", keepActivations: false);
+
+    /// <summary>
+    /// One cell step over the gate pre-activations. With <paramref name="keepActivations"/> the pre-activations are
+    /// overwritten by i, f, g, o, which the backward pass reads.
+    /// </summary>
+    internal static void EmitCellStep(SourceWriter w, string name, string comment, bool keepActivations)
     {
+        string vectorStore = keepActivations ? """
+                        LgVector.StoreUnsafe(i, ref gates, j);
+                        LgVector.StoreUnsafe(f, ref gates, HP + j);
+                        LgVector.StoreUnsafe(g, ref gates, 2 * HP + j);
+                        LgVector.StoreUnsafe(o, ref gates, 3 * HP + j);
+
+            """ : "";
+        string scalarStore = keepActivations ? """
+                        LgUnsafe.Add(ref gates, j) = i;
+                        LgUnsafe.Add(ref gates, HP + j) = f;
+                        LgUnsafe.Add(ref gates, 2 * HP + j) = g;
+                        LgUnsafe.Add(ref gates, 3 * HP + j) = o;
+
+            """ : "";
         w.Line($$"""
-            // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
+            // {{comment}}
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void CellUpdate(ref float gates, ref float h, ref float c)
+            private static void {{name}}(ref float gates, ref float h, ref float c)
             {
                 if (LgMath.IsAccelerated)
                 {
@@ -93,7 +114,7 @@ internal static class LstmCellEmitter
                         LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
                         LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
                         LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
-                        LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
+            {{vectorStore}}            LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
                         LgVector.StoreUnsafe(cNew, ref c, j);
                         LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
                     }
@@ -106,7 +127,7 @@ internal static class LstmCellEmitter
                         float f = LgMath.Sigmoid(LgUnsafe.Add(ref gates, HP + j));
                         float g = LgMath.Tanh(LgUnsafe.Add(ref gates, 2 * HP + j));
                         float o = LgMath.Sigmoid(LgUnsafe.Add(ref gates, 3 * HP + j));
-                        float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
+            {{scalarStore}}            float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
                         LgUnsafe.Add(ref c, j) = cNew;
                         LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
                     }

@@ -228,7 +228,7 @@ internal static class LstmTrainingEmitter
             }
 
             """);
-        EmitCellForward(w);
+        LstmCellEmitter.EmitCellStep(w, "TrainCellForward", "As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.", keepActivations: true);
         EmitCellBackward(w);
     }
 
@@ -238,51 +238,6 @@ internal static class LstmTrainingEmitter
         HeadActivation.Softmax => "softmax cross-entropy",
         _ => "mean squared error",
     };
-
-    private static void EmitCellForward(SourceWriter w)
-    {
-        w.Line($$"""
-            // As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.
-            private static void TrainCellForward(ref float gates, ref float h, ref float c)
-            {
-                if (LgMath.IsAccelerated)
-                {
-                    for (nuint j = 0; j < HP; j += 8)
-                    {
-                        LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
-                        LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
-                        LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
-                        LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
-                        LgVector.StoreUnsafe(i, ref gates, j);
-                        LgVector.StoreUnsafe(f, ref gates, HP + j);
-                        LgVector.StoreUnsafe(g, ref gates, 2 * HP + j);
-                        LgVector.StoreUnsafe(o, ref gates, 3 * HP + j);
-                        LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
-                        LgVector.StoreUnsafe(cNew, ref c, j);
-                        LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
-                    }
-                }
-                else
-                {
-                    for (nuint j = 0; j < HiddenSize; j++)
-                    {
-                        float i = LgMath.Sigmoid(LgUnsafe.Add(ref gates, j));
-                        float f = LgMath.Sigmoid(LgUnsafe.Add(ref gates, HP + j));
-                        float g = LgMath.Tanh(LgUnsafe.Add(ref gates, 2 * HP + j));
-                        float o = LgMath.Sigmoid(LgUnsafe.Add(ref gates, 3 * HP + j));
-                        LgUnsafe.Add(ref gates, j) = i;
-                        LgUnsafe.Add(ref gates, HP + j) = f;
-                        LgUnsafe.Add(ref gates, 2 * HP + j) = g;
-                        LgUnsafe.Add(ref gates, 3 * HP + j) = o;
-                        float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
-                        LgUnsafe.Add(ref c, j) = cNew;
-                        LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
-                    }
-                }
-            }
-
-            """);
-    }
 
     private static void EmitCellBackward(SourceWriter w)
     {

@@ -680,6 +680,7 @@ namespace Demo
         }
 
         // As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void TrainCellForward(ref float gates, ref float h, ref float c)
         {
             if (LgMath.IsAccelerated)
