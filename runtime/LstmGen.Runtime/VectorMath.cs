@@ -97,6 +97,19 @@ public static class VectorMath
         return sum;
     }
 
+    /// <summary>x ← alpha · x, eight lanes at a time with a scalar tail.</summary>
+    public static void Scale(Span<float> x, float alpha)
+    {
+        int i = 0;
+        if (IsAccelerated)
+        {
+            ref float px = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            Vector256<float> va = Vector256.Create(alpha);
+            for (; i + 8 <= x.Length; i += 8) (va * Vector256.LoadUnsafe(ref px, (nuint)i)).StoreUnsafe(ref px, (nuint)i);
+        }
+        for (; i < x.Length; i++) x[i] *= alpha;
+    }
+
     /// <summary>Applies <paramref name="activation"/> to the logits in place (softmax over the whole span).</summary>
     public static void ApplyOutputActivation(OutputActivation activation, Span<float> values)
     {

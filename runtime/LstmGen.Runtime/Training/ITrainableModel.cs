@@ -13,4 +13,11 @@ public interface ITrainableModel : ISequenceModel
     /// <remarks>Loss by output activation: Sigmoid → binary cross-entropy from logits; Softmax → softmax
     /// cross-entropy; Linear → mean squared error (mean over outputs and rows).</remarks>
     float ComputeGradients(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> gradients, Span<float> outputs);
+
+    /// <summary>
+    /// A model of the same type that shares this model's parameter buffer but owns its caches and workspaces, so that
+    /// <see cref="ComputeGradients"/> can run on it and on this model at the same time (data-parallel training). After
+    /// the shared parameters change, call <see cref="ISequenceModel.MarkParametersChanged"/> on the replica.
+    /// </summary>
+    ITrainableModel CreateReplica();
 }

@@ -1,14 +1,28 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen.Training;
 
-/// <summary>An optimizer over a flat parameter span, with state sized on first use.</summary>
+/// <summary>
+/// An element-wise optimizer over a flat parameter span, with state sized on first use. A step is
+/// <see cref="BeginStep"/> followed by <see cref="Update"/> on disjoint slices, which may run concurrently
+/// (data-parallel training updates one slice per thread); <see cref="Step"/> does both for the whole span.
+/// </summary>
 public interface IOptimizer
 {
-    /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradients"/>.</summary>
+    /// <summary>Updates <paramref name="parameters"/> in place from <paramref name="gradients"/>: one whole step.</summary>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+
+    /// <summary>Starts a step over <paramref name="parameterCount"/> parameters: sizes the state and advances the step count.</summary>
+    void BeginStep(int parameterCount);
+
+    /// <summary>
+    /// Applies the current step to the slice <paramref name="parameters"/> that starts at <paramref name="offset"/> in the
+    /// full parameter buffer. Slices of one step must not overlap; they may be updated concurrently.
+    /// </summary>
+    void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset);
 
     /// <summary>Forgets all state (moments, step count).</summary>
     void Reset();
@@ -24,6 +38,7 @@ public sealed class Adam : IOptimizer
     private float[] _m = [];
     private float[] _v = [];
     private int _t;
+    private float _c1, _c2;
 
     /// <summary>Creates Adam.</summary>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, float weightDecay = 0f)
@@ -52,18 +67,42 @@ public sealed class Adam : IOptimizer
     public void Reset() { _t = 0; _m = []; _v = []; }
 
     /// <inheritdoc />
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => WholeStep(this, parameters, gradients);
+
+    internal static void WholeStep(IOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients)
     {
         if (gradients.Length != parameters.Length) throw new ArgumentException($"Expected {parameters.Length} gradients but got {gradients.Length}.", nameof(gradients));
-        if (_m.Length != parameters.Length) { _m = new float[parameters.Length]; _v = new float[parameters.Length]; _t = 0; }
+        optimizer.BeginStep(parameters.Length);
+        optimizer.Update(parameters, gradients, 0);
+    }
+
+    internal static void CheckSlice(int parameters, int gradients, int offset, int stateLength, int steps)
+    {
+        if (steps == 0) throw new InvalidOperationException("Call BeginStep before Update.");
+        if (gradients != parameters) throw new ArgumentException($"Expected {parameters} gradients but got {gradients}.", nameof(gradients));
+        if ((uint)offset > (uint)stateLength || parameters > stateLength - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"The slice [{offset}, {offset + parameters}) is outside the {stateLength} parameters of this step.");
+    }
+
+    /// <inheritdoc />
+    public void BeginStep(int parameterCount)
+    {
+        if (_m.Length != parameterCount) { _m = new float[parameterCount]; _v = new float[parameterCount]; _t = 0; }
         _t++;
-        float c1 = 1f / (1f - MathF.Pow(Beta1, _t));
-        float c2 = 1f / MathF.Sqrt(1f - MathF.Pow(Beta2, _t));
-        float b1 = Beta1, b2 = Beta2, lr = LearningRate * c1, eps = Epsilon, wd = WeightDecay;
+        _c1 = 1f / (1f - MathF.Pow(Beta1, _t));
+        _c2 = 1f / MathF.Sqrt(1f - MathF.Pow(Beta2, _t));
+    }
+
+    /// <inheritdoc />
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    {
+        CheckSlice(parameters.Length, gradients.Length, offset, _m.Length, _t);
+        float c2 = _c2;
+        float b1 = Beta1, b2 = Beta2, lr = LearningRate * _c1, eps = Epsilon, wd = WeightDecay;
         ref float p = ref MemoryMarshal.GetReference(parameters);
         ref float g = ref MemoryMarshal.GetReference(gradients);
-        ref float m = ref MemoryMarshal.GetArrayDataReference(_m);
-        ref float v = ref MemoryMarshal.GetArrayDataReference(_v);
+        ref float m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_m), offset);
+        ref float v = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_v), offset);
         int i = 0, n = parameters.Length;
         if (VectorMath.IsAccelerated)
         {
@@ -85,12 +124,12 @@ public sealed class Adam : IOptimizer
         }
         for (; i < n; i++)
         {
-            float gi = System.Runtime.CompilerServices.Unsafe.Add(ref g, i) + wd * System.Runtime.CompilerServices.Unsafe.Add(ref p, i);
-            ref float mi = ref System.Runtime.CompilerServices.Unsafe.Add(ref m, i);
-            ref float vi = ref System.Runtime.CompilerServices.Unsafe.Add(ref v, i);
+            float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);
+            ref float mi = ref Unsafe.Add(ref m, i);
+            ref float vi = ref Unsafe.Add(ref v, i);
             mi = b1 * mi + (1 - b1) * gi;
             vi = b2 * vi + (1 - b2) * gi * gi;
-            System.Runtime.CompilerServices.Unsafe.Add(ref p, i) -= lr * mi / (MathF.Sqrt(vi) * c2 + eps);
+            Unsafe.Add(ref p, i) -= lr * mi / (MathF.Sqrt(vi) * c2 + eps);
         }
     }
 }
@@ -99,6 +138,7 @@ public sealed class Adam : IOptimizer
 public sealed class Sgd : IOptimizer
 {
     private float[] _u = [];
+    private int _steps;
 
     /// <summary>Creates SGD.</summary>
     public Sgd(float learningRate = 0.01f, float momentum = 0f, float weightDecay = 0f)
@@ -116,18 +156,46 @@ public sealed class Sgd : IOptimizer
     public float WeightDecay { get; }
 
     /// <inheritdoc />
-    public void Reset() => _u = [];
+    public void Reset() { _u = []; _steps = 0; }
 
     /// <inheritdoc />
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Adam.WholeStep(this, parameters, gradients);
+
+    /// <inheritdoc />
+    public void BeginStep(int parameterCount)
     {
-        if (gradients.Length != parameters.Length) throw new ArgumentException($"Expected {parameters.Length} gradients but got {gradients.Length}.", nameof(gradients));
-        if (_u.Length != parameters.Length) _u = new float[parameters.Length];
-        for (int i = 0; i < parameters.Length; i++)
+        if (_u.Length != parameterCount) _u = new float[parameterCount];
+        _steps++;
+    }
+
+    /// <inheritdoc />
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    {
+        Adam.CheckSlice(parameters.Length, gradients.Length, offset, _u.Length, _steps);
+        float lr = LearningRate, mu = Momentum, wd = WeightDecay;
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float u = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_u), offset);
+        int i = 0, n = parameters.Length;
+        if (VectorMath.IsAccelerated)
         {
-            float g = gradients[i] + WeightDecay * parameters[i];
-            _u[i] = Momentum * _u[i] + g;
-            parameters[i] -= LearningRate * _u[i];
+            var vlr = Vector256.Create(lr); var vmu = Vector256.Create(mu); var vwd = Vector256.Create(wd);
+            for (; i + 8 <= n; i += 8)
+            {
+                nuint k = (nuint)i;
+                Vector256<float> pv = Vector256.LoadUnsafe(ref p, k);
+                // u ← μ·u + (g + λ·θ);  θ ← θ − lr·u
+                Vector256<float> uv = Fma.MultiplyAdd(vmu, Vector256.LoadUnsafe(ref u, k), Fma.MultiplyAdd(vwd, pv, Vector256.LoadUnsafe(ref g, k)));
+                uv.StoreUnsafe(ref u, k);
+                Fma.MultiplyAddNegated(vlr, uv, pv).StoreUnsafe(ref p, k);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);
+            ref float ui = ref Unsafe.Add(ref u, i);
+            ui = mu * ui + gi;
+            Unsafe.Add(ref p, i) -= lr * ui;
         }
     }
 }
@@ -136,22 +204,33 @@ public sealed class Sgd : IOptimizer
 public static class Gradients
 {
     /// <summary>‖g‖₂ over the whole span, accumulated in double.</summary>
-    public static double GlobalNorm(ReadOnlySpan<float> gradients)
+    public static double GlobalNorm(ReadOnlySpan<float> gradients) => Math.Sqrt(SumOfSquares(gradients));
+
+    /// <summary>Σ g², accumulated in double (four lanes, then a fixed-order tail: the same result on every run).</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values)
     {
+        int i = 0;
         double sum = 0;
-        foreach (float g in gradients) sum += (double)g * g;
-        return Math.Sqrt(sum);
+        if (VectorMath.IsAccelerated)
+        {
+            Vector256<double> acc = Vector256<double>.Zero;
+            ref float r = ref MemoryMarshal.GetReference(values);
+            for (; i + 4 <= values.Length; i += 4)
+            {
+                Vector256<double> x = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref r, (nuint)i));
+                acc = Fma.MultiplyAdd(x, x, acc);
+            }
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < values.Length; i++) sum += (double)values[i] * values[i];
+        return sum;
     }
 
     /// <summary>Scales g by maxNorm/‖g‖ when ‖g‖ exceeds maxNorm; returns the norm before clipping.</summary>
     public static double ClipByGlobalNorm(Span<float> gradients, float maxNorm)
     {
         double norm = GlobalNorm(gradients);
-        if (norm > maxNorm)
-        {
-            float s = (float)(maxNorm / norm);
-            for (int i = 0; i < gradients.Length; i++) gradients[i] *= s;
-        }
+        if (norm > maxNorm) VectorMath.Scale(gradients, (float)(maxNorm / norm));
         return norm;
     }
 

@@ -25,6 +25,11 @@ public sealed class FitOptions
     public float? ClipNorm { get; init; }
     /// <summary>Stop after this many epochs without a lower validation loss and restore the best weights (null = off).</summary>
     public int? EarlyStoppingPatience { get; init; }
+    /// <summary>
+    /// Threads for data-parallel steps (default 1). Each batch is split into this many shards whose gradients are summed in
+    /// a fixed order, so results are bit-identical for a given value; different values agree to float rounding.
+    /// </summary>
+    public int Threads { get; init; } = 1;
 }
 
 /// <summary>Progress of training, reported after every batch and at the end of every epoch.</summary>
@@ -48,13 +53,25 @@ public sealed record TrainingHistory(IReadOnlyList<EpochResult> Epochs, bool Sto
 public readonly record struct Evaluation(double Loss, double Accuracy);
 
 /// <summary>Training stopped because the loss or a gradient was not finite; the weights are those before the failing step.</summary>
-public sealed class TrainingDivergedException(int epoch, int batch, string what)
-    : Exception($"Training diverged at epoch {epoch}, batch {batch}: {what}. The weights were left as they were before this step; lower the learning rate or set ClipNorm.")
+public sealed class TrainingDivergedException : Exception
 {
-    /// <summary>1-based epoch of the failing step.</summary>
-    public int Epoch { get; } = epoch;
-    /// <summary>1-based batch of the failing step.</summary>
-    public int Batch { get; } = batch;
+    private const string Advice = "The weights were left as they were before this step; lower the learning rate or set ClipNorm.";
+
+    /// <summary>A failure in <see cref="Trainer.Fit"/> at a known epoch and batch.</summary>
+    public TrainingDivergedException(int epoch, int batch, string what)
+        : base($"Training diverged at epoch {epoch}, batch {batch}: {what}. {Advice}")
+    {
+        Epoch = epoch;
+        Batch = batch;
+    }
+
+    /// <summary>A failure of a single <see cref="TrainingStep.Run"/>.</summary>
+    public TrainingDivergedException(string what) : base($"Training diverged: {what}. {Advice}") { }
+
+    /// <summary>1-based epoch of the failing step (0 outside <see cref="Trainer.Fit"/>).</summary>
+    public int Epoch { get; }
+    /// <summary>1-based batch of the failing step (0 outside <see cref="Trainer.Fit"/>).</summary>
+    public int Batch { get; }
 }
 
 /// <summary>A Keras-style training loop for generated models.</summary>
@@ -101,7 +118,8 @@ public static class Trainer
             valTargets = targets[(trainRows * o)..];
         }
 
-        IOptimizer optimizer = options.Optimizer ?? new Adam();
+        if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
+        using var step = new TrainingStep(model, options.Optimizer, options.Threads, options.ClipNorm);
         int batchSize = Math.Min(options.BatchSize, trainRows);
         int batches = (trainRows + batchSize - 1) / batchSize;
         var order = new int[trainRows];
@@ -109,7 +127,6 @@ public static class Trainer
         var rng = new Rng(options.Seed);
         var batchTokens = new int[batchSize * t];
         var batchTargets = new float[batchSize * o];
-        var gradients = new float[model.ParameterCount];
         var predictions = new float[batchSize * o];
         float[]? best = null;
         double bestLoss = double.PositiveInfinity;
@@ -136,13 +153,11 @@ public static class Trainer
                 }
                 ReadOnlySpan<int> bt = batchTokens.AsSpan(0, n * t);
                 ReadOnlySpan<float> by = batchTargets.AsSpan(0, n * o);
-                float loss = model.ComputeGradients(bt, by, gradients, predictions.AsSpan(0, n * o));
-                if (!float.IsFinite(loss)) throw new TrainingDivergedException(epoch, b + 1, $"the loss is {loss}");
-                if (!Gradients.AllFinite(gradients)) throw new TrainingDivergedException(epoch, b + 1, "a gradient is not finite");
-                if (options.ClipNorm is float clip) Gradients.ClipByGlobalNorm(gradients, clip);
+                // Forward, backward, clipping and update; a non-finite loss or gradient leaves the weights unchanged.
+                string? failure = step.TryRun(bt, by, predictions.AsSpan(0, n * o), out float loss);
+                if (failure is not null) throw new TrainingDivergedException(epoch, b + 1, failure);
                 // Accuracy of this batch comes from the training forward pass, before the update, as Keras reports it.
                 correct += CountCorrect(shape.Output, o, predictions.AsSpan(0, n * o), by);
-                optimizer.Step(model.Parameters, gradients);
                 lossSum += loss * n;
                 seen += n;
                 double rate = seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);

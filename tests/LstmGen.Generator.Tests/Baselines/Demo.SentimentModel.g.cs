@@ -81,8 +81,8 @@ namespace Demo
         [global::System.ThreadStatic]
         private static float[]? t_scratch;
 
-        // All parameters, PyTorch layout, in s_layout order.
-        private readonly float[] _parameters = new float[ParameterCount];
+        // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
+        private readonly float[] _parameters;
         // W_hhᵀ packed [H, GP]: row k holds every gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
         private readonly float[] _whhT = new float[HiddenSize * GP];
         // W_ihᵀ packed [E, GP], and b_ih + b_hh packed [GP].
@@ -170,7 +170,22 @@ namespace Demo
         }
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
-        public SentimentModel(int seed = 0) => ResetParameters(seed);
+        public SentimentModel(int seed = 0)
+        {
+            _parameters = new float[ParameterCount];
+            ResetParameters(seed);
+        }
+
+        private SentimentModel(float[] sharedParameters) => _parameters = sharedParameters;
+
+        /// <summary>
+        /// A model of the same type that shares this model's parameter buffer but has its own packed weights, caches and
+        /// workspaces, for data-parallel gradient computation. After the shared parameters are written through this model,
+        /// call <see cref="MarkParametersChanged"/> on the replica too.
+        /// </summary>
+        public SentimentModel CreateReplica() => new(_parameters);
+
+        global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
 
         /// <summary>
         /// Re-initialises every parameter like Keras, deterministically for <paramref name="seed"/>: embedding uniform in

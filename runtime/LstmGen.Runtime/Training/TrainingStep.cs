@@ -1,0 +1,195 @@
+namespace LstmGen.Training;
+
+/// <summary>
+/// One optimisation step — forward, backward, optional global-norm clipping, optimizer update — on one thread or
+/// data-parallel over several. With <c>threads</c> = K > 1 the batch's rows are split into K contiguous shards, each shard's
+/// gradient is computed on its own replica of the model (<see cref="ITrainableModel.CreateReplica"/>, which shares the
+/// weights), and the batch gradient is g = Σₖ (nₖ/B)·gₖ summed in shard order; the reduction and the update are split over
+/// the threads by parameter slice. Results are therefore deterministic for a given K (and equal for K = 1 to a plain
+/// <see cref="ITrainableModel.ComputeGradients"/> + <see cref="IOptimizer.Step"/>); different K agree to float rounding.
+/// No allocation per step once the largest batch has been seen.
+/// </summary>
+public sealed unsafe class TrainingStep : IDisposable
+{
+    // Parameter slices are multiples of this many floats, so every element takes the same (vector or tail) path in the
+    // optimizer whatever the thread count.
+    private const int SliceAlignment = 16;
+
+    private readonly ITrainableModel[] _models;
+    private readonly IOptimizer _optimizer;
+    private readonly float? _clipNorm;
+    private readonly float[] _gradients;
+    private readonly float[][] _shardGradients;
+    private readonly float[] _shardLoss;
+    private readonly double[] _sliceSquares;
+    private readonly bool[] _sliceFinite;
+    private readonly WorkerTeam? _team;
+    private readonly Action<int> _computeShard, _reduceSlice, _updateSlice;
+    private readonly int _outputs, _length, _sequenceLength;
+    private int[] _tokens = [];
+    private float[] _targets = [];
+    private float[] _predictions = [];
+    private int _rows;
+    private float _scale = 1f;
+    private float* _parameters;
+
+    /// <summary>Prepares steps for <paramref name="model"/> (Adam with Keras defaults unless <paramref name="optimizer"/> is given).</summary>
+    /// <param name="model">The model to train; its replicas are made here.</param>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="threads">Threads for data parallelism (1 = the calling thread only).</param>
+    /// <param name="clipNorm">Clip the batch gradient to this global L2 norm (null = off).</param>
+    public TrainingStep(ITrainableModel model, IOptimizer? optimizer = null, int threads = 1, float? clipNorm = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1.");
+        if (clipNorm is float c && !(c > 0)) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "ClipNorm must be positive.");
+        _optimizer = optimizer ?? new Adam();
+        _clipNorm = clipNorm;
+        _length = model.ParameterCount;
+        _outputs = model.Shape.OutputSize;
+        _sequenceLength = model.Shape.SequenceLength;
+        _gradients = new float[_length];
+        _models = new ITrainableModel[threads];
+        _models[0] = model;
+        for (int k = 1; k < threads; k++) _models[k] = model.CreateReplica();
+        _shardGradients = new float[threads][];
+        _shardGradients[0] = _gradients;
+        for (int k = 1; k < threads; k++) _shardGradients[k] = new float[_length];
+        if (threads > 1) _shardGradients[0] = new float[_length];
+        _shardLoss = new float[threads];
+        _sliceSquares = new double[threads];
+        _sliceFinite = new bool[threads];
+        _computeShard = ComputeShard;
+        _reduceSlice = ReduceSlice;
+        _updateSlice = UpdateSlice;
+        if (threads > 1) _team = new WorkerTeam(threads);
+    }
+
+    /// <summary>Threads used per step.</summary>
+    public int Threads => _models.Length;
+
+    /// <summary>The model being trained.</summary>
+    public ITrainableModel Model => _models[0];
+
+    /// <summary>The optimizer.</summary>
+    public IOptimizer Optimizer => _optimizer;
+
+    /// <summary>The batch gradient of the last step (after clipping).</summary>
+    public ReadOnlySpan<float> Gradients => _gradients;
+
+    /// <summary>
+    /// One step on a batch of B rows of SequenceLength ids and B×OutputSize targets; returns the batch-mean loss before
+    /// the update. <paramref name="outputs"/> (empty, or B×OutputSize) receives the forward pass's activated outputs.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; the weights are unchanged.</exception>
+    public float Run(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs = default)
+    {
+        string? failure = TryRun(tokens, targets, outputs, out float loss);
+        if (failure is not null) throw new TrainingDivergedException(failure);
+        return loss;
+    }
+
+    /// <summary>As <see cref="Run"/>, but returns what was not finite (weights unchanged) instead of throwing; null on success.</summary>
+    internal string? TryRun(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
+    {
+        ITrainableModel model = _models[0];
+        if (_team is null)
+        {
+            loss = model.ComputeGradients(tokens, targets, _gradients, outputs);
+            if (!float.IsFinite(loss)) return $"the loss is {loss}";
+            if (!Training.Gradients.AllFinite(_gradients)) return "a gradient is not finite";
+            if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
+            _optimizer.Step(model.Parameters, _gradients);
+            return null;
+        }
+
+        int t = _sequenceLength;
+        if (tokens.Length == 0 || tokens.Length % t != 0) ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, t);
+        int rows = tokens.Length / t;
+        if (!outputs.IsEmpty && outputs.Length != rows * _outputs) ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * _outputs, "batch × OutputSize, or empty");
+        // Check everything on this thread first, so a bad batch is rejected before any shard runs.
+        Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
+        if (_tokens.Length < tokens.Length) { _tokens = new int[tokens.Length]; _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
+        tokens.CopyTo(_tokens);
+        targets.CopyTo(_targets);
+        _rows = rows;
+        for (int k = 1; k < _models.Length; k++) _models[k].MarkParametersChanged();
+
+        _team.Run(_computeShard);
+        loss = 0;
+        for (int k = 0; k < _models.Length; k++) loss += ShardRows(k, out _) / (float)rows * _shardLoss[k];
+        if (!outputs.IsEmpty) _predictions.AsSpan(0, rows * _outputs).CopyTo(outputs);
+        if (!float.IsFinite(loss)) return $"the loss is {loss}";
+
+        _team.Run(_reduceSlice);
+        double squares = 0;
+        for (int k = 0; k < _models.Length; k++)
+        {
+            if (!_sliceFinite[k]) return "a gradient is not finite";
+            squares += _sliceSquares[k];
+        }
+        double norm = Math.Sqrt(squares);
+        _scale = _clipNorm is float c && norm > c ? (float)(c / norm) : 1f;
+
+        _optimizer.BeginStep(_length);
+        fixed (float* p = model.Parameters)
+        {
+            _parameters = p;
+            try { _team.Run(_updateSlice); }
+            finally { _parameters = null; }
+        }
+        return null;
+    }
+
+    // Rows [start, start + count) of the batch belong to shard k.
+    private int ShardRows(int k, out int start)
+    {
+        int shards = _models.Length;
+        start = (int)((long)_rows * k / shards);
+        return (int)((long)_rows * (k + 1) / shards) - start;
+    }
+
+    // Elements [start, start + count) of the parameter buffer belong to slice k.
+    private int Slice(int k, out int start)
+    {
+        int slices = _models.Length, units = (_length + SliceAlignment - 1) / SliceAlignment;
+        start = Math.Min(_length, units * k / slices * SliceAlignment);
+        return Math.Min(_length, units * (k + 1) / slices * SliceAlignment) - start;
+    }
+
+    private void ComputeShard(int k)
+    {
+        int n = ShardRows(k, out int start);
+        if (n == 0) { _shardLoss[k] = 0; _shardGradients[k].AsSpan().Clear(); return; }
+        int t = _sequenceLength;
+        _shardLoss[k] = _models[k].ComputeGradients(_tokens.AsSpan(start * t, n * t), _targets.AsSpan(start * _outputs, n * _outputs),
+            _shardGradients[k], _predictions.AsSpan(start * _outputs, n * _outputs));
+    }
+
+    // g[slice] = Σₖ (nₖ/B)·gₖ[slice] in shard order; records finiteness and Σ g² of the slice.
+    private void ReduceSlice(int k)
+    {
+        int n = Slice(k, out int start);
+        Span<float> g = _gradients.AsSpan(start, n);
+        g.Clear();
+        for (int s = 0; s < _models.Length; s++)
+        {
+            int rows = ShardRows(s, out _);
+            if (rows > 0) Gemm.Axpy(rows / (float)_rows, _shardGradients[s].AsSpan(start, n), g);
+        }
+        _sliceFinite[k] = Training.Gradients.AllFinite(g);
+        _sliceSquares[k] = _clipNorm is null ? 0 : Training.Gradients.SumOfSquares(g);
+    }
+
+    private void UpdateSlice(int k)
+    {
+        int n = Slice(k, out int start);
+        if (n == 0) return;
+        Span<float> g = _gradients.AsSpan(start, n);
+        if (_scale != 1f) VectorMath.Scale(g, _scale);
+        _optimizer.Update(new Span<float>(_parameters + start, n), g, start);
+    }
+
+    /// <summary>Stops the worker threads.</summary>
+    public void Dispose() => _team?.Dispose();
+}
