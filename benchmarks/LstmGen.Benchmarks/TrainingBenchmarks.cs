@@ -6,6 +6,7 @@ namespace LstmGen.Benchmarks;
 /// <summary>
 /// One training step of the reference model at batch 32 — forward, backward (BPTT) and Adam over all 1.33 M
 /// parameters — reported per sequence (<c>OperationsPerInvoke = 32</c>). A training step is about three forward passes.
+/// The two-thread case is <see cref="TrainingStep"/> with two data-parallel shards of 16 rows (its own model and Adam).
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingBenchmarks
@@ -16,6 +17,7 @@ public class TrainingBenchmarks
     private float[] _targets = null!;
     private float[] _gradients = null!;
     private Adam _adam = null!;
+    private TrainingStep _parallel = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -27,7 +29,12 @@ public class TrainingBenchmarks
         _gradients = new float[ReferenceModel.ParameterCount];
         _adam = new Adam();
         TrainStep_Batch32();
+        _parallel = new TrainingStep(new ReferenceModel(seed: 1), new Adam(), threads: 2);
+        TrainStep_Batch32_2Threads();
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _parallel.Dispose();
 
     [Benchmark(OperationsPerInvoke = B)]
     public float TrainStep_Batch32()
@@ -36,4 +43,7 @@ public class TrainingBenchmarks
         _adam.Step(_model.Parameters, _gradients);
         return loss;
     }
+
+    [Benchmark(OperationsPerInvoke = B)]
+    public float TrainStep_Batch32_2Threads() => _parallel.Run(_tokens, _targets);
 }
