@@ -200,3 +200,32 @@ public class ParallelTrainingTests
         return values;
     }
 }
+
+/// <summary>Batched inference split over threads.</summary>
+public class ParallelPredictorTests
+{
+    [Theory]
+    [InlineData(2, 37)]
+    [InlineData(3, 5)]
+    [InlineData(2, 1)]
+    public void ShardedPredictionsEqualOneThread(int threads, int rows)
+    {
+        var model = new H33Model(seed: 1);
+        TestModels.Randomize(model, seed: 2);
+        int[] tokens = TestModels.Tokens(model.Shape, rows, seed: 3);
+        var expected = new float[rows * H33Model.OutputSize];
+        model.PredictBatch(tokens, expected);
+        var actual = new float[expected.Length];
+        using var predictor = new ParallelPredictor(model, threads);
+        predictor.PredictBatch(tokens, actual);
+        // Rows are independent; only the batch kernel's blocking can differ (|Δ| ≤ 1e-6 + 1e-6·|y|).
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 + 1e-6 * Math.Abs(expected[i]), $"output {i}: {actual[i]} vs {expected[i]}");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        predictor.PredictBatch(tokens, actual);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Throws<ArgumentException>(() => predictor.PredictBatch(tokens, new float[1 + expected.Length]));
+        tokens[^1] = 99;
+        Assert.Throws<ArgumentOutOfRangeException>(() => predictor.PredictBatch(tokens, actual));
+    }
+}
