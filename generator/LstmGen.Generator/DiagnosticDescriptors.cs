@@ -63,9 +63,32 @@ internal static class DiagnosticDescriptors
         "{0} could not be read as a constant; use an integer literal or const",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    // LSTMGEN020…: the non-recurrent models ([TextCnnModel], [FeedForwardModel]).
+
+    public static readonly DiagnosticDescriptor MissingSetting = new(
+        "LSTMGEN020", "Required setting not set",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NoKernelSizes = new(
+        "LSTMGEN021", "No convolution kernel sizes",
+        "KernelSizes lists no kernel width, so the CNN would have no convolution; list at least one width, for example KernelSizes = new[] { 3, 4, 5 }",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor KernelWiderThanSequence = new(
+        "LSTMGEN022", "Kernel wider than the sequence",
+        "KernelSizes[{0}] is {1}, wider than SequenceLength {2}, so no window could ever fit; use a width of at most {2} or a longer SequenceLength",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor ConflictingModelAttributes = new(
+        "LSTMGEN023", "More than one model attribute",
+        "'{0}' carries both [{1}] and [{2}], but a class declares one model; remove one of the attributes",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         NotPartial, ContainingTypeNotPartial, Generic, NonPositiveSize, TooLarge, SoftmaxNeedsTwoOutputs,
-        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant);
+        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant,
+        MissingSetting, NoKernelSizes, KernelWiderThanSequence, ConflictingModelAttributes);
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

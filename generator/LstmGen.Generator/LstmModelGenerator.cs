@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Finds classes marked <c>[LstmModel]</c>, parses each into a value-equal <see cref="ModelSpec"/>, and emits its
+/// Finds classes marked <c>[LstmModel]</c> (and <c>[TextCnnModel]</c>, <c>[FeedForwardModel]</c>), parses each into a value-equal <see cref="ModelSpec"/>, and emits its
 /// fixed-size forward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
 /// invalidates cached source.
 /// </summary>
@@ -25,6 +25,10 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
         public const string Parse = "Parse";
         /// <summary>The valid specs.</summary>
         public const string Specs = "Specs";
+        /// <summary>The valid [TextCnnModel] specs.</summary>
+        public const string TextCnnSpecs = "TextCnnSpecs";
+        /// <summary>The valid [FeedForwardModel] specs.</summary>
+        public const string FeedForwardSpecs = "FeedForwardSpecs";
     }
 
     /// <inheritdoc />
@@ -47,7 +51,35 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
             .Where(static d => d.Length > 0);
 
         context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, ModelEmitter.Emit(spec)));
+        RegisterBaseline(context, BaselineParser.TextCnnAttribute, BaselineParser.ParseTextCnn,
+            static spec => spec.Declaration.HintName, TextCnnEmitter.Emit, TrackingNames.TextCnnSpecs);
+        RegisterBaseline(context, BaselineParser.FeedForwardAttribute, BaselineParser.ParseFeedForward,
+            static spec => spec.Declaration.HintName, FeedForwardEmitter.Emit, TrackingNames.FeedForwardSpecs);
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (DiagnosticInfo info in list) spc.ReportDiagnostic(info.ToDiagnostic());
+        });
+    }
+
+    // The same pipeline for a non-recurrent model attribute ([TextCnnModel], [FeedForwardModel]): parse to a spec and
+    // diagnostics, emit valid specs; diagnostics go to the shared diagnostics output shape, separate from the specs.
+    private static void RegisterBaseline<TSpec>(
+        IncrementalGeneratorInitializationContext context,
+        string attributeName,
+        System.Func<GeneratorAttributeSyntaxContext, System.Threading.CancellationToken, ParseResult<TSpec>> parse,
+        System.Func<TSpec, string> hintName,
+        System.Func<TSpec, string> emit,
+        string specsTrackingName)
+        where TSpec : class
+    {
+        IncrementalValuesProvider<ParseResult<TSpec>> results = context.SyntaxProvider
+            .ForAttributeWithMetadataName(attributeName, predicate: static (node, _) => node is ClassDeclarationSyntax, transform: parse);
+        IncrementalValuesProvider<TSpec> specs = results
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(specsTrackingName);
+        context.RegisterSourceOutput(specs, (spc, spec) => spc.AddSource(hintName(spec), emit(spec)));
+        context.RegisterSourceOutput(results.Select(static (r, _) => r.Diagnostics).Where(static d => d.Length > 0), static (spc, list) =>
         {
             foreach (DiagnosticInfo info in list) spc.ReportDiagnostic(info.ToDiagnostic());
         });

@@ -16,11 +16,15 @@ public static class Gemm
     private const int Nr = 16;
 
     /// <summary>C[m×n] += A[m×k] · B[k×n] (row-major, leading dimensions lda, ldb, ldc).</summary>
+    /// <remarks>
+    /// A is only read, so its rows may overlap (<paramref name="lda"/> &lt; <paramref name="k"/>, at least 1): row i is the
+    /// k floats from i·lda. That is how a 1-D convolution reads its sliding windows (im2col) without copying them.
+    /// </remarks>
     public static void MultiplyAdd(int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
         if (m == 0 || n == 0 || k == 0) return;
-        CheckExtent(a.Length, m, k, lda, nameof(a));
+        CheckExtent(a.Length, m, k, lda, nameof(a), overlappingRows: true);
         CheckExtent(b.Length, k, n, ldb, nameof(b));
         CheckExtent(c.Length, m, n, ldc, nameof(c));
         ref float pa = ref MemoryMarshal.GetReference(a);
@@ -93,9 +97,10 @@ public static class Gemm
         for (; i < x.Length; i++) Unsafe.Add(ref py, i) += alpha * Unsafe.Add(ref px, i);
     }
 
-    private static void CheckExtent(int length, int rows, int cols, int ld, string name)
+    private static void CheckExtent(int length, int rows, int cols, int ld, string name, bool overlappingRows = false)
     {
-        if (ld < cols) throw new ArgumentOutOfRangeException(name, $"Leading dimension {ld} is smaller than the {cols} columns.");
+        if (overlappingRows ? ld < 1 : ld < cols)
+            throw new ArgumentOutOfRangeException(name, overlappingRows ? $"Leading dimension {ld} is not positive." : $"Leading dimension {ld} is smaller than the {cols} columns.");
         if ((long)(rows - 1) * ld + cols > length) throw new ArgumentException($"A {rows}×{cols} matrix with leading dimension {ld} does not fit in {length} elements.", name);
     }
 

@@ -13,7 +13,7 @@ public sealed class DiagnosticTests
     /// Runs the generator over <paramref name="markup"/> and asserts it reports exactly one diagnostic, <paramref name="id"/>,
     /// as an error at the <c>[|…|]</c> span, and generates no source. Returns the diagnostic.
     /// </summary>
-    private static Diagnostic AssertSingleDiagnostic(string markup, string id, bool allowCompilerErrors = false)
+    internal static Diagnostic AssertSingleDiagnostic(string markup, string id, bool allowCompilerErrors = false)
     {
         (string source, TextSpan expected) = GeneratorHarness.Markup(markup);
         GeneratorRun run = GeneratorHarness.Run(source, "Model.cs", GeneratorHarness.DefaultOptions);

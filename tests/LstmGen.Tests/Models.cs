@@ -38,3 +38,49 @@ public static partial class Container
 /// <summary>For the long-memory task: 50 steps, a small vocabulary.</summary>
 [LstmModel(VocabularySize = 12, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = 50)]
 public sealed partial class MemoryTaskModel;
+
+// ---- Non-recurrent models: the text CNN and the feed-forward baseline.
+
+/// <summary>Matches the "cnn_small" PyTorch fixture: three branches, one wider than many padded rows' token counts.</summary>
+[TextCnnModel(VocabularySize = 13, EmbeddingSize = 3, SequenceLength = 9, KernelSizes = new[] { 2, 3, 5 }, Filters = 4)]
+public sealed partial class CnnSmallModel;
+
+/// <summary>Matches the "cnn_medium" PyTorch fixture: widths 3, 4, 5 and 24 filters (three vectors and a padded GEMM panel).</summary>
+[TextCnnModel(VocabularySize = 500, EmbeddingSize = 32, SequenceLength = 40, KernelSizes = new[] { 3, 4, 5 }, Filters = 24)]
+public sealed partial class CnnMediumModel;
+
+/// <summary>Odd sizes: 19 filters (two vectors and a scalar tail of 3), a width-1 branch, a width equal to T, softmax.</summary>
+[TextCnnModel(VocabularySize = 29, EmbeddingSize = 5, SequenceLength = 7, KernelSizes = [1, 4, 7], Filters = 19, OutputSize = 3, Output = OutputActivation.Softmax)]
+public sealed partial class CnnOddModel;
+
+/// <summary>Linear outputs, one branch.</summary>
+[TextCnnModel(VocabularySize = 17, EmbeddingSize = 8, SequenceLength = 12, KernelSizes = new[] { 3 }, Filters = 16, OutputSize = 2, Output = OutputActivation.Linear)]
+public sealed partial class CnnLinearModel;
+
+/// <summary>For the CNN training test: 30 tokens, a small vocabulary.</summary>
+[TextCnnModel(VocabularySize = 12, EmbeddingSize = 8, SequenceLength = 30, KernelSizes = new[] { 2, 3 }, Filters = 16)]
+public sealed partial class CnnTaskModel;
+
+/// <summary>Matches the "ff_small" PyTorch fixture.</summary>
+[FeedForwardModel(VocabularySize = 13, EmbeddingSize = 3, SequenceLength = 9, HiddenSizes = new[] { 5 })]
+public sealed partial class FfSmallModel;
+
+/// <summary>Matches the "ff_deep" PyTorch fixture: two hidden layers of odd widths, several sigmoid outputs.</summary>
+[FeedForwardModel(VocabularySize = 40, EmbeddingSize = 20, SequenceLength = 17, HiddenSizes = new[] { 33, 7 }, OutputSize = 4)]
+public sealed partial class FfDeepModel;
+
+/// <summary>No hidden layer (the head reads the mean embedding), linear outputs.</summary>
+[FeedForwardModel(VocabularySize = 11, EmbeddingSize = 5, SequenceLength = 6, HiddenSizes = new int[0], OutputSize = 2, Output = OutputActivation.Linear)]
+public sealed partial class FfLinearModel;
+
+/// <summary>Softmax over 3 classes, wide hidden layer.</summary>
+[FeedForwardModel(VocabularySize = 50, EmbeddingSize = 16, SequenceLength = 10, HiddenSizes = new[] { 48 }, OutputSize = 3, Output = OutputActivation.Softmax)]
+public sealed partial class FfSoftmaxModel;
+
+/// <summary>The comparison workload for the feed-forward baseline: vocab 10,000, embedding 128, one hidden layer of 64.</summary>
+[FeedForwardModel(VocabularySize = 10_000, EmbeddingSize = 128, SequenceLength = 100, HiddenSizes = new[] { 64 })]
+public sealed partial class FfReferenceModel;
+
+/// <summary>The comparison workload for the text CNN: vocab 10,000, embedding 128, widths 3, 4, 5 with 64 filters each.</summary>
+[TextCnnModel(VocabularySize = 10_000, EmbeddingSize = 128, SequenceLength = 100, KernelSizes = new[] { 3, 4, 5 }, Filters = 64)]
+public sealed partial class CnnReferenceModel;

@@ -73,13 +73,20 @@ internal static class ReferenceLstm
     /// Batch-mean loss in double: BCE from logits (sigmoid), softmax cross-entropy, or MSE averaged over outputs.
     /// </summary>
     public static double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
+        => Loss(model, p, tokens, targets, Logits);
+
+    /// <summary>Logits of one row from a double-precision copy of the parameters.</summary>
+    public delegate double[] RowLogits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens);
+
+    /// <summary>The batch-mean loss for any model kind, given its reference logits.</summary>
+    public static double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets, RowLogits logits)
     {
         ModelShape s = model.Shape;
         int t = s.SequenceLength, o = s.OutputSize, rows = tokens.Length / t;
         double total = 0;
         for (int b = 0; b < rows; b++)
         {
-            double[] z = Logits(model, p, tokens.AsSpan(b * t, t));
+            double[] z = logits(model, p, tokens.AsSpan(b * t, t));
             for (int k = 0; k < o; k++)
             {
                 double y = targets[b * o + k];

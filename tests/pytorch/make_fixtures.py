@@ -356,6 +356,163 @@ def build_case(name, V, E, H, T, O, B, seed, with_training):
     print("  records:", ", ".join(r[0] for r in w.records))
 
 
+# ---------------------------------------------------------------------------
+# Non-recurrent models: the text CNN and the feed-forward baseline.
+#
+# Masking rule shared with LstmGen (token 0 = padding):
+#   text CNN      the non-padding tokens of a row are kept in order (padding
+#                 removed), each Conv1d branch slides over those n tokens only,
+#                 ReLU, max over time; a branch whose width k > n gives zeros.
+#   feed-forward  mean of the non-padding embeddings (zeros when there are
+#                 none), then Linear + ReLU per hidden layer.
+# Loss: BCE with logits summed over outputs and averaged over rows (LstmGen's
+# batch-mean loss; equal to nn.BCEWithLogitsLoss() when O == 1).
+
+class TextCnn(nn.Module):
+    def __init__(self, V, E, kernels, F, O):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        self.convs = nn.ModuleList([nn.Conv1d(E, F, k) for k in kernels])
+        self.fc = nn.Linear(F * len(kernels), O)
+        self.F = F
+
+    def features(self, tokens):
+        rows = []
+        for b in range(tokens.shape[0]):
+            kept = tokens[b][tokens[b] != 0].long()
+            x = self.embedding(kept).t().unsqueeze(0)  # [1, E, n]
+            parts = []
+            for conv in self.convs:
+                if kept.numel() >= conv.kernel_size[0]:
+                    parts.append(torch.relu(conv(x)).max(dim=2).values[0])
+                else:
+                    parts.append(x.new_zeros(self.F))
+            rows.append(torch.cat(parts))
+        return torch.stack(rows)
+
+    def logits(self, tokens):
+        return self.fc(self.features(tokens))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, V, E, hidden, O):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        widths = [E] + list(hidden)
+        self.hidden = nn.ModuleList([nn.Linear(widths[i], widths[i + 1]) for i in range(len(hidden))])
+        self.fc = nn.Linear(widths[-1], O)
+
+    def logits(self, tokens):
+        mask = (tokens != 0).float()
+        x = self.embedding(tokens.long()) * mask.unsqueeze(2)
+        a = x.sum(dim=1) / mask.sum(dim=1, keepdim=True).clamp(min=1)
+        for layer in self.hidden:
+            a = torch.relu(layer(a))
+        return self.fc(a)
+
+
+def init_uniform(model, gen):
+    """As the LSTM cases: embedding ~ N(0,1)*0.5, every other tensor ~ U[-0.5, 0.5]."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name == "embedding.weight":
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+            else:
+                p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+
+
+def batch_loss(logits, labels):
+    return nn.BCEWithLogitsLoss(reduction="sum")(logits, labels) / logits.shape[0]
+
+
+def check_baseline(kind, model, tokens):
+    """The CNN's compacted per-row loop equals nn.Conv1d on the whole batch for
+    rows without padding, and equals itself with the padding moved (the masking
+    rule); the feed-forward model's masked mean equals the per-row mean of the
+    kept embeddings."""
+    worst = 0.0
+    with torch.no_grad():
+        if kind == "cnn":
+            full = tokens[0:1]
+            assert bool((full != 0).all())
+            x = model.embedding(full.long()).transpose(1, 2)
+            ref = torch.cat([torch.relu(c(x)).max(dim=2).values for c in model.convs], dim=1)
+            worst = max(worst, (ref - model.features(full)).abs().max().item())
+        for b in range(tokens.shape[0]):
+            kept = tokens[b][tokens[b] != 0]
+            moved = torch.cat([torch.zeros(tokens.shape[1] - kept.numel(), dtype=tokens.dtype), kept]).unsqueeze(0)
+            worst = max(worst, (model.logits(tokens[b:b + 1]) - model.logits(moved)).abs().max().item())
+    return worst
+
+
+# name, kind, V, E, T, sizes (kernel widths or hidden widths), F (CNN filters), O, B, seed
+BASELINE_CASES = [
+    ("cnn_small", "cnn", 13, 3, 9, [2, 3, 5], 4, 1, 5, 2468),
+    ("cnn_medium", "cnn", 500, 32, 40, [3, 4, 5], 24, 1, 6, 1357),
+    ("ff_small", "ff", 13, 3, 9, [5], 0, 1, 5, 9753),
+    ("ff_deep", "ff", 40, 20, 17, [33, 7], 0, 4, 6, 8642),
+]
+
+
+def make_baseline(kind, V, E, sizes, F, O):
+    return TextCnn(V, E, sizes, F, O) if kind == "cnn" else FeedForward(V, E, sizes, O)
+
+
+def build_baseline_case(name, kind, V, E, T, sizes, F, O, B, seed):
+    print("=== case %s: %s V=%d E=%d T=%d sizes=%s F=%d O=%d B=%d seed=%d" % (name, kind, V, E, T, sizes, F, O, B, seed))
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = make_baseline(kind, V, E, sizes, F, O)
+    init_uniform(model, gen)
+    tokens = make_tokens(V, T, B, gen)
+    diff = check_baseline(kind, model, tokens)
+    print("  max |masking / reference check| = %.3g" % diff)
+    assert diff < 1e-6, diff
+
+    w = Writer()
+    w.i32("config", torch.tensor([V, E, T, O, F] + list(sizes), dtype=torch.int32))
+    names = [n for n, _ in model.named_parameters()]
+    params = dict(model.named_parameters())
+    for pn in names:
+        w.f32(pn, params[pn])
+    w.i32("tokens", tokens)
+    with torch.no_grad():
+        logits = model.logits(tokens)
+        probs = torch.sigmoid(logits)
+    w.f32("logits", logits)
+    w.f32("probabilities", probs)
+    labels = (torch.rand((B, O), generator=gen) < 0.5).float()
+    loss = batch_loss(model.logits(tokens), labels)
+    loss.backward()
+    w.f32("labels", labels)
+    w.f32("loss", loss.detach().reshape(1))
+    for pn in names:
+        w.f32("grad." + pn, params[pn].grad)
+    print("  parameters:", ", ".join(names))
+    print("  logits =", [[round(v, 7) for v in r] for r in logits.tolist()])
+    print("  loss = %.9g" % loss.item())
+
+    path = os.path.join(OUT_DIR, "torch_%s.bin" % name)
+    w.save(path)
+    back = read_fixture(path)
+    for rn, _, arr in w.records:
+        assert back[rn].shape == arr.shape and np.array_equal(back[rn], arr), rn
+    # Rebuild from the stored weights only and recompute every derived record.
+    again = make_baseline(kind, V, E, sizes, F, O)
+    with torch.no_grad():
+        for pn, p in again.named_parameters():
+            p.copy_(torch.from_numpy(back[pn].copy()))
+    stored = torch.from_numpy(back["tokens"].copy())
+    with torch.no_grad():
+        assert np.array_equal(again.logits(stored).numpy(), back["logits"]), name
+    l2 = batch_loss(again.logits(stored), torch.from_numpy(back["labels"].copy()))
+    l2.backward()
+    assert np.array_equal(l2.detach().reshape(1).numpy(), back["loss"]), name
+    for pn, p in again.named_parameters():
+        assert np.array_equal(p.grad.numpy(), back["grad." + pn]), pn
+    print("  wrote %s (%d bytes, %d records), verified" % (path, os.path.getsize(path), len(w.records)))
+
+
 def main():
     print("torch", torch.__version__, "numpy", np.__version__, "python", sys.version.split()[0])
     os.makedirs(OUT_DIR, exist_ok=True)
@@ -363,6 +520,9 @@ def main():
     for case in CASES:
         if not only or case[0] in only:
             build_case(*case)
+    for case in BASELINE_CASES:
+        if not only or case[0] in only:
+            build_baseline_case(*case)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ namespace LstmGen.Generator.Emit;
 /// <summary>Emits the dense head: logits = fc.weight·h + fc.bias, then the output activation.</summary>
 internal static class DenseHeadEmitter
 {
-    public static void Emit(SourceWriter w, Layout L, ModelSpec spec)
+    public static void Emit(SourceWriter w, Layout L, ModelSpec spec) => Emit(w, spec.Output);
+
+    /// <summary>The head for any model whose feature width is its <c>HiddenSize</c> constant.</summary>
+    public static void Emit(SourceWriter w, HeadActivation output)
     {
-        string activation = spec.Output switch
+        string activation = output switch
         {
             HeadActivation.Sigmoid => "y = σ(z) per output",
             HeadActivation.Softmax => "y = softmax(z)",
@@ -23,7 +26,7 @@ internal static class DenseHeadEmitter
                     global::System.ReadOnlySpan<float> weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
                     output[o] = _parameters[FcBiasOffset + o] + global::LstmGen.VectorMath.Dot(weights, hidden);
                 }
-                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{spec.Output}}, output);
+                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
             }
             """);
     }

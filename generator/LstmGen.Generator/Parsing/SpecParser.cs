@@ -141,12 +141,12 @@ internal static class SpecParser
     }
 
     /// <summary>Prefixes '@' to a name that is a keyword or contextual keyword, so it can be written as an identifier.</summary>
-    private static string EscapeIdentifier(string name)
+    internal static string EscapeIdentifier(string name)
         => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
             ? "@" + name
             : name;
 
-    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    internal static string KeywordOf(INamedTypeSymbol type) => type switch
     {
         { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
         { IsRecord: true } => "record",

@@ -1,0 +1,40 @@
+namespace LstmGen.Generator.Model;
+
+/// <summary>
+/// Where a model class is declared, as plain values: <see cref="Namespace"/> and <see cref="TypeName"/> are C#
+/// identifiers (keywords escaped with '@'); <see cref="FullName"/> joins the plain names, for the hint name and comments.
+/// </summary>
+internal sealed record DeclarationSpec(
+    string? Namespace,
+    string TypeName,
+    string FullName,
+    EquatableArray<ContainingTypeSpec> ContainingTypes)
+{
+    /// <summary>Stable hint name: <c>Namespace.Outer.Type.g.cs</c>.</summary>
+    public string HintName => FullName + ".g.cs";
+}
+
+/// <summary>A text CNN: embedding → Conv1d per kernel width → ReLU → global max-pool → concatenation → dense head.</summary>
+internal sealed record TextCnnSpec(
+    DeclarationSpec Declaration,
+    int VocabularySize,
+    int EmbeddingSize,
+    int SequenceLength,
+    EquatableArray<int> KernelSizes,
+    int Filters,
+    int OutputSize,
+    HeadActivation Output);
+
+/// <summary>The feed-forward baseline: mean of the non-padding embeddings → Linear + ReLU per hidden layer → dense head.</summary>
+internal sealed record FeedForwardSpec(
+    DeclarationSpec Declaration,
+    int VocabularySize,
+    int EmbeddingSize,
+    int SequenceLength,
+    EquatableArray<int> HiddenSizes,
+    int OutputSize,
+    HeadActivation Output);
+
+/// <summary>What parsing one class with a non-recurrent model attribute yields: a spec when it is valid, and the diagnostics.</summary>
+internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
+    where TSpec : class;
