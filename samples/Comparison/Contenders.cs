@@ -13,6 +13,8 @@ public sealed record Contender(string Name, Func<int, ITrainableModel> Memory, F
     public static IReadOnlyList<Contender> All { get; } =
     [
         new("LSTM", seed => LongMemory(new MemoryLstm(seed)), seed => new SentimentLstm(seed), 3e-3f),
+        new("CNN", seed => new MemoryCnn(seed), seed => new SentimentCnn(seed), 3e-3f),
+        new("FeedForward", seed => new MemoryFeedForward(seed), seed => new SentimentFeedForward(seed), 3e-3f),
     ];
 
     /// <summary>Forget-gate bias for the memory task: σ(3) ≈ 0.95 keeps a cell's content for tens of steps at the start.</summary>

@@ -13,3 +13,19 @@ public sealed partial class MemoryLstm;
 /// <summary>LSTM for sentiment.</summary>
 [LstmModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, HiddenSize = 64, SequenceLength = SentimentTask.Steps)]
 public sealed partial class SentimentLstm;
+
+/// <summary>Text CNN for the memory task: widths 3 and 5, max-pooled over time.</summary>
+[TextCnnModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, SequenceLength = MemoryTask.Steps, KernelSizes = new[] { 3, 5 }, Filters = 16)]
+public sealed partial class MemoryCnn;
+
+/// <summary>Feed-forward net for the memory task: mean embedding → 32 ReLU units.</summary>
+[FeedForwardModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, SequenceLength = MemoryTask.Steps, HiddenSizes = new[] { 32 })]
+public sealed partial class MemoryFeedForward;
+
+/// <summary>Text CNN for sentiment: widths 3, 4, 5 with 64 filters each.</summary>
+[TextCnnModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, SequenceLength = SentimentTask.Steps, KernelSizes = new[] { 3, 4, 5 }, Filters = 64)]
+public sealed partial class SentimentCnn;
+
+/// <summary>Feed-forward net for sentiment: mean embedding → 64 ReLU units.</summary>
+[FeedForwardModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, SequenceLength = SentimentTask.Steps, HiddenSizes = new[] { 64 })]
+public sealed partial class SentimentFeedForward;
