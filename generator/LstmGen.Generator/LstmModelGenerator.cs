@@ -8,15 +8,19 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Finds classes marked <c>[LstmModel]</c>, parses each into a value-equal <see cref="ModelSpec"/>, and emits its
-/// fixed-size forward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
+/// Finds classes marked <c>[LstmModel]</c>, <c>[GruModel]</c> or <c>[RnnModel]</c> (one registration per attribute),
+/// parses each into a value-equal <see cref="ModelSpec"/>, and emits its fixed-size forward and backward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
 /// invalidates cached source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class LstmModelGenerator : IIncrementalGenerator
 {
-    /// <summary>Fully qualified metadata name of the attribute.</summary>
+    /// <summary>Fully qualified metadata name of the LSTM attribute.</summary>
     public const string AttributeName = "LstmGen.LstmModelAttribute";
+    /// <summary>Fully qualified metadata name of the GRU attribute.</summary>
+    public const string GruAttributeName = "LstmGen.GruModelAttribute";
+    /// <summary>Fully qualified metadata name of the simple-RNN attribute.</summary>
+    public const string RnnAttributeName = "LstmGen.RnnModelAttribute";
 
     /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
     public static class TrackingNames
@@ -30,11 +34,18 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        Register(context, AttributeName, CellKind.Lstm);
+        Register(context, GruAttributeName, CellKind.Gru);
+        Register(context, RnnAttributeName, CellKind.Rnn);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell)
+    {
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                AttributeName,
+                attributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax,
-                transform: static (ctx, ct) => SpecParser.Parse(ctx, ct))
+                transform: (ctx, ct) => SpecParser.Parse(ctx, cell, ct))
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<ModelSpec> specs = results
