@@ -12,9 +12,16 @@ public static class BenchmarkData
     /// <summary>Fraction of rows that get left padding (token 0) of random length.</summary>
     public const double PaddedRowFraction = 0.2;
 
-    /// <summary>Forward FLOPs per sequence used for every GFLOP/s figure: 2·4H·(E+H)·T (gate matmuls only).</summary>
-    public const double NominalFlopsPerSequence =
-        2.0 * 4 * ReferenceModel.HiddenSize * (ReferenceModel.EmbeddingSize + ReferenceModel.HiddenSize) * ReferenceModel.SequenceLength;
+    /// <summary>Forward FLOPs per sequence of the LSTM, used for its GFLOP/s figures: 2·4H·(E+H)·T (gate matmuls only).</summary>
+    public const double NominalFlopsPerSequence = 4 * NominalFlopsPerGate;
+
+    /// <summary>Forward FLOPs per sequence and gate block: 2·H·(E+H)·T. A cell with G gates costs G times this (LSTM 4, GRU 3, RNN 1).</summary>
+    public const double NominalFlopsPerGate =
+        2.0 * ReferenceModel.HiddenSize * (ReferenceModel.EmbeddingSize + ReferenceModel.HiddenSize) * ReferenceModel.SequenceLength;
+
+    /// <summary>The gate count of the cell a benchmark method measures, from its name: "Gru…" 3, "Rnn…" 1, otherwise 4 (LSTM).</summary>
+    public static int GatesOf(string benchmarkName)
+        => benchmarkName.StartsWith("Gru", StringComparison.Ordinal) ? 3 : benchmarkName.StartsWith("Rnn", StringComparison.Ordinal) ? 1 : 4;
 
     /// <summary>
     /// <paramref name="rows"/> × SequenceLength token ids in [2, V); round(rows·<see cref="PaddedRowFraction"/>) rows

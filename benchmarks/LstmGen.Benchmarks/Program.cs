@@ -18,7 +18,7 @@ namespace LstmGen.Benchmarks;
 /// </summary>
 public static class Program
 {
-    private static readonly Type[] BenchmarkTypes = [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(TrainingBenchmarks)];
+    private static readonly Type[] BenchmarkTypes = [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks)];
 
     public static int Main(string[] args)
     {
@@ -148,7 +148,7 @@ public static class Program
         sb.AppendLine(c, $"- Model: V={ReferenceModel.VocabularySize}, E={ReferenceModel.EmbeddingSize}, H={ReferenceModel.HiddenSize}, T={ReferenceModel.SequenceLength}, O={ReferenceModel.OutputSize}; weights from `new ReferenceModel()` (seed 0)");
         double nonPad = BenchmarkData.NonPaddingFraction(BenchmarkData.MakeTokens(BenchmarkData.Batch));
         sb.AppendLine(c, $"- Input: {BenchmarkData.Batch} rows, seed {BenchmarkData.TokenSeed}, {BenchmarkData.PaddedRowFraction:P0} of rows left-padded; {nonPad:P1} of tokens are not padding");
-        sb.AppendLine(c, $"- GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOPs/sequence = 2·4H·(E+H)·T for every case (folded or not, padded or not)");
+        sb.AppendLine(c, $"- GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOPs/sequence = 2·4H·(E+H)·T for every LSTM case (folded or not, padded or not); GRU rows (Gru_…) 2·3H·(E+H)·T = {3 * BenchmarkData.NominalFlopsPerGate:N0}, RNN rows (Rnn_…) 2·H·(E+H)·T = {BenchmarkData.NominalFlopsPerGate:N0}");
 
         Row? peakRow = rows.Where(r => r.Row.Name == nameof(FmaPeakBenchmark.FmaPeak)).Select(r => (Row?)r.Row).FirstOrDefault();
         double? peakGflops = peakRow is { } p ? FmaPeakBenchmark.FlopsPerInvoke / p.MeanNs : null;
@@ -164,10 +164,11 @@ public static class Program
         {
             int threads = row.Name.EndsWith("_2Threads", StringComparison.Ordinal) ? 2 : 1;
             // A training step (forward, backward, weight gradients) is counted as three forward passes.
-            double flops = BenchmarkData.NominalFlopsPerSequence * (row.Name.StartsWith("Train", StringComparison.Ordinal) ? 3 : 1);
+            double flops = BenchmarkData.GatesOf(row.Name) * BenchmarkData.NominalFlopsPerGate * (row.Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
             double gflops = flops / row.MeanNs;
             string ofPeak = peakGflops is { } pk2 ? (100 * gflops / pk2).ToString("F1", c) + " %" : "n/a";
-            string speedup = naive is { } n ? (n.MeanNs / row.MeanNs).ToString("F1", c) + "×" : "n/a";
+            // The naive baseline is an LSTM, so only LSTM rows are compared with it.
+            string speedup = BenchmarkData.GatesOf(row.Name) != 4 ? "–" : naive is { } n ? (n.MeanNs / row.MeanNs).ToString("F1", c) + "×" : "n/a";
             sb.AppendLine(c, $"| {row.Name} | {threads} | {row.MeanNs / 1000:F2} | {row.StdDevNs / 1000:F2} | {1e9 / row.MeanNs:N0} | {gflops:F2} | {ofPeak} | {speedup} | {Allocated(row.AllocatedBytes)} |");
         }
         if (peakRow is { } fp)
@@ -177,6 +178,7 @@ public static class Program
         sb.AppendLine();
         sb.AppendLine("µs/seq = BenchmarkDotNet mean per operation (each invocation runs 32 sequences, OperationsPerInvoke = 32); seq/s = 10⁹ / mean ns; "
             + "GFLOP/s = nominal FLOPs per sequence / mean ns; % of peak = GFLOP/s / FmaPeak GFLOP/s of this run (single-thread, so the 2-thread row can reach 200 %); "
+            + "vs naive = Naive_Batch1 mean / case mean (LSTM rows only: the naive baseline is an LSTM); "
             + "Allocated = BenchmarkDotNet MemoryDiagnoser bytes per operation.");
         return sb.ToString();
     }

@@ -40,7 +40,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingSize = new(
         "LSTMGEN007", "Required size not set",
-        "[LstmModel] on '{0}' does not set {1}; add '{1} = …' to the attribute",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownOutput = new(
@@ -63,6 +63,11 @@ internal static class DiagnosticDescriptors
         "{0} could not be read as a constant; use an integer literal or const",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor SeveralModelAttributes = new(
+        "LSTMGEN012", "Only one model attribute per class",
+        "The model class '{0}' already has [{1}], so [{2}] cannot also apply; keep one model attribute, or declare a second class for the other model",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     // LSTMGEN020…: the non-recurrent models ([TextCnnModel], [FeedForwardModel]).
 
     public static readonly DiagnosticDescriptor MissingSetting = new(
@@ -80,15 +85,10 @@ internal static class DiagnosticDescriptors
         "KernelSizes[{0}] is {1}, wider than SequenceLength {2}, so no window could ever fit; use a width of at most {2} or a longer SequenceLength",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
-    public static readonly DiagnosticDescriptor ConflictingModelAttributes = new(
-        "LSTMGEN023", "More than one model attribute",
-        "'{0}' carries both [{1}] and [{2}], but a class declares one model; remove one of the attributes",
-        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
-
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         NotPartial, ContainingTypeNotPartial, Generic, NonPositiveSize, TooLarge, SoftmaxNeedsTwoOutputs,
-        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant,
-        MissingSetting, NoKernelSizes, KernelWiderThanSequence, ConflictingModelAttributes);
+        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant, SeveralModelAttributes,
+        MissingSetting, NoKernelSizes, KernelWiderThanSequence);
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -8,15 +8,20 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace LstmGen.Generator;
 
 /// <summary>
-/// Finds classes marked <c>[LstmModel]</c> (and <c>[TextCnnModel]</c>, <c>[FeedForwardModel]</c>), parses each into a value-equal <see cref="ModelSpec"/>, and emits its
-/// fixed-size forward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
+/// Finds classes marked <c>[LstmModel]</c>, <c>[GruModel]</c>, <c>[RnnModel]</c>, <c>[TextCnnModel]</c> or
+/// <c>[FeedForwardModel]</c> (one registration per attribute), parses each into a value-equal spec, and emits its
+/// fixed-size forward and backward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
 /// invalidates cached source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class LstmModelGenerator : IIncrementalGenerator
 {
-    /// <summary>Fully qualified metadata name of the attribute.</summary>
+    /// <summary>Fully qualified metadata name of the LSTM attribute.</summary>
     public const string AttributeName = "LstmGen.LstmModelAttribute";
+    /// <summary>Fully qualified metadata name of the GRU attribute.</summary>
+    public const string GruAttributeName = "LstmGen.GruModelAttribute";
+    /// <summary>Fully qualified metadata name of the simple-RNN attribute.</summary>
+    public const string RnnAttributeName = "LstmGen.RnnModelAttribute";
 
     /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
     public static class TrackingNames
@@ -34,11 +39,22 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        Register(context, AttributeName, CellKind.Lstm);
+        Register(context, GruAttributeName, CellKind.Gru);
+        Register(context, RnnAttributeName, CellKind.Rnn);
+        RegisterBaseline(context, BaselineParser.TextCnnAttribute, BaselineParser.ParseTextCnn,
+            static spec => spec.Declaration.HintName, TextCnnEmitter.Emit, TrackingNames.TextCnnSpecs);
+        RegisterBaseline(context, BaselineParser.FeedForwardAttribute, BaselineParser.ParseFeedForward,
+            static spec => spec.Declaration.HintName, FeedForwardEmitter.Emit, TrackingNames.FeedForwardSpecs);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, CellKind cell)
+    {
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                AttributeName,
+                attributeName,
                 predicate: static (node, _) => node is ClassDeclarationSyntax,
-                transform: static (ctx, ct) => SpecParser.Parse(ctx, ct))
+                transform: (ctx, ct) => SpecParser.Parse(ctx, cell, ct))
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<ModelSpec> specs = results
@@ -51,10 +67,6 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
             .Where(static d => d.Length > 0);
 
         context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, ModelEmitter.Emit(spec)));
-        RegisterBaseline(context, BaselineParser.TextCnnAttribute, BaselineParser.ParseTextCnn,
-            static spec => spec.Declaration.HintName, TextCnnEmitter.Emit, TrackingNames.TextCnnSpecs);
-        RegisterBaseline(context, BaselineParser.FeedForwardAttribute, BaselineParser.ParseFeedForward,
-            static spec => spec.Declaration.HintName, FeedForwardEmitter.Emit, TrackingNames.FeedForwardSpecs);
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
             foreach (DiagnosticInfo info in list) spc.ReportDiagnostic(info.ToDiagnostic());

@@ -12,24 +12,23 @@ public enum OutputActivation
 }
 
 /// <summary>
-/// Declares a recurrent model on a <c>partial</c> class. At build time the LstmGen source generator emits
-/// fixed-size, SIMD-vectorised code for it: <c>Embedding(VocabularySize, EmbeddingSize) → LSTM(HiddenSize) →
-/// Dense(OutputSize, Output)</c> over sequences of at most <see cref="SequenceLength"/> tokens.
+/// The settings shared by every recurrent model attribute (<see cref="LstmModelAttribute"/>,
+/// <see cref="GruModelAttribute"/>, <see cref="RnnModelAttribute"/>): <c>Embedding(VocabularySize, EmbeddingSize) →
+/// cell(HiddenSize) → Dense(OutputSize, Output)</c> over sequences of at most <see cref="SequenceLength"/> tokens.
 /// </summary>
 /// <remarks>
-/// Every setting is a named property with a default, so later options (cell kinds, stacked layers, dense inputs)
-/// are added without breaking existing declarations. Token id 0 is padding (masked), 1 is out-of-vocabulary.
+/// Every setting is a named property with a default, so later options (stacked layers, a bidirectional option) are
+/// added without breaking existing declarations. Token id 0 is padding (masked), 1 is out-of-vocabulary.
 /// </remarks>
-[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
-public sealed class LstmModelAttribute : Attribute
+public abstract class RecurrentModelAttribute : Attribute
 {
     /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary). Required.</summary>
     public int VocabularySize { get; set; }
 
-    /// <summary>Width of each embedding vector (the LSTM input size). Required.</summary>
+    /// <summary>Width of each embedding vector (the recurrent layer's input size). Required.</summary>
     public int EmbeddingSize { get; set; }
 
-    /// <summary>Number of LSTM hidden units. Required.</summary>
+    /// <summary>Number of hidden units of the recurrent layer. Required.</summary>
     public int HiddenSize { get; set; }
 
     /// <summary>Maximum (and batch) sequence length in tokens. Required.</summary>
@@ -40,4 +39,40 @@ public sealed class LstmModelAttribute : Attribute
 
     /// <summary>Activation of the dense head. Defaults to <see cref="OutputActivation.Sigmoid"/>.</summary>
     public OutputActivation Output { get; set; } = OutputActivation.Sigmoid;
+}
+
+/// <summary>
+/// Declares an LSTM model on a <c>partial</c> class. At build time the LstmGen source generator emits fixed-size,
+/// SIMD-vectorised forward and backward code for <c>Embedding(VocabularySize, EmbeddingSize) → LSTM(HiddenSize) →
+/// Dense(OutputSize, Output)</c>, with PyTorch's <c>nn.LSTM</c> math and parameter names (gate order i, f, g, o).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class LstmModelAttribute : RecurrentModelAttribute;
+
+/// <summary>
+/// Declares a GRU model on a <c>partial</c> class: <c>Embedding → GRU(HiddenSize) → Dense</c> with PyTorch's
+/// <c>nn.GRU</c> math (gate order r, z, n; the reset gate applied after the recurrent product, equal to Keras
+/// <c>reset_after=True</c>) and parameter names <c>gru.weight_ih_l0 [3H, E]</c>, <c>gru.weight_hh_l0 [3H, H]</c>,
+/// <c>gru.bias_ih_l0</c>, <c>gru.bias_hh_l0</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class GruModelAttribute : RecurrentModelAttribute;
+
+/// <summary>
+/// Declares a simple (Elman) RNN model on a <c>partial</c> class: <c>Embedding → RNN(HiddenSize, tanh) → Dense</c> with
+/// PyTorch's <c>nn.RNN</c> math <c>h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh)</c> and parameter names
+/// <c>rnn.weight_ih_l0 [H, E]</c>, <c>rnn.weight_hh_l0 [H, H]</c>, <c>rnn.bias_ih_l0</c>, <c>rnn.bias_hh_l0</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false, AllowMultiple = false)]
+public sealed class RnnModelAttribute : RecurrentModelAttribute;
+
+/// <summary>The recurrent cell of a generated model.</summary>
+public enum RecurrentCell
+{
+    /// <summary>Long short-term memory (PyTorch <c>nn.LSTM</c>).</summary>
+    Lstm = 0,
+    /// <summary>Gated recurrent unit (PyTorch <c>nn.GRU</c>).</summary>
+    Gru = 1,
+    /// <summary>Simple tanh RNN (PyTorch <c>nn.RNN</c>).</summary>
+    Rnn = 2,
 }

@@ -38,8 +38,9 @@ public interface ISequenceModel
     IReadOnlyList<ParameterInfo> ParameterLayout { get; }
 
     /// <summary>
-    /// Whether inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> (vocabulary × 4H floats, rebuilt after
-    /// parameters change) instead of projecting each embedding. Both agree to float rounding.
+    /// Whether inference reads the folded table <c>embedding·W_ihᵀ</c> plus the input-side bias (vocabulary × gate width
+    /// floats: 4H for an LSTM, 3H for a GRU, H for a simple RNN; rebuilt after parameters change) instead of projecting
+    /// each embedding. Both agree to float rounding.
     /// </summary>
     bool UseFoldedEmbedding { get; set; }
 

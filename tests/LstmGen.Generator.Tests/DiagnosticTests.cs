@@ -321,6 +321,78 @@ public sealed class DiagnosticTests
         Assert.StartsWith("Output could not be read", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("GruModel")]
+    [InlineData("RnnModel")]
+    public void GruAndRnnAttributes_ReportTheSameDiagnostics(string attribute)
+    {
+        // Not partial, a missing size (the message names the attribute used), Softmax with one output, too large.
+        AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [{{attribute}}({{Valid}})]
+            public sealed class [|Model|];
+            """, "LSTMGEN001");
+        Diagnostic missing = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [[|{{attribute}}(VocabularySize = 100, EmbeddingSize = 8, SequenceLength = 10)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN007");
+        Assert.StartsWith($"[{attribute}] on 'Demo.Model' does not set HiddenSize;", missing.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        AssertSingleDiagnostic($$"""
+            using LstmGen;
+            [{{attribute}}({{Valid}}, [|Output = OutputActivation.Softmax|])]
+            public sealed partial class Model;
+            """, "LSTMGEN006");
+        AssertSingleDiagnostic($$"""
+            using LstmGen;
+            [{{attribute}}(VocabularySize = 100, EmbeddingSize = 8, [|HiddenSize = -3|], SequenceLength = 10)]
+            public sealed partial class Model;
+            """, "LSTMGEN004");
+    }
+
+    [Theory]
+    [InlineData("GruModel", 3)]
+    [InlineData("RnnModel", 1)]
+    public void GruAndRnnFoldedTableTooLarge_CountsTheirGates(string attribute, int gates)
+    {
+        // V·gates·HP floats: 30M × 3 × 40 = 3.6G for the GRU (too large); for the RNN 30M × 40 = 1.2G fits.
+        GeneratorRun run = GeneratorHarness.Run($$"""
+            [LstmGen.{{attribute}}(VocabularySize = 30_000_000, EmbeddingSize = 1, HiddenSize = 33, SequenceLength = 2)]
+            public sealed partial class Model;
+            """, options: GeneratorHarness.DefaultOptions);
+        if (gates == 3)
+        {
+            Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+            Assert.Equal("LSTMGEN005", d.Id);
+            Assert.Contains("the folded embedding table", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            Assert.Empty(run.GeneratedSources);
+        }
+        else
+        {
+            Assert.Empty(run.GeneratorDiagnostics);
+            Assert.Single(run.GeneratedSources);
+        }
+    }
+
+    [Theory]
+    [InlineData("LstmModel", "GruModel")]
+    [InlineData("RnnModel", "LstmModel")]
+    [InlineData("GruModel", "RnnModel")]
+    public void Lstmgen012_TwoModelAttributes_PointsAtTheSecond(string first, string second)
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [{{first}}({{Valid}})]
+            [[|{{second}}({{Valid}})|]]
+            public sealed partial class Model;
+            """, "LSTMGEN012");
+        Assert.Equal($"The model class 'Demo.Model' already has [{first}], so [{second}] cannot also apply; keep one model attribute, or declare a second class for the other model",
+            d.GetMessage(CultureInfo.InvariantCulture));
+    }
+
     [Fact]
     public void SeveralProblems_AreAllReported_AndOnlyTheBrokenClassIsSkipped()
     {

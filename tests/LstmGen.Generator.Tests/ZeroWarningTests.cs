@@ -28,11 +28,11 @@ public sealed class ZeroWarningTests
     }
 
     /// <summary>User code declaring <c>Model</c> at <paramref name="site"/>, plus code that uses it; returns the source and the model's type name.</summary>
-    private static (string Source, string TypeName) Declare(Site site, string arguments)
+    private static (string Source, string TypeName) Declare(Site site, string arguments, string attribute = "LstmModel")
     {
         string model = $$"""
             /// <summary>The model under test.</summary>
-            [LstmModel({{arguments}})]
+            [{{attribute}}({{arguments}})]
             public sealed partial class Model;
             """;
         string Indent(string text) => string.Join("\n", text.Split('\n').Select(l => "    " + l));
@@ -72,7 +72,11 @@ public sealed class ZeroWarningTests
                     model.UseFoldedEmbedding = false;
                     model.Parameters.Clear();
                     model.GetParameter("fc.bias").Fill(1f);
-                    return output[0] + contract.ParameterCount + model.Shape.HiddenSize + {{typeName}}.Layout.Count + model.ParameterValues.Length;
+                    global::LstmGen.Training.IRecurrentModel recurrent = model;
+                    float[] norms = new float[{{typeName}}.SequenceLength];
+                    float loss = recurrent.ComputeHiddenGradientNorms(tokens, output, norms) + model.ComputeHiddenGradientNorms(tokens, output, norms);
+                    return output[0] + contract.ParameterCount + model.Shape.HiddenSize + {{typeName}}.Layout.Count + model.ParameterValues.Length
+                        + loss + (int)recurrent.Cell + (int)model.Cell;
                 }
             }
             """;
@@ -130,6 +134,49 @@ public sealed class ZeroWarningTests
     {
         // As a project with <GenerateDocumentationFile> sees it: missing or broken XML docs are warnings (CS1591, CS1574, …).
         (string source, _) = Declare(Site.FileScopedNamespace, GeneratorHarness.Arguments(v, e, h, t, o, output));
+        AssertCleanBuild(source, GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose));
+    }
+
+    public static TheoryData<string, int, int, int, int, int, OutputActivation, Site> CellCases()
+    {
+        var sizes = new (int V, int E, int H, int T, int O, OutputActivation Output)[]
+        {
+            (3, 1, 1, 1, 1, OutputActivation.Sigmoid),
+            (13, 3, 7, 9, 1, OutputActivation.Sigmoid),
+            (50, 3, 33, 12, 2, OutputActivation.Linear),
+            (11, 5, 9, 6, 3, OutputActivation.Softmax),
+            (10000, 128, 64, 100, 1, OutputActivation.Sigmoid),
+            (3, 1, 16, 1, 1, OutputActivation.Linear),        // GRU: 6 vectors, one remainder block; RNN: 2 vectors
+            (3, 2, 24, 2, 2, OutputActivation.Softmax),       // GRU: 9 vectors, one full block + remainder 1
+            (17, 2, 130, 4, 1, OutputActivation.Linear),      // GRU: 51 vectors, six full blocks + remainder 3; RNN: 17
+        };
+        Site[] sites = Enum.GetValues<Site>();
+        var data = new TheoryData<string, int, int, int, int, int, OutputActivation, Site>();
+        foreach (string attribute in new[] { "GruModel", "RnnModel" })
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                var s = sizes[i];
+                data.Add(attribute, s.V, s.E, s.H, s.T, s.O, s.Output, sites[(i + attribute.Length) % sites.Length]);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CellCases))]
+    public void GeneratedGruAndRnnCode_HasNoWarnings_AndEmits(string attribute, int v, int e, int h, int t, int o, OutputActivation output, Site site)
+    {
+        (string source, _) = Declare(site, GeneratorHarness.Arguments(v, e, h, t, o, output), attribute);
+        AssertCleanBuild(source, GeneratorHarness.ParseOptions);
+    }
+
+    [Theory]
+    [InlineData("GruModel")]
+    [InlineData("RnnModel")]
+    public void GeneratedGruAndRnnCode_HasNoWarnings_WithDocumentationDiagnostics(string attribute)
+    {
+        (string source, _) = Declare(Site.FileScopedNamespace, GeneratorHarness.Arguments(13, 3, 7, 9, 1, OutputActivation.Sigmoid), attribute);
         AssertCleanBuild(source, GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose));
     }
 

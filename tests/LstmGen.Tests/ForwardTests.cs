@@ -26,7 +26,7 @@ public class ForwardTests
             {
                 ReadOnlySpan<int> row = tokens.AsSpan(r * t, t);
                 model.Predict(row, output);
-                AssertClose(ReferenceLstm.Predict(model, row), output, $"{name} row {r} folded={folded}");
+                AssertClose(ReferenceRecurrent.Predict(model, row), output, $"{name} row {r} folded={folded}");
             }
         }
     }
@@ -47,7 +47,7 @@ public class ForwardTests
             model.UseFoldedEmbedding = folded;
             model.PredictBatch(tokens, outputs);
             for (int r = 0; r < rows; r++)
-                AssertClose(ReferenceLstm.Predict(model, tokens.AsSpan(r * t, t)), outputs.AsSpan(r * o, o), $"{name} row {r} folded={folded}");
+                AssertClose(ReferenceRecurrent.Predict(model, tokens.AsSpan(r * t, t)), outputs.AsSpan(r * o, o), $"{name} row {r} folded={folded}");
         }
     }
 
@@ -63,7 +63,7 @@ public class ForwardTests
             ReadOnlySpan<int> row = tokens.AsSpan(r * SmallModel.SequenceLength, SmallModel.SequenceLength);
             var y = new float[1];
             model.Predict(row, y);
-            AssertClose(ReferenceLstm.Predict(model, row), y, $"row {r}");
+            AssertClose(ReferenceRecurrent.Predict(model, row), y, $"row {r}");
         }
     }
 
@@ -77,7 +77,7 @@ public class ForwardTests
         model.EmbeddingWeight[4 * SmallModel.EmbeddingSize] -= 0.9f;
         float after = model.Predict(tokens);
         Assert.NotEqual(before, after);
-        AssertClose(ReferenceLstm.Predict(model, tokens), [after], "after edit");
+        AssertClose(ReferenceRecurrent.Predict(model, tokens), [after], "after edit");
     }
 
     [Fact]
@@ -88,9 +88,9 @@ public class ForwardTests
         var y = new float[H16Model.OutputSize];
         model.Predict(new int[H16Model.SequenceLength], y);
         for (int o = 0; o < H16Model.OutputSize; o++)
-            Assert.Equal(ReferenceLstm.Sigmoid(model.FcBias[o]), y[o], 6);
+            Assert.Equal(ReferenceRecurrent.Sigmoid(model.FcBias[o]), y[o], 6);
         model.Predict([], y);
-        Assert.Equal(ReferenceLstm.Sigmoid(model.FcBias[0]), y[0], 6);
+        Assert.Equal(ReferenceRecurrent.Sigmoid(model.FcBias[0]), y[0], 6);
     }
 
     [Fact]

@@ -6,7 +6,12 @@ namespace LstmGen.Tests;
 /// <summary>The generated backward pass against central finite differences of the double-precision reference loss.</summary>
 public class GradientTests
 {
-    public static TheoryData<string> Models => new() { nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model) };
+    public static TheoryData<string> Models => new()
+    {
+        nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model),
+        nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH1Model), nameof(GruH33Model), nameof(GruH16Model),
+        nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH1Model), nameof(RnnH33Model), nameof(RnnH72Model),
+    };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -22,7 +27,7 @@ public class GradientTests
         var gradients = new float[model.ParameterCount];
         float loss = ((ITrainableModel)model).ComputeGradients(tokens, targets, gradients, default);
         double[] p = model.ParameterValuesAsDouble();
-        double reference = ReferenceLstm.Loss(model, p, tokens, targets);
+        double reference = ReferenceRecurrent.Loss(model, p, tokens, targets);
         Assert.True(Math.Abs(loss - reference) <= 1e-5 * (1 + Math.Abs(reference)), $"loss {loss} vs reference {reference}");
 
         // Every parameter of small models; for larger ones a seeded sample that covers every tensor.
@@ -36,9 +41,9 @@ public class GradientTests
                 const double eps = 1e-4;
                 double saved = p[i];
                 p[i] = saved + eps;
-                double up = ReferenceLstm.Loss(model, p, tokens, targets);
+                double up = ReferenceRecurrent.Loss(model, p, tokens, targets);
                 p[i] = saved - eps;
-                double down = ReferenceLstm.Loss(model, p, tokens, targets);
+                double down = ReferenceRecurrent.Loss(model, p, tokens, targets);
                 p[i] = saved;
                 double fd = (up - down) / (2 * eps);
                 // Float gradient against a double central difference (truncation error ~eps² ≈ 1e-8).
@@ -48,22 +53,27 @@ public class GradientTests
         }
     }
 
-    [Fact]
-    public void PaddedStepsAndUnusedTokensGetNoGradient()
+    [Theory]
+    [InlineData(nameof(SmallModel))]
+    [InlineData(nameof(GruSmallModel))]
+    [InlineData(nameof(RnnSmallModel))]
+    public void PaddedStepsAndUnusedTokensGetNoGradient(string name)
     {
-        var model = new SmallModel(seed: 2);
+        var model = (ITrainableModel)TestModels.Create(name, seed: 2);
+        ModelShape s = model.Shape;
+        Assert.Equal(9, s.SequenceLength);
         int[] tokens = [0, 0, 5, 6, 0, 7, 0, 0, 0];
-        var gradients = new float[SmallModel.ParameterCount];
+        var gradients = new float[model.ParameterCount];
         model.ComputeGradients(tokens, [1f], gradients, default);
-        for (int v = 0; v < SmallModel.VocabularySize; v++)
+        for (int v = 0; v < s.VocabularySize; v++)
         {
             bool used = v is 5 or 6 or 7;
             float norm = 0;
-            for (int e = 0; e < SmallModel.EmbeddingSize; e++) norm += MathF.Abs(gradients[v * SmallModel.EmbeddingSize + e]);
-            Assert.True(used ? norm > 0 : norm == 0, $"token {v}: |grad| = {norm}");
+            for (int e = 0; e < s.EmbeddingSize; e++) norm += MathF.Abs(gradients[v * s.EmbeddingSize + e]);
+            Assert.True(used ? norm > 0 : norm == 0, $"{name} token {v}: |grad| = {norm}");
         }
-        // Same gradients however the padding is arranged.
-        var again = new float[SmallModel.ParameterCount];
+        // Same gradients however the padding is arranged (to 6 decimal places).
+        var again = new float[model.ParameterCount];
         model.ComputeGradients([5, 6, 7, 0, 0, 0, 0, 0, 0], [1f], again, default);
         for (int i = 0; i < gradients.Length; i++) Assert.Equal(gradients[i], again[i], 6);
     }

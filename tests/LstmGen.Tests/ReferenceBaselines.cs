@@ -12,10 +12,10 @@ namespace LstmGen.Tests;
 internal static class ReferenceBaselines
 {
     public static double[] Predict(ISequenceModel model, ReadOnlySpan<int> tokens)
-        => ReferenceLstm.Activate(model.Shape, Logits(model, model.ParameterValuesAsDouble(), tokens));
+        => ReferenceRecurrent.Activate(model.Shape, Logits(model, model.ParameterValuesAsDouble(), tokens));
 
     public static double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
-        => ReferenceLstm.Loss(model, p, tokens, targets, Logits);
+        => ReferenceRecurrent.Loss(model, p, tokens, targets, Logits);
 
     /// <summary>Logits of one row: the CNN when the model has <c>convs.*</c> tensors, else the feed-forward model.</summary>
     public static double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens)

@@ -1,4 +1,5 @@
 using LstmGen.Tests.Models;
+using LstmGen.Training;
 
 namespace LstmGen.Tests;
 
@@ -14,17 +15,44 @@ internal static class TestModels
         nameof(H33Model) => new H33Model(seed),
         nameof(H16Model) => new H16Model(seed),
         nameof(Container.NestedModel) => new Container.NestedModel(seed),
+        nameof(GruSmallModel) => new GruSmallModel(seed),
+        nameof(GruSoftmaxModel) => new GruSoftmaxModel(seed),
+        nameof(GruH1Model) => new GruH1Model(seed),
+        nameof(GruH33Model) => new GruH33Model(seed),
+        nameof(GruH16Model) => new GruH16Model(seed),
+        nameof(GruReferenceModel) => new GruReferenceModel(seed),
+        nameof(RnnSmallModel) => new RnnSmallModel(seed),
+        nameof(RnnSoftmaxModel) => new RnnSoftmaxModel(seed),
+        nameof(RnnH1Model) => new RnnH1Model(seed),
+        nameof(RnnH33Model) => new RnnH33Model(seed),
+        nameof(RnnH72Model) => new RnnH72Model(seed),
+        nameof(RnnReferenceModel) => new RnnReferenceModel(seed),
         _ => throw new ArgumentException(name),
     };
 
     public static TheoryData<string> All => new()
     {
         nameof(ReferenceModel), nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model), nameof(Container.NestedModel),
+        nameof(GruReferenceModel), nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH1Model), nameof(GruH33Model), nameof(GruH16Model),
+        nameof(RnnReferenceModel), nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH1Model), nameof(RnnH33Model), nameof(RnnH72Model),
     };
 
-    /// <summary>Overwrites every parameter with U(−scale, scale), so gates leave their linear range.</summary>
+    /// <summary>The GRU and simple-RNN models only (every size).</summary>
+    public static TheoryData<string> GruAndRnn => new()
+    {
+        nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH1Model), nameof(GruH33Model), nameof(GruH16Model),
+        nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH1Model), nameof(RnnH33Model), nameof(RnnH72Model),
+    };
+
+    /// <summary>
+    /// Overwrites every parameter with U(−scale, scale), so gates leave their linear range. For a simple RNN the scale is
+    /// capped at 2/√(E + H): with larger weights its recurrence is chaotic (W_hh's spectral radius well above 1) and any
+    /// two float roundings, let alone float and double, drift apart exponentially over the steps, whatever the kernel.
+    /// </summary>
     public static void Randomize(ISequenceModel model, int seed, float scale = 0.5f)
     {
+        if (model is IRecurrentModel { Cell: RecurrentCell.Rnn })
+            scale = MathF.Min(scale, 2f / MathF.Sqrt(model.Shape.EmbeddingSize + model.Shape.HiddenSize));
         var rng = new Rng(seed);
         Initializers.Uniform(model.Parameters, -scale, scale, ref rng);
     }

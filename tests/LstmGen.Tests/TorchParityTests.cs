@@ -3,8 +3,9 @@ using LstmGen.Tests.Models;
 namespace LstmGen.Tests;
 
 /// <summary>
-/// Weights, inputs and outputs produced by PyTorch (tests/pytorch/make_fixtures.py, torch 1.13): weights load by
-/// copying spans through the named views, and Predict matches PyTorch's masked step loop to 1e-5.
+/// Weights, inputs and outputs produced by PyTorch (tests/pytorch/make_fixtures.py, torch 1.13) for nn.LSTM, nn.GRU
+/// and nn.RNN: weights load by copying spans through the named views, and Predict matches PyTorch's masked step loop
+/// to 1e-5.
 /// </summary>
 public class TorchParityTests
 {
@@ -17,15 +18,18 @@ public class TorchParityTests
     [InlineData("reference", false)]
     [InlineData("softmax", true)]
     [InlineData("softmax", false)]
+    [InlineData("gru_small", true)]
+    [InlineData("gru_small", false)]
+    [InlineData("gru_softmax", true)]
+    [InlineData("gru_softmax", false)]
+    [InlineData("rnn_small", true)]
+    [InlineData("rnn_small", false)]
+    [InlineData("rnn_softmax", true)]
+    [InlineData("rnn_softmax", false)]
     public void PredictMatchesPyTorch(string fixtureName, bool folded)
     {
         TorchFixture fx = TorchFixture.Load(fixtureName);
-        ISequenceModel model = fixtureName switch
-        {
-            "small" => new SmallModel(),
-            "reference" => new ReferenceModel(),
-            _ => new SoftmaxModel(),
-        };
+        ISequenceModel model = ForFixture(fixtureName);
         int[] config = fx.Ints("config");
         Assert.Equal([model.Shape.VocabularySize, model.Shape.EmbeddingSize, model.Shape.HiddenSize, model.Shape.SequenceLength, model.Shape.OutputSize], config);
         LoadWeights(model, fx);
@@ -46,6 +50,19 @@ public class TorchParityTests
         for (int i = 0; i < batch.Length; i++)
             Assert.True(Math.Abs(batch[i] - expected[i]) <= Tolerance, $"batch element {i}: PyTorch {expected[i]:R}, LstmGen {batch[i]:R}");
     }
+
+    /// <summary>The generated model whose sizes and cell match the fixture.</summary>
+    internal static ISequenceModel ForFixture(string fixtureName) => fixtureName switch
+    {
+        "small" => new SmallModel(),
+        "reference" => new ReferenceModel(),
+        "softmax" => new SoftmaxModel(),
+        "gru_small" => new GruSmallModel(),
+        "gru_softmax" => new GruSoftmaxModel(),
+        "rnn_small" => new RnnSmallModel(),
+        "rnn_softmax" => new RnnSoftmaxModel(),
+        _ => throw new ArgumentException(fixtureName),
+    };
 
     internal static void LoadWeights(ISequenceModel model, TorchFixture fx)
     {

@@ -9,10 +9,12 @@ public class TrainingTests
     [Theory]
     [InlineData("small")]
     [InlineData("reference")]
+    [InlineData("gru_small")]
+    [InlineData("rnn_small")]
     public void GradientsAndAdamStepsMatchPyTorch(string fixtureName)
     {
         TorchFixture fx = TorchFixture.Load(fixtureName);
-        ITrainableModel model = fixtureName == "small" ? new SmallModel() : new ReferenceModel();
+        var model = (ITrainableModel)TorchParityTests.ForFixture(fixtureName);
         TorchParityTests.LoadWeights(model, fx);
         int[] tokens = fx.Ints("tokens");
         float[] labels = fx.Floats("labels");

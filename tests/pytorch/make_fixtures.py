@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Generate PyTorch reference fixtures for the LstmGen tests.
 
-Model per case:  nn.Embedding(V, E) -> nn.LSTM(E, H, batch_first=True) -> nn.Linear(H, O)
-followed by sigmoid (O == 1) or softmax (O > 1) on the final hidden state.
+Model per case:  nn.Embedding(V, E) -> cell(E, H, batch_first=True) -> nn.Linear(H, O)
+followed by sigmoid (O == 1) or softmax (O > 1) on the final hidden state, where
+cell is nn.LSTM (cases without a prefix), nn.GRU ("gru_*") or nn.RNN with tanh ("rnn_*").
 
-Token id 0 is padding and is masked: a padded step leaves h and c unchanged.
-The forward pass is an explicit step loop using torch's own LSTM math
-(gate order i, f, g, o), which is checked against nn.LSTM / nn.LSTMCell.
+Token id 0 is padding and is masked: a padded step leaves the state unchanged.
+The forward pass is an explicit step loop using torch's own cell math
+(LSTM gate order i, f, g, o; GRU r, z, n with r applied to W_hn h + b_hn;
+RNN tanh), which is checked against nn.LSTM / nn.LSTMCell, nn.GRU, nn.RNN.
 
 Usage (from the repository root):
     /usr/bin/python3 tests/pytorch/make_fixtures.py
@@ -35,21 +37,22 @@ VERSION = 1
 DTYPE_F32 = 0
 DTYPE_I32 = 1
 
-PARAM_NAMES = [
-    "embedding.weight",
-    "lstm.weight_ih_l0",
-    "lstm.weight_hh_l0",
-    "lstm.bias_ih_l0",
-    "lstm.bias_hh_l0",
-    "fc.weight",
-    "fc.bias",
-]
+def param_names(cell):
+    return ["embedding.weight",
+            "%s.weight_ih_l0" % cell, "%s.weight_hh_l0" % cell,
+            "%s.bias_ih_l0" % cell, "%s.bias_hh_l0" % cell,
+            "fc.weight", "fc.bias"]
 
-# name, V, E, H, T, O, B, seed, with_training
+
+# name, V, E, H, T, O, B, seed, with_training[, cell]
 CASES = [
     ("small", 13, 3, 7, 9, 1, 5, 1234, True),
     ("reference", 10000, 128, 64, 100, 1, 4, 5678, True),
     ("softmax", 11, 5, 9, 6, 3, 4, 4321, False),
+    ("gru_small", 13, 3, 7, 9, 1, 5, 2345, True, "gru"),
+    ("gru_softmax", 11, 5, 9, 6, 3, 4, 3456, False, "gru"),
+    ("rnn_small", 13, 3, 7, 9, 1, 5, 4567, True, "rnn"),
+    ("rnn_softmax", 11, 5, 9, 6, 3, 4, 5679, False, "rnn"),
 ]
 
 ADAM_LR = 1e-3
@@ -66,6 +69,7 @@ class Model(nn.Module):
         self.fc = nn.Linear(H, O)
         self.H = H
         self.O = O
+        self.cell = "lstm"
 
     def init_weights(self, gen):
         """Non-default init so that gates saturate now and then."""
@@ -108,6 +112,97 @@ class Model(nn.Module):
         if self.O == 1:
             return torch.sigmoid(logits)
         return torch.softmax(logits, dim=1)
+
+
+class SimpleModel(nn.Module):
+    """Embedding -> nn.GRU or nn.RNN(tanh) -> Linear, with an explicit masked step loop."""
+
+    def __init__(self, V, E, H, O, cell):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        if cell == "gru":
+            self.gru = nn.GRU(E, H, batch_first=True)
+        else:
+            self.rnn = nn.RNN(E, H, nonlinearity="tanh", batch_first=True)
+        self.fc = nn.Linear(H, O)
+        self.H = H
+        self.O = O
+        self.cell = cell
+
+    @property
+    def module(self):
+        return getattr(self, self.cell)
+
+    def init_weights(self, gen):
+        """Same scheme as Model.init_weights: embeddings N(0, 0.25), the rest U(-0.5, 0.5)."""
+        m = self.module
+        with torch.no_grad():
+            self.embedding.weight.copy_(
+                torch.randn(self.embedding.weight.shape, generator=gen) * 0.5)
+            for p in (m.weight_ih_l0, m.weight_hh_l0, m.bias_ih_l0, m.bias_hh_l0,
+                      self.fc.weight, self.fc.bias):
+                p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+
+    def step(self, x, h):
+        """One step of the cell, written from nn.GRU / nn.RNN's documented formulas."""
+        m = self.module
+        gx = x @ m.weight_ih_l0.t() + m.bias_ih_l0
+        gh = h @ m.weight_hh_l0.t() + m.bias_hh_l0
+        if self.cell == "rnn":
+            return torch.tanh(gx + gh)
+        H = self.H
+        r = torch.sigmoid(gx[:, 0:H] + gh[:, 0:H])
+        z = torch.sigmoid(gx[:, H:2 * H] + gh[:, H:2 * H])
+        n = torch.tanh(gx[:, 2 * H:3 * H] + r * gh[:, 2 * H:3 * H])
+        return (1 - z) * n + z * h
+
+    def masked_final_hidden(self, tokens):
+        """Explicit step loop; steps with token == 0 keep h unchanged."""
+        B, T = tokens.shape
+        x = self.embedding(tokens.long())
+        h = x.new_zeros(B, self.H)
+        for t in range(T):
+            h_new = self.step(x[:, t], h)
+            m = (tokens[:, t] != 0).unsqueeze(1)
+            h = torch.where(m, h_new, h)
+        return h
+
+    def logits(self, tokens):
+        return self.fc(self.masked_final_hidden(tokens))
+
+    def probabilities(self, logits):
+        if self.O == 1:
+            return torch.sigmoid(logits)
+        return torch.softmax(logits, dim=1)
+
+
+def make_model(V, E, H, O, cell):
+    return Model(V, E, H, O) if cell == "lstm" else SimpleModel(V, E, H, O, cell)
+
+
+def check_simple_step_loop(model, tokens):
+    """GRU/RNN: max abs diff between the masked step loop and the torch module."""
+    worst = 0.0
+    with torch.no_grad():
+        row = tokens[0:1]
+        assert bool((row != 0).all())
+        x = model.embedding(row.long())
+        ref_out, ref_h = model.module(x)
+        h = x.new_zeros(1, model.H)
+        for t in range(row.shape[1]):
+            h = model.step(x[:, t], h)
+            worst = max(worst, (h - ref_out[:, t]).abs().max().item())
+        worst = max(worst, (h - ref_h[0]).abs().max().item())
+        h_all = model.masked_final_hidden(tokens)
+        for b in range(tokens.shape[0]):
+            kept = tokens[b][tokens[b] != 0]
+            if kept.numel() == 0:
+                ref = torch.zeros(model.H)
+            else:
+                _, hr = model.module(model.embedding(kept.long()).unsqueeze(0))
+                ref = hr[0, 0]
+            worst = max(worst, (h_all[b] - ref).abs().max().item())
+    return worst
 
 
 def make_tokens(V, T, B, gen):
@@ -253,11 +348,12 @@ def read_fixture(path):
     return out
 
 
-def verify_file(rec, name, V, E, H, T, O, B, with_training):
+def verify_file(rec, name, V, E, H, T, O, B, with_training, cell="lstm"):
     """Rebuild the model purely from the file contents and recompute every
     derived record (guards against aliasing / ordering mistakes)."""
+    PARAM_NAMES = param_names(cell)
     assert rec["config"].tolist() == [V, E, H, T, O]
-    model = Model(V, E, H, O)
+    model = make_model(V, E, H, O, cell)
     with torch.no_grad():
         for pn, p in model.named_parameters():
             assert tuple(rec[pn].shape) == tuple(p.shape), pn
@@ -291,16 +387,17 @@ def verify_file(rec, name, V, E, H, T, O, B, with_training):
     print("  verified file: forward, loss, grads and adam3 recomputed from stored weights")
 
 
-def build_case(name, V, E, H, T, O, B, seed, with_training):
-    print("=== case %s: V=%d E=%d H=%d T=%d O=%d B=%d seed=%d" % (name, V, E, H, T, O, B, seed))
+def build_case(name, V, E, H, T, O, B, seed, with_training, cell="lstm"):
+    print("=== case %s: cell=%s V=%d E=%d H=%d T=%d O=%d B=%d seed=%d" % (name, cell, V, E, H, T, O, B, seed))
+    PARAM_NAMES = param_names(cell)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = Model(V, E, H, O)
+    model = make_model(V, E, H, O, cell)
     model.init_weights(gen)
     tokens = make_tokens(V, T, B, gen)
 
-    diff = check_step_loop(model, tokens)
-    print("  max |step loop - nn.LSTM| = %.3g" % diff)
+    diff = check_step_loop(model, tokens) if cell == "lstm" else check_simple_step_loop(model, tokens)
+    print("  max |step loop - nn.%s| = %.3g" % (cell.upper(), diff))
     assert diff < 1e-6, diff
 
     w = Writer()
@@ -351,7 +448,7 @@ def build_case(name, V, E, H, T, O, B, seed, with_training):
     assert list(back.keys()) == [r[0] for r in w.records]
     for rn, _, arr in w.records:
         assert back[rn].shape == arr.shape and np.array_equal(back[rn], arr), rn
-    verify_file(back, name, V, E, H, T, O, B, with_training)
+    verify_file(back, name, V, E, H, T, O, B, with_training, cell)
     print("  wrote %s (%d bytes, %d records)" % (path, os.path.getsize(path), len(w.records)))
     print("  records:", ", ".join(r[0] for r in w.records))
 

@@ -12,31 +12,51 @@ internal sealed class Layout
     /// <summary>Sequences per tile in batched inference.</summary>
     public const int TileRows = 32;
 
-    public Layout(ModelSpec spec)
+    /// <summary>Gates per cell: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n) or 1 (RNN).</summary>
+    public static int GateCount(CellKind cell) => cell switch
+    {
+        CellKind.Lstm => 4,
+        CellKind.Gru => 3,
+        _ => 1,
+    };
+
+    public Layout(ModelSpec spec, CellEmitter cell)
     {
         V = spec.VocabularySize; E = spec.EmbeddingSize; H = spec.HiddenSize; T = spec.SequenceLength; O = spec.OutputSize;
+        Gates = GateCount(spec.Cell);
         Hp = (H + Lanes - 1) / Lanes * Lanes;
-        Gp = 4 * Hp;
+        Gp = Gates * Hp;
+        G = Gates * H;
         EmbeddingOffset = 0;
         WeightIhOffset = EmbeddingOffset + V * E;
-        WeightHhOffset = WeightIhOffset + 4 * H * E;
-        BiasIhOffset = WeightHhOffset + 4 * H * H;
-        BiasHhOffset = BiasIhOffset + 4 * H;
-        FcWeightOffset = BiasHhOffset + 4 * H;
+        WeightHhOffset = WeightIhOffset + G * E;
+        BiasIhOffset = WeightHhOffset + G * H;
+        BiasHhOffset = BiasIhOffset + G;
+        FcWeightOffset = BiasHhOffset + G;
         FcBiasOffset = FcWeightOffset + O * H;
         ParameterCount = FcBiasOffset + O;
 
+        // The cell state c exists for the LSTM only; the separate recurrent-gate tile for the GRU only. Absent blocks have
+        // length 0, so an LSTM keeps exactly the layout it always had.
+        int c = cell.HasCellState ? 1 : 0;
+        int hh = cell.SeparateRecurrent ? 1 : 0;
         ScratchH = 0;
         ScratchC = ScratchH + Hp;
-        ScratchGates = ScratchC + Hp;
+        ScratchGates = ScratchC + c * Hp;
         ScratchX = ScratchGates + Gp;
         ScratchXProj = ScratchX + T * E;
         ScratchTileH = ScratchXProj + T * Gp;
         ScratchTileC = ScratchTileH + TileRows * Hp;
-        ScratchTileGates = ScratchTileC + TileRows * Hp;
+        ScratchTileGates = ScratchTileC + c * TileRows * Hp;
         ScratchTileX = ScratchTileGates + TileRows * Gp;
-        ScratchLength = ScratchTileX + TileRows * E;
+        ScratchTileHH = ScratchTileX + TileRows * E;
+        ScratchLength = ScratchTileHH + hh * TileRows * Gp;
     }
+
+    /// <summary>Gates per cell.</summary>
+    public int Gates { get; }
+    /// <summary>Unpadded fused gate width Gates·H (rows of weight_ih and weight_hh).</summary>
+    public int G { get; }
 
     public int V { get; }
     public int E { get; }
@@ -45,7 +65,7 @@ internal sealed class Layout
     public int O { get; }
     /// <summary>H rounded up to whole vectors: each gate occupies Hp lanes in the packed weights.</summary>
     public int Hp { get; }
-    /// <summary>Packed gate width 4·Hp.</summary>
+    /// <summary>Packed gate width Gates·Hp.</summary>
     public int Gp { get; }
 
     public int EmbeddingOffset { get; }
@@ -66,5 +86,6 @@ internal sealed class Layout
     public int ScratchTileC { get; }
     public int ScratchTileGates { get; }
     public int ScratchTileX { get; }
+    public int ScratchTileHH { get; }
     public int ScratchLength { get; }
 }

@@ -1,91 +1,43 @@
-using System.Linq;
-
 namespace LstmGen.Generator.Emit;
 
 /// <summary>
-/// Emits the LSTM step: the recurrent product (register-blocked, unrolled over the gate dimension with a compile-time
-/// remainder block) and the cell update, each with an AVX2+FMA body and an exact scalar fallback.
+/// The LSTM cell (PyTorch <c>nn.LSTM</c>, gate order i, f, g, o): the inference update, and the training step forward
+/// (keeping the activations) and backward, each with an AVX2+FMA body and an exact scalar fallback.
 /// </summary>
-internal static class LstmCellEmitter
+internal sealed class LstmCellEmitter : CellEmitter
 {
-    public static void Emit(SourceWriter w, Layout L)
-    {
-        EmitRecurrentProduct(w, L);
-        EmitCellUpdate(w, L);
-    }
+    public static readonly LstmCellEmitter Instance = new();
 
-    private static void EmitRecurrentProduct(SourceWriter w, Layout L)
-    {
-        int vectors = L.Gp / Layout.Lanes;
-        int fullBlocks = vectors / Layout.BlockVectors;
-        int remainder = vectors % Layout.BlockVectors;
-        int blockWidth = Layout.BlockVectors * Layout.Lanes;
+    public override string Display => "LSTM";
+    public override string Module => "lstm";
+    public override string Member => "Lstm";
+    public override string GateOrder => "i, f, g, o";
+    public override string Formula => "i = σ(zᵢ), f = σ(z_f), g = tanh(z_g), o = σ(z_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')";
+    public override bool HasCellState => true;
+    public override string BiasInitText => "LSTM biases zero except the forget gate's (b_ih[f] = 1, so b_ih + b_hh = 1 as Keras' unit_forget_bias)";
 
-        w.Line($$"""
-            // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < {{L.Gp}} ({{vectors}} vectors): the only sequential work per step.
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void RecurrentProduct(ref float input, ref float whhT, ref float h, ref float gates)
-            {
-                if (LgMath.IsAccelerated) RecurrentProductVector(ref input, ref whhT, ref h, ref gates);
-                else RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
-            }
+    public override string BiasInitStatement => "p.Slice(LstmBiasIhOffset + HiddenSize, HiddenSize).Fill(1f);";
 
-            """);
+    public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {h}, ref {c})";
 
-        w.Open($"private static void RecurrentProductVector(ref float input, ref float whhT, ref float h, ref float gates)");
-        if (fullBlocks > 0)
-        {
-            w.Line($"// {fullBlocks} block(s) of {Layout.BlockVectors} accumulators ({blockWidth} gates): broadcast h[k], FMA {Layout.BlockVectors} vectors of row k.");
-            w.Open($"for (nuint col = 0; col < {fullBlocks * blockWidth}; col += {blockWidth})");
-            EmitBlock(w, L, Layout.BlockVectors, "col");
-            w.Close();
-        }
-        if (remainder > 0)
-        {
-            w.Line($"// Remainder block: {remainder} accumulator(s) at column {fullBlocks * blockWidth}.");
-            w.Open($"");
-            w.Line($"const nuint col = {fullBlocks * blockWidth};");
-            EmitBlock(w, L, remainder, "col");
-            w.Close();
-        }
-        w.Close();
-        w.Line();
+    public override string TrainForwardCall(string act, string hh, string h, string c) => $"TrainCellForward(ref {act}, ref {h}, ref {c})";
 
-        w.Line($$"""
-            private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
-            {
-                for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) = LgUnsafe.Add(ref input, j);
-                for (nuint k = 0; k < HiddenSize; k++)
-                {
-                    float hk = LgUnsafe.Add(ref h, k);
-                    ref float row = ref LgUnsafe.Add(ref whhT, k * GP);
-                    for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) += hk * LgUnsafe.Add(ref row, j);
-                }
-            }
+    public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.C}, ref {r.CPrev}, ref {r.DH}, ref {r.DC})";
 
-            """);
-    }
-
-    private static void EmitBlock(SourceWriter w, Layout L, int count, string col)
-    {
-        int[] ids = Enumerable.Range(0, count).ToArray();
-        foreach (int v in ids) w.Line($"LgVec a{v} = LgVector.LoadUnsafe(ref input, {col} + {v * Layout.Lanes});");
-        w.Line($"nuint row = {col};");
-        w.Open($"for (nuint k = 0; k < HiddenSize; k++, row += GP)");
-        w.Line($"LgVec hk = LgVector.Create(LgUnsafe.Add(ref h, k));");
-        foreach (int v in ids) w.Line($"a{v} = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + {v * Layout.Lanes}), hk, a{v});");
-        w.Close();
-        foreach (int v in ids) w.Line($"LgVector.StoreUnsafe(a{v}, ref gates, {col} + {v * Layout.Lanes});");
-    }
-
-    private static void EmitCellUpdate(SourceWriter w, Layout L)
+    public override void EmitInference(SourceWriter w, Layout L)
         => EmitCellStep(w, "CellUpdate", "i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').", keepActivations: false);
+
+    public override void EmitTraining(SourceWriter w, Layout L)
+    {
+        EmitCellStep(w, "TrainCellForward", "As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.", keepActivations: true);
+        EmitCellBackward(w);
+    }
 
     /// <summary>
     /// One cell step over the gate pre-activations. With <paramref name="keepActivations"/> the pre-activations are
     /// overwritten by i, f, g, o, which the backward pass reads.
     /// </summary>
-    internal static void EmitCellStep(SourceWriter w, string name, string comment, bool keepActivations)
+    private static void EmitCellStep(SourceWriter w, string name, string comment, bool keepActivations)
     {
         string vectorStore = keepActivations ? """
                         LgVector.StoreUnsafe(i, ref gates, j);
@@ -130,6 +82,58 @@ internal static class LstmCellEmitter
             {{scalarStore}}            float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
                         LgUnsafe.Add(ref c, j) = cNew;
                         LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
+                    }
+                }
+            }
+
+            """);
+    }
+
+    private static void EmitCellBackward(SourceWriter w)
+    {
+        w.Line($$"""
+            // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
+            // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
+            // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
+            private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
+            {
+                if (LgMath.IsAccelerated)
+                {
+                    LgVec one = LgVec.One;
+                    for (nuint j = 0; j < HP; j += 8)
+                    {
+                        LgVec i = LgVector.LoadUnsafe(ref act, j);
+                        LgVec f = LgVector.LoadUnsafe(ref act, HP + j);
+                        LgVec g = LgVector.LoadUnsafe(ref act, 2 * HP + j);
+                        LgVec o = LgVector.LoadUnsafe(ref act, 3 * HP + j);
+                        LgVec tau = LgMath.Tanh(LgVector.LoadUnsafe(ref c, j));
+                        LgVec dhv = LgVector.LoadUnsafe(ref dh, j);
+                        LgVec dcv = LgFma.MultiplyAdd(dhv * o, one - tau * tau, LgVector.LoadUnsafe(ref dc, j));
+                        LgVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
+                        LgVector.StoreUnsafe(dcv * LgVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
+                        LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
+                        LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
+                        LgVector.StoreUnsafe(dcv * f, ref dc, j);
+                        LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
+                    }
+                }
+                else
+                {
+                    for (nuint j = 0; j < HP; j++)
+                    {
+                        float i = LgUnsafe.Add(ref act, j);
+                        float f = LgUnsafe.Add(ref act, HP + j);
+                        float g = LgUnsafe.Add(ref act, 2 * HP + j);
+                        float o = LgUnsafe.Add(ref act, 3 * HP + j);
+                        float tau = LgMath.Tanh(LgUnsafe.Add(ref c, j));
+                        float dhv = LgUnsafe.Add(ref dh, j);
+                        float dcv = LgUnsafe.Add(ref dc, j) + dhv * o * (1f - tau * tau);
+                        LgUnsafe.Add(ref act, j) = dcv * g * i * (1f - i);
+                        LgUnsafe.Add(ref act, HP + j) = dcv * LgUnsafe.Add(ref cPrev, j) * f * (1f - f);
+                        LgUnsafe.Add(ref act, 2 * HP + j) = dcv * i * (1f - g * g);
+                        LgUnsafe.Add(ref act, 3 * HP + j) = dhv * tau * o * (1f - o);
+                        LgUnsafe.Add(ref dc, j) = dcv * f;
+                        LgUnsafe.Add(ref dh, j) = 0f;
                     }
                 }
             }

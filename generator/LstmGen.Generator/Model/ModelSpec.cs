@@ -8,6 +8,14 @@ internal enum HeadActivation
     Linear = 2,
 }
 
+/// <summary>Recurrent cells, mirroring <c>LstmGen.RecurrentCell</c> by value.</summary>
+internal enum CellKind
+{
+    Lstm = 0,
+    Gru = 1,
+    Rnn = 2,
+}
+
 /// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name (escaped with '@' if it is a keyword).</summary>
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
@@ -21,6 +29,7 @@ internal sealed record ModelSpec(
     string TypeName,
     string FullName,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
+    CellKind Cell,
     int VocabularySize,
     int EmbeddingSize,
     int HiddenSize,

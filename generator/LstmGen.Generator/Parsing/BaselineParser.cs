@@ -20,7 +20,6 @@ internal static class BaselineParser
 {
     public const string TextCnnAttribute = "LstmGen.TextCnnModelAttribute";
     public const string FeedForwardAttribute = "LstmGen.FeedForwardModelAttribute";
-    private const string LstmAttribute = "LstmGen.LstmModelAttribute";
     private const long MaxArrayLength = 0x7FFFFFC7; // Array.MaxLength
 
     /// <summary>Rows per tile in batched inference of these models (Emit/BaselineShell.cs).</summary>
@@ -28,7 +27,7 @@ internal static class BaselineParser
 
     public static ParseResult<TextCnnSpec> ParseTextCnn(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var r = new Reader(context, "TextCnnModel", TextCnnAttribute, cancellationToken);
+        var r = new Reader(context, "TextCnnModel", cancellationToken);
         int vocabulary = r.ReadVocabulary();
         int embedding = r.ReadSize("EmbeddingSize", required: true, 0);
         int sequence = r.ReadSize("SequenceLength", required: true, 0);
@@ -70,7 +69,7 @@ internal static class BaselineParser
 
     public static ParseResult<FeedForwardSpec> ParseFeedForward(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        var r = new Reader(context, "FeedForwardModel", FeedForwardAttribute, cancellationToken);
+        var r = new Reader(context, "FeedForwardModel", cancellationToken);
         int vocabulary = r.ReadVocabulary();
         int embedding = r.ReadSize("EmbeddingSize", required: true, 0);
         int sequence = r.ReadSize("SequenceLength", required: true, 0);
@@ -113,8 +112,9 @@ internal static class BaselineParser
         private readonly LocationInfo? _attributeLocation;
         private readonly List<string> _containingNames = new();
         private readonly List<ContainingTypeSpec> _containing = new();
+        private readonly bool _otherModelAttribute;
 
-        public Reader(GeneratorAttributeSyntaxContext context, string attributeName, string attributeMetadataName, CancellationToken cancellationToken)
+        public Reader(GeneratorAttributeSyntaxContext context, string attributeName, CancellationToken cancellationToken)
         {
             _type = (INamedTypeSymbol)context.TargetSymbol;
             _attributeName = attributeName;
@@ -141,12 +141,11 @@ internal static class BaselineParser
             }
             if (generic) Report(DiagnosticDescriptors.Generic, nameLocation, _display);
 
-            // A class declares one model: another model attribute would generate the same members twice.
-            foreach (AttributeData other in _type.GetAttributes())
+            // A class declares one model: another model attribute would generate the same members twice (LSTMGEN012).
+            if (SpecParser.HasOtherModelAttributes(_type, attribute, _attributeLocation, _display, out DiagnosticInfo? several))
             {
-                string? name = other.AttributeClass?.ToDisplayString();
-                if (name is LstmAttribute or TextCnnAttribute or FeedForwardAttribute && name != attributeMetadataName)
-                    Report(DiagnosticDescriptors.ConflictingModelAttributes, _attributeLocation, _display, attributeName, ShortName(name));
+                _otherModelAttribute = true;
+                if (several is not null) _diagnostics.Add(several);
             }
 
             foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
@@ -157,7 +156,7 @@ internal static class BaselineParser
             }
         }
 
-        public bool Failed => _diagnostics.Count > 0;
+        public bool Failed => _diagnostics.Count > 0 || _otherModelAttribute;
 
         public EquatableArray<DiagnosticInfo> Diagnostics => new(_diagnostics.ToArray());
 
@@ -266,12 +265,6 @@ internal static class BaselineParser
             string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(SpecParser.EscapeIdentifier));
             string fullName = string.Join(".", namespaceNames.Concat(_containingNames).Concat(new[] { _type.Name }));
             return new DeclarationSpec(ns, SpecParser.EscapeIdentifier(_type.Name), fullName, new EquatableArray<ContainingTypeSpec>(_containing.ToArray()));
-        }
-
-        private static string ShortName(string metadataName)
-        {
-            string name = metadataName.Substring(metadataName.LastIndexOf('.') + 1);
-            return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
         }
     }
 }

@@ -17,7 +17,17 @@ internal static class SpecParser
     private const long MaxArrayLength = 0x7FFFFFC7; // Array.MaxLength
     private const long TileRows = Emit.Layout.TileRows;
 
-    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>The model attributes a class may carry, by metadata name, with their short names for messages.</summary>
+    private static readonly (string MetadataName, string ShortName)[] s_modelAttributes =
+    {
+        (LstmModelGenerator.AttributeName, "LstmModel"),
+        (LstmModelGenerator.GruAttributeName, "GruModel"),
+        (LstmModelGenerator.RnnAttributeName, "RnnModel"),
+        (BaselineParser.TextCnnAttribute, "TextCnnModel"),
+        (BaselineParser.FeedForwardAttribute, "FeedForwardModel"),
+    };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -27,6 +37,9 @@ internal static class SpecParser
         LocationInfo? attributeLocation = LocationInfo.From(attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation());
         LocationInfo? nameLocation = LocationInfo.From(declaration.Identifier.GetLocation());
         string display = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+
+        if (HasOtherModelAttributes(type, attribute, attributeLocation, display, out DiagnosticInfo? several))
+            return new ParseResult(null, several is null ? default : new EquatableArray<DiagnosticInfo>(new[] { several }));
 
         void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args)
             => diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args)));
@@ -63,7 +76,7 @@ internal static class SpecParser
         {
             if (!values.TryGetValue(name, out var entry))
             {
-                if (required) Report(DiagnosticDescriptors.MissingSize, attributeLocation, display, name);
+                if (required) Report(DiagnosticDescriptors.MissingSize, attributeLocation, display, name, ShortName(attribute.AttributeClass));
                 return required ? 0 : fallback;
             }
             if (entry.Value.Kind == TypedConstantKind.Error || entry.Value.Value is not int value)
@@ -106,15 +119,19 @@ internal static class SpecParser
         if (vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0)
         {
             // Every array the generated code allocates, sized exactly as Emit/Layout.cs sizes it (in long, so nothing wraps).
-            long gates = 4L * hidden;
+            long gateCount = Emit.Layout.GateCount(cell);
+            long gates = gateCount * hidden;
             long paddedHidden = (hidden + 7L) / 8 * 8;
-            long paddedGates = 4L * paddedHidden;
+            long paddedGates = gateCount * paddedHidden;
             long parameters = (long)vocabulary * embedding + gates * embedding + gates * hidden + 2 * gates + (long)outputs * hidden + outputs;
             long table = vocabulary * paddedGates;
             long packedInput = embedding * paddedGates;
             long packedRecurrent = hidden * paddedGates;
-            long workspace = 2 * paddedHidden + paddedGates + (long)sequence * (embedding + paddedGates)
-                + TileRows * (2 * paddedHidden + paddedGates + embedding);
+            // State floats per row: h (and c for the LSTM); gate floats per tile row: the gates (and the GRU's recurrent part).
+            long state = (cell == CellKind.Lstm ? 2L : 1L) * paddedHidden;
+            long tileGates = (cell == CellKind.Gru ? 2L : 1L) * paddedGates;
+            long workspace = state + paddedGates + (long)sequence * (embedding + paddedGates)
+                + TileRows * (state + tileGates + embedding);
             (long Floats, string What)? tooLarge =
                 parameters > MaxArrayLength ? (parameters, "its parameters")
                 : table > MaxArrayLength ? (table, "the folded embedding table")
@@ -136,8 +153,40 @@ internal static class SpecParser
         string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(EscapeIdentifier));
         string fullName = string.Join(".", namespaceNames.Concat(containingNames).Concat(new[] { type.Name }));
         var spec = new ModelSpec(ns, EscapeIdentifier(type.Name), fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
-            vocabulary, embedding, hidden, sequence, outputs, output);
+            cell, vocabulary, embedding, hidden, sequence, outputs, output);
         return new ParseResult(spec, default);
+    }
+
+    /// <summary>
+    /// True when the class carries more than one model attribute, so nothing is generated for it. The first (in source
+    /// order) stays silent and each later one gets LSTMGEN012 in <paramref name="diagnostic"/>, so the error appears once
+    /// per extra attribute, on that attribute. Shared by every model kind's parser.
+    /// </summary>
+    internal static bool HasOtherModelAttributes(INamedTypeSymbol type, AttributeData attribute, LocationInfo? attributeLocation, string display, out DiagnosticInfo? diagnostic)
+    {
+        diagnostic = null;
+        var modelAttributes = type.GetAttributes()
+            .Where(a => ShortName(a.AttributeClass).Length > 0)
+            .OrderBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
+            .ToList();
+        if (modelAttributes.Count <= 1) return false;
+        if (ReferenceEquals(modelAttributes[0], attribute) || modelAttributes[0].ApplicationSyntaxReference?.Span == attribute.ApplicationSyntaxReference?.Span)
+            return true;
+        diagnostic = new DiagnosticInfo(DiagnosticDescriptors.SeveralModelAttributes.Id, attributeLocation,
+            new EquatableArray<string>(new[] { display, ShortName(modelAttributes[0].AttributeClass), ShortName(attribute.AttributeClass) }));
+        return true;
+    }
+
+    /// <summary>The short name ("LstmModel", "TextCnnModel", …) of a model attribute class; empty for any other attribute.</summary>
+    private static string ShortName(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null) return "";
+        string name = attributeClass.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted));
+        foreach ((string metadataName, string shortName) in s_modelAttributes)
+        {
+            if (name == metadataName) return shortName;
+        }
+        return "";
     }
 
     /// <summary>Prefixes '@' to a name that is a keyword or contextual keyword, so it can be written as an identifier.</summary>

@@ -12,11 +12,12 @@ namespace Demo
 {
     /// <summary>
     /// Generated LSTM model: token ids → Embedding(10000, 128) → LSTM(64) (final hidden state) → Dense(1) → Sigmoid.
+    /// Cell: i = σ(zᵢ), f = σ(z_f), g = tanh(z_g), o = σ(z_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
     /// Token 0 is padding and is masked (a padded step leaves h and c unchanged); token 1 is out-of-vocabulary.
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class SentimentModel : global::LstmGen.Training.ITrainableModel
+    partial class SentimentModel : global::LstmGen.Training.IRecurrentModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 10000;
@@ -49,7 +50,7 @@ namespace Demo
         public const int FcBiasOffset = 1329728;
 
         // Packed layout for the kernels: each gate's 64 units padded to HP = 64 lanes (whole Vector256s), so
-        // vector loops never need a tail. Padded lanes carry zero weights: their c and h stay exactly 0.
+        // vector loops never need a tail. Padded lanes carry zero weights: their h and c stay exactly 0.
         private const int HP = 64;
         private const int GP = 256;
         private const int TileRows = 32;
@@ -85,7 +86,7 @@ namespace Demo
         private readonly float[] _parameters;
         // W_hhᵀ packed [H, GP]: row k holds every gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
         private readonly float[] _whhT = new float[HiddenSize * GP];
-        // W_ihᵀ packed [E, GP], and b_ih + b_hh packed [GP].
+        // W_ihᵀ packed [E, GP], and the input-side bias b_ih + b_hh packed [GP].
         private readonly float[] _wihT = new float[EmbeddingSize * GP];
         private readonly float[] _bias = new float[GP];
         // For backpropagation: W_hh packed [GP, HP] and W_ih packed [GP, E] (gate rows in the padded layout).
@@ -100,6 +101,9 @@ namespace Demo
 
         /// <summary>The named parameter tensors (PyTorch names and row-major shapes), in buffer order.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> Layout => s_layout;
+
+        /// <summary>The recurrent cell: LSTM.</summary>
+        public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.Lstm;
 
         /// <summary>The model's sizes.</summary>
         public global::LstmGen.ModelShape Shape => new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.Sigmoid);
@@ -189,8 +193,8 @@ namespace Demo
 
         /// <summary>
         /// Re-initialises every parameter like Keras, deterministically for <paramref name="seed"/>: embedding uniform in
-        /// [−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal; LSTM biases zero except the forget gate's
-        /// (b_ih[f] = 1, so b_ih + b_hh = 1 as Keras' unit_forget_bias); dense kernel Glorot-uniform, bias zero.
+        /// [−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal;
+        /// LSTM biases zero except the forget gate's (b_ih[f] = 1, so b_ih + b_hh = 1 as Keras' unit_forget_bias); dense kernel Glorot-uniform, bias zero.
         /// </summary>
         public void ResetParameters(int seed)
         {
@@ -205,7 +209,7 @@ namespace Demo
             MarkParametersChanged();
         }
 
-        // Rebuilds W_hhᵀ, W_ihᵀ and the summed bias in the padded gate layout when parameters changed.
+        // Rebuilds W_hhᵀ, W_ihᵀ and the input-side bias b_ih + b_hh in the padded gate layout when parameters changed.
         private void EnsurePacked()
         {
             if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
@@ -292,7 +296,7 @@ namespace Demo
                 {
                     int token = tokens[t];
                     if (token == 0) continue; // padding: h and c unchanged
-                    // gates = T[token] + W_hh·h, then the cell update
+                    // gates = input part + W_hh·h, then the cell update
                     RecurrentProduct(ref table[token * GP], ref whhT, ref h, ref gates);
                     CellUpdate(ref gates, ref h, ref c);
                 }
@@ -314,6 +318,7 @@ namespace Demo
                     _wihT, GP, new global::System.Span<float>(scratch, ScratchXProj, n * GP), GP);
                 for (int r = 0; r < n; r++)
                 {
+                    // gates = input part + W_hh·h, then the cell update
                     RecurrentProduct(ref scratch[ScratchXProj + r * GP], ref whhT, ref h, ref gates);
                     CellUpdate(ref gates, ref h, ref c);
                 }
@@ -485,7 +490,7 @@ namespace Demo
         // ---------------------------------------------------------------- training
         private float[]? _train;
         private int _trainRows;
-        // Packed gradients of W_hhᵀ [H, GP], W_ihᵀ [E, GP] and the summed bias [GP].
+        // Packed gradients of W_hhᵀ [H, GP], W_ihᵀ [E, GP] and the packed biases [GP].
         private readonly float[] _gradWhhT = new float[HiddenSize * GP];
         private readonly float[] _gradWihT = new float[EmbeddingSize * GP];
         private readonly float[] _gradBias = new float[GP];
@@ -500,8 +505,7 @@ namespace Demo
         private static int TrainC(int rows) => TrainH(rows) + rows * HP;
         private static int TrainDH(int rows) => TrainC(rows) + rows * HP;
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP;
-        private static int TrainDHNext(int rows) => TrainDC(rows) + rows * HP;
-        private static int TrainLogits(int rows) => TrainDHNext(rows) + rows * HP;
+        private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP;
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize;
         private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize;
         private static int TrainLength(int rows) => TrainZero(rows) + HP;
@@ -510,7 +514,7 @@ namespace Demo
         /// Forward and backward pass for a batch of B rows of exactly 100 token ids, with B×1 targets. Overwrites
         /// <paramref name="gradients"/> (1329729 values, layout of <see cref="Layout"/>) with ∂L/∂θ of the batch-mean
         /// loss L (binary cross-entropy from logits) and returns L. If <paramref name="outputs"/> is not empty it receives the B×1
-        /// activated outputs. Padded steps (token 0) pass h, c and their gradients through unchanged. B is a runtime
+        /// activated outputs. Padded steps (token 0) pass h and c and their gradients through unchanged. B is a runtime
         /// argument; the training workspace grows to the largest B seen, then nothing is allocated.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
@@ -531,9 +535,10 @@ namespace Demo
             float[] ws = _train;
             int n = SequenceLength * rows;
             float loss = TrainForward(tokens, rows, targets, outputs, ws);
-            TrainBackward(tokens, rows, ws);
+            TrainBackward(tokens, rows, ws, default);
 
-            // ∂L/∂W_ih, ∂L/∂W_hh over all N = T·B (step, row) pairs: one GEMM each, Aᵀ·dZ with A transposed first.
+            // ∂L/∂W_ih, ∂L/∂W_hh over all N = T·B (step, row) pairs: one GEMM each, Aᵀ·dZ with A transposed first
+            // (the same dZ for both).
             var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows), n * GP);
             var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * 128);
             global::System.Array.Clear(_gradWhhT);
@@ -585,8 +590,8 @@ namespace Demo
             return loss;
         }
 
-        // Forward over the batch, keeping X, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and leaves
-        // ∂L/∂z of the head in the DLogits block.
+        // Forward over the batch, keeping X, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
+        // leaves ∂L/∂z of the head in the DLogits block.
         private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
         {
             int n = SequenceLength * rows;
@@ -641,11 +646,14 @@ namespace Demo
             return loss * scale;
         }
 
-        // Backpropagation through time. Per step (last to first) and unpadded row: the gate gradients dZ from dh and dc,
-        // written over the activations; then dh_{t−1} = W_hhᵀ·dZ for all rows in one GEMM. Padded rows pass dh, dc through.
-        private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws)
+        // Backpropagation through time. dh holds ∂L/∂h_t on entry to step t. Per step (last to first) and unpadded row,
+        // the cell's backward step turns the stored activations into the pre-activation gradients and leaves in dh the
+        // part of ∂L/∂h_{t−1} that bypasses W_hh; then dh += dZ_h·W_hh for all rows in one GEMM (padded rows have dZ_h = 0,
+        // so their dh and dc pass through unchanged). When norms is not empty, norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ (the hook
+        // behind ComputeHiddenGradientNorms; with the batch-mean loss this is the batch mean of the per-row norms).
+        private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms)
         {
-            int dhOff = TrainDH(rows), dcOff = TrainDC(rows), nextOff = TrainDHNext(rows), actOff = TrainAct(rows), csOff = TrainCS(rows);
+            int dhOff = TrainDH(rows), actOff = TrainAct(rows), dcOff = TrainDC(rows), csOff = TrainCS(rows);
             global::System.Array.Clear(ws, dhOff, rows * HP);
             global::System.Array.Clear(ws, dcOff, rows * HP);
             // dh_T = fc.weightᵀ·dz
@@ -659,13 +667,15 @@ namespace Demo
             }
             for (int t = SequenceLength - 1; t >= 0; t--)
             {
+                if (!norms.IsEmpty) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dhOff, rows * HP));
                 int stepAct = actOff + t * rows * GP;
                 bool any = false;
                 for (int b = 0; b < rows; b++)
                 {
                     if (tokens[b * SequenceLength + t] == 0)
                     {
-                        global::System.Array.Clear(ws, stepAct + b * GP, GP); // no gradient flows into a padded step's weights
+                        // no gradient flows into a padded step's weights
+                        global::System.Array.Clear(ws, stepAct + b * GP, GP);
                         continue;
                     }
                     any = true;
@@ -673,14 +683,48 @@ namespace Demo
                     TrainCellBackward(ref ws[stepAct + b * GP], ref ws[csOff + (t * rows + b) * HP], ref ws[cPrev], ref ws[dhOff + b * HP], ref ws[dcOff + b * HP]);
                 }
                 if (!any || t == 0) continue;
-                global::System.Array.Clear(ws, nextOff, rows * HP);
+                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
                 global::LstmGen.Gemm.MultiplyAdd(rows, HP, GP, new global::System.ReadOnlySpan<float>(ws, stepAct, rows * GP), GP,
-                    _whhP, HP, new global::System.Span<float>(ws, nextOff, rows * HP), HP);
-                for (int b = 0; b < rows; b++)
-                {
-                    if (tokens[b * SequenceLength + t] != 0) global::System.Array.Copy(ws, nextOff + b * HP, ws, dhOff + b * HP, HP);
-                }
+                    _whhP, HP, new global::System.Span<float>(ws, dhOff, rows * HP), HP);
             }
+        }
+
+        // Σ over rows of ‖dh_b‖₂ (rows of HP floats; padded lanes are 0), accumulated in double.
+        private static float HiddenGradientNormSum(global::System.ReadOnlySpan<float> dh)
+        {
+            double total = 0;
+            for (int r = 0; r < dh.Length; r += HP)
+            {
+                double sum = 0;
+                for (int j = 0; j < HiddenSize; j++) sum += (double)dh[r + j] * dh[r + j];
+                total += global::System.Math.Sqrt(sum);
+            }
+            return (float)total;
+        }
+
+        /// <summary>
+        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
+        /// 100 token ids with B×1 targets, and writes into <paramref name="norms"/> (100 values) the batch mean of
+        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state after step t. Returns the
+        /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
+        public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainRows = rows;
+            }
+            float loss = TrainForward(tokens, rows, targets, default, _train);
+            TrainBackward(tokens, rows, _train, norms);
+            return loss;
         }
 
         // dst[c, r] = src[r, c] for r < n, c < cols (src leading dimension ld).
@@ -736,6 +780,7 @@ namespace Demo
 
         // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
         // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
+        // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
         private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
         {
             if (LgMath.IsAccelerated)
@@ -755,6 +800,7 @@ namespace Demo
                     LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
                     LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
                     LgVector.StoreUnsafe(dcv * f, ref dc, j);
+                    LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
                 }
             }
             else
@@ -773,6 +819,7 @@ namespace Demo
                     LgUnsafe.Add(ref act, 2 * HP + j) = dcv * i * (1f - g * g);
                     LgUnsafe.Add(ref act, 3 * HP + j) = dhv * tau * o * (1f - o);
                     LgUnsafe.Add(ref dc, j) = dcv * f;
+                    LgUnsafe.Add(ref dh, j) = 0f;
                 }
             }
         }

@@ -1,0 +1,74 @@
+using LstmGen.Generator.Model;
+
+namespace LstmGen.Generator.Emit;
+
+/// <summary>
+/// What the shared emitters (model shell, recurrent product, training driver) need to know about one recurrent cell,
+/// and the cell-specific code itself: the inference step and, side by side, the training step forward and backward.
+/// </summary>
+/// <remarks>
+/// Every cell computes its gate pre-activations as an input part <c>W_ih·x + b</c> (a GEMM over all steps in training,
+/// a folded table row in inference) and a recurrent part <c>W_hh·h</c> (the broadcast-FMA product). LSTM and RNN add
+/// the two into one buffer; the GRU keeps them apart (<see cref="SeparateRecurrent"/>), because its candidate applies the
+/// reset gate to the recurrent part only: n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)).
+/// </remarks>
+internal abstract class CellEmitter
+{
+    public static CellEmitter For(CellKind kind) => kind switch
+    {
+        CellKind.Lstm => LstmCellEmitter.Instance,
+        CellKind.Gru => GruCellEmitter.Instance,
+        _ => RnnCellEmitter.Instance,
+    };
+
+    /// <summary>Display name: LSTM, GRU, RNN.</summary>
+    public abstract string Display { get; }
+    /// <summary>PyTorch module name in parameter names: lstm, gru, rnn.</summary>
+    public abstract string Module { get; }
+    /// <summary>Prefix of generated member names: Lstm, Gru, Rnn.</summary>
+    public abstract string Member { get; }
+    /// <summary>Gate order in the fused weights, e.g. "i, f, g, o".</summary>
+    public abstract string GateOrder { get; }
+    /// <summary>The cell update in one line, for documentation comments.</summary>
+    public abstract string Formula { get; }
+    /// <summary>The LSTM's memory cell c.</summary>
+    public virtual bool HasCellState => false;
+    /// <summary>The recurrent part W_hh·h + b_hh is kept apart from the input part (GRU).</summary>
+    public virtual bool SeparateRecurrent => false;
+    /// <summary>The recurrent state a padded step leaves unchanged, for comments: "h and c" or "h".</summary>
+    public string State => HasCellState ? "h and c" : "h";
+
+    /// <summary>Whether gate <paramref name="gate"/>'s b_hh is added into the input bias (and the folded table).</summary>
+    public virtual bool FoldsRecurrentBias(int gate) => true;
+
+    /// <summary>Text describing the initial biases, for the ResetParameters documentation.</summary>
+    public virtual string BiasInitText => $"{Display} biases zero";
+
+    /// <summary>A statement run after the Keras initialisers, on <c>p</c> (the parameter span); LSTM: the forget-gate bias.</summary>
+    public virtual string BiasInitStatement => "";
+
+    /// <summary>
+    /// A call of the inference step. <paramref name="x"/>: the input part (or the full pre-activations when
+    /// <see cref="SeparateRecurrent"/> is false); <paramref name="hh"/>: the recurrent part; h and c: the state.
+    /// </summary>
+    public abstract string UpdateCall(string x, string hh, string h, string c);
+
+    /// <summary>A call of the training step forward, which leaves the gate activations in <paramref name="act"/>.</summary>
+    public abstract string TrainForwardCall(string act, string hh, string h, string c);
+
+    /// <summary>
+    /// A call of the training step backward for one row: it turns the activations into the gradients of the input-side
+    /// pre-activations (in act) and, for a separate recurrent part, of the recurrent-side ones (in hh), and replaces dh by
+    /// the part of ∂L/∂h_{t−1} that does not pass through W_hh (zero unless the cell has a direct path, as the GRU's z⊙h).
+    /// </summary>
+    public abstract string TrainBackwardCall(BackwardRefs refs);
+
+    /// <summary>The inference step method(s).</summary>
+    public abstract void EmitInference(SourceWriter w, Layout L);
+
+    /// <summary>The training step forward and backward methods.</summary>
+    public abstract void EmitTraining(SourceWriter w, Layout L);
+
+    /// <summary>Expressions (without <c>ref</c>) for the rows a backward step reads and writes.</summary>
+    internal sealed record BackwardRefs(string Act, string HH, string HPrev, string C, string CPrev, string DH, string DC);
+}
