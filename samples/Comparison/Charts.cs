@@ -39,20 +39,29 @@ public static class Charts
         return Save(plot, folder, "sentiment.png");
     }
 
-    /// <summary>‖∂L/∂h_t‖ against t on a log scale, one line per recurrent kind. Returns the file's path.</summary>
-    public static string GradientNorms(string folder, string[] names, double[][] norms)
+    /// <summary>
+    /// log₁₀ (‖∂L/∂h_t‖ / ‖∂L/∂h_last‖) against t, per recurrent kind: dashed before training, solid after. Returns the
+    /// file's path.
+    /// </summary>
+    public static string GradientNorms(string folder, string[] names, float[][] initial, float[][] trained, int firstStep)
     {
         var plot = new Plot();
         for (int c = 0; c < names.Length; c++)
         {
-            double[] ys = norms[c].Select(v => Math.Log10(Math.Max(v, 1e-30))).ToArray();
-            var line = plot.Add.Scatter(Enumerable.Range(0, ys.Length).Select(t => (double)t).ToArray(), ys);
-            line.LegendText = names[c];
-            line.MarkerSize = 0;
+            Color color = plot.Add.Palette.GetColor(c);
+            foreach ((float[] norms, bool isTrained) in new[] { (initial[c], false), (trained[c], true) })
+            {
+                double last = Math.Max(norms[^1], 1e-30);
+                double[] ys = norms.Skip(firstStep).Select(v => Math.Log10(Math.Max(v / last, 1e-30))).ToArray();
+                var line = plot.Add.Scatter(Enumerable.Range(firstStep, ys.Length).Select(t => (double)t).ToArray(), ys, color);
+                line.LegendText = $"{names[c]}, {(isTrained ? "trained" : "initial")}";
+                line.MarkerSize = 0;
+                line.LinePattern = isTrained ? LinePattern.Solid : LinePattern.Dashed;
+            }
         }
-        plot.Title("Gradient reaching each step: log₁₀ ‖∂L/∂h_t‖ (batch mean)");
-        plot.XLabel("time step t (loss at the last step)");
-        plot.YLabel("log₁₀ ‖∂L/∂h_t‖");
+        plot.Title("Share of the output's gradient reaching step t: log₁₀ ‖∂L/∂h_t‖ / ‖∂L/∂h_last‖");
+        plot.XLabel("time step t (the key is at the first step shown; the loss reads the last)");
+        plot.YLabel("log₁₀ relative gradient norm");
         plot.ShowLegend(Alignment.LowerRight);
         return Save(plot, folder, "gradient-norms.png");
     }

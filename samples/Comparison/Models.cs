@@ -8,11 +8,27 @@ namespace LstmGen.Samples.Comparison;
 [LstmModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = MemoryTask.Steps)]
 public sealed partial class MemoryLstm;
 
+/// <summary>GRU for the memory task.</summary>
+[GruModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = MemoryTask.Steps)]
+public sealed partial class MemoryGru;
+
+/// <summary>Simple (tanh) RNN for the memory task.</summary>
+[RnnModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = MemoryTask.Steps)]
+public sealed partial class MemoryRnn;
+
 // Sentiment: the same embedding and width for every kind, 50 tokens.
 
 /// <summary>LSTM for sentiment.</summary>
 [LstmModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, HiddenSize = 64, SequenceLength = SentimentTask.Steps)]
 public sealed partial class SentimentLstm;
+
+/// <summary>GRU for sentiment.</summary>
+[GruModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, HiddenSize = 64, SequenceLength = SentimentTask.Steps)]
+public sealed partial class SentimentGru;
+
+/// <summary>Simple RNN for sentiment.</summary>
+[RnnModel(VocabularySize = SentimentTask.Vocabulary, EmbeddingSize = 64, HiddenSize = 64, SequenceLength = SentimentTask.Steps)]
+public sealed partial class SentimentRnn;
 
 /// <summary>Text CNN for the memory task: widths 3 and 5, max-pooled over time.</summary>
 [TextCnnModel(VocabularySize = MemoryTask.Vocabulary, EmbeddingSize = 8, SequenceLength = MemoryTask.Steps, KernelSizes = new[] { 3, 5 }, Filters = 16)]

@@ -34,6 +34,9 @@ AnsiConsole.MarkupLine($"[grey]{contenders.Count} model kinds, {options.Threads}
 // 1. Memory: accuracy against the dependency distance.
 int[] distances = options.Distances;
 var accuracy = new double[contenders.Count, distances.Length];
+var before = new Dictionary<string, float[]>();
+var after = new Dictionary<string, float[]>();
+(int[] probe, float[] probeY) = MemoryTask.Make(distances.Max(), 256, options.Seed + 2, exactDistance: true);
 AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
     .Start(ctx =>
     {
@@ -46,7 +49,10 @@ AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new 
             {
                 task.Description = $"memory task: {contenders[c].Name}, distance {distances[d]}";
                 ITrainableModel model = contenders[c].Memory(options.Seed);
+                bool probeNorms = model is IRecurrentModel && distances[d] == distances.Max();
+                if (probeNorms) before[contenders[c].Name] = Norms((IRecurrentModel)model, probe, probeY);
                 Trainer.Fit(model, train, trainY, Fit(options, options.MemoryEpochs, contenders[c].LearningRate));
+                if (probeNorms) after[contenders[c].Name] = Norms((IRecurrentModel)model, probe, probeY);
                 accuracy[c, d] = Trainer.Evaluate(model, test, testY).Accuracy;
                 task.Increment(1);
             }
@@ -60,7 +66,23 @@ AnsiConsole.Write(memoryTable);
 string memoryChart = Charts.AccuracyAgainstDistance(options.OutputDirectory, contenders.Select(c => c.Name).ToArray(), distances, accuracy);
 AnsiConsole.MarkupLine($"chart: [link]{Markup.Escape(memoryChart)}[/]");
 
-// 2. Sentiment: accuracy, size and speed of each kind on the same data.
+// 2. The vanishing gradient: ‖∂L/∂h_t‖ against t for the recurrent kinds at the longest distance, from the generated
+//    backward pass, before and after training (measured in the sweep above), relative to the last step's: how much of
+//    the gradient at the output still reaches the state t steps back.
+if (before.Count > 0)
+{
+    int first = MemoryTask.Steps - distances.Max();
+    int[] shown = [.. new[] { MemoryTask.Steps - 1, MemoryTask.Steps - 10, MemoryTask.Steps - 25, MemoryTask.Steps - 50, first }.Where(t => t >= first).Distinct()];
+    var normTable = new Table().Title($"‖∂L/∂h_t‖ / ‖∂L/∂h_{MemoryTask.Steps - 1}‖ (batch means), key exactly {distances.Max()} steps before the end").AddColumn("model");
+    foreach (int t in shown) normTable.AddColumn(new TableColumn($"t = {t}").RightAligned());
+    foreach ((string name, float[] values) in before.Select(kv => (kv.Key + ", initial", kv.Value)).Concat(after.Select(kv => (kv.Key + ", trained", kv.Value))))
+        normTable.AddRow([name, .. shown.Select(t => (values[t] / values[^1]).ToString("0.0e+0", CultureInfo.InvariantCulture))]);
+    AnsiConsole.Write(normTable);
+    string normChart = Charts.GradientNorms(options.OutputDirectory, [.. before.Keys], [.. before.Values], [.. after.Values], first);
+    AnsiConsole.MarkupLine($"chart: [link]{Markup.Escape(normChart)}[/]");
+}
+
+// 3. Sentiment: accuracy, size and speed of each kind on the same data.
 SentimentTask sentiment;
 try
 {
@@ -94,6 +116,14 @@ static FitOptions Fit(ComparisonOptions o, int epochs, float learningRate) => ne
 {
     Epochs = epochs, BatchSize = 32, Seed = o.Seed, Threads = o.Threads, ClipNorm = 1f, Optimizer = new Adam(learningRate),
 };
+
+// Batch mean of ‖∂ℓ/∂h_t‖ for every step t.
+static float[] Norms(IRecurrentModel model, int[] tokens, float[] targets)
+{
+    var norms = new float[model.Shape.SequenceLength];
+    model.ComputeHiddenGradientNorms(tokens, targets, norms);
+    return norms;
+}
 
 // Mean batch-1 Predict time over the test rows, after one warm-up pass.
 static double PredictMicros(ISequenceModel model, int[] tokens)
