@@ -4,6 +4,7 @@
 Model per case:  nn.Embedding(V, E) -> cell(E, H, batch_first=True) -> nn.Linear(H, O)
 followed by sigmoid (O == 1) or softmax (O > 1) on the final hidden state, where
 cell is nn.LSTM (cases without a prefix), nn.GRU ("gru_*") or nn.RNN with tanh ("rnn_*").
+STACKED_CASES use num_layers > 1 and/or bidirectional=True (see build_stacked_case).
 
 Token id 0 is padding and is masked: a padded step leaves the state unchanged.
 The forward pass is an explicit step loop using torch's own cell math
