@@ -17,8 +17,10 @@ public enum OutputActivation
 /// cell(HiddenSize) → Dense(OutputSize, Output)</c> over sequences of at most <see cref="SequenceLength"/> tokens.
 /// </summary>
 /// <remarks>
-/// Every setting is a named property with a default, so later options (stacked layers, a bidirectional option) are
-/// added without breaking existing declarations. Token id 0 is padding (masked), 1 is out-of-vocabulary.
+/// Every setting is a named property with a default, so options are added without breaking existing declarations.
+/// Token id 0 is padding (masked), 1 is out-of-vocabulary. With <see cref="Layers"/> &gt; 1 the cells are stacked as
+/// PyTorch's <c>num_layers</c>; with <see cref="Bidirectional"/> each layer also runs a reverse direction, as PyTorch's
+/// <c>bidirectional=True</c>, and the head reads both directions' final states.
 /// </remarks>
 public abstract class RecurrentModelAttribute : Attribute
 {
@@ -39,6 +41,19 @@ public abstract class RecurrentModelAttribute : Attribute
 
     /// <summary>Activation of the dense head. Defaults to <see cref="OutputActivation.Sigmoid"/>.</summary>
     public OutputActivation Output { get; set; } = OutputActivation.Sigmoid;
+
+    /// <summary>
+    /// Number of stacked recurrent layers (PyTorch <c>num_layers</c>). Defaults to 1. Layer ℓ &gt; 0 reads layer ℓ − 1's
+    /// hidden-state sequence (both directions concatenated when <see cref="Bidirectional"/>); the head reads the top layer.
+    /// </summary>
+    public int Layers { get; set; } = 1;
+
+    /// <summary>
+    /// Adds a reverse direction to every layer (PyTorch <c>bidirectional=True</c>, parameters <c>…_l0_reverse</c>): it runs
+    /// from the last non-padding step to the first, and the head reads [h_forward_final; h_reverse_final]
+    /// (<c>fc.weight [OutputSize, 2·HiddenSize]</c>). Defaults to false.
+    /// </summary>
+    public bool Bidirectional { get; set; }
 }
 
 /// <summary>

@@ -155,6 +155,47 @@ public sealed class DiagnosticTests
         Assert.Contains("its parameters", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("LstmModel", 0)]
+    [InlineData("GruModel", -1)]
+    [InlineData("RnnModel", 0)]
+    public void Lstmgen004_NonPositiveLayers_PointsAtArgument(string attribute, int layers)
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [{{attribute}}({{Valid}}, [|Layers = {{layers.ToString(CultureInfo.InvariantCulture)}}|])]
+            public sealed partial class Model;
+            """, "LSTMGEN004");
+        Assert.StartsWith($"Layers is {layers.ToString(CultureInfo.InvariantCulture)},", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen005_StackedLayersTooLarge()
+    {
+        // Each layer above the first holds 4H·(2H + H) + … floats: 200 bidirectional layers of H = 1,000 exceed an array,
+        // while one layer of that size fits.
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            namespace Demo;
+            [[|LstmModel(VocabularySize = 100, EmbeddingSize = 8, HiddenSize = 1_000, SequenceLength = 10, Layers = 200, Bidirectional = true)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("its parameters", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen011_NonConstantBidirectional_PointsAtArgument()
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}}, [|Bidirectional = bool.Parse("true")|])]
+            public sealed partial class Model;
+            """, "LSTMGEN011", allowCompilerErrors: true);
+        Assert.StartsWith("Bidirectional could not be read", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Lstmgen005_FoldedTableTooLarge()
     {

@@ -180,6 +180,22 @@ public sealed class ZeroWarningTests
         AssertCleanBuild(source, GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose));
     }
 
+    [Theory]
+    [InlineData("LstmModel", 2, false, Site.FileScopedNamespace)]
+    [InlineData("LstmModel", 1, true, Site.NestedInPartialStruct)]
+    [InlineData("LstmModel", 3, true, Site.BlockNamespace)]
+    [InlineData("GruModel", 2, true, Site.NestedTwoLevels)]
+    [InlineData("GruModel", 3, false, Site.GlobalNamespace)]
+    [InlineData("RnnModel", 2, true, Site.NestedInStaticPartialClass)]
+    [InlineData("RnnModel", 1, true, Site.FileScopedNamespace)]
+    public void GeneratedStackedAndBidirectionalCode_HasNoWarnings_WithDocumentationDiagnostics(string attribute, int layers, bool bidirectional, Site site)
+    {
+        string arguments = GeneratorHarness.Arguments(13, 3, 7, 9, 2, OutputActivation.Softmax)
+            + $", Layers = {layers.ToString(CultureInfo.InvariantCulture)}, Bidirectional = {(bidirectional ? "true" : "false")}";
+        (string source, _) = Declare(site, arguments, attribute);
+        AssertCleanBuild(source, GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose));
+    }
+
     private static void AssertCleanBuild(string source, CSharpParseOptions parseOptions)
     {
         Compilation input = GeneratorHarness.CreateCompilation(source, "Model.cs", GeneratorHarness.StrictOptions, parseOptions);

@@ -11,6 +11,9 @@ public class GradientTests
         nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model),
         nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH1Model), nameof(GruH33Model), nameof(GruH16Model),
         nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH1Model), nameof(RnnH33Model), nameof(RnnH72Model),
+        // Stacked and bidirectional: every unit's tensors (…_l1, …_l0_reverse, …) and fc.weight over both directions.
+        nameof(LstmL2Model), nameof(LstmBiModel), nameof(LstmL2BiModel), nameof(GruL2BiModel), nameof(RnnL2BiModel), nameof(RnnL3SoftmaxModel),
+        nameof(LstmL3BiH33Model), nameof(GruL3H16Model), nameof(GruL2BiH1Model), nameof(RnnBiSoftmaxModel),
     };
 
     [Theory]
@@ -57,6 +60,9 @@ public class GradientTests
     [InlineData(nameof(SmallModel))]
     [InlineData(nameof(GruSmallModel))]
     [InlineData(nameof(RnnSmallModel))]
+    [InlineData(nameof(LstmL2BiModel))]
+    [InlineData(nameof(GruL2BiModel))]
+    [InlineData(nameof(RnnL2BiModel))]
     public void PaddedStepsAndUnusedTokensGetNoGradient(string name)
     {
         var model = (ITrainableModel)TestModels.Create(name, seed: 2);

@@ -143,3 +143,45 @@ public sealed partial class GruMemoryTaskModel;
 /// <summary>The memory task for the simple RNN, over a short distance (12 steps).</summary>
 [RnnModel(VocabularySize = 12, EmbeddingSize = 8, HiddenSize = 16, SequenceLength = 12)]
 public sealed partial class RnnMemoryTaskModel;
+
+// ---- Stacked and bidirectional recurrent models.
+
+/// <summary>Matches the "lstm_l2" PyTorch fixture: two stacked LSTM layers.</summary>
+[LstmModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, Layers = 2)]
+public sealed partial class LstmL2Model;
+
+/// <summary>Matches the "lstm_bi" PyTorch fixture: one bidirectional LSTM layer.</summary>
+[LstmModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, Bidirectional = true)]
+public sealed partial class LstmBiModel;
+
+/// <summary>Matches the "lstm_l2_bi" PyTorch fixture: two stacked bidirectional LSTM layers.</summary>
+[LstmModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, Layers = 2, Bidirectional = true)]
+public sealed partial class LstmL2BiModel;
+
+/// <summary>Matches the "gru_l2_bi" PyTorch fixture: two stacked bidirectional GRU layers.</summary>
+[GruModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, Layers = 2, Bidirectional = true)]
+public sealed partial class GruL2BiModel;
+
+/// <summary>Matches the "rnn_l2_bi" PyTorch fixture: two stacked bidirectional tanh-RNN layers.</summary>
+[RnnModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, Layers = 2, Bidirectional = true)]
+public sealed partial class RnnL2BiModel;
+
+/// <summary>Matches the "rnn_l3_softmax" PyTorch fixture: three stacked RNN layers (two layer-output buffers alternate), softmax.</summary>
+[RnnModel(VocabularySize = 11, EmbeddingSize = 5, HiddenSize = 9, SequenceLength = 6, OutputSize = 3, Output = OutputActivation.Softmax, Layers = 3)]
+public sealed partial class RnnL3SoftmaxModel;
+
+/// <summary>H = 33 (remainder blocks, padded lanes between the directions), three bidirectional LSTM layers, linear outputs.</summary>
+[LstmModel(VocabularySize = 30, EmbeddingSize = 5, HiddenSize = 33, SequenceLength = 8, OutputSize = 2, Output = OutputActivation.Linear, Layers = 3, Bidirectional = true)]
+public sealed partial class LstmL3BiH33Model;
+
+/// <summary>Three stacked GRU layers, H = 16, several sigmoid outputs.</summary>
+[GruModel(VocabularySize = 40, EmbeddingSize = 20, HiddenSize = 16, SequenceLength = 11, OutputSize = 4, Layers = 3)]
+public sealed partial class GruL3H16Model;
+
+/// <summary>One hidden unit per direction, bidirectional GRU over two layers.</summary>
+[GruModel(VocabularySize = 5, EmbeddingSize = 3, HiddenSize = 1, SequenceLength = 7, Layers = 2, Bidirectional = true)]
+public sealed partial class GruL2BiH1Model;
+
+/// <summary>Bidirectional RNN with H = 9, softmax over three classes.</summary>
+[RnnModel(VocabularySize = 11, EmbeddingSize = 5, HiddenSize = 9, SequenceLength = 6, OutputSize = 3, Output = OutputActivation.Softmax, Bidirectional = true)]
+public sealed partial class RnnBiSoftmaxModel;

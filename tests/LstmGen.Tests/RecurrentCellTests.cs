@@ -98,6 +98,9 @@ public class RecurrentCellTests
     [Theory]
     [InlineData(nameof(GruReferenceModel))]
     [InlineData(nameof(RnnReferenceModel))]
+    [InlineData(nameof(LstmL2BiModel))]
+    [InlineData(nameof(GruL2BiModel))]
+    [InlineData(nameof(RnnL2BiModel))]
     public void PredictTrainingAndNormsAllocateNothingAfterWarmUp(string name)
     {
         var model = (IRecurrentModel)TestModels.Create(name, seed: 1);
@@ -155,6 +158,8 @@ public class RecurrentCellTests
         nameof(SmallModel), nameof(SoftmaxModel), nameof(H33Model),
         nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH33Model),
         nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH33Model),
+        // Stacked / bidirectional: the norms are those of the top layer's forward direction.
+        nameof(LstmL2Model), nameof(LstmL2BiModel), nameof(GruL2BiModel), nameof(RnnL3SoftmaxModel),
     };
 
     [Theory]

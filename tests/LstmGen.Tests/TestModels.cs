@@ -27,6 +27,16 @@ internal static class TestModels
         nameof(RnnH33Model) => new RnnH33Model(seed),
         nameof(RnnH72Model) => new RnnH72Model(seed),
         nameof(RnnReferenceModel) => new RnnReferenceModel(seed),
+        nameof(LstmL2Model) => new LstmL2Model(seed),
+        nameof(LstmBiModel) => new LstmBiModel(seed),
+        nameof(LstmL2BiModel) => new LstmL2BiModel(seed),
+        nameof(GruL2BiModel) => new GruL2BiModel(seed),
+        nameof(RnnL2BiModel) => new RnnL2BiModel(seed),
+        nameof(RnnL3SoftmaxModel) => new RnnL3SoftmaxModel(seed),
+        nameof(LstmL3BiH33Model) => new LstmL3BiH33Model(seed),
+        nameof(GruL3H16Model) => new GruL3H16Model(seed),
+        nameof(GruL2BiH1Model) => new GruL2BiH1Model(seed),
+        nameof(RnnBiSoftmaxModel) => new RnnBiSoftmaxModel(seed),
         _ => throw new ArgumentException(name),
     };
 
@@ -35,6 +45,15 @@ internal static class TestModels
         nameof(ReferenceModel), nameof(SmallModel), nameof(SoftmaxModel), nameof(H1Model), nameof(H33Model), nameof(H16Model), nameof(Container.NestedModel),
         nameof(GruReferenceModel), nameof(GruSmallModel), nameof(GruSoftmaxModel), nameof(GruH1Model), nameof(GruH33Model), nameof(GruH16Model),
         nameof(RnnReferenceModel), nameof(RnnSmallModel), nameof(RnnSoftmaxModel), nameof(RnnH1Model), nameof(RnnH33Model), nameof(RnnH72Model),
+        nameof(LstmL2Model), nameof(LstmBiModel), nameof(LstmL2BiModel), nameof(GruL2BiModel), nameof(RnnL2BiModel), nameof(RnnL3SoftmaxModel),
+        nameof(LstmL3BiH33Model), nameof(GruL3H16Model), nameof(GruL2BiH1Model), nameof(RnnBiSoftmaxModel),
+    };
+
+    /// <summary>The stacked and bidirectional models (every cell).</summary>
+    public static TheoryData<string> Stacked => new()
+    {
+        nameof(LstmL2Model), nameof(LstmBiModel), nameof(LstmL2BiModel), nameof(GruL2BiModel), nameof(RnnL2BiModel), nameof(RnnL3SoftmaxModel),
+        nameof(LstmL3BiH33Model), nameof(GruL3H16Model), nameof(GruL2BiH1Model), nameof(RnnBiSoftmaxModel),
     };
 
     /// <summary>The GRU and simple-RNN models only (every size).</summary>

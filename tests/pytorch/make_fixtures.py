@@ -4,6 +4,7 @@
 Model per case:  nn.Embedding(V, E) -> cell(E, H, batch_first=True) -> nn.Linear(H, O)
 followed by sigmoid (O == 1) or softmax (O > 1) on the final hidden state, where
 cell is nn.LSTM (cases without a prefix), nn.GRU ("gru_*") or nn.RNN with tanh ("rnn_*").
+STACKED_CASES use num_layers > 1 and/or bidirectional=True (see build_stacked_case).
 
 Token id 0 is padding and is masked: a padded step leaves the state unchanged.
 The forward pass is an explicit step loop using torch's own cell math
@@ -454,6 +455,106 @@ def build_case(name, V, E, H, T, O, B, seed, with_training, cell="lstm"):
 
 
 # ---------------------------------------------------------------------------
+# Stacked and bidirectional recurrent models (num_layers > 1, bidirectional=True).
+#
+# The masking rule in PyTorch terms: each row's non-padding tokens, compacted in
+# order, are run as their own sequence of length n through
+# nn.LSTM/GRU/RNN(E, H, num_layers=L, bidirectional=D == 2, batch_first=True);
+# the features are h_n of the last layer, [forward; reverse] (h_n[-D:]), which is
+# the forward direction's state after the last token and the reverse
+# direction's state after the first token (it runs last to first). This is what
+# LstmGen computes with padding anywhere in the row (padded steps are skipped in
+# every layer and direction). Loss: BCE with logits, mean over the batch.
+
+class StackedModel(nn.Module):
+    def __init__(self, V, E, H, O, cell, layers, bidirectional):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        kinds = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+        module = kinds[cell](E, H, num_layers=layers, bidirectional=bidirectional, batch_first=True)
+        setattr(self, cell, module)
+        self.module = module
+        self.D = 2 if bidirectional else 1
+        self.fc = nn.Linear(self.D * H, O)
+        self.cell = cell
+        self.O = O
+
+    def features(self, tokens):
+        rows = []
+        for b in range(tokens.shape[0]):
+            kept = tokens[b][tokens[b] != 0]
+            assert kept.numel() > 0
+            out = self.module(self.embedding(kept.long()).unsqueeze(0))[1]
+            h_n = out[0] if self.cell == "lstm" else out
+            rows.append(torch.cat([h_n[-self.D + d, 0] for d in range(self.D)]))
+        return torch.stack(rows)
+
+    def logits(self, tokens):
+        return self.fc(self.features(tokens))
+
+    def probabilities(self, logits):
+        return torch.sigmoid(logits) if self.O == 1 else torch.softmax(logits, dim=1)
+
+
+# name, cell, V, E, H, T, O, B, layers, bidirectional, seed
+STACKED_CASES = [
+    ("lstm_l2", "lstm", 13, 3, 7, 9, 1, 5, 2, False, 1111),
+    ("lstm_bi", "lstm", 13, 3, 7, 9, 1, 5, 1, True, 2222),
+    ("lstm_l2_bi", "lstm", 13, 3, 7, 9, 1, 5, 2, True, 3333),
+    ("gru_l2_bi", "gru", 13, 3, 7, 9, 1, 5, 2, True, 4444),
+    ("rnn_l2_bi", "rnn", 13, 3, 7, 9, 1, 5, 2, True, 5555),
+    ("rnn_l3_softmax", "rnn", 11, 5, 9, 6, 3, 4, 3, False, 6666),
+]
+
+
+def build_stacked_case(name, cell, V, E, H, T, O, B, layers, bidirectional, seed):
+    print("=== case %s: %s L=%d bidirectional=%s V=%d E=%d H=%d T=%d O=%d B=%d seed=%d"
+          % (name, cell, layers, bidirectional, V, E, H, T, O, B, seed))
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = StackedModel(V, E, H, O, cell, layers, bidirectional)
+    init_uniform(model, gen)
+    tokens = make_tokens(V, T, B, gen)
+    # Sanity: a row without padding gives the same features whole-batch through the module.
+    with torch.no_grad():
+        out = model.module(model.embedding(tokens[0:1].long()))[1]
+        h_n = out[0] if cell == "lstm" else out
+        whole = torch.cat([h_n[-model.D + d, 0] for d in range(model.D)])
+        diff = (whole - model.features(tokens[0:1])[0]).abs().max().item()
+    assert diff < 1e-6, diff
+
+    w = Writer()
+    w.i32("config", torch.tensor([V, E, H, T, O, layers, model.D], dtype=torch.int32))
+    names = [n for n, _ in model.named_parameters()]
+    params = dict(model.named_parameters())
+    for pn in names:
+        w.f32(pn, params[pn])
+    w.i32("tokens", tokens)
+    with torch.no_grad():
+        logits = model.logits(tokens)
+        probs = model.probabilities(logits)
+    w.f32("logits", logits)
+    w.f32("probabilities", probs)
+    if O == 1:
+        labels = torch.tensor([1.0 if b % 2 == 0 else 0.0 for b in range(B)], dtype=torch.float32)
+        loss = nn.BCEWithLogitsLoss()(model.logits(tokens).squeeze(1), labels)
+        loss.backward()
+        w.f32("labels", labels)
+        w.f32("loss", loss.detach().reshape(1))
+        for pn in names:
+            w.f32("grad." + pn, params[pn].grad)
+        print("  loss = %.9g" % loss.item())
+    print("  parameters:", ", ".join(names))
+    print("  logits =", [[round(v, 7) for v in r] for r in logits.tolist()])
+    path = os.path.join(OUT_DIR, "torch_%s.bin" % name)
+    w.save(path)
+    back = read_fixture(path)
+    for rn, _, arr in w.records:
+        assert back[rn].shape == arr.shape and np.array_equal(back[rn], arr), rn
+    print("  wrote %s (%d bytes, %d records)" % (path, os.path.getsize(path), len(w.records)))
+
+
+# ---------------------------------------------------------------------------
 # Non-recurrent models: the text CNN and the feed-forward baseline.
 #
 # Masking rule shared with LstmGen (token 0 = padding):
@@ -617,6 +718,9 @@ def main():
     for case in CASES:
         if not only or case[0] in only:
             build_case(*case)
+    for case in STACKED_CASES:
+        if not only or case[0] in only:
+            build_stacked_case(*case)
     for case in BASELINE_CASES:
         if not only or case[0] in only:
             build_baseline_case(*case)

@@ -44,8 +44,11 @@ internal abstract class CellEmitter
     /// <summary>Text describing the initial biases, for the ResetParameters documentation.</summary>
     public virtual string BiasInitText => $"{Display} biases zero";
 
-    /// <summary>A statement run after the Keras initialisers, on <c>p</c> (the parameter span); LSTM: the forget-gate bias.</summary>
-    public virtual string BiasInitStatement => "";
+    /// <summary>
+    /// A statement run after a unit's Keras initialisers, on <c>p</c> (the parameter span), given the expression for the
+    /// unit's bias_ih offset; empty when the biases stay zero. LSTM: the forget-gate bias.
+    /// </summary>
+    public virtual string BiasInitStatement(string biasIhOffset) => "";
 
     /// <summary>
     /// A call of the inference step. <paramref name="x"/>: the input part (or the full pre-activations when

@@ -23,35 +23,77 @@ internal sealed class Layout
     public Layout(ModelSpec spec, CellEmitter cell)
     {
         V = spec.VocabularySize; E = spec.EmbeddingSize; H = spec.HiddenSize; T = spec.SequenceLength; O = spec.OutputSize;
+        Layers = spec.Layers; D = spec.Directions;
         Gates = GateCount(spec.Cell);
         Hp = (H + Lanes - 1) / Lanes * Lanes;
         Gp = Gates * Hp;
         G = Gates * H;
+        F = D * H;
+        DHp = D * Hp;
+        DGp = D * Gp;
         EmbeddingOffset = 0;
         WeightIhOffset = EmbeddingOffset + V * E;
+        UnitSize0 = G * E + G * H + 2 * G;
+        UnitSizeN = G * F + G * H + 2 * G;
         WeightHhOffset = WeightIhOffset + G * E;
         BiasIhOffset = WeightHhOffset + G * H;
         BiasHhOffset = BiasIhOffset + G;
-        FcWeightOffset = BiasHhOffset + G;
-        FcBiasOffset = FcWeightOffset + O * H;
+        FcWeightOffset = WeightIhOffset + D * UnitSize0 + (Layers - 1) * D * UnitSizeN;
+        FcBiasOffset = FcWeightOffset + O * F;
         ParameterCount = FcBiasOffset + O;
+        PackedInputLength = E * DGp + (Layers - 1) * DHp * DGp;
 
-        // The cell state c exists for the LSTM only; the separate recurrent-gate tile for the GRU only. Absent blocks have
-        // length 0, so an LSTM keeps exactly the layout it always had.
+        // The cell state c exists for the LSTM only; the separate recurrent-gate tile for the GRU only; the layer-output
+        // sequences only with stacked layers (two alternate when there are three or more). Absent blocks have length 0,
+        // so a one-layer LSTM keeps exactly the layout it always had.
         int c = cell.HasCellState ? 1 : 0;
         int hh = cell.SeparateRecurrent ? 1 : 0;
+        LayerOutputBuffers = System.Math.Min(Layers - 1, 2);
         ScratchH = 0;
-        ScratchC = ScratchH + Hp;
+        ScratchC = ScratchH + DHp;
         ScratchGates = ScratchC + c * Hp;
         ScratchX = ScratchGates + Gp;
         ScratchXProj = ScratchX + T * E;
-        ScratchTileH = ScratchXProj + T * Gp;
-        ScratchTileC = ScratchTileH + TileRows * Hp;
+        ScratchY = ScratchXProj + T * DGp;
+        ScratchTileH = ScratchY + LayerOutputBuffers * T * DHp;
+        ScratchTileC = ScratchTileH + TileRows * DHp;
         ScratchTileGates = ScratchTileC + c * TileRows * Hp;
         ScratchTileX = ScratchTileGates + TileRows * Gp;
         ScratchTileHH = ScratchTileX + TileRows * E;
-        ScratchLength = ScratchTileHH + hh * TileRows * Gp;
+        ScratchTileY = ScratchTileHH + hh * TileRows * Gp;
+        ScratchLength = ScratchTileY + LayerOutputBuffers * T * TileRows * DHp;
     }
+
+    /// <summary>Stacked layers.</summary>
+    public int Layers { get; }
+    /// <summary>Directions per layer: 1, or 2 when bidirectional.</summary>
+    public int D { get; }
+    /// <summary>Recurrent units (layer, direction) in PyTorch order: unit u = layer·D + direction.</summary>
+    public int Units => Layers * D;
+    /// <summary>Features the head reads and layers above the first take as input: D·H.</summary>
+    public int F { get; }
+    /// <summary>A layer's padded hidden width over both directions, D·Hp (rows of the layer-output sequences).</summary>
+    public int DHp { get; }
+    /// <summary>A layer's packed gate width over both directions, D·Gp (one input projection covers both).</summary>
+    public int DGp { get; }
+    /// <summary>Parameters of one layer-0 unit: weight_ih [G, E], weight_hh [G, H], bias_ih, bias_hh.</summary>
+    public int UnitSize0 { get; }
+    /// <summary>Parameters of one unit above layer 0: weight_ih [G, D·H], weight_hh [G, H], bias_ih, bias_hh.</summary>
+    public int UnitSizeN { get; }
+    /// <summary>Floats of all layers' packed input weights: E·DGp for layer 0, DHp·DGp for each layer above.</summary>
+    public int PackedInputLength { get; }
+    /// <summary>Layer-output sequence buffers in the inference workspace: min(Layers − 1, 2).</summary>
+    public int LayerOutputBuffers { get; }
+
+    /// <summary>PyTorch input width of a layer: E for layer 0, D·H above.</summary>
+    public int InputSize(int layer) => layer == 0 ? E : F;
+
+    /// <summary>Offset of unit (layer, direction)'s weight_ih in the parameters; weight_hh, bias_ih, bias_hh follow it.</summary>
+    public int UnitOffset(int layer, int direction)
+        => layer == 0 ? WeightIhOffset + direction * UnitSize0 : WeightIhOffset + D * UnitSize0 + ((layer - 1) * D + direction) * UnitSizeN;
+
+    /// <summary>PyTorch's suffix of a unit's parameter names: <c>l0</c>, <c>l1_reverse</c>, ….</summary>
+    public static string Suffix(int layer, int direction) => "l" + layer.ToString(System.Globalization.CultureInfo.InvariantCulture) + (direction == 1 ? "_reverse" : "");
 
     /// <summary>Gates per cell.</summary>
     public int Gates { get; }
@@ -87,5 +129,7 @@ internal sealed class Layout
     public int ScratchTileGates { get; }
     public int ScratchTileX { get; }
     public int ScratchTileHH { get; }
+    public int ScratchY { get; }
+    public int ScratchTileY { get; }
     public int ScratchLength { get; }
 }

@@ -16,7 +16,7 @@ internal sealed class LstmCellEmitter : CellEmitter
     public override bool HasCellState => true;
     public override string BiasInitText => "LSTM biases zero except the forget gate's (b_ih[f] = 1, so b_ih + b_hh = 1 as Keras' unit_forget_bias)";
 
-    public override string BiasInitStatement => "p.Slice(LstmBiasIhOffset + HiddenSize, HiddenSize).Fill(1f);";
+    public override string BiasInitStatement(string biasIhOffset) => $"p.Slice({biasIhOffset} + HiddenSize, HiddenSize).Fill(1f); // b_ih[f] = 1";
 
     public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {h}, ref {c})";
 

@@ -61,8 +61,14 @@ internal static class ModelEmitter
             public const int VocabularySize = {L.V};
             /// <summary>Width of an embedding vector (the {cell.Display} input size).</summary>
             public const int EmbeddingSize = {L.E};
-            /// <summary>Number of {cell.Display} hidden units.</summary>
+            /// <summary>Number of {cell.Display} hidden units per layer and direction (PyTorch <c>hidden_size</c>).</summary>
             public const int HiddenSize = {L.H};
+            /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+            public const int Layers = {L.Layers};
+            /// <summary>Directions per layer: 1, or 2 when bidirectional (PyTorch <c>bidirectional=True</c>).</summary>
+            public const int Directions = {L.D};
+            /// <summary>Directions·HiddenSize: the width of the features the head reads and of the input of every layer above the first.</summary>
+            public const int FeatureSize = {L.F};
             /// <summary>Maximum sequence length; batched rows hold exactly this many ids.</summary>
             public const int SequenceLength = {L.T};
             /// <summary>Number of outputs of the dense head.</summary>
@@ -82,7 +88,7 @@ internal static class ModelEmitter
             public const int {m}BiasIhOffset = {L.BiasIhOffset};
             /// <summary>Offset of <c>{mod}.bias_hh_l0</c> [{L.G}].</summary>
             public const int {m}BiasHhOffset = {L.BiasHhOffset};
-            /// <summary>Offset of <c>fc.weight</c> [{L.O}, {L.H}].</summary>
+            /// <summary>Offset of <c>fc.weight</c> [{L.O}, {L.F}].</summary>
             public const int FcWeightOffset = {L.FcWeightOffset};
             /// <summary>Offset of <c>fc.bias</c> [{L.O}].</summary>
             public const int FcBiasOffset = {L.FcBiasOffset};
@@ -91,10 +97,14 @@ internal static class ModelEmitter
             // vector loops never need a tail. Padded lanes carry zero weights: their {cell.State} stay exactly 0.
             private const int HP = {L.Hp};
             private const int GP = {L.Gp};
+            // A layer's widths over both directions: each row of a layer-output sequence is [h_fwd (HP); h_rev (HP)], each row
+            // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
+            private const int DHP = {L.DHp};
+            private const int DGP = {L.DGp};
             private const int TileRows = {Layout.TileRows};
 
-            // Per-thread workspace, one float[] carved into: {(cell.HasCellState ? "h, c" : "h")}, gates (batch 1); gathered embeddings and their
-            // projection for the unfolded path; then the same for a tile of {Layout.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
+            // Per-thread workspace, one float[] carved into: h per direction{(cell.HasCellState ? ", c" : "")}, gates (batch 1); gathered embeddings and
+            // the input part of every step{(L.Layers > 1 ? "; the layer-output sequences (two alternate)" : "")}; then the same for a tile of {Layout.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
             private const int ScratchH = {L.ScratchH};
             """);
         if (cell.HasCellState) w.Line($"private const int ScratchC = {L.ScratchC};");
@@ -110,11 +120,73 @@ internal static class ModelEmitter
             private const int ScratchTileX = {L.ScratchTileX};
             """);
         if (cell.SeparateRecurrent) w.Line($"private const int ScratchTileHH = {L.ScratchTileHH};");
+        if (L.Layers > 1) w.Line($"private const int ScratchY = {L.ScratchY};\nprivate const int ScratchTileY = {L.ScratchTileY};");
         w.Line($"""
             private const int ScratchLength = {L.ScratchLength};
 
+            // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
+            // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
+            private static int UnitOffset(int layer, int direction)
+                => layer == 0 ? {m}WeightIhOffset + direction * {L.UnitSize0} : {L.WeightIhOffset + L.D * L.UnitSize0} + ((layer - 1) * Directions + direction) * {L.UnitSizeN};
+
+            // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
+            private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
+
+            // Packed input rows of a layer (EmbeddingSize, or DHP: each direction's h padded to HP) and where the layer's
+            // W_ihᵀ [rows, DGP] and W_ih [DGP, rows] start in _wihT and _wihP.
+            private static int PackedInputSize(int layer) => layer == 0 ? EmbeddingSize : DHP;
+            private static int PackedInputOffset(int layer) => layer == 0 ? 0 : EmbeddingSize * DGP + (layer - 1) * DHP * DGP;
+
+            // The packed input row of PyTorch input column k: k for layer 0; above, column k is unit k mod H of direction ⌊k/H⌋.
+            private static int PackedInputRow(int layer, int k) => layer == 0 ? k : k / HiddenSize * HP + k % HiddenSize;
+
             """);
+        for (int layer = 0; layer < L.Layers; layer++)
+        {
+            for (int direction = 0; direction < L.D; direction++)
+            {
+                if (layer == 0 && direction == 0) continue;
+                string suffix = Layout.Suffix(layer, direction), name = MemberSuffix(layer, direction);
+                int ih = L.UnitOffset(layer, direction), inputs = L.InputSize(layer);
+                w.Line($"""
+                    /// <summary>Offset of <c>{mod}.weight_ih_{suffix}</c> [{L.G}, {inputs}].</summary>
+                    public const int {m}WeightIh{name}Offset = {ih};
+                    /// <summary>Offset of <c>{mod}.weight_hh_{suffix}</c> [{L.G}, {L.H}].</summary>
+                    public const int {m}WeightHh{name}Offset = {ih + L.G * inputs};
+                    /// <summary>Offset of <c>{mod}.bias_ih_{suffix}</c> [{L.G}].</summary>
+                    public const int {m}BiasIh{name}Offset = {ih + L.G * inputs + L.G * L.H};
+                    /// <summary>Offset of <c>{mod}.bias_hh_{suffix}</c> [{L.G}].</summary>
+                    public const int {m}BiasHh{name}Offset = {ih + L.G * inputs + L.G * L.H + L.G};
+
+                    """);
+            }
+        }
     }
+
+    /// <summary>The s_layout entries of every unit (weight_ih, weight_hh, bias_ih, bias_hh per layer and direction).</summary>
+    private static string UnitLayout(Layout L, string mod)
+    {
+        var lines = new System.Collections.Generic.List<string>();
+        for (int layer = 0; layer < L.Layers; layer++)
+        {
+            for (int direction = 0; direction < L.D; direction++)
+            {
+                string suffix = Layout.Suffix(layer, direction);
+                int ih = L.UnitOffset(layer, direction), inputs = L.InputSize(layer);
+                int hh = ih + L.G * inputs, bih = hh + L.G * L.H, bhh = bih + L.G;
+                string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                lines.Add($"    new(\"{mod}.weight_ih_{suffix}\", new[] {{ {I(L.G)}, {I(inputs)} }}, {I(ih)}, {I(L.G * inputs)}),");
+                lines.Add($"    new(\"{mod}.weight_hh_{suffix}\", new[] {{ {I(L.G)}, {I(L.H)} }}, {I(hh)}, {I(L.G * L.H)}),");
+                lines.Add($"    new(\"{mod}.bias_ih_{suffix}\", new[] {{ {I(L.G)} }}, {I(bih)}, {I(L.G)}),");
+                lines.Add($"    new(\"{mod}.bias_hh_{suffix}\", new[] {{ {I(L.G)} }}, {I(bhh)}, {I(L.G)}),");
+            }
+        }
+        return string.Join("\n", lines).TrimStart();
+    }
+
+    /// <summary>The part of a generated member name for a unit: <c>L1</c>, <c>L0Reverse</c>, ….</summary>
+    private static string MemberSuffix(int layer, int direction)
+        => "L" + layer.ToString(System.Globalization.CultureInfo.InvariantCulture) + (direction == 1 ? "Reverse" : "");
 
     private static void EmitState(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
     {
@@ -124,11 +196,8 @@ internal static class ModelEmitter
             private static readonly global::LstmGen.ParameterInfo[] s_layout =
             {
                 new("embedding.weight", new[] { {{L.V}}, {{L.E}} }, EmbeddingWeightOffset, {{L.V * L.E}}),
-                new("{{mod}}.weight_ih_l0", new[] { {{L.G}}, {{L.E}} }, {{m}}WeightIhOffset, {{L.G * L.E}}),
-                new("{{mod}}.weight_hh_l0", new[] { {{L.G}}, {{L.H}} }, {{m}}WeightHhOffset, {{L.G * L.H}}),
-                new("{{mod}}.bias_ih_l0", new[] { {{L.G}} }, {{m}}BiasIhOffset, {{L.G}}),
-                new("{{mod}}.bias_hh_l0", new[] { {{L.G}} }, {{m}}BiasHhOffset, {{L.G}}),
-                new("fc.weight", new[] { {{L.O}}, {{L.H}} }, FcWeightOffset, {{L.O * L.H}}),
+            {{UnitLayout(L, mod)}}
+                new("fc.weight", new[] { {{L.O}}, {{L.F}} }, FcWeightOffset, {{L.O * L.F}}),
                 new("fc.bias", new[] { {{L.O}} }, FcBiasOffset, {{L.O}}),
             };
 
@@ -137,15 +206,17 @@ internal static class ModelEmitter
 
             // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
             private readonly float[] _parameters;
-            // W_hhᵀ packed [H, GP]: row k holds every gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
-            private readonly float[] _whhT = new float[HiddenSize * GP];
-            // W_ihᵀ packed [E, GP], and the input-side bias {{inputBias}} packed [GP].
-            private readonly float[] _wihT = new float[EmbeddingSize * GP];
-            private readonly float[] _bias = new float[GP];
-            // For backpropagation: W_hh packed [GP, HP] and W_ih packed [GP, E] (gate rows in the padded layout).
-            private readonly float[] _whhP = new float[GP * HP];
-            private readonly float[] _wihP = new float[GP * EmbeddingSize];
-            // Folded input table [V, GP]: row v = embedding[v]·W_ihᵀ + {{inputBias}}, built on first use.
+            // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
+            // so the step broadcasts h_k and FMAs a row.
+            private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
+            // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
+            // input-side bias {{inputBias}} packed [DGP] at layer·DGP.
+            private readonly float[] _wihT = new float[{{L.PackedInputLength}}];
+            private readonly float[] _bias = new float[Layers * DGP];
+            // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
+            private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
+            private readonly float[] _wihP = new float[{{L.PackedInputLength}}];
+            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
             private float[]? _table;
             private int _version;
             private int _packedVersion = -1;
@@ -167,8 +238,9 @@ internal static class ModelEmitter
             public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
             /// <summary>
-            /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> ({{L.V}}×{{L.G}}
-            /// floats, built once after parameters change) instead of projecting each embedding; results agree to float rounding.
+            /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> of the first layer
+            /// ({{L.V}}×{{L.D * L.G}} floats, built once after parameters change) instead of projecting each embedding; results
+            /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
             /// </summary>
             public bool UseFoldedEmbedding { get; set; } = true;
 
@@ -176,8 +248,8 @@ internal static class ModelEmitter
         if (cell.SeparateRecurrent)
         {
             w.Line($"""
-                // The recurrent part's bias (0, 0, b_hn) packed [GP]: b_hn sits inside r ⊙ (W_hn·h + b_hn), so it cannot be folded.
-                private readonly float[] _biasHh = new float[GP];
+                // The recurrent part's bias (0, 0, b_hn) packed [DGP] per layer: b_hn sits inside r ⊙ (W_hn·h + b_hn), so it cannot be folded.
+                private readonly float[] _biasHh = new float[Layers * DGP];
 
                 """);
         }
@@ -202,7 +274,7 @@ internal static class ModelEmitter
             /// <summary><c>embedding.weight</c> [{{L.V}}, {{L.E}}]; row 0 is the padding token's (unused: padding is masked).</summary>
             public global::System.Span<float> EmbeddingWeight => View(EmbeddingWeightOffset, {{L.V * L.E}});
 
-            /// <summary><c>{{mod}}.weight_ih_l0</c> [{{L.G}}, {{L.E}}], gate blocks {{order}} of {{L.H}} rows each.</summary>
+            /// <summary><c>{{mod}}.weight_ih_l0</c> [{{L.G}}, {{L.E}}], gate blocks {{order}} of {{L.H}} rows each{{(L.Units > 1 ? "; the other layers and directions are reached by name (GetParameter) or their offset constants" : "")}}.</summary>
             public global::System.Span<float> {{m}}WeightIh => View({{m}}WeightIhOffset, {{L.G * L.E}});
 
             /// <summary><c>{{mod}}.weight_hh_l0</c> [{{L.G}}, {{L.H}}], gate blocks {{order}}.</summary>
@@ -214,8 +286,8 @@ internal static class ModelEmitter
             /// <summary><c>{{mod}}.bias_hh_l0</c> [{{L.G}}].</summary>
             public global::System.Span<float> {{m}}BiasHh => View({{m}}BiasHhOffset, {{L.G}});
 
-            /// <summary><c>fc.weight</c> [{{L.O}}, {{L.H}}].</summary>
-            public global::System.Span<float> FcWeight => View(FcWeightOffset, {{L.O * L.H}});
+            /// <summary><c>fc.weight</c> [{{L.O}}, {{L.F}}]{{(L.D == 2 ? ": columns [0, H) read the forward direction's final h, [H, 2H) the reverse direction's" : "")}}.</summary>
+            public global::System.Span<float> FcWeight => View(FcWeightOffset, {{L.O * L.F}});
 
             /// <summary><c>fc.bias</c> [{{L.O}}].</summary>
             public global::System.Span<float> FcBias => View(FcBiasOffset, {{L.O}});
@@ -246,8 +318,8 @@ internal static class ModelEmitter
 
     private static void EmitInitialization(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
     {
-        string m = cell.Member;
-        string biasInit = cell.BiasInitStatement.Length > 0 ? "\n    " + cell.BiasInitStatement : "";
+        string biasStatement = cell.BiasInitStatement("bih");
+        string biasInit = biasStatement.Length > 0 ? "\n            " + biasStatement : "";
         w.Line($$"""
             /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
             public {{spec.TypeName}}(int seed = 0)
@@ -278,9 +350,17 @@ internal static class ModelEmitter
                 global::System.Span<float> p = _parameters;
                 p.Clear();
                 global::LstmGen.Initializers.Uniform(p.Slice(EmbeddingWeightOffset, {{L.V * L.E}}), -0.05f, 0.05f, ref rng);
-                global::LstmGen.Initializers.GlorotUniform(p.Slice({{m}}WeightIhOffset, {{L.G * L.E}}), EmbeddingSize, GateSize, ref rng);
-                global::LstmGen.Initializers.Orthogonal(p.Slice({{m}}WeightHhOffset, {{L.G * L.H}}), GateSize, HiddenSize, ref rng);{{biasInit}}
-                global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, {{L.O * L.H}}), HiddenSize, OutputSize, ref rng);
+                // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    for (int direction = 0; direction < Directions; direction++)
+                    {
+                        int ih = UnitOffset(layer, direction), hh = ih + GateSize * InputSize(layer){{(biasInit.Length > 0 ? ", bih = hh + GateSize * HiddenSize" : "")}};
+                        global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * InputSize(layer)), InputSize(layer), GateSize, ref rng);
+                        global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);{{biasInit}}
+                    }
+                }
+                global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, {{L.O * L.F}}), FeatureSize, OutputSize, ref rng);
                 MarkParametersChanged();
             }
 
@@ -289,20 +369,21 @@ internal static class ModelEmitter
 
     private static void EmitCaches(SourceWriter w, Layout L, CellEmitter cell)
     {
-        string m = cell.Member;
         string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
         // The input-side bias: b_ih plus every b_hh that adds unconditionally (all gates but the GRU's n).
         string biasLines = cell.SeparateRecurrent
             ? $"""
-                            // b_hr and b_hz add to r and z unconditionally and fold into the input bias; b_hn stays with W_hn·h.
-                            _bias[col] = p[{m}BiasIhOffset + row] + (gate < 2 ? p[{m}BiasHhOffset + row] : 0f);
-                            _biasHh[col] = gate < 2 ? 0f : p[{m}BiasHhOffset + row];
+                                // b_hr and b_hz add to r and z unconditionally and fold into the input bias; b_hn stays with W_hn·h.
+                                _bias[layer * DGP + col] = p[bih + row] + (gate < 2 ? p[bhh + row] : 0f);
+                                _biasHh[layer * DGP + col] = gate < 2 ? 0f : p[bhh + row];
             """
             : $"""
-                            _bias[col] = p[{m}BiasIhOffset + row] + p[{m}BiasHhOffset + row];
+                                _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
             """;
         w.Line($$"""
-            // Rebuilds W_hhᵀ, W_ihᵀ and the input-side bias {{inputBias}} in the padded gate layout when parameters changed.
+            // Rebuilds, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias {{inputBias}} in the padded gate layout
+            // when parameters changed. Column col = direction·GP + gate·HP + j of a layer's [·, DGP] blocks is PyTorch row
+            // gate·H + j of that direction's tensors; padded rows and columns stay zero.
             private void EnsurePacked()
             {
                 if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
@@ -311,21 +392,35 @@ internal static class ModelEmitter
                     int version = global::System.Threading.Volatile.Read(ref _version);
                     if (_packedVersion == version) return;
                     float[] p = _parameters;
-                    for (int gate = 0; gate < {{L.Gates}}; gate++)
+                    for (int layer = 0; layer < Layers; layer++)
                     {
-                        for (int j = 0; j < HiddenSize; j++)
+                        int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                        for (int direction = 0; direction < Directions; direction++)
                         {
-                            int row = gate * HiddenSize + j, col = gate * HP + j;
-                            for (int k = 0; k < HiddenSize; k++) _whhT[k * GP + col] = _whhP[col * HP + k] = p[{{m}}WeightHhOffset + row * HiddenSize + k];
-                            for (int e = 0; e < EmbeddingSize; e++) _wihT[e * GP + col] = _wihP[col * EmbeddingSize + e] = p[{{m}}WeightIhOffset + row * EmbeddingSize + e];
+                            int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                            int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
+                            for (int gate = 0; gate < {{L.Gates}}; gate++)
+                            {
+                                for (int j = 0; j < HiddenSize; j++)
+                                {
+                                    int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
+                                    for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                                    for (int k = 0; k < inputs; k++)
+                                    {
+                                        int e = PackedInputRow(layer, k);
+                                        _wihT[inputOffset + e * DGP + col] = _wihP[inputOffset + col * packedInputs + e] = p[wih + row * inputs + k];
+                                    }
             {{biasLines}}
+                                }
+                            }
                         }
                     }
                     global::System.Threading.Volatile.Write(ref _packedVersion, version);
                 }
             }
 
-            // T[v, :] = embedding[v, :]·W_ihᵀ + {{inputBias}} for every token v: one GEMM, {{L.V}}×{{L.E}} by {{L.E}}×{{L.Gp}}.
+            // T[v, :] = embedding[v, :]·W_ihᵀ + {{inputBias}} for every token v and both directions of layer 0: one GEMM,
+            // {{L.V}}×{{L.E}} by {{L.E}}×{{L.DGp}}.
             private float[] EnsureTable()
             {
                 float[]? table = _table;
@@ -334,12 +429,12 @@ internal static class ModelEmitter
                 {
                     EnsurePacked();
                     int version = _packedVersion;
-                    table = _table ??= new float[VocabularySize * GP];
+                    table = _table ??= new float[VocabularySize * DGP];
                     if (_tableVersion == version) return table;
-                    for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * GP, GP);
-                    global::LstmGen.Gemm.MultiplyAdd(VocabularySize, GP, EmbeddingSize,
+                    for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * DGP, DGP);
+                    global::LstmGen.Gemm.MultiplyAdd(VocabularySize, DGP, EmbeddingSize,
                         new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
-                        _wihT, GP, table, GP);
+                        new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, table, DGP);
                     global::System.Threading.Volatile.Write(ref _tableVersion, version);
                     return table;
                 }
@@ -364,23 +459,59 @@ internal static class ModelEmitter
 
     private static void EmitPredict(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
     {
-        string stateFloats = cell.HasCellState ? "2 * HP" : "HP";
-        string cLocal = cell.HasCellState ? "\n    ref float c = ref scratch[ScratchC];" : "";
-        string biasHhLocal = cell.SeparateRecurrent ? "\n    ref float biasHh = ref _biasHh[0];" : "";
-        // One step on a precomputed input part: LSTM/RNN add W_hh·h to it; the GRU keeps hh = W_hh·h + (0, 0, b_hn) apart.
-        string Step(string input) => cell.SeparateRecurrent
-            ? $"// hh = W_hh·h + (0, 0, b_hn), then the cell update on the input part and hh\nRecurrentProduct(ref biasHh, ref whhT, ref h, ref gates);\n{cell.UpdateCall(input, "gates", "h", "c")};"
-            : $"// gates = input part + W_hh·h, then the cell update\nRecurrentProduct(ref {input}, ref whhT, ref h, ref gates);\n{cell.UpdateCall("gates", "", "h", "c")};";
-        string foldedStep = Step("table[token * GP]").Replace("\n", "\n            ");
-        string unfoldedStep = Step("scratch[ScratchXProj + r * GP]").Replace("\n", "\n            ");
-        string tileClear = cell.HasCellState ? "2 * TileRows * HP" : "TileRows * HP";
-        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, 0, scratch, ScratchTileHH + r * GP, GP);" : "";
+        bool stacked = L.Layers > 1;
+        string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
+        string cClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchC, HP);" : "";
+        string biasHhLocal = cell.SeparateRecurrent ? "\nref float biasHh = ref _biasHh[layer * DGP + direction * GP];" : "";
+        // One step on its input part: LSTM/RNN add W_hh·h to it; the GRU keeps hh = W_hh·h + (0, 0, b_hn) apart.
+        string step = cell.SeparateRecurrent
+            ? $"// hh = W_hh·h + (0, 0, b_hn), then the cell update on the input part and hh\nRecurrentProduct(ref biasHh, ref whhT, ref h, ref gates);\n{cell.UpdateCall("input", "gates", "h", "c")};"
+            : $"// gates = input part + W_hh·h, then the cell update\nRecurrentProduct(ref input, ref whhT, ref h, ref gates);\n{cell.UpdateCall("gates", "", "h", "c")};";
+        string keepOutput = stacked
+            ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Array.Copy(scratch, ScratchH + direction * HP, scratch, layerOutput + s * DHP + direction * HP, HP);"
+            : "";
+        string upperInput = stacked ? """
+                    int layerOutput = ScratchY + layer % 2 * SequenceLength * DHP;
+                    if (layer > 0)
+                    {
+                        // Layer ℓ's input part for all n steps and both directions in one GEMM: Y_{ℓ−1}·W_ihᵀ + b ([n, DHP] by [DHP, DGP]).
+                        for (int s = 0; s < n; s++) global::System.Array.Copy(_bias, layer * DGP, scratch, ScratchXProj + s * DGP, DGP);
+                        global::LstmGen.Gemm.MultiplyAdd(n, DGP, DHP,
+                            new global::System.ReadOnlySpan<float>(scratch, ScratchY + (layer - 1) % 2 * SequenceLength * DHP, n * DHP), DHP,
+                            new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), DHP * DGP), DGP,
+                            new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
+                    }
+            """ : "";
+        string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
+        string both = L.D == 2 ? " and both directions" : "";
+
+        string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";
+        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)" : "";
         string tileRecurrentTarget = cell.SeparateRecurrent ? "hh" : "gates";
         string tileHhSpan = cell.SeparateRecurrent ? "\nvar hh = new global::System.Span<float>(scratch, ScratchTileHH, rows * GP);" : "";
-        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[ScratchTileH + r * HP]", "scratch[ScratchTileC + r * HP]");
+        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]");
         string tileComment = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
             : "G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ";
+        string tileUpperLocals = stacked ? "\nint tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;" : "";
+        string tileUpperGemm = stacked ? """
+
+                            else if (layer > 0)
+                            {
+                                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
+                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, DHP, new global::System.ReadOnlySpan<float>(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
+                                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
+                            }
+            """.TrimEnd() : "";
+        string tileKeepOutput = stacked ? """
+
+                            if (layer < Layers - 1)
+                            {
+                                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
+                                for (int r = 0; r < rows; r++)
+                                    global::System.Array.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
+                            }
+            """.TrimEnd() : "";
         if (L.O == 1)
         {
             string what = spec.Output switch
@@ -401,6 +532,9 @@ internal static class ModelEmitter
 
                 """);
         }
+        string order = L.D == 2
+            ? "The forward direction runs the n steps first to last, the reverse direction last to first, each from a zero state;\n            // the head reads the forward direction's h after the last step and the reverse direction's h after the first."
+            : "The steps run first to last from a zero state; the head reads h after the last.";
         w.Line($$"""
             /// <summary>Runs one sequence of at most {{L.T}} token ids (0 = padding) and writes the {{L.O}} output(s).</summary>
             /// <exception cref="global::System.ArgumentException">A token id is outside [0, {{L.V}}), the sequence is longer than {{L.T}}, or <paramref name="output"/> does not hold {{L.O}} values.</exception>
@@ -410,42 +544,50 @@ internal static class ModelEmitter
                 if (output.Length != OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
                 ValidateTokens(tokens, nameof(tokens), batched: false);
                 EnsurePacked();
+                float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
                 float[] scratch = Scratch();
-                global::System.Array.Clear(scratch, ScratchH, {{stateFloats}});
-                ref float h = ref scratch[ScratchH];{{cLocal}}
-                ref float gates = ref scratch[ScratchGates];
-                ref float whhT = ref _whhT[0];{{biasHhLocal}}
-                if (UseFoldedEmbedding)
+                // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
+                // their embeddings and project them for all steps{{both}} in one GEMM: X·W_ihᵀ + b, [n, E] by [E, DGP].
+                int n = 0;
+                for (int t = 0; t < tokens.Length; t++)
                 {
-                    float[] table = EnsureTable();
-                    for (int t = 0; t < tokens.Length; t++)
+                    int token = tokens[t];
+                    if (token == 0) continue;
+                    if (table is null)
                     {
-                        int token = tokens[t];
-                        if (token == 0) continue; // padding: {{cell.State}} unchanged
-                        {{foldedStep}}
-                    }
-                }
-                else
-                {
-                    // Gather the n non-padding embeddings, then X·W_ihᵀ + b for all of them in one GEMM.
-                    int n = 0;
-                    for (int t = 0; t < tokens.Length; t++)
-                    {
-                        int token = tokens[t];
-                        if (token == 0) continue;
                         global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchX + n * EmbeddingSize, EmbeddingSize);
-                        global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * GP, GP);
-                        n++;
+                        global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * DGP, DGP);
                     }
-                    global::LstmGen.Gemm.MultiplyAdd(n, GP, EmbeddingSize,
+                    n++;
+                }
+                if (table is null)
+                {
+                    global::LstmGen.Gemm.MultiplyAdd(n, DGP, EmbeddingSize,
                         new global::System.ReadOnlySpan<float>(scratch, ScratchX, n * EmbeddingSize), EmbeddingSize,
-                        _wihT, GP, new global::System.Span<float>(scratch, ScratchXProj, n * GP), GP);
-                    for (int r = 0; r < n; r++)
+                        new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
+                }
+                ref float gates = ref scratch[ScratchGates];
+                for (int layer = 0; layer < Layers; layer++)
+                {{{(stacked ? "\n" + upperInput.TrimEnd() : "")}}
+                    // The layer-0 input part of step s is table row token_s when folded, else row s of the projection.
+                    bool folded = layer == 0 && table is not null;
+                    for (int direction = 0; direction < Directions; direction++)
                     {
-                        {{unfoldedStep}}
+                        // {{order}}
+                        global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{Indent(cClear, 12)}}
+                        ref float h = ref scratch[ScratchH + direction * HP];{{Indent(cLocal, 12)}}
+                        ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];{{Indent(biasHhLocal, 12)}}
+                        for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
+                        {
+                            int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
+                            if (token == 0) continue; // padding: {{cell.State}} unchanged
+                            ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                            {{Indent(step + keepOutput, 16)}}
+                            s += direction == 0 ? 1 : -1;
+                        }
                     }
                 }
-                Head(ref h, output);
+                Head(ref scratch[ScratchH], output);
             }
 
             /// <summary>
@@ -467,45 +609,55 @@ internal static class ModelEmitter
                     int rows = global::System.Math.Min(TileRows, batch - row0);
                     RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
                     for (int r = 0; r < rows; r++)
-                        Head(ref scratch[ScratchTileH + r * HP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                        Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
                 }
             }
 
-            // One tile of sequences: per step, {{tileComment}}, then the cell
-            // update for every row whose token is not padding.
+            // One tile of sequences, layer by layer and direction by direction (the reverse direction walks the steps last to
+            // first): per step, {{tileComment}}, then the cell
+            // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
             private void RunTile(global::System.ReadOnlySpan<int> tokens, int rows, float[]? table, float[] scratch)
             {
-                global::System.Array.Clear(scratch, ScratchTileH, {{tileClear}});
-                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{tileHhSpan.Replace("\n", "\n    ")}}
-                for (int t = 0; t < SequenceLength; t++)
+                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{Indent(tileHhSpan, 4)}}
+                for (int layer = 0; layer < Layers; layer++)
                 {
-                    bool any = false;
-                    for (int r = 0; r < rows; r++)
+                    global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);{{Indent(tileUpperLocals, 8)}}
+                    for (int direction = 0; direction < Directions; direction++)
                     {
-                        int token = tokens[r * SequenceLength + t];
-                        any |= token != 0;
-                        if (table is not null)
+                        int column = direction * GP, state = ScratchTileH + direction * HP;
+                        var whhT = new global::System.ReadOnlySpan<float>(_whhT, (layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{Indent(tileClear, 12)}}
+                        for (int k = 0; k < SequenceLength; k++)
                         {
-                            global::System.Array.Copy(table, token * GP, scratch, ScratchTileGates + r * GP, GP);
+                            int t = direction == 0 ? k : SequenceLength - 1 - k;
+                            bool any = false;
+                            for (int r = 0; r < rows; r++)
+                            {
+                                int token = tokens[r * SequenceLength + t];
+                                any |= token != 0;
+                                if (layer == 0 && table is not null)
+                                {
+                                    global::System.Array.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                                }
+                                else
+                                {
+                                    global::System.Array.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                                    if (layer == 0) global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
+                                }{{Indent(tileRecurrentInit, 20)}}
+                            }
+                            if (!any) continue;
+                            if (layer == 0 && table is null)
+                            {
+                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize,
+                                    new global::System.ReadOnlySpan<float>(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
+                            }{{tileUpperGemm}}
+                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
+                                new global::System.ReadOnlySpan<float>(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, {{tileRecurrentTarget}}, GP);
+                            for (int r = 0; r < rows; r++)
+                            {
+                                if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {{cell.State}} unchanged
+                                {{tileUpdate}};
+                            }{{tileKeepOutput}}
                         }
-                        else
-                        {
-                            global::System.Array.Copy(_bias, 0, scratch, ScratchTileGates + r * GP, GP);
-                            global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
-                        }{{tileRecurrentInit.Replace("\n", "\n            ")}}
-                    }
-                    if (!any) continue;
-                    if (table is null)
-                    {
-                        global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize,
-                            new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize, _wihT, GP, gates, GP);
-                    }
-                    global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
-                        new global::System.ReadOnlySpan<float>(scratch, ScratchTileH, rows * HP), HP, _whhT, GP, {{tileRecurrentTarget}}, GP);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {{cell.State}} unchanged
-                        {{tileUpdate}};
                     }
                 }
             }

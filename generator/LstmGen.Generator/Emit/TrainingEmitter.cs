@@ -3,33 +3,37 @@ using LstmGen.Generator.Model;
 namespace LstmGen.Generator.Emit;
 
 /// <summary>
-/// Emits training for every cell: a batched forward pass that keeps what backpropagation needs, the loss,
-/// backpropagation through time with the gate gradients computed in the sequential pass (by the cell's own backward
-/// step), and the weight gradients as one GEMM each over all time steps and rows. Workspace layout per batch of B rows
-/// (N = T·B, step-major: index t·B + b): X [N, E] embeddings, HPrev [N, HP] h before the step, (LSTM) CS [N, HP] c after
-/// it, Act [N, GP] gate activations (overwritten by the input-side pre-activation gradients during the backward pass),
-/// (GRU) HH [N, GP] the recurrent part W_hh·h + (0, 0, b_hn) (overwritten by the recurrent-side gradients).
+/// Emits training for every cell, layer count and direction count: a batched forward pass that keeps what
+/// backpropagation needs, the loss, backpropagation through time layer by layer from the top, with the gate gradients
+/// computed in the sequential pass (by the cell's own backward step), and per layer the weight gradients as one GEMM
+/// each over all time steps and rows. Workspace layout per batch of B rows (N = T·B, step-major: index t·B + b; per layer
+/// ℓ, a row of a hidden-width block is [forward (HP); reverse (HP)] = DHP floats, of a gate-width block DGP floats):
+/// X [N, E] embeddings; Y [Layers − 1][N, DHP] the outputs of every layer but the top (the input of the next);
+/// HPrev [Layers][N, DHP] h before the step; (LSTM) CS [Layers][N, DHP] c after it; Act [Layers][N, DGP] gate activations
+/// (overwritten by the input-side pre-activation gradients during the backward pass); (GRU) HH [Layers][N, DGP] the
+/// recurrent part W_hh·h + (0, 0, b_hn) (overwritten by the recurrent-side gradients); DX [N, max(E, DHP)] ∂L/∂input of
+/// the layer just differentiated, which is ∂L/∂Y of the layer below.
 /// </summary>
 internal static class TrainingEmitter
 {
     public static void Emit(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
     {
-        int maxCols = System.Math.Max(L.E, L.Hp);
-        string m = cell.Member;
-        bool lstm = cell.HasCellState, gru = cell.SeparateRecurrent;
+        int maxCols = System.Math.Max(L.E, L.DHp);
+        bool lstm = cell.HasCellState, gru = cell.SeparateRecurrent, stacked = L.Layers > 1;
 
         // The workspace blocks in order, each with its length in floats; absent blocks are not emitted.
         var blocks = new System.Collections.Generic.List<(string Name, string Length)>
         {
             ("X", "SequenceLength * rows * EmbeddingSize"),
-            ("HPrev", "SequenceLength * rows * HP"),
         };
-        if (lstm) blocks.Add(("CS", "SequenceLength * rows * HP"));
-        blocks.Add(("Act", "SequenceLength * rows * GP"));
-        if (gru) blocks.Add(("HH", "SequenceLength * rows * GP"));
-        blocks.Add(("DX", "SequenceLength * rows * EmbeddingSize"));
+        if (stacked) blocks.Add(("Y", "(Layers - 1) * SequenceLength * rows * DHP"));
+        blocks.Add(("HPrev", "Layers * SequenceLength * rows * DHP"));
+        if (lstm) blocks.Add(("CS", "Layers * SequenceLength * rows * DHP"));
+        blocks.Add(("Act", "Layers * SequenceLength * rows * DGP"));
+        if (gru) blocks.Add(("HH", "Layers * SequenceLength * rows * DGP"));
+        blocks.Add(("DX", $"SequenceLength * rows * {maxCols}"));
         blocks.Add(("Transpose", $"SequenceLength * rows * {maxCols}"));
-        blocks.Add(("H", "rows * HP"));
+        blocks.Add(("H", "rows * DHP"));
         if (lstm) blocks.Add(("C", "rows * HP"));
         blocks.Add(("DH", "rows * HP"));
         if (lstm) blocks.Add(("DC", "rows * HP"));
@@ -43,26 +47,47 @@ internal static class TrainingEmitter
             offsets.Append($"private static int Train{name}(int rows) => {previous};\n");
             previous = $"Train{name}(rows) + {length}";
         }
-        offsets.Append($"private static int TrainLength(int rows) => {previous};");
+        offsets.Append($"private static int TrainLength(int rows) => {previous};\n");
+        offsets.Append(stacked
+            ? "// Layer ℓ's input: the embeddings for layer 0, layer ℓ − 1's outputs above.\nprivate static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;"
+            : "// The layer's input: the embeddings.\nprivate static int TrainInput(int rows, int layer) => TrainX(rows);");
 
-        // Recurrent-side gradients: a separate block for the GRU, the input-side ones otherwise.
-        string recBlock = gru ? "TrainHH" : "TrainAct";
+        // Lines that exist only for some cells, as text (empty when absent).
+        string hhLocal = gru ? ", hh = TrainHH(rows) + layer * n * DGP" : "";
+        string csLocal = lstm ? ", cs = TrainCS(rows) + layer * n * DHP" : "";
+        string keepC = lstm ? "\nfor (int b = 0; b < rows; b++) global::System.Array.Copy(ws, TrainC(rows) + b * HP, ws, cs + stepHidden + b * DHP, HP);" : "";
+        string keepY = stacked ? "\nif (layer < Layers - 1)\n{\n    // Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).\n    for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);\n}" : "";
+        string forwardCall = cell.TrainForwardCall("ws[stepAct + b * DGP]", "ws[stepHH + b * DGP]", "ws[state + b * DHP]", "ws[TrainC(rows) + b * HP]");
+        string backwardCall = cell.TrainBackwardCall(new CellEmitter.BackwardRefs("ws[stepAct + b * DGP]", "ws[stepHH + b * DGP]",
+            "ws[hPrev + stepHidden + b * DHP]", "ws[cs + stepHidden + b * DHP]", "ws[cPrev]", "ws[TrainDH(rows) + b * HP]", "ws[TrainDC(rows) + b * HP]"));
+        string cPrevLine = lstm ? "\nint cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);" : "";
+        string prevHidden = lstm ? "\n// The state before step t is the one after the step processed just before it (t − 1 forward, t + 1 reverse).\nint prevHidden = (direction == 0 ? t - 1 : t + 1) * rows * DHP + direction * HP;" : "";
+        string stepHHLocal = gru ? ", stepHH = hh + t * rows * DGP + column" : "";
+        string clearHH = gru ? "\n    global::System.Array.Clear(ws, stepHH + b * DGP, GP);" : "";
+        string dyAdd = stacked ? "\nif (layer < Layers - 1)\n{\n    // dh += ∂L/∂y_t from the layer above (its dX; zero at padded steps, whose dZ is zero)\n    for (int b = 0; b < rows; b++)\n        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new global::System.Span<float>(ws, TrainDH(rows) + b * HP, HP));\n}" : "";
+        string recName = gru ? "rec" : "act";
+        string biasSums = gru
+            ? "// ∂L/∂b_ih = Σ dZ_x, ∂L/∂b_hh = Σ dZ_h over all pairs.\nglobal::System.Array.Clear(_gradBias);\nglobal::System.Array.Clear(_gradBiasHh);\nfor (int r = 0; r < n; r++)\n{\n    global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);\n    global::LstmGen.Gemm.Axpy(1f, rec.Slice(r * DGP, DGP), _gradBiasHh);\n}"
+            : "// ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).\nglobal::System.Array.Clear(_gradBias);\nfor (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);";
+        string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
+        string norms = L.D == 2 ? "the top layer's forward direction" : "the top layer";
+
         w.Line($$"""
             // ---------------------------------------------------------------- training
             private float[]? _train;
             private int _trainRows;
-            // Packed gradients of W_hhᵀ [H, GP], W_ihᵀ [E, GP] and the packed biases [GP].
-            private readonly float[] _gradWhhT = new float[HiddenSize * GP];
-            private readonly float[] _gradWihT = new float[EmbeddingSize * GP];
-            private readonly float[] _gradBias = new float[GP];{{(gru ? "\nprivate readonly float[] _gradBiasHh = new float[GP];" : "")}}
+            // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
+            private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
+            private readonly float[] _gradWihT = new float[{{maxCols}} * DGP];
+            private readonly float[] _gradBias = new float[DGP];{{(gru ? "\nprivate readonly float[] _gradBiasHh = new float[DGP];" : "")}}
 
-            {{offsets}}
+            {{offsets.ToString().TrimEnd()}}
 
             /// <summary>
             /// Forward and backward pass for a batch of B rows of exactly {{L.T}} token ids, with B×{{L.O}} targets. Overwrites
             /// <paramref name="gradients"/> ({{L.ParameterCount}} values, layout of <see cref="Layout"/>) with ∂L/∂θ of the batch-mean
             /// loss L ({{LossName(spec.Output)}}) and returns L. If <paramref name="outputs"/> is not empty it receives the B×{{L.O}}
-            /// activated outputs. Padded steps (token 0) pass {{cell.State}} and their gradients through unchanged. B is a runtime
+            /// activated outputs. Padded steps (token 0) pass {{cell.State}} and their gradients through unchanged{{(L.Units > 1 ? ", in every layer and direction" : "")}}. B is a runtime
             /// argument; the training workspace grows to the largest B seen, then nothing is allocated.
             /// </summary>
             /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
@@ -81,104 +106,77 @@ internal static class TrainingEmitter
                     _trainRows = rows;
                 }
                 float[] ws = _train;
-                int n = SequenceLength * rows;
                 float loss = TrainForward(tokens, rows, targets, outputs, ws);
-                TrainBackward(tokens, rows, ws, default);
-
-                // ∂L/∂W_ih, ∂L/∂W_hh over all N = T·B (step, row) pairs: one GEMM each, Aᵀ·dZ with A transposed first
-                // ({{(gru ? "dZ_x = input-side gradients for W_ih, dZ_h = recurrent-side gradients for W_hh" : "the same dZ for both")}}).
-                var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows), n * GP);{{(gru ? "\n    var rec = new global::System.ReadOnlySpan<float>(ws, TrainHH(rows), n * GP);" : "")}}
-                var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * {{maxCols}});
-                global::System.Array.Clear(_gradWhhT);
-                global::System.Array.Clear(_gradWihT);
-                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows), n * HP), n, HP, HiddenSize, tr);
-                global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, {{(gru ? "rec" : "act")}}, GP, _gradWhhT, GP);
-                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainX(rows), n * EmbeddingSize), n, EmbeddingSize, EmbeddingSize, tr);
-                global::LstmGen.Gemm.MultiplyAdd(EmbeddingSize, GP, n, tr, n, act, GP, _gradWihT, GP);
-                {{(gru
-                    ? "// ∂L/∂b_ih = Σ dZ_x, ∂L/∂b_hh = Σ dZ_h over all pairs.\nglobal::System.Array.Clear(_gradBias);\nglobal::System.Array.Clear(_gradBiasHh);\nfor (int r = 0; r < n; r++)\n{\n    global::LstmGen.Gemm.Axpy(1f, act.Slice(r * GP, GP), _gradBias);\n    global::LstmGen.Gemm.Axpy(1f, rec.Slice(r * GP, GP), _gradBiasHh);\n}"
-                    : "// ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).\nglobal::System.Array.Clear(_gradBias);\nfor (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * GP, GP), _gradBias);").Replace("\n", "\n    ")}}
-                // ∂L/∂x for every pair: dX = dZ·W_ih, then scattered into the embedding rows that were used.
-                var dx = new global::System.Span<float>(ws, TrainDX(rows), n * EmbeddingSize);
-                dx.Clear();
-                global::LstmGen.Gemm.MultiplyAdd(n, EmbeddingSize, GP, act, GP, _wihP, EmbeddingSize, dx, EmbeddingSize);
-
                 gradients.Clear();
-                for (int t = 0; t < SequenceLength; t++)
-                {
-                    for (int b = 0; b < rows; b++)
-                    {
-                        int token = tokens[b * SequenceLength + t];
-                        if (token == 0) continue;
-                        global::LstmGen.Gemm.Axpy(1f, dx.Slice((t * rows + b) * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
-                    }
-                }
-                // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows.
-                for (int gate = 0; gate < {{L.Gates}}; gate++)
-                {
-                    for (int j = 0; j < HiddenSize; j++)
-                    {
-                        int row = gate * HiddenSize + j, col = gate * HP + j;
-                        for (int k = 0; k < HiddenSize; k++) gradients[{{m}}WeightHhOffset + row * HiddenSize + k] = _gradWhhT[k * GP + col];
-                        for (int e = 0; e < EmbeddingSize; e++) gradients[{{m}}WeightIhOffset + row * EmbeddingSize + e] = _gradWihT[e * GP + col];
-                        gradients[{{m}}BiasIhOffset + row] = _gradBias[col];
-                        gradients[{{m}}BiasHhOffset + row] = {{(gru ? "_gradBiasHh" : "_gradBias")}}[col];
-                    }
-                }
-                // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ h_b, ∂L/∂fc.bias = Σ_b dz_b.
+                TrainBackward(tokens, rows, ws, default, gradients);
+                // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
                 for (int b = 0; b < rows; b++)
                 {
                     for (int o = 0; o < OutputSize; o++)
                     {
                         float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
                         gradients[FcBiasOffset + o] += dz;
-                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * HiddenSize, HiddenSize));
+                        for (int d = 0; d < Directions; d++)
+                            global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
                     }
                 }
                 return loss;
             }
 
-            // Forward over the batch, keeping X, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
-            // leaves ∂L/∂z of the head in the DLogits block.
+            // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
+            // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
+            // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
             private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
             {
                 int n = SequenceLength * rows;
-                int xOff = TrainX(rows), actOff = TrainAct(rows), hOff = TrainH(rows){{(lstm ? ", cOff = TrainC(rows)" : "")}}{{(gru ? ", hhOff = TrainHH(rows)" : "")}};
-                // Gather x for every (t, b) and set Act = {{(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")}}; then Act += X·W_ihᵀ for all steps in one GEMM.
+                // Gather x for every (t, b).
                 for (int t = 0; t < SequenceLength; t++)
                 {
                     for (int b = 0; b < rows; b++)
                     {
-                        int token = tokens[b * SequenceLength + t], r = t * rows + b;
-                        global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, xOff + r * EmbeddingSize, EmbeddingSize);
-                        global::System.Array.Copy(_bias, 0, ws, actOff + r * GP, GP);{{(gru ? "\n            global::System.Array.Copy(_biasHh, 0, ws, hhOff + r * GP, GP); // HH = (0, 0, b_hn)" : "")}}
+                        int token = tokens[b * SequenceLength + t];
+                        global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize);
                     }
                 }
-                global::LstmGen.Gemm.MultiplyAdd(n, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(ws, xOff, n * EmbeddingSize), EmbeddingSize,
-                    _wihT, GP, new global::System.Span<float>(ws, actOff, n * GP), GP);
-                global::System.Array.Clear(ws, hOff, rows * HP);{{(lstm ? "\nglobal::System.Array.Clear(ws, cOff, rows * HP);\nglobal::System.Array.Clear(ws, TrainZero(rows), HP);" : "").Replace("\n", "\n    ")}}
-                for (int t = 0; t < SequenceLength; t++)
+                for (int layer = 0; layer < Layers; layer++)
                 {
-                    int stepAct = actOff + t * rows * GP{{(gru ? ", stepHH = hhOff + t * rows * GP" : "")}};
-                    global::System.Array.Copy(ws, hOff, ws, TrainHPrev(rows) + t * rows * HP, rows * HP);
-                    // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ
-                    global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, hOff, rows * HP), HP,
-                        _whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, rows * GP), GP);
-                    for (int b = 0; b < rows; b++)
+                    int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP{{csLocal}}{{hhLocal}};
+                    int inputs = PackedInputSize(layer);
+                    // Act = {{(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")}} for every pair, then Act += X_ℓ·W_ihᵀ for all steps{{(L.D == 2 ? " and both directions" : "")}} in one GEMM.
+                    for (int r = 0; r < n; r++)
                     {
-                        if (tokens[b * SequenceLength + t] != 0)
-                            {{cell.TrainForwardCall("ws[stepAct + b * GP]", "ws[stepHH + b * GP]", "ws[hOff + b * HP]", "ws[cOff + b * HP]")}};
-                    }{{(lstm ? "\nglobal::System.Array.Copy(ws, cOff, ws, TrainCS(rows) + t * rows * HP, rows * HP);" : "").Replace("\n", "\n        ")}}
+                        global::System.Array.Copy(_bias, layer * DGP, ws, act + r * DGP, DGP);{{(gru ? "\n            global::System.Array.Copy(_biasHh, layer * DGP, ws, hh + r * DGP, DGP); // HH = (0, 0, b_hn)" : "")}}
+                    }
+                    global::LstmGen.Gemm.MultiplyAdd(n, DGP, inputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * inputs), inputs,
+                        new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new global::System.Span<float>(ws, act, n * DGP), DGP);
+                    global::System.Array.Clear(ws, TrainH(rows), rows * DHP);
+                    for (int direction = 0; direction < Directions; direction++)
+                    {
+                        int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;{{(lstm ? "\n            global::System.Array.Clear(ws, TrainC(rows), rows * HP);" : "")}}
+                        var whhT = new global::System.ReadOnlySpan<float>(_whhT, unit * HiddenSize * GP, HiddenSize * GP);
+                        for (int k = 0; k < SequenceLength; k++)
+                        {
+                            int t = direction == 0 ? k : SequenceLength - 1 - k;
+                            int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;
+                            for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
+                            // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ
+                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
+                                whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
+                            for (int b = 0; b < rows; b++)
+                            {
+                                if (tokens[b * SequenceLength + t] != 0)
+                                    {{forwardCall}};
+                            }{{Indent(keepC + keepY, 16)}}
+                        }
+                    }
                 }
-                // Head and loss: z = fc.weight·h + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
+                // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.{{(lstm ? "\nglobal::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0 for the backward pass" : "").Replace("\n", "\n    ")}}
                 float loss = 0f;
                 float scale = 1f / rows;
                 for (int b = 0; b < rows; b++)
                 {
                     global::System.Span<float> z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
-                    global::System.ReadOnlySpan<float> hidden = new(ws, hOff + b * HP, HiddenSize);
-                    for (int o = 0; o < OutputSize; o++)
-                        z[o] = _parameters[FcBiasOffset + o] + global::LstmGen.VectorMath.Dot(new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), hidden);
+                    HeadLogits(ref ws[TrainH(rows) + b * DHP], z);
                     loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{spec.Output}}, z, targets.Slice(b * OutputSize, OutputSize),
                         new global::System.Span<float>(ws, TrainDLogits(rows) + b * OutputSize, OutputSize), scale);
                     if (!outputs.IsEmpty)
@@ -191,44 +189,116 @@ internal static class TrainingEmitter
                 return loss * scale;
             }
 
-            // Backpropagation through time. dh holds ∂L/∂h_t on entry to step t. Per step (last to first) and unpadded row,
-            // the cell's backward step turns the stored activations into the pre-activation gradients and leaves in dh the
-            // part of ∂L/∂h_{t−1} that bypasses W_hh; then dh += dZ_h·W_hh for all rows in one GEMM (padded rows have dZ_h = 0,
-            // so their dh{{(lstm ? " and dc" : "")}} pass through unchanged). When norms is not empty, norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ (the hook
-            // behind ComputeHiddenGradientNorms; with the batch-mean loss this is the batch mean of the per-row norms).
-            private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms)
+            // Backpropagation through time, layer by layer from the top; within a layer, each direction against its processing
+            // order. dh holds ∂L/∂h_t on entry to step t: the top layer starts from fc.weightᵀ·dz (its direction's columns),
+            // the layers below add ∂L/∂y_t, the layer above's input gradient, at every step. Per step and unpadded row, the
+            // cell's backward step turns the stored activations into the pre-activation gradients and leaves in dh the part of
+            // ∂L/∂h_{t−1} that bypasses W_hh; then dh += dZ_h·W_hh for all rows in one GEMM (padded rows have dZ_h = 0, so their
+            // dh{{(lstm ? " and dc" : "")}} pass through unchanged). After a layer's pass, LayerGradients forms its weight gradients and the
+            // gradient of its input. With empty gradients only the top layer runs and, when norms is not empty,
+            // norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ of {{norms}} (the hook behind ComputeHiddenGradientNorms; with the
+            // batch-mean loss this is the batch mean of the per-row norms).
+            private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms, global::System.Span<float> gradients)
             {
-                int dhOff = TrainDH(rows), actOff = TrainAct(rows){{(lstm ? ", dcOff = TrainDC(rows), csOff = TrainCS(rows)" : "")}}{{(gru ? ", hhOff = TrainHH(rows), hPrevOff = TrainHPrev(rows)" : "")}};
-                global::System.Array.Clear(ws, dhOff, rows * HP);{{(lstm ? "\nglobal::System.Array.Clear(ws, dcOff, rows * HP);" : "").Replace("\n", "\n    ")}}
-                // dh_T = fc.weightᵀ·dz
-                for (int b = 0; b < rows; b++)
+                int n = SequenceLength * rows, dh = TrainDH(rows);
+                for (int layer = Layers - 1; layer >= 0; layer--)
                 {
-                    for (int o = 0; o < OutputSize; o++)
+                    int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP{{csLocal}}{{hhLocal}};
+                    for (int direction = 0; direction < Directions; direction++)
                     {
-                        float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
-                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), new global::System.Span<float>(ws, dhOff + b * HP, HiddenSize));
+                        int unit = layer * Directions + direction, column = direction * GP;
+                        var whhP = new global::System.ReadOnlySpan<float>(_whhP, unit * GP * HP, GP * HP);
+                        global::System.Array.Clear(ws, dh, rows * HP);{{(lstm ? "\n            global::System.Array.Clear(ws, TrainDC(rows), rows * HP);" : "")}}
+                        if (layer == Layers - 1)
+                        {
+                            // dh = fc.weight[:, direction's columns]ᵀ·dz
+                            for (int b = 0; b < rows; b++)
+                            {
+                                for (int o = 0; o < OutputSize; o++)
+                                {
+                                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                                    global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new global::System.Span<float>(ws, dh + b * HP, HiddenSize));
+                                }
+                            }
+                        }
+                        for (int k = SequenceLength - 1; k >= 0; k--)
+                        {
+                            int t = direction == 0 ? k : SequenceLength - 1 - k;
+                            int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{Indent(prevHidden + dyAdd, 16)}}
+                            if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dh, rows * HP));
+                            bool any = false;
+                            for (int b = 0; b < rows; b++)
+                            {
+                                if (tokens[b * SequenceLength + t] == 0)
+                                {
+                                    // no gradient flows into a padded step's weights
+                                    global::System.Array.Clear(ws, stepAct + b * DGP, GP);{{Indent(clearHH, 20)}}
+                                    continue;
+                                }
+                                any = true;{{Indent(cPrevLine, 20)}}
+                                {{backwardCall}};
+                            }
+                            if (!any || k == 0) continue;
+                            // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
+                            global::LstmGen.Gemm.MultiplyAdd(rows, HP, GP, new global::System.ReadOnlySpan<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP,
+                                whhP, HP, new global::System.Span<float>(ws, dh, rows * HP), HP);
+                        }
+                    }
+                    if (gradients.IsEmpty) return;
+                    LayerGradients(tokens, rows, ws, layer, gradients);
+                }
+            }
+
+            // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
+            // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
+            // ({{(gru ? "dZ_x = input-side gradients, dZ_h = recurrent-side gradients" : "the same dZ for both")}}); then ∂L/∂X_ℓ = dZ_x·W_ih, which is
+            // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise.
+            private void LayerGradients(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, int layer, global::System.Span<float> gradients)
+            {
+                int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer);
+                var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows) + layer * n * DGP, n * DGP);{{(gru ? "\n    var rec = new global::System.ReadOnlySpan<float>(ws, TrainHH(rows) + layer * n * DGP, n * DGP);" : "")}}
+                var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * {{maxCols}});
+                global::System.Array.Clear(_gradWhhT);
+                for (int direction = 0; direction < Directions; direction++)
+                {
+                    Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), n, DHP, HiddenSize, tr);
+                    global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, {{recName}}.Slice(direction * GP), DGP,
+                        new global::System.Span<float>(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
+                }
+                global::System.Array.Clear(_gradWihT);
+                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), n, packedInputs, packedInputs, tr);
+                global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
+                {{Indent(biasSums, 4)}}
+                // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows of each direction's tensors.
+                for (int direction = 0; direction < Directions; direction++)
+                {
+                    int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
+                    for (int gate = 0; gate < {{L.Gates}}; gate++)
+                    {
+                        for (int j = 0; j < HiddenSize; j++)
+                        {
+                            int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
+                            for (int k = 0; k < HiddenSize; k++) gradients[whh + row * HiddenSize + k] = _gradWhhT[(direction * HiddenSize + k) * GP + unitCol];
+                            for (int k = 0; k < inputs; k++) gradients[wih + row * inputs + k] = _gradWihT[PackedInputRow(layer, k) * DGP + col];
+                            gradients[bih + row] = _gradBias[col];
+                            gradients[bhh + row] = {{(gru ? "_gradBiasHh" : "_gradBias")}}[col];
+                        }
                     }
                 }
-                for (int t = SequenceLength - 1; t >= 0; t--)
+                // ∂L/∂x for every pair: dX = dZ_x·W_ih ([N, DGP] by [DGP, PackedInputSize]).
+                var dx = new global::System.Span<float>(ws, TrainDX(rows), n * packedInputs);
+                dx.Clear();
+                global::LstmGen.Gemm.MultiplyAdd(n, packedInputs, DGP, act, DGP,
+                    new global::System.ReadOnlySpan<float>(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+                if (layer > 0) return;
+                for (int t = 0; t < SequenceLength; t++)
                 {
-                    if (!norms.IsEmpty) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dhOff, rows * HP));
-                    int stepAct = actOff + t * rows * GP{{(gru ? ", stepHH = hhOff + t * rows * GP" : "")}};
-                    bool any = false;
                     for (int b = 0; b < rows; b++)
                     {
-                        if (tokens[b * SequenceLength + t] == 0)
-                        {
-                            // no gradient flows into a padded step's weights
-                            global::System.Array.Clear(ws, stepAct + b * GP, GP);{{(gru ? "\n                global::System.Array.Clear(ws, stepHH + b * GP, GP);" : "")}}
-                            continue;
-                        }
-                        any = true;{{(lstm ? "\n            int cPrev = t > 0 ? csOff + ((t - 1) * rows + b) * HP : TrainZero(rows);" : "")}}
-                        {{cell.TrainBackwardCall(new CellEmitter.BackwardRefs("ws[stepAct + b * GP]", "ws[stepHH + b * GP]", "ws[hPrevOff + (t * rows + b) * HP]", "ws[csOff + (t * rows + b) * HP]", "ws[cPrev]", "ws[dhOff + b * HP]", "ws[dcOff + b * HP]"))}};
+                        int token = tokens[b * SequenceLength + t];
+                        if (token == 0) continue;
+                        global::LstmGen.Gemm.Axpy(1f, dx.Slice((t * rows + b) * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
                     }
-                    if (!any || t == 0) continue;
-                    // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                    global::LstmGen.Gemm.MultiplyAdd(rows, HP, GP, new global::System.ReadOnlySpan<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, rows * GP), GP,
-                        _whhP, HP, new global::System.Span<float>(ws, dhOff, rows * HP), HP);
                 }
             }
 
@@ -248,7 +318,7 @@ internal static class TrainingEmitter
             /// <summary>
             /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
             /// {{L.T}} token ids with B×{{L.O}} targets, and writes into <paramref name="norms"/> ({{L.T}} values) the batch mean of
-            /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state after step t. Returns the
+            /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
             /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
             /// </summary>
             /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
@@ -266,7 +336,7 @@ internal static class TrainingEmitter
                     _trainRows = rows;
                 }
                 float loss = TrainForward(tokens, rows, targets, default, _train);
-                TrainBackward(tokens, rows, _train, norms);
+                TrainBackward(tokens, rows, _train, norms, default);
                 return loss;
             }
 

@@ -35,8 +35,13 @@ internal sealed record ModelSpec(
     int HiddenSize,
     int SequenceLength,
     int OutputSize,
-    HeadActivation Output)
+    HeadActivation Output,
+    int Layers = 1,
+    bool Bidirectional = false)
 {
+    /// <summary>1, or 2 when <see cref="Bidirectional"/>.</summary>
+    public int Directions => Bidirectional ? 2 : 1;
+
     /// <summary>Stable hint name: <c>Namespace.Outer.Type.g.cs</c>.</summary>
     public string HintName => FullName + ".g.cs";
 }

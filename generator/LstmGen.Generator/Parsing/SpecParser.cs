@@ -93,6 +93,15 @@ internal static class SpecParser
         int hidden = ReadSize("HiddenSize", required: true, 0);
         int sequence = ReadSize("SequenceLength", required: true, 0);
         int outputs = ReadSize("OutputSize", required: false, 1);
+        int layers = ReadSize("Layers", required: false, 1);
+        bool bidirectional = false;
+        if (values.TryGetValue("Bidirectional", out var bidirectionalEntry))
+        {
+            if (bidirectionalEntry.Value.Kind == TypedConstantKind.Error || bidirectionalEntry.Value.Value is not bool flag)
+                Report(DiagnosticDescriptors.NotConstant, bidirectionalEntry.Location, "Bidirectional");
+            else
+                bidirectional = flag;
+        }
 
         if (vocabulary is > 0 and < 3) Report(DiagnosticDescriptors.VocabularyTooSmall, values["VocabularySize"].Location, vocabulary.ToString(CultureInfo.InvariantCulture));
 
@@ -116,22 +125,30 @@ internal static class SpecParser
             }
         }
 
-        if (vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0)
+        if (vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0 && layers > 0)
         {
             // Every array the generated code allocates, sized exactly as Emit/Layout.cs sizes it (in long, so nothing wraps).
+            long directions = bidirectional ? 2 : 1;
             long gateCount = Emit.Layout.GateCount(cell);
             long gates = gateCount * hidden;
             long paddedHidden = (hidden + 7L) / 8 * 8;
             long paddedGates = gateCount * paddedHidden;
-            long parameters = (long)vocabulary * embedding + gates * embedding + gates * hidden + 2 * gates + (long)outputs * hidden + outputs;
-            long table = vocabulary * paddedGates;
-            long packedInput = embedding * paddedGates;
-            long packedRecurrent = hidden * paddedGates;
+            long features = directions * hidden;
+            // Per (layer, direction): weight_ih [G, input], weight_hh [G, H], two biases; layer 0 reads E, the others D·H.
+            long unitParameters0 = gates * embedding + gates * hidden + 2 * gates;
+            long unitParametersN = gates * features + gates * hidden + 2 * gates;
+            long parameters = (long)vocabulary * embedding + directions * unitParameters0 + (layers - 1) * directions * unitParametersN
+                + (long)outputs * features + outputs;
+            long layerGates = directions * paddedGates, layerHidden = directions * paddedHidden;
+            long table = vocabulary * layerGates;
+            long packedInput = embedding * layerGates + (layers - 1) * layerHidden * layerGates;
+            long packedRecurrent = layers * directions * paddedGates * paddedHidden;
             // State floats per row: h (and c for the LSTM); gate floats per tile row: the gates (and the GRU's recurrent part).
-            long state = (cell == CellKind.Lstm ? 2L : 1L) * paddedHidden;
+            long cellState = cell == CellKind.Lstm ? paddedHidden : 0;
             long tileGates = (cell == CellKind.Gru ? 2L : 1L) * paddedGates;
-            long workspace = state + paddedGates + (long)sequence * (embedding + paddedGates)
-                + TileRows * (state + tileGates + embedding);
+            long layerOutputs = Math.Min(layers - 1, 2L) * sequence * layerHidden;
+            long workspace = layerHidden + cellState + paddedGates + (long)sequence * (embedding + layerGates) + layerOutputs
+                + TileRows * (layerHidden + cellState + tileGates + embedding) + TileRows * layerOutputs;
             (long Floats, string What)? tooLarge =
                 parameters > MaxArrayLength ? (parameters, "its parameters")
                 : table > MaxArrayLength ? (table, "the folded embedding table")
@@ -153,7 +170,7 @@ internal static class SpecParser
         string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(EscapeIdentifier));
         string fullName = string.Join(".", namespaceNames.Concat(containingNames).Concat(new[] { type.Name }));
         var spec = new ModelSpec(ns, EscapeIdentifier(type.Name), fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
-            cell, vocabulary, embedding, hidden, sequence, outputs, output);
+            cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional);
         return new ParseResult(spec, default);
     }
 

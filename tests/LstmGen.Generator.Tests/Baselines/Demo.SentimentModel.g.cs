@@ -23,8 +23,14 @@ namespace Demo
         public const int VocabularySize = 10000;
         /// <summary>Width of an embedding vector (the LSTM input size).</summary>
         public const int EmbeddingSize = 128;
-        /// <summary>Number of LSTM hidden units.</summary>
+        /// <summary>Number of LSTM hidden units per layer and direction (PyTorch <c>hidden_size</c>).</summary>
         public const int HiddenSize = 64;
+        /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
+        public const int Layers = 1;
+        /// <summary>Directions per layer: 1, or 2 when bidirectional (PyTorch <c>bidirectional=True</c>).</summary>
+        public const int Directions = 1;
+        /// <summary>Directions·HiddenSize: the width of the features the head reads and of the input of every layer above the first.</summary>
+        public const int FeatureSize = 64;
         /// <summary>Maximum sequence length; batched rows hold exactly this many ids.</summary>
         public const int SequenceLength = 100;
         /// <summary>Number of outputs of the dense head.</summary>
@@ -53,10 +59,14 @@ namespace Demo
         // vector loops never need a tail. Padded lanes carry zero weights: their h and c stay exactly 0.
         private const int HP = 64;
         private const int GP = 256;
+        // A layer's widths over both directions: each row of a layer-output sequence is [h_fwd (HP); h_rev (HP)], each row
+        // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
+        private const int DHP = 64;
+        private const int DGP = 256;
         private const int TileRows = 32;
 
-        // Per-thread workspace, one float[] carved into: h, c, gates (batch 1); gathered embeddings and their
-        // projection for the unfolded path; then the same for a tile of 32 sequences.
+        // Per-thread workspace, one float[] carved into: h per direction, c, gates (batch 1); gathered embeddings and
+        // the input part of every step; then the same for a tile of 32 sequences.
         private const int ScratchH = 0;
         private const int ScratchC = 64;
         private const int ScratchGates = 128;
@@ -68,13 +78,29 @@ namespace Demo
         private const int ScratchTileX = 51072;
         private const int ScratchLength = 55168;
 
+        // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
+        // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
+        private static int UnitOffset(int layer, int direction)
+            => layer == 0 ? LstmWeightIhOffset + direction * 49664 : 1329664 + ((layer - 1) * Directions + direction) * 33280;
+
+        // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
+        private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
+
+        // Packed input rows of a layer (EmbeddingSize, or DHP: each direction's h padded to HP) and where the layer's
+        // W_ihᵀ [rows, DGP] and W_ih [DGP, rows] start in _wihT and _wihP.
+        private static int PackedInputSize(int layer) => layer == 0 ? EmbeddingSize : DHP;
+        private static int PackedInputOffset(int layer) => layer == 0 ? 0 : EmbeddingSize * DGP + (layer - 1) * DHP * DGP;
+
+        // The packed input row of PyTorch input column k: k for layer 0; above, column k is unit k mod H of direction ⌊k/H⌋.
+        private static int PackedInputRow(int layer, int k) => layer == 0 ? k : k / HiddenSize * HP + k % HiddenSize;
+
         private static readonly global::LstmGen.ParameterInfo[] s_layout =
         {
             new("embedding.weight", new[] { 10000, 128 }, EmbeddingWeightOffset, 1280000),
-            new("lstm.weight_ih_l0", new[] { 256, 128 }, LstmWeightIhOffset, 32768),
-            new("lstm.weight_hh_l0", new[] { 256, 64 }, LstmWeightHhOffset, 16384),
-            new("lstm.bias_ih_l0", new[] { 256 }, LstmBiasIhOffset, 256),
-            new("lstm.bias_hh_l0", new[] { 256 }, LstmBiasHhOffset, 256),
+        new("lstm.weight_ih_l0", new[] { 256, 128 }, 1280000, 32768),
+            new("lstm.weight_hh_l0", new[] { 256, 64 }, 1312768, 16384),
+            new("lstm.bias_ih_l0", new[] { 256 }, 1329152, 256),
+            new("lstm.bias_hh_l0", new[] { 256 }, 1329408, 256),
             new("fc.weight", new[] { 1, 64 }, FcWeightOffset, 64),
             new("fc.bias", new[] { 1 }, FcBiasOffset, 1),
         };
@@ -84,15 +110,17 @@ namespace Demo
 
         // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
         private readonly float[] _parameters;
-        // W_hhᵀ packed [H, GP]: row k holds every gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
-        private readonly float[] _whhT = new float[HiddenSize * GP];
-        // W_ihᵀ packed [E, GP], and the input-side bias b_ih + b_hh packed [GP].
-        private readonly float[] _wihT = new float[EmbeddingSize * GP];
-        private readonly float[] _bias = new float[GP];
-        // For backpropagation: W_hh packed [GP, HP] and W_ih packed [GP, E] (gate rows in the padded layout).
-        private readonly float[] _whhP = new float[GP * HP];
-        private readonly float[] _wihP = new float[GP * EmbeddingSize];
-        // Folded input table [V, GP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh, built on first use.
+        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
+        // so the step broadcasts h_k and FMAs a row.
+        private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
+        // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
+        // input-side bias b_ih + b_hh packed [DGP] at layer·DGP.
+        private readonly float[] _wihT = new float[32768];
+        private readonly float[] _bias = new float[Layers * DGP];
+        // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
+        private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
+        private readonly float[] _wihP = new float[32768];
+        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
         private float[]? _table;
         private int _version;
         private int _packedVersion = -1;
@@ -114,8 +142,9 @@ namespace Demo
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
-        /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> (10000×256
-        /// floats, built once after parameters change) instead of projecting each embedding; results agree to float rounding.
+        /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> of the first layer
+        /// (10000×256 floats, built once after parameters change) instead of projecting each embedding; results
+        /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
         /// </summary>
         public bool UseFoldedEmbedding { get; set; } = true;
 
@@ -202,14 +231,24 @@ namespace Demo
             global::System.Span<float> p = _parameters;
             p.Clear();
             global::LstmGen.Initializers.Uniform(p.Slice(EmbeddingWeightOffset, 1280000), -0.05f, 0.05f, ref rng);
-            global::LstmGen.Initializers.GlorotUniform(p.Slice(LstmWeightIhOffset, 32768), EmbeddingSize, GateSize, ref rng);
-            global::LstmGen.Initializers.Orthogonal(p.Slice(LstmWeightHhOffset, 16384), GateSize, HiddenSize, ref rng);
-            p.Slice(LstmBiasIhOffset + HiddenSize, HiddenSize).Fill(1f);
-            global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 64), HiddenSize, OutputSize, ref rng);
+            // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                for (int direction = 0; direction < Directions; direction++)
+                {
+                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * InputSize(layer), bih = hh + GateSize * HiddenSize;
+                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * InputSize(layer)), InputSize(layer), GateSize, ref rng);
+                    global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);
+                    p.Slice(bih + HiddenSize, HiddenSize).Fill(1f); // b_ih[f] = 1
+                }
+            }
+            global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 64), FeatureSize, OutputSize, ref rng);
             MarkParametersChanged();
         }
 
-        // Rebuilds W_hhᵀ, W_ihᵀ and the input-side bias b_ih + b_hh in the padded gate layout when parameters changed.
+        // Rebuilds, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias b_ih + b_hh in the padded gate layout
+        // when parameters changed. Column col = direction·GP + gate·HP + j of a layer's [·, DGP] blocks is PyTorch row
+        // gate·H + j of that direction's tensors; padded rows and columns stay zero.
         private void EnsurePacked()
         {
             if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
@@ -218,21 +257,35 @@ namespace Demo
                 int version = global::System.Threading.Volatile.Read(ref _version);
                 if (_packedVersion == version) return;
                 float[] p = _parameters;
-                for (int gate = 0; gate < 4; gate++)
+                for (int layer = 0; layer < Layers; layer++)
                 {
-                    for (int j = 0; j < HiddenSize; j++)
+                    int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                    for (int direction = 0; direction < Directions; direction++)
                     {
-                        int row = gate * HiddenSize + j, col = gate * HP + j;
-                        for (int k = 0; k < HiddenSize; k++) _whhT[k * GP + col] = _whhP[col * HP + k] = p[LstmWeightHhOffset + row * HiddenSize + k];
-                        for (int e = 0; e < EmbeddingSize; e++) _wihT[e * GP + col] = _wihP[col * EmbeddingSize + e] = p[LstmWeightIhOffset + row * EmbeddingSize + e];
-                        _bias[col] = p[LstmBiasIhOffset + row] + p[LstmBiasHhOffset + row];
+                        int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                        int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
+                        for (int gate = 0; gate < 4; gate++)
+                        {
+                            for (int j = 0; j < HiddenSize; j++)
+                            {
+                                int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
+                                for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                                for (int k = 0; k < inputs; k++)
+                                {
+                                    int e = PackedInputRow(layer, k);
+                                    _wihT[inputOffset + e * DGP + col] = _wihP[inputOffset + col * packedInputs + e] = p[wih + row * inputs + k];
+                                }
+                            _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
+                            }
+                        }
                     }
                 }
                 global::System.Threading.Volatile.Write(ref _packedVersion, version);
             }
         }
 
-        // T[v, :] = embedding[v, :]·W_ihᵀ + b_ih + b_hh for every token v: one GEMM, 10000×128 by 128×256.
+        // T[v, :] = embedding[v, :]·W_ihᵀ + b_ih + b_hh for every token v and both directions of layer 0: one GEMM,
+        // 10000×128 by 128×256.
         private float[] EnsureTable()
         {
             float[]? table = _table;
@@ -241,12 +294,12 @@ namespace Demo
             {
                 EnsurePacked();
                 int version = _packedVersion;
-                table = _table ??= new float[VocabularySize * GP];
+                table = _table ??= new float[VocabularySize * DGP];
                 if (_tableVersion == version) return table;
-                for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * GP, GP);
-                global::LstmGen.Gemm.MultiplyAdd(VocabularySize, GP, EmbeddingSize,
+                for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * DGP, DGP);
+                global::LstmGen.Gemm.MultiplyAdd(VocabularySize, DGP, EmbeddingSize,
                     new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
-                    _wihT, GP, table, GP);
+                    new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, table, DGP);
                 global::System.Threading.Volatile.Write(ref _tableVersion, version);
                 return table;
             }
@@ -283,47 +336,54 @@ namespace Demo
             if (output.Length != OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
             EnsurePacked();
+            float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
-            global::System.Array.Clear(scratch, ScratchH, 2 * HP);
-            ref float h = ref scratch[ScratchH];
-            ref float c = ref scratch[ScratchC];
-            ref float gates = ref scratch[ScratchGates];
-            ref float whhT = ref _whhT[0];
-            if (UseFoldedEmbedding)
+            // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
+            // their embeddings and project them for all steps in one GEMM: X·W_ihᵀ + b, [n, E] by [E, DGP].
+            int n = 0;
+            for (int t = 0; t < tokens.Length; t++)
             {
-                float[] table = EnsureTable();
-                for (int t = 0; t < tokens.Length; t++)
+                int token = tokens[t];
+                if (token == 0) continue;
+                if (table is null)
                 {
-                    int token = tokens[t];
-                    if (token == 0) continue; // padding: h and c unchanged
-                    // gates = input part + W_hh·h, then the cell update
-                    RecurrentProduct(ref table[token * GP], ref whhT, ref h, ref gates);
-                    CellUpdate(ref gates, ref h, ref c);
-                }
-            }
-            else
-            {
-                // Gather the n non-padding embeddings, then X·W_ihᵀ + b for all of them in one GEMM.
-                int n = 0;
-                for (int t = 0; t < tokens.Length; t++)
-                {
-                    int token = tokens[t];
-                    if (token == 0) continue;
                     global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchX + n * EmbeddingSize, EmbeddingSize);
-                    global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * GP, GP);
-                    n++;
+                    global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * DGP, DGP);
                 }
-                global::LstmGen.Gemm.MultiplyAdd(n, GP, EmbeddingSize,
+                n++;
+            }
+            if (table is null)
+            {
+                global::LstmGen.Gemm.MultiplyAdd(n, DGP, EmbeddingSize,
                     new global::System.ReadOnlySpan<float>(scratch, ScratchX, n * EmbeddingSize), EmbeddingSize,
-                    _wihT, GP, new global::System.Span<float>(scratch, ScratchXProj, n * GP), GP);
-                for (int r = 0; r < n; r++)
+                    new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
+            }
+            ref float gates = ref scratch[ScratchGates];
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                // The layer-0 input part of step s is table row token_s when folded, else row s of the projection.
+                bool folded = layer == 0 && table is not null;
+                for (int direction = 0; direction < Directions; direction++)
                 {
-                    // gates = input part + W_hh·h, then the cell update
-                    RecurrentProduct(ref scratch[ScratchXProj + r * GP], ref whhT, ref h, ref gates);
-                    CellUpdate(ref gates, ref h, ref c);
+                    // The steps run first to last from a zero state; the head reads h after the last.
+                    global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);
+                    global::System.Array.Clear(scratch, ScratchC, HP);
+                    ref float h = ref scratch[ScratchH + direction * HP];
+                    ref float c = ref scratch[ScratchC];
+                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
+                    for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
+                    {
+                        int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
+                        if (token == 0) continue; // padding: h and c unchanged
+                        ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                        // gates = input part + W_hh·h, then the cell update
+                        RecurrentProduct(ref input, ref whhT, ref h, ref gates);
+                        CellUpdate(ref gates, ref h, ref c);
+                        s += direction == 0 ? 1 : -1;
+                    }
                 }
             }
-            Head(ref h, output);
+            Head(ref scratch[ScratchH], output);
         }
 
         /// <summary>
@@ -345,45 +405,56 @@ namespace Demo
                 int rows = global::System.Math.Min(TileRows, batch - row0);
                 RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
                 for (int r = 0; r < rows; r++)
-                    Head(ref scratch[ScratchTileH + r * HP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
         }
 
-        // One tile of sequences: per step, G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ, then the cell
-        // update for every row whose token is not padding.
+        // One tile of sequences, layer by layer and direction by direction (the reverse direction walks the steps last to
+        // first): per step, G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ, then the cell
+        // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
         private void RunTile(global::System.ReadOnlySpan<int> tokens, int rows, float[]? table, float[] scratch)
         {
-            global::System.Array.Clear(scratch, ScratchTileH, 2 * TileRows * HP);
             var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);
-            for (int t = 0; t < SequenceLength; t++)
+            for (int layer = 0; layer < Layers; layer++)
             {
-                bool any = false;
-                for (int r = 0; r < rows; r++)
+                global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);
+                for (int direction = 0; direction < Directions; direction++)
                 {
-                    int token = tokens[r * SequenceLength + t];
-                    any |= token != 0;
-                    if (table is not null)
+                    int column = direction * GP, state = ScratchTileH + direction * HP;
+                    var whhT = new global::System.ReadOnlySpan<float>(_whhT, (layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);
+                    global::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);
+                    for (int k = 0; k < SequenceLength; k++)
                     {
-                        global::System.Array.Copy(table, token * GP, scratch, ScratchTileGates + r * GP, GP);
+                        int t = direction == 0 ? k : SequenceLength - 1 - k;
+                        bool any = false;
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int token = tokens[r * SequenceLength + t];
+                            any |= token != 0;
+                            if (layer == 0 && table is not null)
+                            {
+                                global::System.Array.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                            }
+                            else
+                            {
+                                global::System.Array.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                                if (layer == 0) global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
+                            }
+                        }
+                        if (!any) continue;
+                        if (layer == 0 && table is null)
+                        {
+                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize,
+                                new global::System.ReadOnlySpan<float>(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
+                        }
+                        global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
+                            new global::System.ReadOnlySpan<float>(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, gates, GP);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's h and c unchanged
+                            CellUpdate(ref scratch[ScratchTileGates + r * GP], ref scratch[state + r * DHP], ref scratch[ScratchTileC + r * HP]);
+                        }
                     }
-                    else
-                    {
-                        global::System.Array.Copy(_bias, 0, scratch, ScratchTileGates + r * GP, GP);
-                        global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
-                    }
-                }
-                if (!any) continue;
-                if (table is null)
-                {
-                    global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize,
-                        new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize, _wihT, GP, gates, GP);
-                }
-                global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
-                    new global::System.ReadOnlySpan<float>(scratch, ScratchTileH, rows * HP), HP, _whhT, GP, gates, GP);
-                for (int r = 0; r < rows; r++)
-                {
-                    if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's h and c unchanged
-                    CellUpdate(ref scratch[ScratchTileGates + r * GP], ref scratch[ScratchTileH + r * HP], ref scratch[ScratchTileC + r * HP]);
                 }
             }
         }
@@ -476,39 +547,52 @@ namespace Demo
             }
         }
 
-        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; y = σ(z) per output.
-        private void Head(ref float h, global::System.Span<float> output)
+        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = h, each direction's h a block of HP floats.
+        private void HeadLogits(ref float h, global::System.Span<float> z)
         {
-            global::System.ReadOnlySpan<float> hidden = global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HiddenSize);
             for (int o = 0; o < OutputSize; o++)
             {
-                global::System.ReadOnlySpan<float> weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
-                output[o] = _parameters[FcBiasOffset + o] + global::LstmGen.VectorMath.Dot(weights, hidden);
+                float acc = _parameters[FcBiasOffset + o];
+                for (int d = 0; d < Directions; d++)
+                {
+                    global::System.ReadOnlySpan<float> weights = new(_parameters, FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize);
+                    acc += global::LstmGen.VectorMath.Dot(weights, global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref LgUnsafe.Add(ref h, d * HP), HiddenSize));
+                }
+                z[o] = acc;
             }
+        }
+
+        // The logits, then y = σ(z) per output.
+        private void Head(ref float h, global::System.Span<float> output)
+        {
+            HeadLogits(ref h, output);
             global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
+
         // ---------------------------------------------------------------- training
         private float[]? _train;
         private int _trainRows;
-        // Packed gradients of W_hhᵀ [H, GP], W_ihᵀ [E, GP] and the packed biases [GP].
-        private readonly float[] _gradWhhT = new float[HiddenSize * GP];
-        private readonly float[] _gradWihT = new float[EmbeddingSize * GP];
-        private readonly float[] _gradBias = new float[GP];
+        // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
+        private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
+        private readonly float[] _gradWihT = new float[128 * DGP];
+        private readonly float[] _gradBias = new float[DGP];
 
         private static int TrainX(int rows) => 0;
         private static int TrainHPrev(int rows) => TrainX(rows) + SequenceLength * rows * EmbeddingSize;
-        private static int TrainCS(int rows) => TrainHPrev(rows) + SequenceLength * rows * HP;
-        private static int TrainAct(int rows) => TrainCS(rows) + SequenceLength * rows * HP;
-        private static int TrainDX(int rows) => TrainAct(rows) + SequenceLength * rows * GP;
-        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * EmbeddingSize;
+        private static int TrainCS(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP;
+        private static int TrainAct(int rows) => TrainCS(rows) + Layers * SequenceLength * rows * DHP;
+        private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP;
+        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * 128;
         private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * 128;
-        private static int TrainC(int rows) => TrainH(rows) + rows * HP;
+        private static int TrainC(int rows) => TrainH(rows) + rows * DHP;
         private static int TrainDH(int rows) => TrainC(rows) + rows * HP;
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP;
         private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP;
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize;
         private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize;
         private static int TrainLength(int rows) => TrainZero(rows) + HP;
+        // The layer's input: the embeddings.
+        private static int TrainInput(int rows, int layer) => TrainX(rows);
 
         /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 100 token ids, with B×1 targets. Overwrites
@@ -533,107 +617,80 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            int n = SequenceLength * rows;
             float loss = TrainForward(tokens, rows, targets, outputs, ws);
-            TrainBackward(tokens, rows, ws, default);
-
-            // ∂L/∂W_ih, ∂L/∂W_hh over all N = T·B (step, row) pairs: one GEMM each, Aᵀ·dZ with A transposed first
-            // (the same dZ for both).
-            var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows), n * GP);
-            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * 128);
-            global::System.Array.Clear(_gradWhhT);
-            global::System.Array.Clear(_gradWihT);
-            Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows), n * HP), n, HP, HiddenSize, tr);
-            global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, act, GP, _gradWhhT, GP);
-            Transpose(new global::System.ReadOnlySpan<float>(ws, TrainX(rows), n * EmbeddingSize), n, EmbeddingSize, EmbeddingSize, tr);
-            global::LstmGen.Gemm.MultiplyAdd(EmbeddingSize, GP, n, tr, n, act, GP, _gradWihT, GP);
-            // ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).
-            global::System.Array.Clear(_gradBias);
-            for (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * GP, GP), _gradBias);
-            // ∂L/∂x for every pair: dX = dZ·W_ih, then scattered into the embedding rows that were used.
-            var dx = new global::System.Span<float>(ws, TrainDX(rows), n * EmbeddingSize);
-            dx.Clear();
-            global::LstmGen.Gemm.MultiplyAdd(n, EmbeddingSize, GP, act, GP, _wihP, EmbeddingSize, dx, EmbeddingSize);
-
             gradients.Clear();
-            for (int t = 0; t < SequenceLength; t++)
-            {
-                for (int b = 0; b < rows; b++)
-                {
-                    int token = tokens[b * SequenceLength + t];
-                    if (token == 0) continue;
-                    global::LstmGen.Gemm.Axpy(1f, dx.Slice((t * rows + b) * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
-                }
-            }
-            // Unpack the padded gate layout into PyTorch's [4H, ·] rows.
-            for (int gate = 0; gate < 4; gate++)
-            {
-                for (int j = 0; j < HiddenSize; j++)
-                {
-                    int row = gate * HiddenSize + j, col = gate * HP + j;
-                    for (int k = 0; k < HiddenSize; k++) gradients[LstmWeightHhOffset + row * HiddenSize + k] = _gradWhhT[k * GP + col];
-                    for (int e = 0; e < EmbeddingSize; e++) gradients[LstmWeightIhOffset + row * EmbeddingSize + e] = _gradWihT[e * GP + col];
-                    gradients[LstmBiasIhOffset + row] = _gradBias[col];
-                    gradients[LstmBiasHhOffset + row] = _gradBias[col];
-                }
-            }
-            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ h_b, ∂L/∂fc.bias = Σ_b dz_b.
+            TrainBackward(tokens, rows, ws, default, gradients);
+            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
             for (int b = 0; b < rows; b++)
             {
                 for (int o = 0; o < OutputSize; o++)
                 {
                     float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
                     gradients[FcBiasOffset + o] += dz;
-                    global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * HiddenSize, HiddenSize));
+                    for (int d = 0; d < Directions; d++)
+                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
                 }
             }
             return loss;
         }
 
-        // Forward over the batch, keeping X, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
-        // leaves ∂L/∂z of the head in the DLogits block.
+        // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
+        // first), keeping X, Y, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
+        // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
         private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
         {
             int n = SequenceLength * rows;
-            int xOff = TrainX(rows), actOff = TrainAct(rows), hOff = TrainH(rows), cOff = TrainC(rows);
-            // Gather x for every (t, b) and set Act = b_ih + b_hh; then Act += X·W_ihᵀ for all steps in one GEMM.
+            // Gather x for every (t, b).
             for (int t = 0; t < SequenceLength; t++)
             {
                 for (int b = 0; b < rows; b++)
                 {
-                    int token = tokens[b * SequenceLength + t], r = t * rows + b;
-                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, xOff + r * EmbeddingSize, EmbeddingSize);
-                    global::System.Array.Copy(_bias, 0, ws, actOff + r * GP, GP);
+                    int token = tokens[b * SequenceLength + t];
+                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize);
                 }
             }
-            global::LstmGen.Gemm.MultiplyAdd(n, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(ws, xOff, n * EmbeddingSize), EmbeddingSize,
-                _wihT, GP, new global::System.Span<float>(ws, actOff, n * GP), GP);
-            global::System.Array.Clear(ws, hOff, rows * HP);
-            global::System.Array.Clear(ws, cOff, rows * HP);
-            global::System.Array.Clear(ws, TrainZero(rows), HP);
-            for (int t = 0; t < SequenceLength; t++)
+            for (int layer = 0; layer < Layers; layer++)
             {
-                int stepAct = actOff + t * rows * GP;
-                global::System.Array.Copy(ws, hOff, ws, TrainHPrev(rows) + t * rows * HP, rows * HP);
-                // Act_t += H·W_hhᵀ
-                global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, hOff, rows * HP), HP,
-                    _whhT, GP, new global::System.Span<float>(ws, stepAct, rows * GP), GP);
-                for (int b = 0; b < rows; b++)
+                int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP, cs = TrainCS(rows) + layer * n * DHP;
+                int inputs = PackedInputSize(layer);
+                // Act = b_ih + b_hh for every pair, then Act += X_ℓ·W_ihᵀ for all steps in one GEMM.
+                for (int r = 0; r < n; r++)
                 {
-                    if (tokens[b * SequenceLength + t] != 0)
-                        TrainCellForward(ref ws[stepAct + b * GP], ref ws[hOff + b * HP], ref ws[cOff + b * HP]);
+                    global::System.Array.Copy(_bias, layer * DGP, ws, act + r * DGP, DGP);
                 }
-                global::System.Array.Copy(ws, cOff, ws, TrainCS(rows) + t * rows * HP, rows * HP);
+                global::LstmGen.Gemm.MultiplyAdd(n, DGP, inputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * inputs), inputs,
+                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new global::System.Span<float>(ws, act, n * DGP), DGP);
+                global::System.Array.Clear(ws, TrainH(rows), rows * DHP);
+                for (int direction = 0; direction < Directions; direction++)
+                {
+                    int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
+                    global::System.Array.Clear(ws, TrainC(rows), rows * HP);
+                    var whhT = new global::System.ReadOnlySpan<float>(_whhT, unit * HiddenSize * GP, HiddenSize * GP);
+                    for (int k = 0; k < SequenceLength; k++)
+                    {
+                        int t = direction == 0 ? k : SequenceLength - 1 - k;
+                        int stepAct = act + t * rows * DGP + column, stepHidden = t * rows * DHP + direction * HP;
+                        for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
+                        // Act_t += H·W_hhᵀ
+                        global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
+                            whhT, GP, new global::System.Span<float>(ws, stepAct, (rows - 1) * DGP + GP), DGP);
+                        for (int b = 0; b < rows; b++)
+                        {
+                            if (tokens[b * SequenceLength + t] != 0)
+                                TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[TrainC(rows) + b * HP]);
+                        }
+                        for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, TrainC(rows) + b * HP, ws, cs + stepHidden + b * DHP, HP);
+                    }
+                }
             }
-            // Head and loss: z = fc.weight·h + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
+            // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
+            global::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0 for the backward pass
             float loss = 0f;
             float scale = 1f / rows;
             for (int b = 0; b < rows; b++)
             {
                 global::System.Span<float> z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
-                global::System.ReadOnlySpan<float> hidden = new(ws, hOff + b * HP, HiddenSize);
-                for (int o = 0; o < OutputSize; o++)
-                    z[o] = _parameters[FcBiasOffset + o] + global::LstmGen.VectorMath.Dot(new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), hidden);
+                HeadLogits(ref ws[TrainH(rows) + b * DHP], z);
                 loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.Sigmoid, z, targets.Slice(b * OutputSize, OutputSize),
                     new global::System.Span<float>(ws, TrainDLogits(rows) + b * OutputSize, OutputSize), scale);
                 if (!outputs.IsEmpty)
@@ -646,46 +703,122 @@ namespace Demo
             return loss * scale;
         }
 
-        // Backpropagation through time. dh holds ∂L/∂h_t on entry to step t. Per step (last to first) and unpadded row,
-        // the cell's backward step turns the stored activations into the pre-activation gradients and leaves in dh the
-        // part of ∂L/∂h_{t−1} that bypasses W_hh; then dh += dZ_h·W_hh for all rows in one GEMM (padded rows have dZ_h = 0,
-        // so their dh and dc pass through unchanged). When norms is not empty, norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ (the hook
-        // behind ComputeHiddenGradientNorms; with the batch-mean loss this is the batch mean of the per-row norms).
-        private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms)
+        // Backpropagation through time, layer by layer from the top; within a layer, each direction against its processing
+        // order. dh holds ∂L/∂h_t on entry to step t: the top layer starts from fc.weightᵀ·dz (its direction's columns),
+        // the layers below add ∂L/∂y_t, the layer above's input gradient, at every step. Per step and unpadded row, the
+        // cell's backward step turns the stored activations into the pre-activation gradients and leaves in dh the part of
+        // ∂L/∂h_{t−1} that bypasses W_hh; then dh += dZ_h·W_hh for all rows in one GEMM (padded rows have dZ_h = 0, so their
+        // dh and dc pass through unchanged). After a layer's pass, LayerGradients forms its weight gradients and the
+        // gradient of its input. With empty gradients only the top layer runs and, when norms is not empty,
+        // norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ of the top layer (the hook behind ComputeHiddenGradientNorms; with the
+        // batch-mean loss this is the batch mean of the per-row norms).
+        private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms, global::System.Span<float> gradients)
         {
-            int dhOff = TrainDH(rows), actOff = TrainAct(rows), dcOff = TrainDC(rows), csOff = TrainCS(rows);
-            global::System.Array.Clear(ws, dhOff, rows * HP);
-            global::System.Array.Clear(ws, dcOff, rows * HP);
-            // dh_T = fc.weightᵀ·dz
-            for (int b = 0; b < rows; b++)
+            int n = SequenceLength * rows, dh = TrainDH(rows);
+            for (int layer = Layers - 1; layer >= 0; layer--)
             {
-                for (int o = 0; o < OutputSize; o++)
+                int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP, cs = TrainCS(rows) + layer * n * DHP;
+                for (int direction = 0; direction < Directions; direction++)
                 {
-                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
-                    global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), new global::System.Span<float>(ws, dhOff + b * HP, HiddenSize));
+                    int unit = layer * Directions + direction, column = direction * GP;
+                    var whhP = new global::System.ReadOnlySpan<float>(_whhP, unit * GP * HP, GP * HP);
+                    global::System.Array.Clear(ws, dh, rows * HP);
+                    global::System.Array.Clear(ws, TrainDC(rows), rows * HP);
+                    if (layer == Layers - 1)
+                    {
+                        // dh = fc.weight[:, direction's columns]ᵀ·dz
+                        for (int b = 0; b < rows; b++)
+                        {
+                            for (int o = 0; o < OutputSize; o++)
+                            {
+                                float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                                global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new global::System.Span<float>(ws, dh + b * HP, HiddenSize));
+                            }
+                        }
+                    }
+                    for (int k = SequenceLength - 1; k >= 0; k--)
+                    {
+                        int t = direction == 0 ? k : SequenceLength - 1 - k;
+                        int stepAct = act + t * rows * DGP + column, stepHidden = t * rows * DHP + direction * HP;
+                        // The state before step t is the one after the step processed just before it (t − 1 forward, t + 1 reverse).
+                        int prevHidden = (direction == 0 ? t - 1 : t + 1) * rows * DHP + direction * HP;
+                        if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dh, rows * HP));
+                        bool any = false;
+                        for (int b = 0; b < rows; b++)
+                        {
+                            if (tokens[b * SequenceLength + t] == 0)
+                            {
+                                // no gradient flows into a padded step's weights
+                                global::System.Array.Clear(ws, stepAct + b * DGP, GP);
+                                continue;
+                            }
+                            any = true;
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            TrainCellBackward(ref ws[stepAct + b * DGP], ref ws[cs + stepHidden + b * DHP], ref ws[cPrev], ref ws[TrainDH(rows) + b * HP], ref ws[TrainDC(rows) + b * HP]);
+                        }
+                        if (!any || k == 0) continue;
+                        // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
+                        global::LstmGen.Gemm.MultiplyAdd(rows, HP, GP, new global::System.ReadOnlySpan<float>(ws, stepAct, (rows - 1) * DGP + GP), DGP,
+                            whhP, HP, new global::System.Span<float>(ws, dh, rows * HP), HP);
+                    }
+                }
+                if (gradients.IsEmpty) return;
+                LayerGradients(tokens, rows, ws, layer, gradients);
+            }
+        }
+
+        // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
+        // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
+        // (the same dZ for both); then ∂L/∂X_ℓ = dZ_x·W_ih, which is
+        // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise.
+        private void LayerGradients(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, int layer, global::System.Span<float> gradients)
+        {
+            int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer);
+            var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows) + layer * n * DGP, n * DGP);
+            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * 128);
+            global::System.Array.Clear(_gradWhhT);
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), n, DHP, HiddenSize, tr);
+                global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, act.Slice(direction * GP), DGP,
+                    new global::System.Span<float>(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
+            }
+            global::System.Array.Clear(_gradWihT);
+            Transpose(new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), n, packedInputs, packedInputs, tr);
+            global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
+            // ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).
+            global::System.Array.Clear(_gradBias);
+            for (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);
+            // Unpack the padded gate layout into PyTorch's [4H, ·] rows of each direction's tensors.
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
+                for (int gate = 0; gate < 4; gate++)
+                {
+                    for (int j = 0; j < HiddenSize; j++)
+                    {
+                        int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
+                        for (int k = 0; k < HiddenSize; k++) gradients[whh + row * HiddenSize + k] = _gradWhhT[(direction * HiddenSize + k) * GP + unitCol];
+                        for (int k = 0; k < inputs; k++) gradients[wih + row * inputs + k] = _gradWihT[PackedInputRow(layer, k) * DGP + col];
+                        gradients[bih + row] = _gradBias[col];
+                        gradients[bhh + row] = _gradBias[col];
+                    }
                 }
             }
-            for (int t = SequenceLength - 1; t >= 0; t--)
+            // ∂L/∂x for every pair: dX = dZ_x·W_ih ([N, DGP] by [DGP, PackedInputSize]).
+            var dx = new global::System.Span<float>(ws, TrainDX(rows), n * packedInputs);
+            dx.Clear();
+            global::LstmGen.Gemm.MultiplyAdd(n, packedInputs, DGP, act, DGP,
+                new global::System.ReadOnlySpan<float>(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+            if (layer > 0) return;
+            for (int t = 0; t < SequenceLength; t++)
             {
-                if (!norms.IsEmpty) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dhOff, rows * HP));
-                int stepAct = actOff + t * rows * GP;
-                bool any = false;
                 for (int b = 0; b < rows; b++)
                 {
-                    if (tokens[b * SequenceLength + t] == 0)
-                    {
-                        // no gradient flows into a padded step's weights
-                        global::System.Array.Clear(ws, stepAct + b * GP, GP);
-                        continue;
-                    }
-                    any = true;
-                    int cPrev = t > 0 ? csOff + ((t - 1) * rows + b) * HP : TrainZero(rows);
-                    TrainCellBackward(ref ws[stepAct + b * GP], ref ws[csOff + (t * rows + b) * HP], ref ws[cPrev], ref ws[dhOff + b * HP], ref ws[dcOff + b * HP]);
+                    int token = tokens[b * SequenceLength + t];
+                    if (token == 0) continue;
+                    global::LstmGen.Gemm.Axpy(1f, dx.Slice((t * rows + b) * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
                 }
-                if (!any || t == 0) continue;
-                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                global::LstmGen.Gemm.MultiplyAdd(rows, HP, GP, new global::System.ReadOnlySpan<float>(ws, stepAct, rows * GP), GP,
-                    _whhP, HP, new global::System.Span<float>(ws, dhOff, rows * HP), HP);
             }
         }
 
@@ -705,7 +838,7 @@ namespace Demo
         /// <summary>
         /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
         /// 100 token ids with B×1 targets, and writes into <paramref name="norms"/> (100 values) the batch mean of
-        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state after step t. Returns the
+        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of the top layer after step t. Returns the
         /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
@@ -723,7 +856,7 @@ namespace Demo
                 _trainRows = rows;
             }
             float loss = TrainForward(tokens, rows, targets, default, _train);
-            TrainBackward(tokens, rows, _train, norms);
+            TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
 
