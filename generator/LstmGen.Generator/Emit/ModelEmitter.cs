@@ -582,6 +582,8 @@ internal static class ModelEmitter
                             int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                             if (token == 0) continue; // padding: {{cell.State}} unchanged
                             ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                            // Fetch the next step's table row while this step computes: the table is far larger than L2.
+                            if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                             {{Indent(step + keepOutput, 16)}}
                             s += direction == 0 ? 1 : -1;
                         }
@@ -637,6 +639,8 @@ internal static class ModelEmitter
                                 if (layer == 0 && table is not null)
                                 {
                                     global::System.Array.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                                    // Fetch this row's next table row while the step's GEMM runs.
+                                    if (k + 1 < SequenceLength) LgMath.Prefetch(ref table[tokens[r * SequenceLength + (direction == 0 ? t + 1 : t - 1)] * DGP + column], GP);
                                 }
                                 else
                                 {
