@@ -34,6 +34,12 @@ public interface ISequenceModel
     /// </summary>
     Span<float> Parameters { get; }
 
+    /// <summary>
+    /// All parameters, read-only, without marking derived caches stale (for saving or inspecting weights). Generated
+    /// models return their buffer; the default falls back to <see cref="Parameters"/>.
+    /// </summary>
+    ReadOnlySpan<float> ParameterValues => Parameters;
+
     /// <summary>The named parameter tensors, in buffer order.</summary>
     IReadOnlyList<ParameterInfo> ParameterLayout { get; }
 

@@ -1,0 +1,352 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+using LstmGen.Text;
+
+namespace LstmGen.Serialization;
+
+/// <summary>
+/// Saves a model's weights (and optionally its <see cref="Vocabulary"/>) to a versioned, checksummed binary file and
+/// loads them back into a model of the same sizes and parameter layout.
+/// </summary>
+/// <remarks>
+/// <para><b>Format, version 1.</b> All integers are little-endian; strings are a <c>uint16</c> byte length followed by
+/// that many bytes of UTF-8 (no terminator). Offsets are from the start of the record.</para>
+/// <code>
+/// offset  size   field
+///  0      8      magic: 89 4C 47 4D 0D 0A 1A 0A ("\x89LGM\r\n\x1A\n"; like PNG's, it exposes text-mode and 7-bit transfers)
+///  8      4      uint32 format version: 1
+/// 12      4      uint32 flags: bit 0 = a vocabulary is stored; every other bit is 0
+/// 16      4      int32 VocabularySize  ┐
+/// 20      4      int32 EmbeddingSize   │
+/// 24      4      int32 HiddenSize      │ the model's ModelShape
+/// 28      4      int32 SequenceLength  │
+/// 32      4      int32 OutputSize      │
+/// 36      4      int32 output activation (OutputActivation: 0 Sigmoid, 1 Softmax, 2 Linear)
+/// 40      8      int64 P: number of float parameters (at most Array.MaxLength)
+/// 48      4      int32 N: number of parameter tensors (1 ≤ N ≤ 64)
+/// 52      …      string: the model's type name (informational: it is shown, never required to match)
+///  …      …      string: architecture tag, the distinct parameter-name prefixes before the first '.', joined by '+'
+///                (for example "embedding+lstm+fc"; see ArchitectureOf)
+///  …      …      N times: string name (PyTorch state-dict name, 1 … 1,024 bytes); uint8 rank R (1 ≤ R ≤ 8);
+///                R × int32 dimensions (each ≥ 1); int64 element count (= the product of the dimensions)
+///  …      8      int64 V: byte length of the vocabulary record (0 when flag bit 0 is clear)
+///  …      V      the vocabulary record, exactly as Vocabulary.Save(Stream) writes it ("LGVB", with its own CRC)
+///  …      0–3    zero bytes, so that the float data starts at an offset that is a multiple of 4
+///  …      4·P    the parameters as IEEE 754 float32, little-endian: the tensors back to back in table order, each
+///                row-major (the element counts sum to P)
+///  …      4      uint32 CRC-32 (IEEE 802.3, as in zip and PNG) of every preceding byte of the record
+/// </code>
+/// <para><b>Loading</b> reads the whole record and verifies the checksum before it writes a single weight, so a model is
+/// never left half-loaded. It throws <see cref="ModelFileException"/> (an <see cref="IOException"/>) whose
+/// <see cref="ModelFileException.Error"/> and message say what is wrong: another kind of file, a newer format version,
+/// a truncated file (with the byte counts), an impossible field, a checksum mismatch, or an intact file for a model of
+/// other sizes or another parameter layout (expected versus found). Sizes read from the file are checked against the
+/// stream's length (when it has one) and data is read in bounded chunks, so a corrupted length field cannot cause a
+/// huge allocation. A record may be embedded in a larger stream; the stream overloads read exactly its bytes.</para>
+/// <para><b>Saving to a path</b> writes a temporary file in the same folder, flushes it to disk, then renames it over
+/// the target, so a crash or a full disk midway leaves any previous file intact; the temporary file is deleted on
+/// failure.</para>
+/// <para>The format is documented in <c>docs/model-file-format.md</c> too.</para>
+/// </remarks>
+public static class ModelFile
+{
+    /// <summary>The format version that <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/> writes and this library reads.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The conventional file extension.</summary>
+    public const string Extension = ".lstmgen";
+
+    /// <summary>Largest number of parameter tensors a file may declare.</summary>
+    public const int MaxTensors = 64;
+
+    /// <summary>Largest rank of a parameter tensor.</summary>
+    public const int MaxRank = 8;
+
+    /// <summary>Largest UTF-8 length of a stored string (type name, architecture tag, parameter name), in bytes.</summary>
+    public const int MaxStringBytes = 1024;
+
+    internal const uint FlagVocabulary = 1;
+    internal const int ChunkBytes = 1 << 16;
+
+    /// <summary>The 8 magic bytes at offset 0.</summary>
+    public static ReadOnlySpan<byte> Magic => [0x89, (byte)'L', (byte)'G', (byte)'M', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
+    /// The architecture tag of a parameter layout: the distinct name prefixes before the first '.', in order, joined by
+    /// '+' — <c>"embedding+lstm+fc"</c> for an LstmGen LSTM model.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="layout"/> is null.</exception>
+    public static string ArchitectureOf(IReadOnlyList<ParameterInfo> layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var parts = new List<string>();
+        foreach (ParameterInfo p in layout)
+        {
+            int dot = p.Name.IndexOf('.', StringComparison.Ordinal);
+            string prefix = dot < 0 ? p.Name : p.Name[..dot];
+            if (!parts.Contains(prefix)) parts.Add(prefix);
+        }
+        return string.Join('+', parts);
+    }
+
+    // ------------------------------------------------------------------------------------------------ saving
+
+    /// <summary>
+    /// Writes <paramref name="model"/>'s sizes, parameter table and weights, and <paramref name="vocabulary"/> if given,
+    /// to <paramref name="stream"/> in the format described in the remarks.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException">The vocabulary has more ids than the model's VocabularySize, or the model's
+    /// parameter layout does not describe its parameter buffer.</exception>
+    /// <exception cref="InvalidOperationException">A vocabulary word cannot be saved (see <see cref="Vocabulary.Save(Stream)"/>).</exception>
+    public static void Save(ISequenceModel model, Stream stream, Vocabulary? vocabulary = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        byte[] header = BuildHeader(model, vocabulary);
+        var writer = new ChecksumWriter(stream);
+        writer.Write(header);
+
+        // The float data: on little-endian machines the buffer's bytes are already the file's; otherwise swap per chunk.
+        ReadOnlySpan<float> values = model.ParameterValues;
+        if (BitConverter.IsLittleEndian)
+        {
+            ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(values);
+            for (int at = 0; at < bytes.Length; at += ChunkBytes)
+                writer.Write(bytes.Slice(at, Math.Min(ChunkBytes, bytes.Length - at)));
+        }
+        else
+        {
+            var chunk = new byte[ChunkBytes];
+            for (int at = 0; at < values.Length; at += ChunkBytes / 4)
+            {
+                int n = Math.Min(ChunkBytes / 4, values.Length - at);
+                for (int i = 0; i < n; i++) BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), values[at + i]);
+                writer.Write(chunk.AsSpan(0, 4 * n));
+            }
+        }
+        Span<byte> crc = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(crc, writer.Checksum);
+        stream.Write(crc);
+    }
+
+    /// <summary>
+    /// Writes the model (and <paramref name="vocabulary"/>, if given) to the file at <paramref name="path"/>: first to a
+    /// temporary file in the same folder, flushed to disk, which then replaces the target. A failure midway leaves an
+    /// existing file untouched and removes the temporary file.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty; or see <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/>.</exception>
+    /// <exception cref="IOException">The file could not be written (the previous file, if any, is unchanged).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or the target is not writable.</exception>
+    public static void Save(ISequenceModel model, string path, Vocabulary? vocabulary = null)
+        => Save(model, path, vocabulary, wrapStream: null);
+
+    // wrapStream lets tests put a failing stream between the writer and the temporary file.
+    internal static void Save(ISequenceModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        // Hidden, unique and in the same folder, so the final rename stays on one file system (and so is atomic).
+        string temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: ChunkBytes))
+            {
+                Stream target = wrapStream is null ? file : wrapStream(file);
+                Save(model, target, vocabulary);
+                target.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private static byte[] BuildHeader(ISequenceModel model, Vocabulary? vocabulary)
+    {
+        ModelShape shape = model.Shape;
+        IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
+        int count = model.ParameterCount;
+        if (model.ParameterValues.Length != count)
+            throw new ArgumentException($"The model reports {count} parameters but its buffer holds {model.ParameterValues.Length}.", nameof(model));
+        if (layout.Count is < 1 or > MaxTensors)
+            throw new ArgumentException($"The model has {layout.Count} parameter tensors; a model file holds 1 to {MaxTensors}.", nameof(model));
+        int expectedOffset = 0;
+        foreach (ParameterInfo p in layout)
+        {
+            long product = 1;
+            foreach (int d in p.Shape) product *= d;
+            if (p.Offset != expectedOffset || p.Shape.Count is < 1 or > MaxRank || product != p.Length)
+                throw new ArgumentException($"The model's parameter '{p.Name}' {p.ShapeText} at offset {p.Offset} does not follow the previous tensor (offset {expectedOffset}) or its shape does not give its length {p.Length}.", nameof(model));
+            expectedOffset += p.Length;
+        }
+        if (expectedOffset != count)
+            throw new ArgumentException($"The model's parameter tensors hold {expectedOffset} values but it has {count} parameters.", nameof(model));
+
+        byte[] vocabularyBytes = [];
+        if (vocabulary is not null)
+        {
+            if (vocabulary.Count > shape.VocabularySize)
+                throw new ArgumentException($"The vocabulary has {vocabulary.Count} ids but the model's VocabularySize is {shape.VocabularySize}; its larger ids would be out of range.", nameof(vocabulary));
+            using var ms = new MemoryStream();
+            vocabulary.Save(ms);
+            vocabularyBytes = ms.ToArray();
+        }
+
+        var h = new HeaderWriter();
+        h.Bytes(Magic);
+        h.UInt32(FormatVersion);
+        h.UInt32(vocabulary is null ? 0 : FlagVocabulary);
+        h.Int32(shape.VocabularySize);
+        h.Int32(shape.EmbeddingSize);
+        h.Int32(shape.HiddenSize);
+        h.Int32(shape.SequenceLength);
+        h.Int32(shape.OutputSize);
+        h.Int32((int)shape.Output);
+        h.Int64(count);
+        h.Int32(layout.Count);
+        h.String(model.GetType().FullName ?? model.GetType().Name, "model type name");
+        h.String(ArchitectureOf(layout), "architecture tag");
+        foreach (ParameterInfo p in layout)
+        {
+            h.String(p.Name, "parameter name");
+            h.Byte((byte)p.Shape.Count);
+            foreach (int d in p.Shape) h.Int32(d);
+            h.Int64(p.Length);
+        }
+        h.Int64(vocabularyBytes.Length);
+        h.Bytes(vocabularyBytes);
+        while (h.Length % 4 != 0) h.Byte(0);
+        return h.ToArray();
+    }
+
+    private sealed class HeaderWriter
+    {
+        private readonly MemoryStream _ms = new();
+
+        public long Length => _ms.Length;
+
+        public void Bytes(ReadOnlySpan<byte> b) => _ms.Write(b);
+
+        public void Byte(byte b) => _ms.WriteByte(b);
+
+        public void UInt32(uint v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); _ms.Write(b); }
+
+        public void Int32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, v); _ms.Write(b); }
+
+        public void Int64(long v) { Span<byte> b = stackalloc byte[8]; BinaryPrimitives.WriteInt64LittleEndian(b, v); _ms.Write(b); }
+
+        public void String(string s, string what)
+        {
+            byte[] utf8 = Utf8.GetBytes(s);
+            if (utf8.Length is < 1 or > MaxStringBytes)
+                throw new ArgumentException($"The {what} \"{s}\" is {utf8.Length} UTF-8 bytes long; a model file stores 1 to {MaxStringBytes}.");
+            Span<byte> b = stackalloc byte[2];
+            BinaryPrimitives.WriteUInt16LittleEndian(b, (ushort)utf8.Length);
+            _ms.Write(b);
+            _ms.Write(utf8);
+        }
+
+        public byte[] ToArray() => _ms.ToArray();
+    }
+
+    private sealed class ChecksumWriter(Stream stream)
+    {
+        private Crc32 _crc = new();
+
+        public uint Checksum => _crc.Value;
+
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            _crc.Append(data);
+            stream.Write(data);
+        }
+    }
+
+    internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    // ------------------------------------------------------------------------------------------------ loading
+
+    /// <summary>
+    /// Reads a model file from <paramref name="stream"/> into <paramref name="model"/>, which must have the file's sizes
+    /// and parameter layout, and calls <see cref="ISequenceModel.MarkParametersChanged"/>. The whole record, checksum
+    /// included, is verified before any weight is written. The stream is left just after the record.
+    /// </summary>
+    /// <returns>The stored vocabulary, or null when the file has none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ModelFileException">The data is not a valid model file for this model; <see cref="ModelFileException.Error"/>
+    /// says why. <paramref name="model"/> is unchanged.</exception>
+    public static Vocabulary? Load(ISequenceModel model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        return new ModelFileReader(stream, model, wholeStream: false).Read().Vocabulary;
+    }
+
+    /// <summary>
+    /// Reads the model file at <paramref name="path"/> into <paramref name="model"/> (see <see cref="Load(ISequenceModel, Stream)"/>);
+    /// the file must end with the record. Messages start with the path.
+    /// </summary>
+    /// <returns>The stored vocabulary, or null when the file has none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="ModelFileException">The file is not a valid model file for this model; <paramref name="model"/> is unchanged.</exception>
+    public static Vocabulary? Load(ISequenceModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return ReadFile(path, model).Vocabulary;
+    }
+
+    /// <summary>
+    /// Reads and fully verifies (checksum included) a model file without a model: its sizes, parameter table, model type
+    /// and vocabulary. The weights are checked but not kept.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    /// <exception cref="ModelFileException">The data is not a valid model file.</exception>
+    public static ModelFileInfo Inspect(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new ModelFileReader(stream, model: null, wholeStream: false).Read();
+    }
+
+    /// <summary>Reads and fully verifies the model file at <paramref name="path"/> (see <see cref="Inspect(Stream)"/>).</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="ModelFileException">The file is not a valid model file.</exception>
+    public static ModelFileInfo Inspect(string path) => ReadFile(path, model: null);
+
+    private static ModelFileInfo ReadFile(string path, ISequenceModel? model)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkBytes);
+        try
+        {
+            return new ModelFileReader(file, model, wholeStream: true).Read();
+        }
+        catch (ModelFileException e)
+        {
+            throw new ModelFileException(e.Error, $"{path}: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>What a model file holds, as read by <see cref="ModelFile.Inspect(string)"/>.</summary>
+/// <param name="FormatVersion">The file's format version.</param>
+/// <param name="ModelType">The full name of the type that saved it (informational).</param>
+/// <param name="Architecture">The architecture tag (see <see cref="ModelFile.ArchitectureOf"/>).</param>
+/// <param name="Shape">The model's sizes.</param>
+/// <param name="ParameterCount">Number of float parameters.</param>
+/// <param name="Parameters">The parameter tensors, with their offsets in the parameter buffer.</param>
+/// <param name="Vocabulary">The stored vocabulary, or null.</param>
+/// <param name="Length">Bytes in the record, checksum included.</param>
+public sealed record ModelFileInfo(
+    int FormatVersion, string ModelType, string Architecture, ModelShape Shape, int ParameterCount,
+    IReadOnlyList<ParameterInfo> Parameters, Vocabulary? Vocabulary, long Length);

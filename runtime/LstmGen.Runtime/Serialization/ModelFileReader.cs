@@ -1,0 +1,306 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using LstmGen.Text;
+
+namespace LstmGen.Serialization;
+
+/// <summary>
+/// Reads one model-file record (format in <see cref="ModelFile"/>'s remarks) and, when given a model, loads it — only after
+/// every field and the checksum have been verified. Sizes are validated before anything is allocated for them. With
+/// <c>wholeStream</c>, bytes after the record are an error too (a file must hold exactly one record).
+/// </summary>
+internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool wholeStream)
+{
+    private Crc32 _crc = new();
+    private long _consumed;       // bytes of the record read so far
+    private long _declared = -1;  // the record's total length, once the header has given it
+    private long _available = -1; // bytes left in the stream at the start, when the stream knows its length
+
+    public ModelFileInfo Read()
+    {
+        if (stream.CanSeek)
+        {
+            try { _available = stream.Length - stream.Position; }
+            catch (NotSupportedException) { _available = -1; }
+        }
+
+        // Magic: compare what is there before complaining about length, so a short foreign file is called foreign.
+        Span<byte> magic = stackalloc byte[8];
+        int got = ReadAtMost(magic);
+        if (!magic[..got].SequenceEqual(ModelFile.Magic[..got]))
+            throw Error(ModelFileError.NotAModelFile, $"Not a LstmGen model file: the first bytes are {Convert.ToHexString(magic[..got])}, not the magic {Convert.ToHexString(ModelFile.Magic)}.");
+        if (got < 8) throw Truncated("the magic bytes", 8);
+
+        uint version = UInt32("the format version");
+        if (version > ModelFile.FormatVersion)
+            throw Error(ModelFileError.UnsupportedVersion, $"The model file has format version {version}, newer than version {ModelFile.FormatVersion}, the newest this library reads; update LstmGen to load it.");
+        if (version < 1)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: format version {version} does not exist (versions start at 1).");
+        uint flags = UInt32("the flags");
+        if ((flags & ~ModelFile.FlagVocabulary) != 0)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~ModelFile.FlagVocabulary:X8} are set (version 1 defines only bit 0).");
+
+        int vocabularySize = Size("VocabularySize");
+        int embeddingSize = Size("EmbeddingSize");
+        int hiddenSize = Size("HiddenSize");
+        int sequenceLength = Size("SequenceLength");
+        int outputSize = Size("OutputSize");
+        int activation = Int32("the output activation");
+        if (activation is < 0 or > (int)OutputActivation.Linear)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: output activation {activation} is not 0 (Sigmoid), 1 (Softmax) or 2 (Linear).");
+        var shape = new ModelShape(vocabularySize, embeddingSize, hiddenSize, sequenceLength, outputSize, (OutputActivation)activation);
+        long parameterCount = Int64("the parameter count");
+        if (parameterCount < 1 || parameterCount > Array.MaxLength)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the parameter count {parameterCount} is outside [1, {Array.MaxLength}].");
+        int tensorCount = Int32("the tensor count");
+        if (tensorCount is < 1 or > ModelFile.MaxTensors)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the tensor count {tensorCount} is outside [1, {ModelFile.MaxTensors}].");
+        string modelType = String("the model type name");
+        string architecture = String("the architecture tag");
+
+        var tensors = new List<ParameterInfo>(tensorCount);
+        long offset = 0;
+        for (int k = 0; k < tensorCount; k++)
+        {
+            string name = String($"the name of tensor {k}");
+            int rank = Byte($"the rank of tensor {k} ({name})");
+            if (rank is < 1 or > ModelFile.MaxRank)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) has rank {rank}, outside [1, {ModelFile.MaxRank}].");
+            var dims = new int[rank];
+            long product = 1;
+            for (int d = 0; d < rank; d++)
+            {
+                dims[d] = Int32($"dimension {d} of tensor {k} ({name})");
+                if (dims[d] < 1)
+                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: dimension {d} of tensor {k} ({name}) is {dims[d]}.");
+                product *= dims[d]; // ≤ parameterCount·2³¹ after the check below, so no overflow
+                if (product > parameterCount)
+                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) is larger than the {parameterCount} parameters of the whole model.");
+            }
+            long elements = Int64($"the element count of tensor {k} ({name})");
+            if (elements != product)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) declares {elements} elements but its shape [{string.Join(", ", dims)}] has {product}.");
+            if (offset + elements > parameterCount)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the tensors up to {k} ({name}) hold more than the {parameterCount} declared parameters.");
+            tensors.Add(new ParameterInfo(name, dims, (int)offset, (int)elements));
+            offset += elements;
+        }
+        if (offset != parameterCount)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the tensors hold {offset} elements but the header declares {parameterCount} parameters.");
+
+        long vocabularyLength = Int64("the vocabulary length");
+        bool hasVocabulary = (flags & ModelFile.FlagVocabulary) != 0;
+        if (hasVocabulary ? vocabularyLength is < 16 or > int.MaxValue : vocabularyLength != 0)
+            throw Error(ModelFileError.Corrupt, hasVocabulary
+                ? $"Corrupt model file: the vocabulary record length {vocabularyLength} is outside [16, {int.MaxValue}]."
+                : $"Corrupt model file: no vocabulary is flagged but its length is {vocabularyLength}, not 0.");
+        long afterVocabulary = _consumed + vocabularyLength;
+        long padding = (4 - afterVocabulary % 4) % 4;
+        // Every term is bounded (lengths ≤ 2³¹, parameterCount ≤ 2³¹), so this sum cannot overflow.
+        _declared = afterVocabulary + padding + 4 * parameterCount + 4;
+        if (_available >= 0 && _available < _declared)
+            throw Error(ModelFileError.Truncated, $"Truncated model file: its header declares a record of {_declared} bytes but only {_available} are present.");
+
+        // An intact file for another model is a mismatch; a damaged one is corrupt. So decide only after the checksum.
+        (ModelFileError Error, string Message)? mismatch = model is null ? null : Compare(shape, (int)parameterCount, tensors, modelType, architecture, model);
+
+        byte[] vocabularyBytes = hasVocabulary ? ReadGrowing((int)vocabularyLength, "the vocabulary record") : [];
+        Span<byte> pad = stackalloc byte[4];
+        ReadExactly(pad[..(int)padding], "the alignment padding");
+        if (pad[..(int)padding].ContainsAnyExcept((byte)0))
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the alignment padding before byte {_consumed} is not zero.");
+
+        // The weights: into a staging buffer when loading (the model is written only after the checksum), else read through.
+        float[]? staging = model is not null && mismatch is null ? new float[parameterCount] : null;
+        if (staging is not null)
+        {
+            Span<byte> bytes = MemoryMarshal.AsBytes(staging.AsSpan());
+            for (int at = 0; at < bytes.Length; at += ModelFile.ChunkBytes)
+                ReadExactly(bytes.Slice(at, Math.Min(ModelFile.ChunkBytes, bytes.Length - at)), "the parameter data");
+        }
+        else
+        {
+            var chunk = new byte[(int)Math.Min(ModelFile.ChunkBytes, 4 * parameterCount)];
+            for (long left = 4 * parameterCount; left > 0; left -= chunk.Length)
+                ReadExactly(chunk.AsSpan(0, (int)Math.Min(chunk.Length, left)), "the parameter data");
+        }
+
+        uint computed = _crc.Value;
+        Span<byte> stored = stackalloc byte[4];
+        ReadExactly(stored, "the checksum");
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(stored);
+        if (storedCrc != computed)
+            throw Error(ModelFileError.ChecksumMismatch, $"Corrupt model file: checksum mismatch (stored 0x{storedCrc:X8}, computed 0x{computed:X8} over {_consumed - 4} bytes); the file was damaged after it was written.");
+        if (wholeStream)
+        {
+            long extra = _available >= 0 ? _available - _consumed : stream.ReadByte() >= 0 ? 1 : 0;
+            if (extra > 0)
+                throw Error(ModelFileError.TrailingData, $"{(_available >= 0 ? extra.ToString(System.Globalization.CultureInfo.InvariantCulture) : "Some")} unexpected bytes follow the model record, which ends at byte {_consumed}.");
+        }
+        if (mismatch is { } m) throw Error(m.Error, m.Message);
+
+        Vocabulary? vocabulary = null;
+        if (hasVocabulary)
+        {
+            using var ms = new MemoryStream(vocabularyBytes, writable: false);
+            try
+            {
+                vocabulary = Vocabulary.Load(ms);
+            }
+            catch (InvalidDataException e)
+            {
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is invalid: {e.Message}", e);
+            }
+            if (ms.Position != ms.Length)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is declared as {ms.Length} bytes but holds {ms.Position}.");
+            if (vocabulary.Count > shape.VocabularySize)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary has {vocabulary.Count} ids but the model's VocabularySize is {shape.VocabularySize}.");
+        }
+
+        if (staging is not null)
+        {
+            if (!BitConverter.IsLittleEndian)
+            {
+                Span<int> words = MemoryMarshal.Cast<float, int>(staging.AsSpan());
+                BinaryPrimitives.ReverseEndianness(words, words);
+            }
+            staging.CopyTo(model!.Parameters);
+            model.MarkParametersChanged();
+        }
+        return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed);
+    }
+
+    private static (ModelFileError, string)? Compare(ModelShape shape, int parameterCount, List<ParameterInfo> tensors,
+        string modelType, string architecture, ISequenceModel model)
+    {
+        string target = model.GetType().Name;
+        IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
+        string expectedArchitecture = ModelFile.ArchitectureOf(layout);
+        if (architecture != expectedArchitecture)
+            return (ModelFileError.LayoutMismatch, $"The model file holds a {architecture} model ({modelType}) but {target} is {expectedArchitecture}.");
+
+        ModelShape s = model.Shape;
+        var diffs = new List<string>();
+        void Check(string name, int file, int expected) { if (file != expected) diffs.Add($"{name} {file} in the file, {expected} in {target}"); }
+        Check(nameof(ModelShape.VocabularySize), shape.VocabularySize, s.VocabularySize);
+        Check(nameof(ModelShape.EmbeddingSize), shape.EmbeddingSize, s.EmbeddingSize);
+        Check(nameof(ModelShape.HiddenSize), shape.HiddenSize, s.HiddenSize);
+        Check(nameof(ModelShape.SequenceLength), shape.SequenceLength, s.SequenceLength);
+        Check(nameof(ModelShape.OutputSize), shape.OutputSize, s.OutputSize);
+        if (shape.Output != s.Output) diffs.Add($"Output {shape.Output} in the file, {s.Output} in {target}");
+        if (diffs.Count > 0)
+            return (ModelFileError.ShapeMismatch, $"The model file is for a model of other sizes ({modelType}): {string.Join("; ", diffs)}.");
+
+        if (tensors.Count != layout.Count)
+            return (ModelFileError.LayoutMismatch, $"The model file has {tensors.Count} parameter tensors but {target} has {layout.Count}.");
+        for (int k = 0; k < tensors.Count; k++)
+        {
+            ParameterInfo f = tensors[k], m = layout[k];
+            if (f.Name != m.Name || !f.Shape.SequenceEqual(m.Shape))
+                return (ModelFileError.LayoutMismatch, $"Parameter {k} is {f.Name} {f.ShapeText} in the model file but {m.Name} {m.ShapeText} in {target}.");
+        }
+        if (parameterCount != model.ParameterCount)
+            return (ModelFileError.LayoutMismatch, $"The model file has {parameterCount} parameters but {target} has {model.ParameterCount}.");
+        return null;
+    }
+
+    private int Size(string name)
+    {
+        int v = Int32(name);
+        if (v < 1) throw Error(ModelFileError.Corrupt, $"Corrupt model file: {name} is {v}; sizes are at least 1.");
+        return v;
+    }
+
+    private byte Byte(string what)
+    {
+        Span<byte> b = stackalloc byte[1];
+        ReadExactly(b, what);
+        return b[0];
+    }
+
+    private uint UInt32(string what)
+    {
+        Span<byte> b = stackalloc byte[4];
+        ReadExactly(b, what);
+        return BinaryPrimitives.ReadUInt32LittleEndian(b);
+    }
+
+    private int Int32(string what)
+    {
+        Span<byte> b = stackalloc byte[4];
+        ReadExactly(b, what);
+        return BinaryPrimitives.ReadInt32LittleEndian(b);
+    }
+
+    private long Int64(string what)
+    {
+        Span<byte> b = stackalloc byte[8];
+        ReadExactly(b, what);
+        return BinaryPrimitives.ReadInt64LittleEndian(b);
+    }
+
+    private string String(string what)
+    {
+        Span<byte> b = stackalloc byte[2];
+        ReadExactly(b, $"the length of {what}");
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(b);
+        if (length is < 1 or > ModelFile.MaxStringBytes)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: {what} is {length} bytes long, outside [1, {ModelFile.MaxStringBytes}].");
+        Span<byte> text = stackalloc byte[length];
+        ReadExactly(text, what);
+        try
+        {
+            return ModelFile.Utf8.GetString(text);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: {what} is not valid UTF-8.", e);
+        }
+    }
+
+    // Reads `length` bytes into a buffer that grows only as data actually arrives, so a corrupt length on a stream of
+    // unknown size ends in "truncated" after allocating about as much as was read, never the declared amount.
+    private byte[] ReadGrowing(int length, string what)
+    {
+        byte[] buffer = new byte[Math.Min(length, ModelFile.ChunkBytes)];
+        int filled = 0;
+        while (filled < length)
+        {
+            if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
+            int n = Math.Min(buffer.Length - filled, ModelFile.ChunkBytes);
+            ReadExactly(buffer.AsSpan(filled, n), what);
+            filled += n;
+        }
+        return buffer;
+    }
+
+    private int ReadAtMost(Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = stream.Read(buffer[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        _crc.Append(buffer[..total]);
+        _consumed += total;
+        return total;
+    }
+
+    private void ReadExactly(Span<byte> buffer, string what)
+    {
+        int got = ReadAtMost(buffer);
+        if (got < buffer.Length) throw Truncated(what, buffer.Length - got);
+    }
+
+    private ModelFileException Truncated(string what, int missing)
+    {
+        string expected = _declared >= 0
+            ? $"the header declares {_declared} bytes"
+            : $"at least {_consumed + missing} bytes were needed";
+        return Error(ModelFileError.Truncated, $"Truncated model file: the data ends after {_consumed} bytes, inside {what}; {expected}.");
+    }
+
+    private static ModelFileException Error(ModelFileError error, string message, Exception? inner = null) => new(error, message, inner);
+}

@@ -1,0 +1,508 @@
+using System.Buffers.Binary;
+using System.Text;
+using LstmGen.Serialization;
+using LstmGen.Tests.Models;
+using LstmGen.Text;
+
+namespace LstmGen.Tests;
+
+public sealed class ModelFileTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("lstmgen-modelfile-");
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static readonly Vocabulary s_vocabulary = new(["the", "movie", "was", "not", "good", "bad", "café", "ünïcode", "i", "love", "it"]);
+
+    private static SmallModel Trained(int seed)
+    {
+        var model = new SmallModel(seed);
+        TestModels.Randomize(model, seed + 100);
+        return model;
+    }
+
+    private static byte[] Bytes(ISequenceModel model, Vocabulary? vocabulary)
+    {
+        using var ms = new MemoryStream();
+        ModelFile.Save(model, ms, vocabulary);
+        return ms.ToArray();
+    }
+
+    private static int[] Bits(ReadOnlySpan<float> values)
+    {
+        var bits = new int[values.Length];
+        for (int i = 0; i < values.Length; i++) bits[i] = BitConverter.SingleToInt32Bits(values[i]);
+        return bits;
+    }
+
+    private static int[] PredictionBits(ISequenceModel model, int[] tokens)
+    {
+        int t = model.Shape.SequenceLength, o = model.Shape.OutputSize, rows = tokens.Length / t;
+        var outputs = new float[rows * o];
+        model.PredictBatch(tokens, outputs);
+        var single = new float[rows * o];
+        for (int r = 0; r < rows; r++) model.Predict(tokens.AsSpan(r * t, t), single.AsSpan(r * o, o));
+        return [.. Bits(outputs), .. Bits(single)];
+    }
+
+    private static void AssertUnchanged(ISequenceModel model, int[] before) => Assert.Equal(before, Bits(model.ParameterValues));
+
+    // ------------------------------------------------------------------------------------------------ round trips
+
+    [Theory]
+    [MemberData(nameof(TestModels.All), MemberType = typeof(TestModels))]
+    public void RoundTripThroughAFileGivesBitIdenticalPredictions(string name)
+    {
+        ISequenceModel saved = TestModels.Create(name, seed: 3);
+        TestModels.Randomize(saved, 7);
+        int[] tokens = TestModels.Tokens(saved.Shape, rows: 5, seed: 11);
+        int[] expected = PredictionBits(saved, tokens);
+        string path = Path.Combine(_dir.FullName, name + ModelFile.Extension);
+        ModelFile.Save(saved, path);
+
+        ISequenceModel loaded = TestModels.Create(name, seed: 4);
+        Assert.NotEqual(expected, PredictionBits(loaded, tokens)); // builds the folded table from the old weights first
+        Assert.Null(ModelFile.Load(loaded, path));
+
+        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(expected, PredictionBits(loaded, tokens));
+        loaded.UseFoldedEmbedding = !loaded.UseFoldedEmbedding;
+        saved.UseFoldedEmbedding = loaded.UseFoldedEmbedding;
+        Assert.Equal(PredictionBits(saved, tokens), PredictionBits(loaded, tokens));
+        Assert.Equal([path], Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void VocabularyRoundTripsWithTheModel()
+    {
+        SmallModel saved = Trained(1);
+        using var ms = new MemoryStream();
+        ModelFile.Save(saved, ms, s_vocabulary);
+        ms.Position = 0;
+        var loaded = new SmallModel(2);
+        Vocabulary? vocabulary = ModelFile.Load(loaded, ms);
+        Assert.NotNull(vocabulary);
+        Assert.Equal(s_vocabulary.Words, vocabulary.Words);
+        Assert.Equal(8, vocabulary.IdOf("café"));
+        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(ms.Length, ms.Position);
+    }
+
+    [Fact]
+    public void StreamOverloadsReadExactlyOneRecord()
+    {
+        SmallModel a = Trained(1), b = Trained(2);
+        using var ms = new MemoryStream();
+        ms.Write([1, 2, 3]); // a record may sit inside a larger stream
+        ModelFile.Save(a, ms, s_vocabulary);
+        ModelFile.Save(b, ms);
+        ms.WriteByte(42);
+        ms.Position = 3;
+        var first = new SmallModel(9);
+        var second = new SmallModel(9);
+        Assert.NotNull(ModelFile.Load(first, ms));
+        Assert.Null(ModelFile.Load(second, ms));
+        Assert.Equal(42, ms.ReadByte());
+        Assert.Equal(Bits(a.ParameterValues), Bits(first.ParameterValues));
+        Assert.Equal(Bits(b.ParameterValues), Bits(second.ParameterValues));
+    }
+
+    [Fact]
+    public void InspectReportsWhatTheFileHolds()
+    {
+        SmallModel model = Trained(1);
+        string path = Path.Combine(_dir.FullName, "m.lstmgen");
+        ModelFile.Save(model, path, s_vocabulary);
+        ModelFileInfo info = ModelFile.Inspect(path);
+        Assert.Equal(ModelFile.FormatVersion, info.FormatVersion);
+        Assert.Equal(typeof(SmallModel).FullName, info.ModelType);
+        Assert.Equal("embedding+lstm+fc", info.Architecture);
+        Assert.Equal(model.Shape, info.Shape);
+        Assert.Equal(SmallModel.ParameterCount, info.ParameterCount);
+        Assert.Equal(model.ParameterLayout.Select(p => (p.Name, p.ShapeText, p.Offset, p.Length)),
+            info.Parameters.Select(p => (p.Name, p.ShapeText, p.Offset, p.Length)));
+        Assert.Equal(s_vocabulary.Words, info.Vocabulary!.Words);
+        Assert.Equal(new FileInfo(path).Length, info.Length);
+    }
+
+    // The byte layout in ModelFile's remarks and docs/model-file-format.md, checked field by field.
+    [Fact]
+    public void BytesFollowTheDocumentedLayout()
+    {
+        SmallModel model = Trained(1);
+        byte[] file = Bytes(model, s_vocabulary);
+        ReadOnlySpan<byte> s = file;
+        Assert.Equal(new byte[] { 0x89, 0x4C, 0x47, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A }, s[..8].ToArray());
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(s[8..]));
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(s[12..]));
+        int[] sizes = [.. Enumerable.Range(0, 6).Select(i => BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(16 + 4 * i)))];
+        Assert.Equal([13, 3, 7, 9, 1, (int)OutputActivation.Sigmoid], sizes);
+        Assert.Equal(SmallModel.ParameterCount, BinaryPrimitives.ReadInt64LittleEndian(s[40..]));
+        Assert.Equal(model.ParameterLayout.Count, BinaryPrimitives.ReadInt32LittleEndian(s[48..]));
+        int at = 52;
+        Assert.Equal(typeof(SmallModel).FullName, ReadString(s, ref at));
+        Assert.Equal("embedding+lstm+fc", ReadString(s, ref at));
+        foreach (ParameterInfo p in model.ParameterLayout)
+        {
+            Assert.Equal(p.Name, ReadString(s, ref at));
+            Assert.Equal(p.Shape.Count, s[at++]);
+            foreach (int d in p.Shape) { Assert.Equal(d, BinaryPrimitives.ReadInt32LittleEndian(s[at..])); at += 4; }
+            Assert.Equal(p.Length, BinaryPrimitives.ReadInt64LittleEndian(s[at..]));
+            at += 8;
+        }
+        Assert.Equal(VocabularyLengthOffset(model), at);
+        long v = BinaryPrimitives.ReadInt64LittleEndian(s[at..]);
+        at += 8;
+        using (var ms = new MemoryStream()) { s_vocabulary.Save(ms); Assert.Equal(ms.ToArray(), s.Slice(at, (int)v).ToArray()); }
+        at += (int)v;
+        while (at % 4 != 0) Assert.Equal(0, s[at++]);
+        Assert.Equal(file.Length, at + 4 * SmallModel.ParameterCount + 4);
+        for (int i = 0; i < SmallModel.ParameterCount; i++)
+            Assert.Equal(model.ParameterValues[i], BinaryPrimitives.ReadSingleLittleEndian(s[(at + 4 * i)..]));
+        Assert.Equal(Crc(s[..^4]), BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]));
+    }
+
+    // ------------------------------------------------------------------------------------------------ rejection
+
+    [Fact]
+    public void EveryTruncationIsRejectedAndLeavesTheModelUnchanged()
+    {
+        byte[] file = Bytes(Trained(1), s_vocabulary);
+        var model = new SmallModel(5);
+        int[] before = Bits(model.ParameterValues);
+        for (int length = 0; length < file.Length; length++)
+        {
+            foreach (bool seekable in new[] { true, false })
+            {
+                Stream stream = new MemoryStream(file, 0, length, writable: false);
+                if (!seekable) stream = new NonSeekableStream(stream);
+                var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, stream));
+                Assert.True(e.Error == ModelFileError.Truncated, $"length {length}, seekable {seekable}: {e.Error}: {e.Message}");
+                Assert.Contains(" bytes", e.Message);
+            }
+        }
+        AssertUnchanged(model, before);
+        // Through a file, the message starts with the path and gives the byte counts.
+        string path = Path.Combine(_dir.FullName, "cut.lstmgen");
+        File.WriteAllBytes(path, file[..^10]);
+        var fileError = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, path));
+        Assert.StartsWith(path + ": ", fileError.Message);
+        Assert.Contains($"declares a record of {file.Length} bytes but only {file.Length - 10} are present", fileError.Message);
+        AssertUnchanged(model, before);
+    }
+
+    [Fact]
+    public void EveryByteFlipIsRejectedAndLeavesTheModelUnchanged()
+    {
+        byte[] file = Bytes(Trained(1), s_vocabulary);
+        var model = new SmallModel(5);
+        int[] before = Bits(model.ParameterValues);
+        var rng = new Rng(2024);
+        var errors = new HashSet<ModelFileError>();
+        // One flipped byte at every position, then 500 files with 2 to 6 flips at random positions.
+        for (int trial = 0; trial < file.Length + 500; trial++)
+        {
+            byte[] bad = (byte[])file.Clone();
+            int flips = trial < file.Length ? 1 : 2 + rng.NextInt(5);
+            for (int f = 0; f < flips; f++)
+            {
+                int at = trial < file.Length ? trial : rng.NextInt(file.Length);
+                bad[at] ^= (byte)(1 + rng.NextInt(255));
+            }
+            if (bad.AsSpan().SequenceEqual(file)) continue; // two flips that cancel out
+            var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, new MemoryStream(bad)));
+            errors.Add(e.Error);
+        }
+        AssertUnchanged(model, before);
+        Assert.Contains(ModelFileError.ChecksumMismatch, errors);
+        Assert.Contains(ModelFileError.NotAModelFile, errors);
+        Assert.Contains(ModelFileError.Corrupt, errors);
+    }
+
+    [Fact]
+    public void AFlippedWeightIsAChecksumMismatch()
+    {
+        byte[] file = Bytes(Trained(1), null);
+        file[^9] ^= 0x40;
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(5), new MemoryStream(file)));
+        Assert.Equal(ModelFileError.ChecksumMismatch, e.Error);
+        Assert.Contains("checksum mismatch", e.Message);
+    }
+
+    [Fact]
+    public void AFileForAnotherShapeNamesTheDifference()
+    {
+        string path = Path.Combine(_dir.FullName, "small.lstmgen");
+        ModelFile.Save(Trained(1), path);
+        var other = new H1Model(5); // V 5, E 3, H 1, T 7: same architecture, other sizes
+        int[] before = Bits(other.ParameterValues);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, path));
+        Assert.Equal(ModelFileError.ShapeMismatch, e.Error);
+        Assert.Contains("VocabularySize 13 in the file, 5 in H1Model", e.Message);
+        Assert.Contains("HiddenSize 7 in the file, 1 in H1Model", e.Message);
+        Assert.Contains("SequenceLength 9 in the file, 7 in H1Model", e.Message);
+        Assert.DoesNotContain("EmbeddingSize", e.Message);
+        Assert.Contains(typeof(SmallModel).FullName!, e.Message);
+        AssertUnchanged(other, before);
+
+        var softmax = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SoftmaxModel(1), path));
+        Assert.Contains("Output Sigmoid in the file, Softmax in SoftmaxModel", softmax.Message);
+    }
+
+    [Fact]
+    public void AFileForAnotherArchitectureOrLayoutIsRejected()
+    {
+        SmallModel small = Trained(1);
+        byte[] file = Bytes(small, null);
+
+        var gru = new FakeModel(small, name => name.Replace("lstm.", "gru.", StringComparison.Ordinal));
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(gru, new MemoryStream(file)));
+        Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
+        Assert.Contains("holds a embedding+lstm+fc model", e.Message);
+        Assert.Contains("FakeModel is embedding+gru+fc", e.Message);
+        Assert.All(gru.Values, v => Assert.Equal(0f, v));
+
+        var renamed = new FakeModel(small, name => name == "lstm.bias_hh_l0" ? "lstm.bias_l0" : name);
+        var r = Assert.Throws<ModelFileException>(() => ModelFile.Load(renamed, new MemoryStream(file)));
+        Assert.Equal(ModelFileError.LayoutMismatch, r.Error);
+        Assert.Contains("Parameter 4 is lstm.bias_hh_l0 [28] in the model file but lstm.bias_l0 [28] in FakeModel", r.Message);
+
+        // The same layout under another type loads: the type name is informational.
+        var same = new FakeModel(small, name => name);
+        ModelFile.Load(same, new MemoryStream(file));
+        Assert.Equal(Bits(small.ParameterValues), Bits(same.Values));
+        Assert.Equal(1, same.Changes);
+    }
+
+    [Fact]
+    public void ANewerFormatVersionIsRejected()
+    {
+        byte[] file = Bytes(Trained(1), null);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 2);
+        Reseal(file);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), new MemoryStream(file)));
+        Assert.Equal(ModelFileError.UnsupportedVersion, e.Error);
+        Assert.Contains("format version 2, newer than version 1", e.Message);
+
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 0);
+        Reseal(file);
+        Assert.Equal(ModelFileError.Corrupt, Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new MemoryStream(file))).Error);
+    }
+
+    [Fact]
+    public void OtherFilesAreNotModelFiles()
+    {
+        using var vocabularyFile = new MemoryStream();
+        s_vocabulary.Save(vocabularyFile);
+        vocabularyFile.Position = 0;
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), vocabularyFile));
+        Assert.Equal(ModelFileError.NotAModelFile, e.Error);
+        Assert.Contains("magic", e.Message);
+
+        var text = new MemoryStream("sentence\t1\n"u8.ToArray());
+        Assert.Equal(ModelFileError.NotAModelFile, Assert.Throws<ModelFileException>(() => ModelFile.Inspect(text)).Error);
+        Assert.Equal(ModelFileError.NotAModelFile, Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new MemoryStream([0x89, 0x4C, 0x00]))).Error);
+    }
+
+    [Fact]
+    public void BytesAfterTheRecordAreRejectedInAFile()
+    {
+        string path = Path.Combine(_dir.FullName, "extra.lstmgen");
+        File.WriteAllBytes(path, [.. Bytes(Trained(1), null), 0]);
+        var model = new SmallModel(5);
+        int[] before = Bits(model.ParameterValues);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, path));
+        Assert.Equal(ModelFileError.TrailingData, e.Error);
+        Assert.Contains("1 unexpected bytes", e.Message);
+        // The record itself was valid and fully read, but a file with junk after it is not loaded.
+        AssertUnchanged(model, before);
+    }
+
+    [Fact]
+    public void CorruptLengthFieldsDoNotCauseHugeAllocations()
+    {
+        SmallModel small = Trained(1);
+        byte[] file = Bytes(small, s_vocabulary);
+        int vocabularyAt = VocabularyLengthOffset(small);
+        var cases = new (string What, Action<byte[]> Patch, ModelFileError Expected)[]
+        {
+            ("vocabulary length 2 GB", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(vocabularyAt), int.MaxValue), ModelFileError.Truncated),
+            ("vocabulary length 2⁶² ", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(vocabularyAt), 1L << 62), ModelFileError.Corrupt),
+            ("parameter count 2⁶² ", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(40), 1L << 62), ModelFileError.Corrupt),
+            ("parameter count 2³¹−64", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(40), Array.MaxLength), ModelFileError.Corrupt),
+            ("tensor count", b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(48), int.MaxValue), ModelFileError.Corrupt),
+            ("type name length", b => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(52), ushort.MaxValue), ModelFileError.Corrupt),
+        };
+        var model = new SmallModel(5);
+        int[] before = Bits(model.ParameterValues);
+        ModelFile.Load(model, new MemoryStream(file)); // warm up code paths and statics
+        TestModels.Create(nameof(SmallModel), 5).ParameterValues.CopyTo(model.Parameters);
+        foreach ((string what, Action<byte[]> patch, ModelFileError expected) in cases)
+        {
+            foreach (bool seekable in new[] { true, false })
+            {
+                byte[] bad = (byte[])file.Clone();
+                patch(bad);
+                Reseal(bad);
+                Stream stream = seekable ? new MemoryStream(bad) : new NonSeekableStream(new MemoryStream(bad));
+                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, stream));
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+                Assert.True(e.Error == expected, $"{what}, seekable {seekable}: {e.Error}: {e.Message}");
+                Assert.True(allocated < 1 << 20, $"{what}, seekable {seekable}: allocated {allocated:N0} bytes");
+            }
+        }
+        AssertUnchanged(model, before);
+    }
+
+    // ------------------------------------------------------------------------------------------------ saving
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L)]
+    [InlineData(60L)]
+    [InlineData(500L)]
+    [InlineData(-1L)] // everything but the last byte
+    [InlineData(long.MaxValue)] // every write succeeds; the flush fails
+    public void AFailedSaveLeavesThePreviousFileIntactAndNoTemporaryFile(long failAfter)
+    {
+        string path = Path.Combine(_dir.FullName, "model.lstmgen");
+        ModelFile.Save(Trained(1), path, s_vocabulary);
+        byte[] previous = File.ReadAllBytes(path);
+        SmallModel newer = Trained(2);
+        long budget = failAfter < 0 ? Bytes(newer, s_vocabulary).Length - 1 : failAfter;
+
+        var e = Assert.Throws<IOException>(() =>
+            ModelFile.Save(newer, path, s_vocabulary, wrapStream: s => new FailingStream(s, budget)));
+        Assert.Contains("simulated", e.Message);
+        Assert.Equal(previous, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(_dir.FullName));
+
+        ModelFile.Save(newer, path, s_vocabulary);
+        Assert.Equal(Bytes(newer, s_vocabulary), File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void AFailedRenameLeavesNoTemporaryFile()
+    {
+        // The target is a folder, so the final rename fails after the temporary file was written in full.
+        string target = Directory.CreateDirectory(Path.Combine(_dir.FullName, "taken")).FullName;
+        Assert.ThrowsAny<IOException>(() => ModelFile.Save(Trained(1), target));
+        Assert.Empty(Directory.GetFiles(_dir.FullName));
+        Assert.True(Directory.Exists(target));
+    }
+
+    [Fact]
+    public void SaveRejectsAVocabularyLargerThanTheModel()
+    {
+        string path = Path.Combine(_dir.FullName, "v.lstmgen");
+        var big = new Vocabulary(Enumerable.Range(0, 12).Select(i => "w" + i)); // 14 ids > VocabularySize 13
+        var e = Assert.Throws<ArgumentException>(() => ModelFile.Save(Trained(1), path, big));
+        Assert.Contains("14 ids but the model's VocabularySize is 13", e.Message);
+        Assert.Empty(Directory.GetFiles(_dir.FullName));
+    }
+
+    [Fact]
+    public void ArchitectureTagIsTheDistinctNamePrefixes()
+    {
+        Assert.Equal("embedding+lstm+fc", ModelFile.ArchitectureOf(SmallModel.Layout));
+        Assert.Equal("a+b", ModelFile.ArchitectureOf([new ParameterInfo("a.x", [1], 0, 1), new ParameterInfo("b", [1], 1, 1), new ParameterInfo("a.y", [1], 2, 1)]));
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static string ReadString(ReadOnlySpan<byte> s, ref int at)
+    {
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(s[at..]);
+        string text = Encoding.UTF8.GetString(s.Slice(at + 2, length));
+        at += 2 + length;
+        return text;
+    }
+
+    // Offset of the vocabulary length field, computed from the documented layout.
+    private static int VocabularyLengthOffset(ISequenceModel model)
+    {
+        int at = 52 + 2 + Encoding.UTF8.GetByteCount(model.GetType().FullName!) + 2 + Encoding.UTF8.GetByteCount(ModelFile.ArchitectureOf(model.ParameterLayout));
+        foreach (ParameterInfo p in model.ParameterLayout) at += 2 + Encoding.UTF8.GetByteCount(p.Name) + 1 + 4 * p.Shape.Count + 8;
+        return at;
+    }
+
+    // CRC-32 (IEEE, reflected 0xEDB88320), written out here so the test does not trust the runtime's.
+    private static uint Crc(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (byte b in data)
+        {
+            c ^= b;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+        return ~c;
+    }
+
+    // Rewrites the trailing checksum so that only the patched field is wrong.
+    private static void Reseal(byte[] file) => BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(file.Length - 4), Crc(file.AsSpan(0, file.Length - 4)));
+
+    /// <summary>Passes writes through until <c>budget</c> bytes have gone, then fails like a full disk; flushing fails too.</summary>
+    private sealed class FailingStream(Stream inner, long budget) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => throw new IOException("simulated: no space left on device (flush)");
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            int n = (int)Math.Min(buffer.Length, budget);
+            inner.Write(buffer[..n]);
+            budget -= n;
+            if (n < buffer.Length) throw new IOException("simulated: no space left on device");
+        }
+    }
+
+    /// <summary>A read-only stream that cannot tell its length, like a pipe or a network stream.</summary>
+    private sealed class NonSeekableStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7)); // short reads too
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>
+    /// A hand-written <see cref="ISequenceModel"/> with SmallModel's sizes and a renamed parameter layout, standing in for a
+    /// model of another architecture. It holds weights only; it does not implement inference.
+    /// </summary>
+    private sealed class FakeModel : ISequenceModel
+    {
+        public FakeModel(ISequenceModel like, Func<string, string> rename)
+        {
+            Shape = like.Shape;
+            Values = new float[like.ParameterCount];
+            ParameterLayout = [.. like.ParameterLayout.Select(p => p with { Name = rename(p.Name) })];
+        }
+
+        public float[] Values { get; }
+        public int Changes { get; private set; }
+        public ModelShape Shape { get; }
+        public int ParameterCount => Values.Length;
+        public Span<float> Parameters => Values;
+        public IReadOnlyList<ParameterInfo> ParameterLayout { get; }
+        public bool UseFoldedEmbedding { get; set; }
+        public void MarkParametersChanged() => Changes++;
+        public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => throw new NotSupportedException("FakeModel only holds weights.");
+        public void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => throw new NotSupportedException("FakeModel only holds weights.");
+    }
+}
