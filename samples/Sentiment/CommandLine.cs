@@ -38,14 +38,16 @@ public sealed class Options
     /// <summary>Extra sentences to classify after training.</summary>
     public List<string> Sentences { get; } = [];
 
-    // HOOK(model files): `--save FILE` / `--load FILE` are parsed but not implemented yet; the model file format comes from
-    // the runtime's serialisation. When it lands: after training, save the model (and its vocabulary, see Vocabulary.Save)
-    // to SavePath; with LoadPath, skip training and load both instead. Until then Program rejects them with a clear message.
+    /// <summary>Where the trained model is saved when <c>--save</c> is not given.</summary>
+    public const string DefaultSavePath = "sentiment.lstmgen";
 
-    /// <summary>Where to save the trained model (not implemented yet; see the HOOK comment).</summary>
+    /// <summary>Where to save the trained model and its vocabulary; null means <see cref="DefaultSavePath"/>.</summary>
     public string? SavePath { get; set; }
 
-    /// <summary>A trained model to load instead of training (not implemented yet; see the HOOK comment).</summary>
+    /// <summary>Whether to skip saving the trained model.</summary>
+    public bool NoSave { get; set; }
+
+    /// <summary>A saved model (with its vocabulary) to load instead of training.</summary>
     public string? LoadPath { get; set; }
 
     /// <summary>The usage text.</summary>
@@ -64,12 +66,16 @@ public sealed class Options
           --batch-size N     Sequences per gradient step (default {DefaultBatchSize}).
           --seed N           Seed for data, initial weights, shuffling and splits (default {DefaultSeed}).
           --reviews N        Number of built-in reviews to generate (default 4000).
+          --save FILE        Where to save the trained model with its vocabulary (default {DefaultSavePath} in the
+                             current folder). The file is replaced atomically.
+          --no-save          Do not save the trained model.
+          --load FILE        Skip training: load a model saved with --save and classify the sentences.
           -h, --help         Show this help.
 
         Every other argument is a sentence to classify after training, in addition to "I love this movie",
         "This movie is terrible" and "I hate this movie".
 
-        Exit codes: 0 success, 1 training failed, 2 bad arguments or data.
+        Exit codes: 0 success, 1 training or saving failed, 2 bad arguments, data or model file.
         """;
 
     /// <summary>Parses <paramref name="args"/>.</summary>
@@ -121,6 +127,9 @@ public sealed class Options
                 case "--save":
                     o.SavePath = Value(args, ref i, name, inline);
                     break;
+                case "--no-save":
+                    o.NoSave = true;
+                    break;
                 case "--load":
                     o.LoadPath = Value(args, ref i, name, inline);
                     break;
@@ -128,6 +137,10 @@ public sealed class Options
                     throw new UsageException($"Unknown option '{a}'. Run with --help for the options; put '--' before a sentence that starts with '-'.");
             }
         }
+        if (o.LoadPath is not null && (o.SavePath is not null || o.DataPaths.Count > 0))
+            throw new UsageException("--load skips training, so it cannot be combined with --save or --data.");
+        if (o.NoSave && o.SavePath is not null)
+            throw new UsageException("--save and --no-save contradict each other; give one.");
         return o;
     }
 

@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using LstmGen;
 using LstmGen.Samples.Sentiment;
+using LstmGen.Serialization;
 using LstmGen.Text;
 using LstmGen.Training;
 using Spectre.Console;
 
 // The sentiment sample: generate (or read) labelled reviews, build a vocabulary from the training part, train the generated
-// LSTM with Adam, report held-out test accuracy, then classify a few sentences. See README.md.
+// LSTM with Adam, report held-out test accuracy, save the model with its vocabulary, then classify a few sentences; or,
+// with --load, load a saved model and only classify. See README.md.
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -25,12 +27,29 @@ if (options.Help)
     Console.WriteLine(Options.Usage);
     return 0;
 }
-// HOOK(model files): --save/--load wait for the runtime's model file format (see Options.SavePath / LoadPath).
-if (options.SavePath is not null || options.LoadPath is not null)
-    return Fail("--save and --load are not available yet: LstmGen has no model file format so far.", 2);
-
 bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 var ui = new Ui(interactive);
+
+// --load: no training; the model file brings the weights and the vocabulary they were trained with.
+if (options.LoadPath is string loadPath)
+{
+    if (Directory.Exists(loadPath)) return Fail($"{loadPath} is a folder; --load needs a model file saved with --save.", 2);
+    var loaded = new SentimentModel();
+    Vocabulary? savedVocabulary;
+    try
+    {
+        savedVocabulary = ModelFile.Load(loaded, loadPath);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        return Fail($"cannot load the model: {e.Message}", 2);
+    }
+    if (savedVocabulary is null)
+        return Fail($"{loadPath}: the model file has no vocabulary, so sentences cannot be turned into token ids; save models with this sample's --save.", 2);
+    ui.Line($"Model: {Path.GetFullPath(loadPath)} ({SentimentModel.ParameterCount:N0} parameters, vocabulary of {savedVocabulary.Count:N0} ids); no training");
+    Classify(loaded, new TextVectorizer(savedVocabulary), options.Sentences, ui);
+    return 0;
+}
 
 // 1. Data: the built-in generated reviews, or the --data files.
 List<Row> rows;
@@ -122,20 +141,41 @@ foreach (ReviewKind kind in Enum.GetValues<ReviewKind>())
     ui.Line($"  {kind,-9} {idx.Length,5:N0} rows   accuracy {e.Accuracy * 100:F1}%");
 }
 
-// 5. Classify the article's sentences and any given on the command line.
-string[] sentences = ["I love this movie", "This movie is terrible", "I hate this movie", .. options.Sentences];
-var predictions = new List<Prediction>(sentences.Length);
-var ids = new int[t];
-Span<float> output = stackalloc float[1];
-foreach (string sentence in sentences)
+// 5. Save the weights with the vocabulary they need (atomically: a failed save leaves an older file intact).
+if (!options.NoSave)
 {
-    int words = vectorizer.Encode(sentence, ids);
-    int unknown = ids.AsSpan().Count(Vocabulary.OutOfVocabularyId);
-    model.Predict(ids, output);
-    predictions.Add(new Prediction(sentence, output[0], words, unknown, Math.Max(0, words - t)));
+    string savePath = Path.GetFullPath(options.SavePath ?? Options.DefaultSavePath);
+    try
+    {
+        ModelFile.Save(model, savePath, vectorizer.Vocabulary);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        return Fail($"cannot save the model to {savePath}: {e.Message}", 1);
+    }
+    ui.Line($"Saved the model and its vocabulary to {savePath} ({new FileInfo(savePath).Length:N0} bytes); classify without training: --load {savePath}");
 }
-ui.Predictions(predictions);
+
+// 6. Classify the article's sentences and any given on the command line.
+Classify(model, vectorizer, options.Sentences, ui);
 return 0;
+
+static void Classify(SentimentModel model, TextVectorizer vectorizer, List<string> extra, Ui ui)
+{
+    string[] sentences = ["I love this movie", "This movie is terrible", "I hate this movie", .. extra];
+    int t = SentimentModel.SequenceLength;
+    var predictions = new List<Prediction>(sentences.Length);
+    var ids = new int[t];
+    Span<float> output = stackalloc float[1];
+    foreach (string sentence in sentences)
+    {
+        int words = vectorizer.Encode(sentence, ids);
+        int unknown = ids.AsSpan().Count(Vocabulary.OutOfVocabularyId);
+        model.Predict(ids, output);
+        predictions.Add(new Prediction(sentence, output[0], words, unknown, Math.Max(0, words - t)));
+    }
+    ui.Predictions(predictions);
+}
 
 static int Fail(string message, int code)
 {
