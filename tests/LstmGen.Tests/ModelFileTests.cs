@@ -72,6 +72,49 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(_dir.FullName));
     }
 
+    // The text CNN and feed-forward models: their sizes beyond ModelShape (kernel sizes, hidden layers) live in the table.
+    public static TheoryData<string> BaselineModels => new()
+    {
+        nameof(CnnSmallModel), nameof(CnnOddModel), nameof(CnnLinearModel), nameof(FfSmallModel), nameof(FfDeepModel), nameof(FfLinearModel),
+    };
+
+    private static ISequenceModel CreateBaseline(string name, int seed) => name switch
+    {
+        nameof(CnnSmallModel) => new CnnSmallModel(seed),
+        nameof(CnnOddModel) => new CnnOddModel(seed),
+        nameof(CnnLinearModel) => new CnnLinearModel(seed),
+        nameof(FfSmallModel) => new FfSmallModel(seed),
+        nameof(FfDeepModel) => new FfDeepModel(seed),
+        nameof(FfLinearModel) => new FfLinearModel(seed),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(BaselineModels))]
+    public void OtherModelKindsRoundTripBitIdentically(string name)
+    {
+        ISequenceModel saved = CreateBaseline(name, 3);
+        TestModels.Randomize(saved, 7);
+        int[] tokens = TestModels.Tokens(saved.Shape, rows: 4, seed: 11);
+        ISequenceModel loaded = CreateBaseline(name, 4);
+        ModelFile.Load(loaded, new MemoryStream(Bytes(saved, null)));
+        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(PredictionBits(saved, tokens), PredictionBits(loaded, tokens));
+    }
+
+    [Fact]
+    public void AFileForAnotherModelKindIsALayoutMismatch()
+    {
+        byte[] cnn = Bytes(new CnnSmallModel(1), null); // V 13, E 3, T 9, like FfSmallModel
+        var ff = new FfSmallModel(2);
+        int[] before = Bits(ff.ParameterValues);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(ff, new MemoryStream(cnn)));
+        Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
+        Assert.Contains("of architecture embedding+convs+fc,", e.Message);
+        Assert.Contains("FfSmallModel's architecture is embedding+hidden+fc", e.Message);
+        AssertUnchanged(ff, before);
+    }
+
     [Fact]
     public void VocabularyRoundTripsWithTheModel()
     {
@@ -258,8 +301,8 @@ public sealed class ModelFileTests : IDisposable
         var gru = new FakeModel(small, name => name.Replace("lstm.", "gru.", StringComparison.Ordinal));
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(gru, new MemoryStream(file)));
         Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
-        Assert.Contains("holds a embedding+lstm+fc model", e.Message);
-        Assert.Contains("FakeModel is embedding+gru+fc", e.Message);
+        Assert.Contains("of architecture embedding+lstm+fc,", e.Message);
+        Assert.Contains("FakeModel's architecture is embedding+gru+fc", e.Message);
         Assert.All(gru.Values, v => Assert.Equal(0f, v));
 
         var renamed = new FakeModel(small, name => name == "lstm.bias_hh_l0" ? "lstm.bias_l0" : name);

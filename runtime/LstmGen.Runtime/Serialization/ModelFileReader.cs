@@ -177,7 +177,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
         string expectedArchitecture = ModelFile.ArchitectureOf(layout);
         if (architecture != expectedArchitecture)
-            return (ModelFileError.LayoutMismatch, $"The model file holds a {architecture} model ({modelType}) but {target} is {expectedArchitecture}.");
+            return (ModelFileError.LayoutMismatch, $"The model file holds a {modelType} of architecture {architecture}, but {target}'s architecture is {expectedArchitecture}.");
 
         ModelShape s = model.Shape;
         var diffs = new List<string>();
