@@ -72,14 +72,20 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal([path], Directory.GetFiles(_dir.FullName));
     }
 
-    // The text CNN and feed-forward models: their sizes beyond ModelShape (kernel sizes, hidden layers) live in the table.
+    // GRU, simple RNN, text CNN and feed-forward models; the CNN's and FF's sizes beyond ModelShape (kernel sizes, hidden
+    // layers) live in the tensor table.
     public static TheoryData<string> BaselineModels => new()
     {
+        nameof(GruSmallModel), nameof(GruH33Model), nameof(RnnSmallModel), nameof(RnnSoftmaxModel),
         nameof(CnnSmallModel), nameof(CnnOddModel), nameof(CnnLinearModel), nameof(FfSmallModel), nameof(FfDeepModel), nameof(FfLinearModel),
     };
 
     private static ISequenceModel CreateBaseline(string name, int seed) => name switch
     {
+        nameof(GruSmallModel) => new GruSmallModel(seed),
+        nameof(GruH33Model) => new GruH33Model(seed),
+        nameof(RnnSmallModel) => new RnnSmallModel(seed),
+        nameof(RnnSoftmaxModel) => new RnnSoftmaxModel(seed),
         nameof(CnnSmallModel) => new CnnSmallModel(seed),
         nameof(CnnOddModel) => new CnnOddModel(seed),
         nameof(CnnLinearModel) => new CnnLinearModel(seed),
@@ -113,6 +119,22 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains("of architecture embedding+convs+fc,", e.Message);
         Assert.Contains("FfSmallModel's architecture is embedding+hidden+fc", e.Message);
         AssertUnchanged(ff, before);
+    }
+
+    [Theory]
+    [InlineData(nameof(GruSmallModel))]
+    [InlineData(nameof(RnnSmallModel))]
+    public void AnLstmFileIsRejectedByARecurrentModelOfTheSameShape(string name)
+    {
+        byte[] lstm = Bytes(Trained(1), null);
+        ISequenceModel other = CreateBaseline(name, 2);
+        Assert.Equal(new SmallModel(1).Shape, other.Shape); // every size agrees; only the layout tells them apart
+        int[] before = Bits(other.ParameterValues);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, new MemoryStream(lstm)));
+        Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
+        Assert.Contains("of architecture embedding+lstm+fc,", e.Message);
+        Assert.Contains($"{name}'s architecture is {ModelFile.ArchitectureOf(other.ParameterLayout)}", e.Message);
+        AssertUnchanged(other, before);
     }
 
     [Fact]
