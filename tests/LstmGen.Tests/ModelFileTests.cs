@@ -77,12 +77,16 @@ public sealed class ModelFileTests : IDisposable
     public static TheoryData<string> BaselineModels => new()
     {
         nameof(GruSmallModel), nameof(GruH33Model), nameof(RnnSmallModel), nameof(RnnSoftmaxModel),
+        nameof(LstmL2Model), nameof(LstmBiModel), nameof(LstmL2BiModel),
         nameof(CnnSmallModel), nameof(CnnOddModel), nameof(CnnLinearModel), nameof(FfSmallModel), nameof(FfDeepModel), nameof(FfLinearModel),
     };
 
     private static ISequenceModel CreateBaseline(string name, int seed) => name switch
     {
         nameof(GruSmallModel) => new GruSmallModel(seed),
+        nameof(LstmL2Model) => new LstmL2Model(seed),
+        nameof(LstmBiModel) => new LstmBiModel(seed),
+        nameof(LstmL2BiModel) => new LstmL2BiModel(seed),
         nameof(GruH33Model) => new GruH33Model(seed),
         nameof(RnnSmallModel) => new RnnSmallModel(seed),
         nameof(RnnSoftmaxModel) => new RnnSoftmaxModel(seed),
@@ -135,6 +139,24 @@ public sealed class ModelFileTests : IDisposable
         Assert.Contains("of architecture embedding+lstm+fc,", e.Message);
         Assert.Contains($"{name}'s architecture is {ModelFile.ArchitectureOf(other.ParameterLayout)}", e.Message);
         AssertUnchanged(other, before);
+    }
+
+    [Theory]
+    [InlineData(nameof(LstmL2Model), "The model file has 7 parameter tensors but LstmL2Model has 11.")]
+    [InlineData(nameof(LstmBiModel), "The model file has 7 parameter tensors but LstmBiModel has 11.")]
+    [InlineData(nameof(LstmL2BiModel), "The model file has 7 parameter tensors but LstmL2BiModel has 19.")]
+    public void AOneLayerFileIsRejectedByAStackedOrBidirectionalModel(string name, string message)
+    {
+        ISequenceModel other = CreateBaseline(name, 2);
+        Assert.Equal(new SmallModel(1).Shape, other.Shape); // Layers and Bidirectional are not in ModelShape: the table tells
+        int[] before = Bits(other.ParameterValues);
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, new MemoryStream(Bytes(Trained(1), null))));
+        Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
+        Assert.Equal(message, e.Message);
+        AssertUnchanged(other, before);
+        // And the other way round.
+        var back = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), new MemoryStream(Bytes(other, null))));
+        Assert.Equal(ModelFileError.LayoutMismatch, back.Error);
     }
 
     [Fact]
