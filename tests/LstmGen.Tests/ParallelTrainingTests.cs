@@ -83,7 +83,8 @@ public class ParallelTrainingTests
         float[] targets = Targets(8, seed: 3);
         var outputs = new float[8];
         using var step = new TrainingStep(model, new Adam(), threads: 2, clipNorm: 5f);
-        step.Run(tokens, targets, outputs);
+        // Warm-up: workspaces grow, and the first blocking waits may initialise synchronisation state lazily (once).
+        for (int i = 0; i < 3; i++) step.Run(tokens, targets, outputs);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 3; i++) step.Run(tokens, targets, outputs);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -221,8 +222,10 @@ public class ParallelPredictorTests
         // Rows are independent; only the batch kernel's blocking can differ (|Δ| ≤ 1e-6 + 1e-6·|y|).
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 + 1e-6 * Math.Abs(expected[i]), $"output {i}: {actual[i]} vs {expected[i]}");
+        // Warm-up: the first blocking waits may initialise synchronisation state lazily (once, not per call).
+        for (int i = 0; i < 5; i++) predictor.PredictBatch(tokens, actual);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        predictor.PredictBatch(tokens, actual);
+        for (int i = 0; i < 5; i++) predictor.PredictBatch(tokens, actual);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Throws<ArgumentException>(() => predictor.PredictBatch(tokens, new float[1 + expected.Length]));
         tokens[^1] = 99;
