@@ -221,27 +221,9 @@ internal static class FeedForwardEmitter
             """);
         if (layers > 0)
         {
+            ShellEmitter.EmitEnsureTable(w, "// Table[v, :] = embedding[v, :]·hidden.0.weightᵀ for every token v: one GEMM, [V, E] by [E, A1].",
+                "A1", "global::System.Array.Clear(table);", $"new global::System.ReadOnlySpan<float>(_packed, {packT[0]}, EmbeddingSize * A1)");
             w.Line($$"""
-                // Table[v, :] = embedding[v, :]·hidden.0.weightᵀ for every token v: one GEMM, [V, E] by [E, A1].
-                private float[] EnsureTable()
-                {
-                    float[]? table = _table;
-                    if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == global::System.Threading.Volatile.Read(ref _version)) return table;
-                    lock (_cacheLock)
-                    {
-                        EnsurePacked();
-                        int version = _packedVersion;
-                        table = _table ??= new float[VocabularySize * A1];
-                        if (_tableVersion == version) return table;
-                        global::System.Array.Clear(table);
-                        global::LstmGen.Gemm.MultiplyAdd(VocabularySize, A1, EmbeddingSize,
-                            new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
-                            new global::System.ReadOnlySpan<float>(_packed, {{packT[0]}}, EmbeddingSize * A1), A1, table, A1);
-                        global::System.Threading.Volatile.Write(ref _tableVersion, version);
-                        return table;
-                    }
-                }
-
                 // Folded first layer: a1[b, :] = ReLU(b0 + (1/n_b)·Σ_{t: token ≠ 0} Table[token_t, :]) (just b0 when n_b = 0).
                 private void FoldedFirstLayer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] table, float[] ws, int a1)
                 {

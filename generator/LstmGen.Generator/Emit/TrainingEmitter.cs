@@ -16,7 +16,7 @@ namespace LstmGen.Generator.Emit;
 /// </summary>
 internal static class TrainingEmitter
 {
-    public static void Emit(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
+    public static void Emit(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
     {
         int maxCols = System.Math.Max(L.E, L.DHp);
         bool lstm = cell.HasCellState, gru = cell.SeparateRecurrent, stacked = L.Layers > 1;
@@ -72,10 +72,8 @@ internal static class TrainingEmitter
         string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
         string norms = L.D == 2 ? "the top layer's forward direction" : "the top layer";
 
+        ShellEmitter.EmitTrainingFields(w, ints: false);
         w.Line($$"""
-            // ---------------------------------------------------------------- training
-            private float[]? _train;
-            private int _trainRows;
             // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
             private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
             private readonly float[] _gradWihT = new float[{{maxCols}} * DGP];
@@ -83,46 +81,46 @@ internal static class TrainingEmitter
 
             {{offsets.ToString().TrimEnd()}}
 
+            """);
+        ShellEmitter.EmitComputeGradients(w, frame,
+            $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", ints: false, """
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, targets, outputs, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
+            for (int b = 0; b < rows; b++)
+            {
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                    gradients[FcBiasOffset + o] += dz;
+                    for (int d = 0; d < Directions; d++)
+                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
+                }
+            }
+            return loss;
+            """);
+        w.Line($$"""
             /// <summary>
-            /// Forward and backward pass for a batch of B rows of exactly {{L.T}} token ids, with B×{{L.O}} targets. Overwrites
-            /// <paramref name="gradients"/> ({{L.ParameterCount}} values, layout of <see cref="Layout"/>) with ∂L/∂θ of the batch-mean
-            /// loss L ({{LossName(spec.Output)}}) and returns L. If <paramref name="outputs"/> is not empty it receives the B×{{L.O}}
-            /// activated outputs. Padded steps (token 0) pass {{cell.State}} and their gradients through unchanged{{(L.Units > 1 ? ", in every layer and direction" : "")}}. B is a runtime
-            /// argument; the training workspace grows to the largest B seen, then nothing is allocated.
+            /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
+            /// {{L.T}} token ids with B×{{L.O}} targets, and writes into <paramref name="norms"/> ({{L.T}} values) the batch mean of
+            /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
+            /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
             /// </summary>
             /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
-            public float ComputeGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, global::System.Span<float> outputs)
-            {
-                if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
-                int rows = tokens.Length / SequenceLength;
-                if (gradients.Length != ParameterCount) global::LstmGen.ThrowHelper.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
-                if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
-                ValidateTokens(tokens, nameof(tokens), batched: true);
-                global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.{{spec.Output}}, OutputSize, rows, targets, nameof(targets));
-                EnsurePacked();
-                if (_train is null || _trainRows < rows)
-                {
-                    _train = new float[TrainLength(rows)];
-                    _trainRows = rows;
-                }
-                float[] ws = _train;
-                float loss = TrainForward(tokens, rows, targets, outputs, ws);
-                gradients.Clear();
-                TrainBackward(tokens, rows, ws, default, gradients);
-                // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
-                for (int b = 0; b < rows; b++)
-                {
-                    for (int o = 0; o < OutputSize; o++)
-                    {
-                        float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
-                        gradients[FcBiasOffset + o] += dz;
-                        for (int d = 0; d < Directions; d++)
-                            global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
-                    }
-                }
-                return loss;
-            }
-
+            """);
+        w.Open($"public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)");
+        string normsCheck = "if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
+        w.Line($"""
+            {ShellEmitter.TrainingPrologue(frame, ints: false, normsCheck)}
+            float loss = TrainForward(tokens, rows, targets, default, _train);
+            TrainBackward(tokens, rows, _train, norms, default);
+            return loss;
+            """);
+        w.Close();
+        w.Line();
+        w.Line($$"""
             // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
             // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
             // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
@@ -177,13 +175,13 @@ internal static class TrainingEmitter
                 {
                     global::System.Span<float> z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
                     HeadLogits(ref ws[TrainH(rows) + b * DHP], z);
-                    loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{spec.Output}}, z, targets.Slice(b * OutputSize, OutputSize),
+                    loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{frame.Output}}, z, targets.Slice(b * OutputSize, OutputSize),
                         new global::System.Span<float>(ws, TrainDLogits(rows) + b * OutputSize, OutputSize), scale);
                     if (!outputs.IsEmpty)
                     {
                         global::System.Span<float> y = outputs.Slice(b * OutputSize, OutputSize);
                         z.CopyTo(y);
-                        global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{spec.Output}}, y);
+                        global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{frame.Output}}, y);
                     }
                 }
                 return loss * scale;
@@ -315,31 +313,6 @@ internal static class TrainingEmitter
                 return (float)total;
             }
 
-            /// <summary>
-            /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-            /// {{L.T}} token ids with B×{{L.O}} targets, and writes into <paramref name="norms"/> ({{L.T}} values) the batch mean of
-            /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
-            /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
-            public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)
-            {
-                if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
-                int rows = tokens.Length / SequenceLength;
-                if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
-                ValidateTokens(tokens, nameof(tokens), batched: true);
-                global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.{{spec.Output}}, OutputSize, rows, targets, nameof(targets));
-                EnsurePacked();
-                if (_train is null || _trainRows < rows)
-                {
-                    _train = new float[TrainLength(rows)];
-                    _trainRows = rows;
-                }
-                float loss = TrainForward(tokens, rows, targets, default, _train);
-                TrainBackward(tokens, rows, _train, norms, default);
-                return loss;
-            }
-
             // dst[c, r] = src[r, c] for r < n, c < cols (src leading dimension ld).
             private static void Transpose(global::System.ReadOnlySpan<float> src, int n, int ld, int cols, global::System.Span<float> dst)
             {
@@ -354,11 +327,4 @@ internal static class TrainingEmitter
             """);
         cell.EmitTraining(w, L);
     }
-
-    private static string LossName(HeadActivation output) => output switch
-    {
-        HeadActivation.Sigmoid => "binary cross-entropy from logits",
-        HeadActivation.Softmax => "softmax cross-entropy",
-        _ => "mean squared error",
-    };
 }

@@ -105,55 +105,29 @@ internal static class BaselineParser
     private sealed class Reader
     {
         private readonly List<DiagnosticInfo> _diagnostics = new();
-        private readonly Dictionary<string, (TypedConstant Value, LocationInfo? Location, AttributeArgumentSyntax? Syntax)> _values = new();
-        private readonly INamedTypeSymbol _type;
+        private readonly Dictionary<string, (TypedConstant Value, LocationInfo? Location, AttributeArgumentSyntax? Syntax)> _values;
+        private readonly DeclarationReader _reader;
         private readonly string _attributeName;
         private readonly string _display;
         private readonly LocationInfo? _attributeLocation;
-        private readonly List<string> _containingNames = new();
-        private readonly List<ContainingTypeSpec> _containing = new();
         private readonly bool _otherModelAttribute;
 
         public Reader(GeneratorAttributeSyntaxContext context, string attributeName, CancellationToken cancellationToken)
         {
-            _type = (INamedTypeSymbol)context.TargetSymbol;
+            _reader = new DeclarationReader(context, cancellationToken);
             _attributeName = attributeName;
-            var declaration = (ClassDeclarationSyntax)context.TargetNode;
-            AttributeData attribute = context.Attributes[0];
-            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-            _attributeLocation = LocationInfo.From(attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation());
-            LocationInfo? nameLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-            _display = _type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
-
-            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) Report(DiagnosticDescriptors.NotPartial, nameLocation, _display);
-            if (_type.IsStatic) Report(DiagnosticDescriptors.StaticClass, nameLocation, _display);
-            bool generic = _type.TypeParameters.Length > 0;
-            for (INamedTypeSymbol? outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
-            {
-                generic |= outer.TypeParameters.Length > 0;
-                bool partial = outer.DeclaringSyntaxReferences
-                    .Select(reference => reference.GetSyntax(cancellationToken))
-                    .OfType<TypeDeclarationSyntax>()
-                    .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
-                if (!partial) Report(DiagnosticDescriptors.ContainingTypeNotPartial, nameLocation, _display, outer.Name);
-                _containing.Insert(0, new ContainingTypeSpec(SpecParser.KeywordOf(outer), SpecParser.EscapeIdentifier(outer.Name)));
-                _containingNames.Insert(0, outer.Name);
-            }
-            if (generic) Report(DiagnosticDescriptors.Generic, nameLocation, _display);
+            _attributeLocation = _reader.AttributeLocation;
+            _display = _reader.Display;
+            _reader.CheckShape(Report);
 
             // A class declares one model: another model attribute would generate the same members twice (LSTMGEN012).
-            if (SpecParser.HasOtherModelAttributes(_type, attribute, _attributeLocation, _display, out DiagnosticInfo? several))
+            if (SpecParser.HasOtherModelAttributes(_reader.Type, _reader.Attribute, _attributeLocation, _display, out DiagnosticInfo? several))
             {
                 _otherModelAttribute = true;
                 if (several is not null) _diagnostics.Add(several);
             }
 
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                AttributeArgumentSyntax? argument = attributeSyntax?.ArgumentList?.Arguments
-                    .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == named.Key);
-                _values[named.Key] = (named.Value, LocationInfo.From(argument?.GetLocation()) ?? _attributeLocation, argument);
-            }
+            _values = _reader.NamedArguments();
         }
 
         public bool Failed => _diagnostics.Count > 0 || _otherModelAttribute;
@@ -257,14 +231,6 @@ internal static class BaselineParser
                 Report(DiagnosticDescriptors.TooLarge, _attributeLocation, Invariant(large.Floats), large.What, Invariant(MaxArrayLength));
         }
 
-        public DeclarationSpec Declaration()
-        {
-            // Code gets escaped identifiers; the hint name and comments get plain names ('@' is not allowed in a hint name).
-            var namespaceNames = new List<string>();
-            for (INamespaceSymbol n = _type.ContainingNamespace; !n.IsGlobalNamespace; n = n.ContainingNamespace) namespaceNames.Insert(0, n.Name);
-            string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(SpecParser.EscapeIdentifier));
-            string fullName = string.Join(".", namespaceNames.Concat(_containingNames).Concat(new[] { _type.Name }));
-            return new DeclarationSpec(ns, SpecParser.EscapeIdentifier(_type.Name), fullName, new EquatableArray<ContainingTypeSpec>(_containing.ToArray()));
-        }
+        public DeclarationSpec Declaration() => _reader.Declaration();
     }
 }

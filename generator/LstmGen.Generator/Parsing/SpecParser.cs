@@ -7,7 +7,6 @@ using System.Threading;
 using LstmGen.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LstmGen.Generator.Parsing;
 
@@ -30,13 +29,11 @@ internal static class SpecParser
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CellKind cell, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (ClassDeclarationSyntax)context.TargetNode;
-        AttributeData attribute = context.Attributes[0];
-        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-        LocationInfo? attributeLocation = LocationInfo.From(attributeSyntax?.GetLocation() ?? declaration.Identifier.GetLocation());
-        LocationInfo? nameLocation = LocationInfo.From(declaration.Identifier.GetLocation());
-        string display = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+        var reader = new DeclarationReader(context, cancellationToken);
+        INamedTypeSymbol type = reader.Type;
+        AttributeData attribute = reader.Attribute;
+        LocationInfo? attributeLocation = reader.AttributeLocation;
+        string display = reader.Display;
 
         if (HasOtherModelAttributes(type, attribute, attributeLocation, display, out DiagnosticInfo? several))
             return new ParseResult(null, several is null ? default : new EquatableArray<DiagnosticInfo>(new[] { several }));
@@ -44,33 +41,8 @@ internal static class SpecParser
         void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args)
             => diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args)));
 
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) Report(DiagnosticDescriptors.NotPartial, nameLocation, display);
-        if (type.IsStatic) Report(DiagnosticDescriptors.StaticClass, nameLocation, display);
-
-        bool generic = type.TypeParameters.Length > 0;
-        var containing = new List<ContainingTypeSpec>();
-        var containingNames = new List<string>();
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            generic |= outer.TypeParameters.Length > 0;
-            bool partial = outer.DeclaringSyntaxReferences
-                .Select(r => r.GetSyntax(cancellationToken))
-                .OfType<TypeDeclarationSyntax>()
-                .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!partial) Report(DiagnosticDescriptors.ContainingTypeNotPartial, nameLocation, display, outer.Name);
-            containing.Insert(0, new ContainingTypeSpec(KeywordOf(outer), EscapeIdentifier(outer.Name)));
-            containingNames.Insert(0, outer.Name);
-        }
-        if (generic) Report(DiagnosticDescriptors.Generic, nameLocation, display);
-
-        // Named arguments, each with the location of its own syntax so errors point at the offending value.
-        var values = new Dictionary<string, (TypedConstant Value, LocationInfo? Location)>();
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            AttributeArgumentSyntax? argument = attributeSyntax?.ArgumentList?.Arguments
-                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == named.Key);
-            values[named.Key] = (named.Value, LocationInfo.From(argument?.GetLocation()) ?? attributeLocation);
-        }
+        reader.CheckShape(Report);
+        var values = reader.NamedArguments();
 
         int ReadSize(string name, bool required, int fallback)
         {
@@ -163,13 +135,8 @@ internal static class SpecParser
         if (diagnostics.Count > 0)
             return new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
 
-        // Code gets escaped identifiers (namespace @class, class @event); the hint name and comments get plain names,
-        // because '@' is not allowed in a hint name.
-        var namespaceNames = new List<string>();
-        for (INamespaceSymbol n = type.ContainingNamespace; !n.IsGlobalNamespace; n = n.ContainingNamespace) namespaceNames.Insert(0, n.Name);
-        string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(EscapeIdentifier));
-        string fullName = string.Join(".", namespaceNames.Concat(containingNames).Concat(new[] { type.Name }));
-        var spec = new ModelSpec(ns, EscapeIdentifier(type.Name), fullName, new EquatableArray<ContainingTypeSpec>(containing.ToArray()),
+        DeclarationSpec d = reader.Declaration();
+        var spec = new ModelSpec(d.Namespace, d.TypeName, d.FullName, d.ContainingTypes,
             cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional);
         return new ParseResult(spec, default);
     }

@@ -23,6 +23,10 @@ namespace Demo
         public const int VocabularySize = 10000;
         /// <summary>Width of an embedding vector (the LSTM input size).</summary>
         public const int EmbeddingSize = 128;
+        /// <summary>Maximum sequence length; batched rows hold exactly this many ids.</summary>
+        public const int SequenceLength = 100;
+        /// <summary>Number of outputs of the dense head.</summary>
+        public const int OutputSize = 1;
         /// <summary>Number of LSTM hidden units per layer and direction (PyTorch <c>hidden_size</c>).</summary>
         public const int HiddenSize = 64;
         /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
@@ -31,10 +35,6 @@ namespace Demo
         public const int Directions = 1;
         /// <summary>Directions·HiddenSize: the width of the features the head reads and of the input of every layer above the first.</summary>
         public const int FeatureSize = 64;
-        /// <summary>Maximum sequence length; batched rows hold exactly this many ids.</summary>
-        public const int SequenceLength = 100;
-        /// <summary>Number of outputs of the dense head.</summary>
-        public const int OutputSize = 1;
         /// <summary>Fused gate width 4·HiddenSize (gate order i, f, g, o).</summary>
         public const int GateSize = 256;
         /// <summary>Number of trainable scalars.</summary>
@@ -42,18 +42,21 @@ namespace Demo
 
         /// <summary>Offset of <c>embedding.weight</c> [10000, 128] in <see cref="Parameters"/>.</summary>
         public const int EmbeddingWeightOffset = 0;
-        /// <summary>Offset of <c>lstm.weight_ih_l0</c> [256, 128].</summary>
+        /// <summary>Offset of <c>lstm.weight_ih_l0</c> [256, 128] in <see cref="Parameters"/>.</summary>
         public const int LstmWeightIhOffset = 1280000;
-        /// <summary>Offset of <c>lstm.weight_hh_l0</c> [256, 64].</summary>
+        /// <summary>Offset of <c>lstm.weight_hh_l0</c> [256, 64] in <see cref="Parameters"/>.</summary>
         public const int LstmWeightHhOffset = 1312768;
-        /// <summary>Offset of <c>lstm.bias_ih_l0</c> [256].</summary>
+        /// <summary>Offset of <c>lstm.bias_ih_l0</c> [256] in <see cref="Parameters"/>.</summary>
         public const int LstmBiasIhOffset = 1329152;
-        /// <summary>Offset of <c>lstm.bias_hh_l0</c> [256].</summary>
+        /// <summary>Offset of <c>lstm.bias_hh_l0</c> [256] in <see cref="Parameters"/>.</summary>
         public const int LstmBiasHhOffset = 1329408;
-        /// <summary>Offset of <c>fc.weight</c> [1, 64].</summary>
+        /// <summary>Offset of <c>fc.weight</c> [1, 64] in <see cref="Parameters"/>.</summary>
         public const int FcWeightOffset = 1329664;
-        /// <summary>Offset of <c>fc.bias</c> [1].</summary>
+        /// <summary>Offset of <c>fc.bias</c> [1] in <see cref="Parameters"/>.</summary>
         public const int FcBiasOffset = 1329728;
+
+        // Batched inference runs 32 rows at a time in the per-thread workspace.
+        private const int TileRows = 32;
 
         // Packed layout for the kernels: each gate's 64 units padded to HP = 64 lanes (whole Vector256s), so
         // vector loops never need a tail. Padded lanes carry zero weights: their h and c stay exactly 0.
@@ -63,7 +66,6 @@ namespace Demo
         // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
         private const int DHP = 64;
         private const int DGP = 256;
-        private const int TileRows = 32;
 
         // Per-thread workspace, one float[] carved into: h per direction, c, gates (batch 1); gathered embeddings and
         // the input part of every step; then the same for a tile of 32 sequences.
@@ -97,10 +99,10 @@ namespace Demo
         private static readonly global::LstmGen.ParameterInfo[] s_layout =
         {
             new("embedding.weight", new[] { 10000, 128 }, EmbeddingWeightOffset, 1280000),
-        new("lstm.weight_ih_l0", new[] { 256, 128 }, 1280000, 32768),
-            new("lstm.weight_hh_l0", new[] { 256, 64 }, 1312768, 16384),
-            new("lstm.bias_ih_l0", new[] { 256 }, 1329152, 256),
-            new("lstm.bias_hh_l0", new[] { 256 }, 1329408, 256),
+            new("lstm.weight_ih_l0", new[] { 256, 128 }, LstmWeightIhOffset, 32768),
+            new("lstm.weight_hh_l0", new[] { 256, 64 }, LstmWeightHhOffset, 16384),
+            new("lstm.bias_ih_l0", new[] { 256 }, LstmBiasIhOffset, 256),
+            new("lstm.bias_hh_l0", new[] { 256 }, LstmBiasHhOffset, 256),
             new("fc.weight", new[] { 1, 64 }, FcWeightOffset, 64),
             new("fc.bias", new[] { 1 }, FcBiasOffset, 1),
         };
@@ -110,28 +112,12 @@ namespace Demo
 
         // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
         private readonly float[] _parameters;
-        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
-        // so the step broadcasts h_k and FMAs a row.
-        private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
-        // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
-        // input-side bias b_ih + b_hh packed [DGP] at layer·DGP.
-        private readonly float[] _wihT = new float[32768];
-        private readonly float[] _bias = new float[Layers * DGP];
-        // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
-        private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
-        private readonly float[] _wihP = new float[32768];
-        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
-        private float[]? _table;
         private int _version;
         private int _packedVersion = -1;
-        private int _tableVersion = -1;
         private readonly object _cacheLock = new();
 
         /// <summary>The named parameter tensors (PyTorch names and row-major shapes), in buffer order.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> Layout => s_layout;
-
-        /// <summary>The recurrent cell: LSTM.</summary>
-        public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.Lstm;
 
         /// <summary>The model's sizes.</summary>
         public global::LstmGen.ModelShape Shape => new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.Sigmoid);
@@ -142,13 +128,6 @@ namespace Demo
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
-        /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> of the first layer
-        /// (10000×256 floats, built once after parameters change) instead of projecting each embedding; results
-        /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
-        /// </summary>
-        public bool UseFoldedEmbedding { get; set; } = true;
-
-        /// <summary>
         /// All 1329729 parameters in one buffer, in <see cref="Layout"/> order. Obtaining the span marks derived
         /// caches stale; if you keep it and write through it later, call <see cref="MarkParametersChanged"/>.
         /// </summary>
@@ -157,7 +136,7 @@ namespace Demo
             get { MarkParametersChanged(); return _parameters; }
         }
 
-        /// <summary>All parameters, read-only (does not invalidate caches).</summary>
+        /// <summary>All parameters, read-only (does not mark caches stale).</summary>
         public global::System.ReadOnlySpan<float> ParameterValues => _parameters;
 
         /// <summary><c>embedding.weight</c> [10000, 128]; row 0 is the padding token's (unused: padding is masked).</summary>
@@ -181,7 +160,7 @@ namespace Demo
         /// <summary><c>fc.bias</c> [1].</summary>
         public global::System.Span<float> FcBias => View(FcBiasOffset, 1);
 
-        /// <summary>The parameter tensor named <paramref name="name"/> (PyTorch state-dict name), writable.</summary>
+        /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), as a writable view.</summary>
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
         public global::System.Span<float> GetParameter(string name)
         {
@@ -193,7 +172,7 @@ namespace Demo
             return default;
         }
 
-        /// <summary>Tells the model its parameters were written, so packed weights and the folded table are rebuilt before the next use.</summary>
+        /// <summary>Tells the model its parameters were written, so packed weights and derived tables are rebuilt before the next use.</summary>
         public void MarkParametersChanged() => global::System.Threading.Interlocked.Increment(ref _version);
 
         private global::System.Span<float> View(int offset, int length)
@@ -220,6 +199,30 @@ namespace Demo
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
 
+        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
+        // so the step broadcasts h_k and FMAs a row.
+        private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
+        // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
+        // input-side bias b_ih + b_hh packed [DGP] at layer·DGP.
+        private readonly float[] _wihT = new float[32768];
+        private readonly float[] _bias = new float[Layers * DGP];
+        // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
+        private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
+        private readonly float[] _wihP = new float[32768];
+        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
+        private float[]? _table;
+        private int _tableVersion = -1;
+
+        /// <summary>The recurrent cell: LSTM.</summary>
+        public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.Lstm;
+
+        /// <summary>
+        /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> of the first layer
+        /// (10000×256 floats, built once after parameters change) instead of projecting each embedding; results
+        /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
+        /// </summary>
+        public bool UseFoldedEmbedding { get; set; } = true;
+
         /// <summary>
         /// Re-initialises every parameter like Keras, deterministically for <paramref name="seed"/>: embedding uniform in
         /// [−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal;
@@ -242,13 +245,41 @@ namespace Demo
                     p.Slice(bih + HiddenSize, HiddenSize).Fill(1f); // b_ih[f] = 1
                 }
             }
-            global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 64), FeatureSize, OutputSize, ref rng);
+            global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 64), 64, 1, ref rng);
             MarkParametersChanged();
         }
 
-        // Rebuilds, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias b_ih + b_hh in the padded gate layout
-        // when parameters changed. Column col = direction·GP + gate·HP + j of a layer's [·, DGP] blocks is PyTorch row
-        // gate·H + j of that direction's tensors; padded rows and columns stay zero.
+        // Packs, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias b_ih + b_hh in the padded gate layout
+        // (EnsurePacked calls it when parameters changed). Column col = direction·GP + gate·HP + j of a layer's
+        // [·, DGP] blocks is PyTorch row gate·H + j of that direction's tensors; padded rows and columns stay zero.
+        private void Pack(float[] p)
+        {
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                for (int direction = 0; direction < Directions; direction++)
+                {
+                    int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                    int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
+                    for (int gate = 0; gate < 4; gate++)
+                    {
+                        for (int j = 0; j < HiddenSize; j++)
+                        {
+                            int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
+                            for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                            for (int k = 0; k < inputs; k++)
+                            {
+                                int e = PackedInputRow(layer, k);
+                                _wihT[inputOffset + e * DGP + col] = _wihP[inputOffset + col * packedInputs + e] = p[wih + row * inputs + k];
+                            }
+                            _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
+                        }
+                    }
+                }
+            }
+        }
+
+        // Rebuilds the packed weights (see Pack) when parameters changed since the last build.
         private void EnsurePacked()
         {
             if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
@@ -256,31 +287,22 @@ namespace Demo
             {
                 int version = global::System.Threading.Volatile.Read(ref _version);
                 if (_packedVersion == version) return;
-                float[] p = _parameters;
-                for (int layer = 0; layer < Layers; layer++)
-                {
-                    int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
-                    for (int direction = 0; direction < Directions; direction++)
-                    {
-                        int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
-                        int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                        for (int gate = 0; gate < 4; gate++)
-                        {
-                            for (int j = 0; j < HiddenSize; j++)
-                            {
-                                int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                                for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
-                                for (int k = 0; k < inputs; k++)
-                                {
-                                    int e = PackedInputRow(layer, k);
-                                    _wihT[inputOffset + e * DGP + col] = _wihP[inputOffset + col * packedInputs + e] = p[wih + row * inputs + k];
-                                }
-                            _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
-                            }
-                        }
-                    }
-                }
+                Pack(_parameters);
                 global::System.Threading.Volatile.Write(ref _packedVersion, version);
+            }
+        }
+
+        private static float[] Scratch() => t_scratch ??= new float[ScratchLength];
+
+        private static void ValidateTokens(global::System.ReadOnlySpan<int> tokens, string paramName, bool batched)
+        {
+            for (int i = 0; i < tokens.Length; i++)
+            {
+                if ((uint)tokens[i] >= VocabularySize)
+                {
+                    if (batched) global::LstmGen.ThrowHelper.TokenOutOfRangeInBatch(paramName, tokens[i], i / SequenceLength, i % SequenceLength, VocabularySize);
+                    global::LstmGen.ThrowHelper.TokenOutOfRange(paramName, tokens[i], i, VocabularySize);
+                }
             }
         }
 
@@ -302,20 +324,6 @@ namespace Demo
                     new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, table, DGP);
                 global::System.Threading.Volatile.Write(ref _tableVersion, version);
                 return table;
-            }
-        }
-
-        private static float[] Scratch() => t_scratch ??= new float[ScratchLength];
-
-        private static void ValidateTokens(global::System.ReadOnlySpan<int> tokens, string paramName, bool batched)
-        {
-            for (int i = 0; i < tokens.Length; i++)
-            {
-                if ((uint)tokens[i] >= VocabularySize)
-                {
-                    if (batched) global::LstmGen.ThrowHelper.TokenOutOfRangeInBatch(paramName, tokens[i], i / SequenceLength, i % SequenceLength, VocabularySize);
-                    global::LstmGen.ThrowHelper.TokenOutOfRange(paramName, tokens[i], i, VocabularySize);
-                }
             }
         }
 
@@ -602,8 +610,8 @@ namespace Demo
         /// Forward and backward pass for a batch of B rows of exactly 100 token ids, with B×1 targets. Overwrites
         /// <paramref name="gradients"/> (1329729 values, layout of <see cref="Layout"/>) with ∂L/∂θ of the batch-mean
         /// loss L (binary cross-entropy from logits) and returns L. If <paramref name="outputs"/> is not empty it receives the B×1
-        /// activated outputs. Padded steps (token 0) pass h and c and their gradients through unchanged. B is a runtime
-        /// argument; the training workspace grows to the largest B seen, then nothing is allocated.
+        /// activated outputs. Padded steps (token 0) pass h and c and their gradients through unchanged.
+        /// B is a runtime argument; the training workspace grows to the largest B seen, then nothing is allocated.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
         public float ComputeGradients(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> gradients, global::System.Span<float> outputs)
@@ -635,6 +643,31 @@ namespace Demo
                         global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
                 }
             }
+            return loss;
+        }
+
+        /// <summary>
+        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
+        /// 100 token ids with B×1 targets, and writes into <paramref name="norms"/> (100 values) the batch mean of
+        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of the top layer after step t. Returns the
+        /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
+        public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainRows = rows;
+            }
+            float loss = TrainForward(tokens, rows, targets, default, _train);
+            TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
 
@@ -837,31 +870,6 @@ namespace Demo
                 total += global::System.Math.Sqrt(sum);
             }
             return (float)total;
-        }
-
-        /// <summary>
-        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-        /// 100 token ids with B×1 targets, and writes into <paramref name="norms"/> (100 values) the batch mean of
-        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of the top layer after step t. Returns the
-        /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
-        /// </summary>
-        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
-        public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)
-        {
-            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
-            int rows = tokens.Length / SequenceLength;
-            if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
-            ValidateTokens(tokens, nameof(tokens), batched: true);
-            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
-            EnsurePacked();
-            if (_train is null || _trainRows < rows)
-            {
-                _train = new float[TrainLength(rows)];
-                _trainRows = rows;
-            }
-            float loss = TrainForward(tokens, rows, targets, default, _train);
-            TrainBackward(tokens, rows, _train, norms, default);
-            return loss;
         }
 
         // dst[c, r] = src[r, c] for r < n, c < cols (src leading dimension ld).
