@@ -45,9 +45,21 @@ public static class Gemm
         // Column panels outermost: a k×16 panel of B stays in L1 while all row blocks of A stream past it.
         for (int j = 0; j < nFull; j += Nr)
         {
+            // Row blocks of 6, with 4- and 2-row blocks for the rest (8 left → 4 + 4, so a 32-row tile is 6·4 + 4·2): the
+            // 1-row kernel has only 2 FMA chains and runs at a quarter of the 6-row kernel's rate. Every kernel sums over p
+            // in the same order, so a row's result does not depend on the block it falls in.
             int i = 0;
-            for (; i + Mr <= m; i += Mr) Kernel6x16(k, ref Unsafe.Add(ref pa, i * lda), lda, ref Unsafe.Add(ref pb, j), ldb, ref Unsafe.Add(ref pc, i * ldc + j), ldc);
-            for (; i < m; i++) Kernel1x16(k, ref Unsafe.Add(ref pa, i * lda), ref Unsafe.Add(ref pb, j), ldb, ref Unsafe.Add(ref pc, i * ldc + j));
+            while (i < m)
+            {
+                int rest = m - i;
+                ref float ai = ref Unsafe.Add(ref pa, i * lda);
+                ref float bj = ref Unsafe.Add(ref pb, j);
+                ref float cij = ref Unsafe.Add(ref pc, i * ldc + j);
+                if (rest >= Mr && rest != 8) { Kernel6x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
+                else if (rest >= 4) { Kernel4x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
+                else if (rest >= 2) { Kernel2x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
+                else { Kernel1x16(k, ref ai, ref bj, ldb, ref cij); i++; }
+            }
         }
         if (nFull < n)
         {
@@ -138,6 +150,53 @@ public static class Gemm
         c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 8);
         c40.StoreUnsafe(ref c, c4); c41.StoreUnsafe(ref c, c4 + 8);
         c50.StoreUnsafe(ref c, c5); c51.StoreUnsafe(ref c, c5 + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x16(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
+        nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
+        Vector256<float> c00 = Vector256.LoadUnsafe(ref c), c01 = Vector256.LoadUnsafe(ref c, 8);
+        Vector256<float> c10 = Vector256.LoadUnsafe(ref c, c1), c11 = Vector256.LoadUnsafe(ref c, c1 + 8);
+        Vector256<float> c20 = Vector256.LoadUnsafe(ref c, c2), c21 = Vector256.LoadUnsafe(ref c, c2 + 8);
+        Vector256<float> c30 = Vector256.LoadUnsafe(ref c, c3), c31 = Vector256.LoadUnsafe(ref c, c3 + 8);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector256<float> b0 = Vector256.LoadUnsafe(ref b, bOff), b1 = Vector256.LoadUnsafe(ref b, bOff + 8);
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+            av = Vector256.Create(Unsafe.Add(ref a, l2 + p));
+            c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
+            av = Vector256.Create(Unsafe.Add(ref a, l3 + p));
+            c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 8);
+        c20.StoreUnsafe(ref c, c2); c21.StoreUnsafe(ref c, c2 + 8);
+        c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel2x16(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, c1 = (nuint)ldc;
+        Vector256<float> c00 = Vector256.LoadUnsafe(ref c), c01 = Vector256.LoadUnsafe(ref c, 8);
+        Vector256<float> c10 = Vector256.LoadUnsafe(ref c, c1), c11 = Vector256.LoadUnsafe(ref c, c1 + 8);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector256<float> b0 = Vector256.LoadUnsafe(ref b, bOff), b1 = Vector256.LoadUnsafe(ref b, bOff + 8);
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
+            av = Vector256.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

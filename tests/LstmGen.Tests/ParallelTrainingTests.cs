@@ -83,11 +83,8 @@ public class ParallelTrainingTests
         float[] targets = Targets(8, seed: 3);
         var outputs = new float[8];
         using var step = new TrainingStep(model, new Adam(), threads: 2, clipNorm: 5f);
-        // Warm-up: workspaces grow, and the first blocking waits may initialise synchronisation state lazily (once).
         for (int i = 0; i < 3; i++) step.Run(tokens, targets, outputs);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++) step.Run(tokens, targets, outputs);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, QuietestWindow(() => step.Run(tokens, targets, outputs)));
     }
 
     [Fact]
@@ -184,6 +181,23 @@ public class ParallelTrainingTests
         Assert.False(last.ParameterValues.SequenceEqual(model.ParameterValues));
     }
 
+    /// <summary>
+    /// Bytes the calling thread allocates in the quietest of 5 windows of 3 calls each. A per-call allocation shows in
+    /// every window; a one-off allocation by the runtime's blocking-wait machinery (seen under heavy parallel test load)
+    /// does not fail the test.
+    /// </summary>
+    internal static long QuietestWindow(Action call)
+    {
+        long quietest = long.MaxValue;
+        for (int window = 0; window < 5; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) call();
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return quietest;
+    }
+
     private static float[] Targets(int n, int seed)
     {
         var rng = new Rng(seed);
@@ -222,11 +236,8 @@ public class ParallelPredictorTests
         // Rows are independent; only the batch kernel's blocking can differ (|Δ| ≤ 1e-6 + 1e-6·|y|).
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 + 1e-6 * Math.Abs(expected[i]), $"output {i}: {actual[i]} vs {expected[i]}");
-        // Warm-up: the first blocking waits may initialise synchronisation state lazily (once, not per call).
         for (int i = 0; i < 5; i++) predictor.PredictBatch(tokens, actual);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) predictor.PredictBatch(tokens, actual);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, ParallelTrainingTests.QuietestWindow(() => predictor.PredictBatch(tokens, actual)));
         Assert.Throws<ArgumentException>(() => predictor.PredictBatch(tokens, new float[1 + expected.Length]));
         tokens[^1] = 99;
         Assert.Throws<ArgumentOutOfRangeException>(() => predictor.PredictBatch(tokens, actual));
