@@ -25,7 +25,12 @@ namespace LstmGen.Onnx;
 /// </para>
 /// <para>
 /// A row of padding only has <c>sequence_lens = 0</c>: ONNX Runtime then returns <c>Y_h = 0</c> (the initial state),
-/// so the output is the head applied to <c>h = 0</c>, exactly as <see cref="ISequenceModel.Predict"/> gives.
+/// so the output is the head applied to <c>h = 0</c>, exactly as <see cref="ISequenceModel.Predict"/> gives (tested). A
+/// consumer that rejects zero lengths would reject such rows rather than return a wrong value.
+/// </para>
+/// <para>
+/// Every row has exactly <c>SequenceLength</c> ids (the dimension is fixed in the graph): pad shorter sequences with 0
+/// anywhere, which gives the same output as <see cref="ISequenceModel.Predict"/> on the unpadded sequence.
 /// </para>
 /// <para>
 /// Weights are stored as float32 initializers. PyTorch's gate order i, f, g, o becomes ONNX's i, o, f, c; the bias
