@@ -55,21 +55,28 @@ public static class OnnxExporter
     /// <summary>Symbolic name of the batch dimension of the input and the output.</summary>
     public const string BatchDimension = "batch";
 
+    private static readonly string[] SupportedParameters =
+        ["embedding.weight", "lstm.weight_ih_l0", "lstm.weight_hh_l0", "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.weight", "fc.bias"];
+
     // ONNX gate block k (i, o, f, c) is PyTorch gate block OnnxFromTorch[k] (PyTorch order i, f, g, o).
     private static readonly int[] OnnxFromTorch = [0, 3, 1, 2];
 
     /// <summary>Writes <paramref name="model"/> as an ONNX model to <paramref name="output"/>.</summary>
     /// <remarks>
-    /// The weights are read through <see cref="ISequenceModel.Parameters"/>, which marks the model's derived caches
-    /// (packed weights, folded table) stale; they are rebuilt, once, on the next prediction.
+    /// Supported: one-layer, one-direction LSTM models (<c>[LstmModel]</c> without <c>Layers</c> or
+    /// <c>Bidirectional</c>). The weights are read through <see cref="ISequenceModel.ParameterValues"/>, so the
+    /// model's caches stay valid and the model is not changed.
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="NotSupportedException">The model is not an embedding → LSTM → dense model with the PyTorch layout.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model is not a one-layer, one-direction embedding → LSTM → dense model (for example a GRU, simple RNN,
+    /// stacked or bidirectional model), so its parameters are not exactly the seven the graph uses.
+    /// </exception>
     public static void Export(ISequenceModel model, Stream output)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(output);
-        Export(model.Shape, model.ParameterLayout, model.Parameters, output);
+        Export(model.Shape, model.ParameterLayout, model.ParameterValues, output);
     }
 
     /// <summary>
@@ -79,7 +86,7 @@ public static class OnnxExporter
     /// <inheritdoc cref="Export(ISequenceModel, Stream)" path="/remarks"/>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="NotSupportedException">The model is not an embedding → LSTM → dense model with the PyTorch layout.</exception>
+    /// <exception cref="NotSupportedException">The model is not a one-layer, one-direction embedding → LSTM → dense model.</exception>
     public static void Export(ISequenceModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -106,7 +113,10 @@ public static class OnnxExporter
     /// buffer that layout describes, for callers that hold the weights without a model instance.
     /// </summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="NotSupportedException">The layout lacks a parameter of the LSTM model or has another shape.</exception>
+    /// <exception cref="NotSupportedException">
+    /// The layout lacks a parameter of the LSTM model, has one of another shape, or has any other parameter (a further
+    /// layer or direction would otherwise be silently left out).
+    /// </exception>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> is shorter than the layout says.</exception>
     public static void Export(ModelShape shape, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<float> parameters, Stream output)
     {
@@ -122,6 +132,13 @@ public static class OnnxExporter
         if (v <= 0 || e <= 0 || h <= 0 || t <= 0 || o <= 0)
             throw new NotSupportedException($"Model sizes must be positive (V={v}, E={e}, H={h}, T={t}, O={o}).");
 
+        // Exactly these seven tensors: a stacked or bidirectional model has more (…_l1, …_reverse), and exporting only
+        // the first layer or direction would give a wrong model without an error.
+        foreach (ParameterInfo p in layout)
+        {
+            if (Array.IndexOf(SupportedParameters, p.Name) < 0)
+                throw new NotSupportedException($"ONNX export supports one-layer, one-direction LSTM models; this model has parameter '{p.Name}'.");
+        }
         ReadOnlySpan<float> embedding = Tensor(layout, parameters, "embedding.weight", v, e);
         ReadOnlySpan<float> wIh = Tensor(layout, parameters, "lstm.weight_ih_l0", 4 * h, e);
         ReadOnlySpan<float> wHh = Tensor(layout, parameters, "lstm.weight_hh_l0", 4 * h, h);
@@ -220,7 +237,7 @@ public static class OnnxExporter
             if (p.Name == name) { info = p; break; }
         }
         if (info is null)
-            throw new NotSupportedException($"ONNX export supports embedding → LSTM → dense models; this model has no parameter '{name}'.");
+            throw new NotSupportedException($"ONNX export supports one-layer, one-direction LSTM models; this model has no parameter '{name}'.");
         if (!info.Shape.SequenceEqual(shape))
             throw new NotSupportedException($"Parameter '{name}' has shape {info.ShapeText}, expected [{string.Join(", ", shape)}].");
         if (info.Offset < 0 || info.Length != shape.Aggregate(1, (a, b) => a * b) || (long)info.Offset + info.Length > parameters.Length)

@@ -129,6 +129,23 @@ public sealed class OnnxStructureTests
         Assert.Contains("expected", error.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> UnsupportedModels() => ["stacked", "bidirectional", "gru", "rnn"];
+
+    [Theory]
+    [MemberData(nameof(UnsupportedModels))]
+    public void Models_the_graph_cannot_express_are_refused_not_truncated(string kind)
+    {
+        ISequenceModel model = kind switch
+        {
+            "stacked" => new OnnxStackedModel(),
+            "bidirectional" => new OnnxBidirectionalModel(),
+            "gru" => new OnnxGruModel(),
+            _ => new OnnxRnnModel(),
+        };
+        var error = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model, Stream.Null));
+        Assert.Contains("one-layer, one-direction LSTM", error.Message, StringComparison.Ordinal);
+    }
+
     private static string LastOp(ISequenceModel model) => ModelProto.Parser.ParseFrom(OnnxHarness.Export(model)).Graph.Node[^1].OpType;
 
     private static float[] Floats(TensorProto tensor)
