@@ -39,14 +39,19 @@ public static class ResultsReport
         {
             _ when Name.StartsWith("Ort_", StringComparison.Ordinal) => "ONNX Runtime",
             _ when Name.StartsWith("Naive", StringComparison.Ordinal) => "naive C#",
-            _ when Name.StartsWith("Train", StringComparison.Ordinal) => "LstmGen training",
+            _ when Name.Contains("TrainStep", StringComparison.Ordinal) => "LstmGen training",
+            _ when Name.StartsWith("Gru_", StringComparison.Ordinal) => "LstmGen GRU",
+            _ when Name.StartsWith("Rnn_", StringComparison.Ordinal) => "LstmGen RNN",
             _ when Name == nameof(FmaPeakBenchmark.FmaPeak) => "FMA peak",
             _ when Name.Contains("Unfolded", StringComparison.Ordinal) => "LstmGen unfolded",
             _ => "LstmGen folded",
         };
 
-        /// <summary>Nominal FLOPs per sequence: one forward pass, or three for a training step.</summary>
-        public double Flops => BenchmarkData.NominalFlopsPerSequence * (Name.StartsWith("Train", StringComparison.Ordinal) ? 3 : 1);
+        /// <summary>Nominal FLOPs per sequence: one forward pass of the case's cell (4, 3 or 1 gate blocks), or three for a training step.</summary>
+        public double Flops => BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
+
+        /// <summary>Whether the case runs the reference LSTM's inference (the rows compared with ONNX Runtime and charted).</summary>
+        public bool IsLstmInference => Implementation is "LstmGen folded" or "LstmGen unfolded" or "ONNX Runtime" or "naive C#";
 
         /// <summary>Sequences per second.</summary>
         public double PerSecond => 1e9 / MeanNs;
@@ -148,7 +153,7 @@ public static class ResultsReport
         sb.AppendLine("## Every case");
         sb.AppendLine();
         string peakText = peakGflops is { } pg ? string.Create(c, $"**{pg:F1} GFLOP/s**") : "not measured";
-        sb.AppendLine(c, $"Per sequence. GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOP per forward pass (2·4H·(E+H)·T, gate products only; a training step counts 3×) for every row, folded or not, padded or not. % of peak divides by the single-thread fp32 FMA peak measured in this run ({peakText}).");
+        sb.AppendLine(c, $"Per sequence. GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOP per LSTM forward pass (2·4H·(E+H)·T, gate products only; GRU rows 3/4 and RNN rows 1/4 of it; a training step counts 3×) for every row, folded or not, padded or not. % of peak divides by the single-thread fp32 FMA peak measured in this run ({peakText}).");
         sb.AppendLine("\"vs ONNX Runtime\" divides ONNX Runtime's time at the same batch on one thread by the case's time (above 1 = faster than ONNX Runtime).");
         sb.AppendLine("µs/seq, seq/s, GFLOP/s and the ratios use the mean; \"min\" is the fastest iteration, the figure least disturbed by other work on the machine.");
         sb.AppendLine();
@@ -156,7 +161,7 @@ public static class ResultsReport
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (Case k in cases.Where(k => k.Implementation != "FMA peak"))
         {
-            Case? ort = k.Implementation == "LstmGen training" ? null : Find(cases, k.Batch == 1 ? "Ort_Batch1" : "Ort_Batch32");
+            Case? ort = k.IsLstmInference ? Find(cases, k.Batch == 1 ? "Ort_Batch1" : "Ort_Batch32") : null;
             string vsOrt = ort is null ? "–" : (ort.MeanNs / k.MeanNs).ToString("F2", c) + "×";
             string ofPeak = peakGflops is { } p ? (100 * k.Gflops / p).ToString("F1", c) + " %" : "n/a";
             sb.AppendLine(c, $"| {k.Name} | {k.Implementation} | {k.Batch} | {k.Threads} | {k.MeanNs / 1000:F2} | {k.StdDevNs / 1000:F2} | {k.MinNs / 1000:F2} | {k.PerSecond:N0} | {k.Gflops:F2} | {ofPeak} | {vsOrt} | {Bytes(k.AllocatedBytes)} |");
@@ -238,7 +243,7 @@ public static class ResultsReport
     public static string Svg(IReadOnlyList<Case> cases, string mode)
     {
         var c = CultureInfo.InvariantCulture;
-        var bars = cases.Where(k => k.Implementation is not ("FMA peak" or "LstmGen training"))
+        var bars = cases.Where(k => k.IsLstmInference)
             .OrderBy(k => k.Batch).ThenBy(k => k.Threads).ThenByDescending(k => k.PerSecond).ToList();
         const int left = 250, barArea = 600, right = 110, top = 70, rowHeight = 30, legendHeight = 40;
         int width = left + barArea + right, height = top + Math.Max(1, bars.Count) * rowHeight + legendHeight + 20;
