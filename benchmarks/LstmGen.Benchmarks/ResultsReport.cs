@@ -292,12 +292,12 @@ public static class ResultsReport
         _ => "#999999",
     };
 
-    // The smallest 1, 2 or 5 × 10^k at or above value.
+    // The smallest 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above value (grid lines at fifths stay round).
     private static double NiceCeiling(double value)
     {
         if (!(value > 0)) return 1;
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (double step in new[] { 1.0, 2.0, 5.0, 10.0 })
+        foreach (double step in new[] { 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0 })
             if (step * magnitude >= value) return step * magnitude;
         return 10 * magnitude;
     }
