@@ -18,13 +18,25 @@ namespace LstmGen.Benchmarks;
 /// </summary>
 public static class Program
 {
-    private static readonly Type[] BenchmarkTypes = [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks)];
+    private static readonly Type[] BenchmarkTypes =
+        [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(ReferenceOnnxRuntimeBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks)];
 
     public static int Main(string[] args)
     {
         bool smoke = args.Contains("--smoke");
         bool shortRun = args.Contains("--short");
-        var bdnArgs = args.Where(a => a is not "--smoke" and not "--short").ToList();
+        // --write-results: also regenerate benchmarks/RESULTS.md and its chart; --note TEXT: a line for that report.
+        bool writeResults = args.Contains("--write-results");
+        int noteAt = Array.IndexOf(args, "--note");
+        string? note = noteAt >= 0 && noteAt + 1 < args.Length ? args[noteAt + 1] : null;
+        if (writeResults && smoke)
+        {
+            Console.Error.WriteLine("--write-results cannot be combined with --smoke: smoke numbers are not meaningful.");
+            return 2;
+        }
+        var bdnArgs = args.Where((a, i) => a is not "--smoke" and not "--short" and not "--write-results" and not "--note" && !(noteAt >= 0 && i == noteAt + 1)).ToList();
+        string command = "dotnet run -c Release --project benchmarks/LstmGen.Benchmarks" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args.Select(Quote)));
+        string loadBefore = ResultsReport.LoadAverage();
 
         int filterAt = bdnArgs.FindIndex(a => a is "--filter" or "-f");
         bool userFilter = filterAt >= 0;
@@ -76,6 +88,19 @@ public static class Program
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllText(path, table);
             Console.WriteLine($"Derived table written to {path}");
+
+            // The report with the ONNX Runtime ratios and targets, and its chart: always beside derived.md, and in
+            // benchmarks/ (the published RESULTS.md) when asked.
+            List<ResultsReport.Case> cases = ResultsReport.Collect(summaries);
+            string loadAfter = ResultsReport.LoadAverage();
+            ResultsReport.Write(summaries[0].ResultsDirectoryPath, cases, mode, command, stopwatch.Elapsed, loadBefore, loadAfter, note);
+            Console.WriteLine($"{ResultsReport.MarkdownFile} and {ResultsReport.ChartFile} written to {summaries[0].ResultsDirectoryPath}");
+            if (writeResults && projectDirectory is not null)
+            {
+                string published = Path.GetFullPath(Path.Combine(projectDirectory, ".."));
+                ResultsReport.Write(published, cases, mode, command, stopwatch.Elapsed, loadBefore, loadAfter, note);
+                Console.WriteLine($"{ResultsReport.MarkdownFile} and {ResultsReport.ChartFile} written to {published}");
+            }
         }
         if (!ok)
         {
@@ -182,6 +207,9 @@ public static class Program
             + "Allocated = BenchmarkDotNet MemoryDiagnoser bytes per operation.");
         return sb.ToString();
     }
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' or '/' or '=') ? argument : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string Allocated(long? bytes) => bytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
 
