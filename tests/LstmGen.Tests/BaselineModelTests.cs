@@ -7,6 +7,7 @@ namespace LstmGen.Tests;
 /// The text CNN and the feed-forward baseline: forward against the double reference, masking, gradients against finite
 /// differences, PyTorch parity, bad input, replicas, allocation and learning.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public class BaselineModelTests
 {
     // Float kernels against double: |y − y_ref| ≤ 2e-5 + 2e-5·|y_ref| (sums of up to k·E = 640 products).

@@ -6,6 +6,7 @@ using LstmGen.Text;
 
 namespace LstmGen.Tests;
 
+[Collection(AllocationCollection.Name)]
 public sealed class ModelFileTests : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("lstmgen-modelfile-");

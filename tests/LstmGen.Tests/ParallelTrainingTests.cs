@@ -4,6 +4,7 @@ using LstmGen.Training;
 namespace LstmGen.Tests;
 
 /// <summary>Data-parallel steps, slice-wise optimizer updates and early stopping.</summary>
+[Collection(AllocationCollection.Name)]
 public class ParallelTrainingTests
 {
     [Fact]
@@ -217,6 +218,7 @@ public class ParallelTrainingTests
 }
 
 /// <summary>Batched inference split over threads.</summary>
+[Collection(AllocationCollection.Name)]
 public class ParallelPredictorTests
 {
     [Theory]

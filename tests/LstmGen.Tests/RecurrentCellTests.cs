@@ -7,6 +7,7 @@ namespace LstmGen.Tests;
 /// GRU and simple-RNN models: masking, PyTorch names and Keras-like initialisation, allocation, learning; and the per-step
 /// hidden-state gradient norms of every recurrent kind against finite differences of the double-precision reference.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public class RecurrentCellTests
 {
     public static TheoryData<string> GruAndRnn => TestModels.GruAndRnn;

@@ -3,6 +3,7 @@ using LstmGen.Tests.Models;
 namespace LstmGen.Tests;
 
 /// <summary>Allocation-free hot paths, thread safety, layout and initialisation.</summary>
+[Collection(AllocationCollection.Name)]
 public class RuntimeBehaviourTests
 {
     [Theory]

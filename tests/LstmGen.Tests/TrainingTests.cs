@@ -4,6 +4,7 @@ using LstmGen.Training;
 namespace LstmGen.Tests;
 
 /// <summary>Training against PyTorch, the fit loop's failure behaviour, determinism and allocation.</summary>
+[Collection(AllocationCollection.Name)]
 public class TrainingTests
 {
     [Theory]

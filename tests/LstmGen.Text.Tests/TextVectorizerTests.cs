@@ -1,5 +1,6 @@
 namespace LstmGen.Text.Tests;
 
+[Collection(AllocationCollection.Name)]
 public class TextVectorizerTests
 {
     // ids: "" 0, [UNK] 1, i 2, love 3, this 4, movie 5, is 6, terrible 7
