@@ -68,6 +68,16 @@ internal static class DiagnosticDescriptors
         "The model class '{0}' already has [{1}], so [{2}] cannot also apply; keep one model attribute, or declare a second class for the other model",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor RecordModel = new(
+        "LSTMGEN013", "Model must be a plain class",
+        "'{0}' is a record, but a model is a plain partial class (a model holds mutable weights, so value equality does not fit); declare it as 'partial class'",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor FileLocalModel = new(
+        "LSTMGEN014", "Model class cannot be file-local",
+        "'{0}' is file-local, so the generated code in another file cannot extend it; remove the 'file' modifier",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     // LSTMGEN020…: the non-recurrent models ([TextCnnModel], [FeedForwardModel]).
 
     public static readonly DiagnosticDescriptor MissingSetting = new(
@@ -87,7 +97,7 @@ internal static class DiagnosticDescriptors
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         NotPartial, ContainingTypeNotPartial, Generic, NonPositiveSize, TooLarge, SoftmaxNeedsTwoOutputs,
-        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant, SeveralModelAttributes,
+        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant, SeveralModelAttributes, RecordModel, FileLocalModel,
         MissingSetting, NoKernelSizes, KernelWiderThanSequence);
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

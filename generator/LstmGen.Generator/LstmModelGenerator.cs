@@ -53,7 +53,7 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 attributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 transform: (ctx, ct) => SpecParser.Parse(ctx, cell, ct))
             .WithTrackingName(TrackingNames.Parse);
 
@@ -85,7 +85,7 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
         where TSpec : class
     {
         IncrementalValuesProvider<ParseResult<TSpec>> results = context.SyntaxProvider
-            .ForAttributeWithMetadataName(attributeName, predicate: static (node, _) => node is ClassDeclarationSyntax, transform: parse);
+            .ForAttributeWithMetadataName(attributeName, predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax, transform: parse);
         IncrementalValuesProvider<TSpec> specs = results
             .Where(static r => r.Spec is not null)
             .Select(static (r, _) => r.Spec!)

@@ -337,6 +337,24 @@ public sealed class DiagnosticTests
             """, "LSTMGEN010");
 
     [Fact]
+    public void Lstmgen013_Record_PointsAtName()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [GruModel({{Valid}})]
+            public sealed partial record [|Model|];
+            """, "LSTMGEN013");
+
+    [Fact]
+    public void Lstmgen014_FileLocalClass_PointsAtName()
+        => AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [LstmModel({{Valid}})]
+            file sealed partial class [|Model|];
+            """, "LSTMGEN014");
+
+    [Fact]
     public void Lstmgen011_NonConstantSize_PointsAtArgument()
     {
         // A non-constant argument is also compiler error CS0182; the generator must still explain which size it could not read.

@@ -14,7 +14,7 @@ namespace LstmGen.Generator.Parsing;
 /// </summary>
 internal sealed class DeclarationReader
 {
-    private readonly ClassDeclarationSyntax _declaration;
+    private readonly TypeDeclarationSyntax _declaration;
     private readonly CancellationToken _cancellationToken;
     private readonly List<ContainingTypeSpec> _containing = new();
     private readonly List<string> _containingNames = new();
@@ -23,7 +23,7 @@ internal sealed class DeclarationReader
     {
         _cancellationToken = cancellationToken;
         Type = (INamedTypeSymbol)context.TargetSymbol;
-        _declaration = (ClassDeclarationSyntax)context.TargetNode;
+        _declaration = (TypeDeclarationSyntax)context.TargetNode;
         Attribute = context.Attributes[0];
         AttributeSyntax = Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         AttributeLocation = LocationInfo.From(AttributeSyntax?.GetLocation() ?? _declaration.Identifier.GetLocation());
@@ -46,6 +46,8 @@ internal sealed class DeclarationReader
     {
         if (!_declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) report(DiagnosticDescriptors.NotPartial, NameLocation, new[] { Display });
         if (Type.IsStatic) report(DiagnosticDescriptors.StaticClass, NameLocation, new[] { Display });
+        if (_declaration is RecordDeclarationSyntax) report(DiagnosticDescriptors.RecordModel, NameLocation, new[] { Display });
+        if (Type.IsFileLocal) report(DiagnosticDescriptors.FileLocalModel, NameLocation, new[] { Display });
         bool generic = Type.TypeParameters.Length > 0;
         for (INamedTypeSymbol? outer = Type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
