@@ -147,35 +147,9 @@ public class BaselineModelTests
         tokens.AsSpan(4 * s.SequenceLength, s.SequenceLength - 1).Clear(); // a row with a single token: CNN branches k > 1 see no window
         float[] targets = GradientTests.RandomTargets(s, rows, seed: 3);
 
-        var gradients = new float[model.ParameterCount];
-        float loss = model.ComputeGradients(tokens, targets, gradients, default);
-        double[] p = model.ParameterValuesAsDouble();
-        double reference = ReferenceBaselines.Loss(model, p, tokens, targets);
-        Assert.True(Math.Abs(loss - reference) <= 1e-5 * (1 + Math.Abs(reference)), $"loss {loss} vs reference {reference}");
-
-        // Every parameter of the small tensors; a seeded sample of 60 from larger ones, covering every tensor.
-        var rng = new Rng(17);
-        foreach (ParameterInfo info in model.ParameterLayout)
-        {
-            int count = Math.Min(info.Length, 60);
-            for (int c = 0; c < count; c++)
-            {
-                int i = info.Offset + (info.Length <= 60 ? c : rng.NextInt(info.Length));
-                // A small step: ReLU and max-pool are piecewise linear, and with eps = 1e-4 one seeded hidden unit's
-                // pre-activation lies within a step of its kink. Double round-off at 1e-6 is ~1e-10.
-                const double eps = 1e-6;
-                double saved = p[i];
-                p[i] = saved + eps;
-                double up = ReferenceBaselines.Loss(model, p, tokens, targets);
-                p[i] = saved - eps;
-                double down = ReferenceBaselines.Loss(model, p, tokens, targets);
-                p[i] = saved;
-                double fd = (up - down) / (2 * eps);
-                // Float gradient against a double central difference.
-                Assert.True(Math.Abs(gradients[i] - fd) <= 2e-5 + 1e-3 * Math.Abs(fd),
-                    $"{name} {info.Name}[{i - info.Offset}]: analytic {gradients[i]:E4}, finite difference {fd:E4}");
-            }
-        }
+        // A small step: ReLU and max-pool are piecewise linear, and with eps = 1e-4 one seeded hidden unit's pre-activation
+        // lies within a step of its kink. Double round-off at 1e-6 is ~1e-10.
+        GradientTests.AssertMatchesFiniteDifferences(model, name, tokens, targets, p => ReferenceBaselines.Loss(model, p, tokens, targets), eps: 1e-6);
     }
 
     [Theory]

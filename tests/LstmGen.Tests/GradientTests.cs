@@ -27,13 +27,24 @@ public class GradientTests
         int[] tokens = TestModels.Tokens(s, rows, seed: 8); // includes padded rows
         float[] targets = RandomTargets(s, rows, seed: 3);
 
+        // Truncation error of the central difference ~eps² ≈ 1e-8.
+        AssertMatchesFiniteDifferences((ITrainableModel)model, name, tokens, targets, p => ReferenceRecurrent.Loss(model, p, tokens, targets), eps: 1e-4);
+    }
+
+    /// <summary>
+    /// The generated loss against the double reference <paramref name="referenceLoss"/> (|Δ| ≤ 1e-5·(1 + |L|)), then every
+    /// parameter of tensors up to 60 values and a seeded sample of 60 from larger ones against central differences
+    /// (|Δ| ≤ 2e-5 + 1e-3·|fd|).
+    /// </summary>
+    internal static void AssertMatchesFiniteDifferences(ITrainableModel model, string name, int[] tokens, float[] targets,
+        Func<double[], double> referenceLoss, double eps)
+    {
         var gradients = new float[model.ParameterCount];
-        float loss = ((ITrainableModel)model).ComputeGradients(tokens, targets, gradients, default);
+        float loss = model.ComputeGradients(tokens, targets, gradients, default);
         double[] p = model.ParameterValuesAsDouble();
-        double reference = ReferenceRecurrent.Loss(model, p, tokens, targets);
+        double reference = referenceLoss(p);
         Assert.True(Math.Abs(loss - reference) <= 1e-5 * (1 + Math.Abs(reference)), $"loss {loss} vs reference {reference}");
 
-        // Every parameter of small models; for larger ones a seeded sample that covers every tensor.
         var rng = new Rng(17);
         foreach (ParameterInfo info in model.ParameterLayout)
         {
@@ -41,15 +52,13 @@ public class GradientTests
             for (int c = 0; c < count; c++)
             {
                 int i = info.Offset + (info.Length <= 60 ? c : rng.NextInt(info.Length));
-                const double eps = 1e-4;
                 double saved = p[i];
                 p[i] = saved + eps;
-                double up = ReferenceRecurrent.Loss(model, p, tokens, targets);
+                double up = referenceLoss(p);
                 p[i] = saved - eps;
-                double down = ReferenceRecurrent.Loss(model, p, tokens, targets);
+                double down = referenceLoss(p);
                 p[i] = saved;
                 double fd = (up - down) / (2 * eps);
-                // Float gradient against a double central difference (truncation error ~eps² ≈ 1e-8).
                 Assert.True(Math.Abs(gradients[i] - fd) <= 2e-5 + 1e-3 * Math.Abs(fd),
                     $"{name} {info.Name}[{i - info.Offset}]: analytic {gradients[i]:E4}, finite difference {fd:E4}");
             }

@@ -73,7 +73,6 @@ public class ParallelTrainingTests
         for (int i = 0; i < SmallModel.ParameterCount; i++) maxDiff = Math.Max(maxDiff, Math.Abs(a.ParameterValues[i] - c.ParameterValues[i]));
         // 12 Adam steps move a weight by at most 12·lr = 1.2e-2; one and two threads differ only by rounding in the sum.
         Assert.True(maxDiff < 1e-4f, $"max |Δθ| between 1 and 2 threads = {maxDiff}");
-        Assert.True(maxDiff > 0 || a.ParameterValues.SequenceEqual(c.ParameterValues));
     }
 
     [Fact]
