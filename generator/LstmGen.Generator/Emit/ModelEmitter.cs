@@ -353,8 +353,6 @@ internal static class ModelEmitter
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                         if (token == 0) continue; // padding: {{cell.State}} unchanged
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
-                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
-                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                         {{Indent(step + keepOutput, 12)}}
                         s += direction == 0 ? 1 : -1;
                     }

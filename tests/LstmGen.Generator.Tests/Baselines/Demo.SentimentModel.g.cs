@@ -384,8 +384,6 @@ namespace Demo
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                         if (token == 0) continue; // padding: h and c unchanged
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
-                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
-                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                         // gates = input part + W_hh·h, then the cell update
                         RecurrentProduct(ref input, ref whhT, ref h, ref gates);
                         CellUpdate(ref gates, ref h, ref c);
