@@ -13,8 +13,8 @@ namespace LstmGen.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
-/// full DefaultJob. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); FmaPeak always runs,
-/// so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
+/// full DefaultJob. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
+/// always run, so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
 /// </summary>
 public static class Program
 {
@@ -40,6 +40,7 @@ public static class Program
 
         int filterAt = bdnArgs.FindIndex(a => a is "--filter" or "-f");
         bool userFilter = filterAt >= 0;
+        // Matches the class's full name, so both FmaPeak and FmaPeakAvx2.
         if (userFilter) bdnArgs.Insert(filterAt + 1, "*FmaPeakBenchmark*");
         else bdnArgs.AddRange(["--filter", "*"]);
 
@@ -176,16 +177,22 @@ public static class Program
         sb.AppendLine(c, $"- GFLOP/s uses the nominal {BenchmarkData.NominalFlopsPerSequence:N0} FLOPs/sequence = 2·4H·(E+H)·T for every LSTM case (folded or not, padded or not); GRU rows (Gru_…) 2·3H·(E+H)·T = {3 * BenchmarkData.NominalFlopsPerGate:N0}, RNN rows (Rnn_…) 2·H·(E+H)·T = {BenchmarkData.NominalFlopsPerGate:N0}");
 
         Row? peakRow = rows.Where(r => r.Row.Name == nameof(FmaPeakBenchmark.FmaPeak)).Select(r => (Row?)r.Row).FirstOrDefault();
+        Row? avx2Row = rows.Where(r => r.Row.Name == nameof(FmaPeakBenchmark.FmaPeakAvx2)).Select(r => (Row?)r.Row).FirstOrDefault();
         double? peakGflops = peakRow is { } p ? FmaPeakBenchmark.FlopsPerInvoke / p.MeanNs : null;
+        double? avx2Gflops = avx2Row is { } a ? FmaPeakBenchmark.Avx2FlopsPerInvoke / a.MeanNs : null;
         sb.AppendLine(peakRow is { } pr
-            ? string.Create(c, $"- FmaPeak: {FmaPeakBenchmark.Chains} Vector256 FMA chains × {FmaPeakBenchmark.Iterations:N0} iterations = {FmaPeakBenchmark.FlopsPerInvoke:N0} FLOPs per call in {pr.MeanNs / 1000:F1} µs → **{FmaPeakBenchmark.FlopsPerInvoke / pr.MeanNs:F1} GFLOP/s single-thread peak**")
+            ? string.Create(c, $"- FmaPeak: {FmaPeakBenchmark.Chains} {FmaPeakBenchmark.Lanes}-lane {FmaPeakBenchmark.IsaName} FMA chains × {FmaPeakBenchmark.Iterations:N0} iterations = {FmaPeakBenchmark.FlopsPerInvoke:N0} FLOPs per call in {pr.MeanNs / 1000:F1} µs → **{peakGflops:F1} GFLOP/s single-thread peak** (the reference of % of peak)")
             : "- FmaPeak: not measured, so no % of peak");
+        // Earlier reports divided by the AVX2 peak; this line relates their percentages to this run's.
+        sb.AppendLine(avx2Row is { } ar
+            ? string.Create(c, $"- FmaPeakAvx2: {FmaPeakBenchmark.Chains} {FmaPeakBenchmark.Avx2Lanes}-lane AVX2 FMA chains × {FmaPeakBenchmark.Iterations:N0} iterations = {FmaPeakBenchmark.Avx2FlopsPerInvoke:N0} FLOPs per call in {ar.MeanNs / 1000:F1} µs → {avx2Gflops:F1} GFLOP/s (AVX2-only peak, for comparison)")
+            : "- FmaPeakAvx2: not measured");
         sb.AppendLine();
 
         Row? naive = rows.Where(r => r.Row.Name == nameof(ReferenceModelBenchmarks.Naive_Batch1)).Select(r => (Row?)r.Row).FirstOrDefault();
         sb.AppendLine("| Case | Threads | µs/seq | ± StdDev | seq/s | GFLOP/s | % of 1-thread FMA peak | vs naive | Allocated B/seq |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (benchmarkCase, row) in rows.Where(r => r.Row.Name != nameof(FmaPeakBenchmark.FmaPeak)))
+        foreach (var (benchmarkCase, row) in rows.Where(r => r.Row.Name is not nameof(FmaPeakBenchmark.FmaPeak) and not nameof(FmaPeakBenchmark.FmaPeakAvx2)))
         {
             int threads = row.Name.EndsWith("_2Threads", StringComparison.Ordinal) ? 2 : 1;
             // A training step (forward, backward, weight gradients) is counted as three forward passes.
@@ -198,11 +205,16 @@ public static class Program
         }
         if (peakRow is { } fp)
         {
-            sb.AppendLine(c, $"| FmaPeak (per kernel call, not per sequence) | 1 | {fp.MeanNs / 1000:F2} | {fp.StdDevNs / 1000:F2} | – | {peakGflops:F2} | 100.0 % | – | {Allocated(fp.AllocatedBytes)} |");
+            sb.AppendLine(c, $"| FmaPeak ({FmaPeakBenchmark.Lanes}-lane {FmaPeakBenchmark.IsaName}; per kernel call, not per sequence) | 1 | {fp.MeanNs / 1000:F2} | {fp.StdDevNs / 1000:F2} | – | {peakGflops:F2} | 100.0 % | – | {Allocated(fp.AllocatedBytes)} |");
+        }
+        if (avx2Row is { } fa)
+        {
+            string ofPeak = peakGflops is { } pk3 && avx2Gflops is { } ag ? (100 * ag / pk3).ToString("F1", c) + " %" : "n/a";
+            sb.AppendLine(c, $"| FmaPeakAvx2 ({FmaPeakBenchmark.Avx2Lanes}-lane AVX2; per kernel call, not per sequence) | 1 | {fa.MeanNs / 1000:F2} | {fa.StdDevNs / 1000:F2} | – | {avx2Gflops:F2} | {ofPeak} | – | {Allocated(fa.AllocatedBytes)} |");
         }
         sb.AppendLine();
         sb.AppendLine("µs/seq = BenchmarkDotNet mean per operation (each invocation runs 32 sequences, OperationsPerInvoke = 32); seq/s = 10⁹ / mean ns; "
-            + "GFLOP/s = nominal FLOPs per sequence / mean ns; % of peak = GFLOP/s / FmaPeak GFLOP/s of this run (single-thread, so the 2-thread row can reach 200 %); "
+            + string.Create(c, $"GFLOP/s = nominal FLOPs per sequence / mean ns; % of peak = GFLOP/s / FmaPeak GFLOP/s of this run ({FmaPeakBenchmark.Lanes}-lane {FmaPeakBenchmark.IsaName}, single-thread, so the 2-thread row can reach 200 %); ")
             + "vs naive = Naive_Batch1 mean / case mean (LSTM rows only: the naive baseline is an LSTM); "
             + "Allocated = BenchmarkDotNet MemoryDiagnoser bytes per operation.");
         return sb.ToString();
