@@ -14,6 +14,7 @@ public static class Gemm
 {
     private const int Mr = 6;
     private const int Nr = 16;
+    private const int WideNr = 32;
 
     /// <summary>C[m×n] += A[m×k] · B[k×n] (row-major, leading dimensions lda, ldb, ldc).</summary>
     /// <remarks>
@@ -42,8 +43,29 @@ public static class Gemm
             return;
         }
         int nFull = n - n % Nr;
+        int j0 = 0;
+        if (VectorMath.IsWideAccelerated)
+        {
+            // AVX-512: k×32 panels, rows in blocks of 8 (16 zmm accumulators), then 4, 2, 1. Each element is the same
+            // FMA sequence over p as in the 16-column kernels, so the result does not depend on the width used.
+            for (; j0 + WideNr <= n; j0 += WideNr)
+            {
+                int i = 0;
+                while (i < m)
+                {
+                    int rest = m - i;
+                    ref float ai = ref Unsafe.Add(ref pa, i * lda);
+                    ref float bj = ref Unsafe.Add(ref pb, j0);
+                    ref float cij = ref Unsafe.Add(ref pc, i * ldc + j0);
+                    if (rest >= 8) { Kernel8x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 8; }
+                    else if (rest >= 4) { Kernel4x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
+                    else if (rest >= 2) { Kernel2x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
+                    else { Kernel1x32(k, ref ai, ref bj, ldb, ref cij); i++; }
+                }
+            }
+        }
         // Column panels outermost: a k×16 panel of B stays in L1 while all row blocks of A stream past it.
-        for (int j = 0; j < nFull; j += Nr)
+        for (int j = j0; j < nFull; j += Nr)
         {
             // Row blocks of 6, with 4- and 2-row blocks for the rest (8 left → 4 + 4, so a 32-row tile is 6·4 + 4·2): the
             // 1-row kernel has only 2 FMA chains and runs at a quarter of the 6-row kernel's rate. Every kernel sums over p
@@ -211,5 +233,111 @@ public static class Gemm
             c1 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref b, bOff + 8), c1);
         }
         c0.StoreUnsafe(ref c); c1.StoreUnsafe(ref c, 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel8x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1, l4 = 4 * l1, l5 = 5 * l1, l6 = 6 * l1, l7 = 7 * l1;
+        nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1, c6 = 6 * c1, c7 = 7 * c1;
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
+        Vector512<float> c10 = Vector512.LoadUnsafe(ref c, c1), c11 = Vector512.LoadUnsafe(ref c, c1 + 16);
+        Vector512<float> c20 = Vector512.LoadUnsafe(ref c, c2), c21 = Vector512.LoadUnsafe(ref c, c2 + 16);
+        Vector512<float> c30 = Vector512.LoadUnsafe(ref c, c3), c31 = Vector512.LoadUnsafe(ref c, c3 + 16);
+        Vector512<float> c40 = Vector512.LoadUnsafe(ref c, c4), c41 = Vector512.LoadUnsafe(ref c, c4 + 16);
+        Vector512<float> c50 = Vector512.LoadUnsafe(ref c, c5), c51 = Vector512.LoadUnsafe(ref c, c5 + 16);
+        Vector512<float> c60 = Vector512.LoadUnsafe(ref c, c6), c61 = Vector512.LoadUnsafe(ref c, c6 + 16);
+        Vector512<float> c70 = Vector512.LoadUnsafe(ref c, c7), c71 = Vector512.LoadUnsafe(ref c, c7 + 16);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(Unsafe.Add(ref a, l2 + p));
+            c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(Unsafe.Add(ref a, l3 + p));
+            c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(Unsafe.Add(ref a, l4 + p));
+            c40 = Avx512F.FusedMultiplyAdd(av, b0, c40); c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(Unsafe.Add(ref a, l5 + p));
+            c50 = Avx512F.FusedMultiplyAdd(av, b0, c50); c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
+            av = Vector512.Create(Unsafe.Add(ref a, l6 + p));
+            c60 = Avx512F.FusedMultiplyAdd(av, b0, c60); c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(Unsafe.Add(ref a, l7 + p));
+            c70 = Avx512F.FusedMultiplyAdd(av, b0, c70); c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 16);
+        c20.StoreUnsafe(ref c, c2); c21.StoreUnsafe(ref c, c2 + 16);
+        c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 16);
+        c40.StoreUnsafe(ref c, c4); c41.StoreUnsafe(ref c, c4 + 16);
+        c50.StoreUnsafe(ref c, c5); c51.StoreUnsafe(ref c, c5 + 16);
+        c60.StoreUnsafe(ref c, c6); c61.StoreUnsafe(ref c, c6 + 16);
+        c70.StoreUnsafe(ref c, c7); c71.StoreUnsafe(ref c, c7 + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
+        nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
+        Vector512<float> c10 = Vector512.LoadUnsafe(ref c, c1), c11 = Vector512.LoadUnsafe(ref c, c1 + 16);
+        Vector512<float> c20 = Vector512.LoadUnsafe(ref c, c2), c21 = Vector512.LoadUnsafe(ref c, c2 + 16);
+        Vector512<float> c30 = Vector512.LoadUnsafe(ref c, c3), c31 = Vector512.LoadUnsafe(ref c, c3 + 16);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(Unsafe.Add(ref a, l2 + p));
+            c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(Unsafe.Add(ref a, l3 + p));
+            c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 16);
+        c20.StoreUnsafe(ref c, c2); c21.StoreUnsafe(ref c, c2 + 16);
+        c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel2x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda;
+        nuint c1 = (nuint)ldc;
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
+        Vector512<float> c10 = Vector512.LoadUnsafe(ref c, c1), c11 = Vector512.LoadUnsafe(ref c, c1 + 16);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x32(int k, ref float a, ref float b, int ldb, ref float c)
+    {
+        Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
     }
 }

@@ -5,7 +5,8 @@ using System.Runtime.Intrinsics.X86;
 namespace LstmGen;
 
 /// <summary>
-/// Activation functions for generated kernels: vectorised approximations for the AVX2 path and exact scalar
+/// Activation functions for generated kernels: vectorised approximations for the AVX2 and AVX-512 paths (the same
+/// operations lane for lane, so both widths give identical results) and exact scalar
 /// forms for the fallback path and for reference code.
 /// </summary>
 /// <remarks>
@@ -28,6 +29,16 @@ public static class VectorMath
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector256.IsHardwareAccelerated && Fma.IsSupported;
+    }
+
+    /// <summary>
+    /// True when the AVX-512 kernels can run: 16-lane vectors that the JIT compiles to zmm instructions (false under
+    /// <c>DOTNET_EnableAVX512=0</c>, and under NativeAOT unless the target instruction set includes AVX-512).
+    /// </summary>
+    public static bool IsWideAccelerated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && IsAccelerated;
     }
 
     /// <summary>
@@ -81,6 +92,48 @@ public static class VectorMath
         ax = Vector256.Min(ax, Vector256.Create(10f));
         Vector256<float> e = Exp(ax + ax);
         Vector256<float> t = Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+        return t | (x & signMask);
+    }
+
+    /// <summary>e^x for sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpLow)), Vector512.Create(ExpHigh));
+        // n = round(x / ln 2)
+        Vector512<float> n = Avx512F.RoundScale(x * Vector512.Create(Log2E), 0);
+        // r = x - n·ln2, in two steps for accuracy
+        Vector512<float> r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Hi), x);
+        r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Lo), r);
+        // e^r ≈ 1 + r + r²·P(r), P a degree-5 minimax polynomial
+        Vector512<float> p = Vector512.Create(1.9875691500e-4f);
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        Vector512<float> r2 = r * r;
+        Vector512<float> er = Avx512F.FusedMultiplyAdd(p, r2, r + Vector512<float>.One);
+        // 2^n from the exponent bits: (n + 127) << 23
+        Vector512<int> bits = (Avx512F.ConvertToVector512Int32(n) + Vector512.Create(127)) << 23;
+        return er * bits.AsSingle();
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^-x) for sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x)
+        => Vector512<float>.One / (Vector512<float>.One + Exp(-x));
+
+    /// <summary>tanh(x) = sign(x)·(1 − 2 / (e^{2|x|} + 1)) for sixteen lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> x)
+    {
+        Vector512<float> signMask = Vector512.Create(-0.0f);
+        Vector512<float> ax = Vector512.AndNot(x, signMask);
+        // for |x| ≥ 10, tanh rounds to 1 in float (2/(e^20 + 1) < ulp/2); the clamp keeps e^{2|x|} finite
+        ax = Vector512.Min(ax, Vector512.Create(10f));
+        Vector512<float> e = Exp(ax + ax);
+        Vector512<float> t = Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
         return t | (x & signMask);
     }
 

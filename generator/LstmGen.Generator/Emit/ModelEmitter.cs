@@ -264,8 +264,8 @@ internal static class ModelEmitter
         string biasHhLocal = cell.SeparateRecurrent ? "\nref float biasHh = ref _biasHh[layer * DGP + direction * GP];" : "";
         // One step on its input part: LSTM/RNN add W_hh·h to it; the GRU keeps hh = W_hh·h + (0, 0, b_hn) apart.
         string step = cell.SeparateRecurrent
-            ? $"// hh = W_hh·h + (0, 0, b_hn), then the cell update on the input part and hh\nRecurrentProduct(ref biasHh, ref whhT, ref h, ref gates);\n{cell.UpdateCall("input", "gates", "h", "c")};"
-            : $"// gates = input part + W_hh·h, then the cell update\nRecurrentProduct(ref input, ref whhT, ref h, ref gates);\n{cell.UpdateCall("gates", "", "h", "c")};";
+            ? $"// hh = W_hh·h + (0, 0, b_hn), then the cell update on the input part and hh\nRecurrentProduct(ref biasHh, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);\n{cell.UpdateCall("input", "gates", "h", "c")};"
+            : $"// gates = input part + W_hh·h, then the cell update\nRecurrentProduct(ref input, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);\n{cell.UpdateCall("gates", "", "h", "c")};";
         string keepOutput = stacked
             ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Array.Copy(scratch, ScratchH + direction * HP, scratch, layerOutput + s * DHP + direction * HP, HP);"
             : "";
@@ -353,6 +353,8 @@ internal static class ModelEmitter
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                         if (token == 0) continue; // padding: {{cell.State}} unchanged
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
+                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                         {{Indent(step + keepOutput, 12)}}
                         s += direction == 0 ? 1 : -1;
                     }

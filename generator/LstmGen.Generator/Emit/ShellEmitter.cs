@@ -69,6 +69,9 @@ internal static class ShellEmitter
         w.Line($"using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;");
         w.Line($"using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;");
         w.Line($"using LgVector = global::System.Runtime.Intrinsics.Vector256;");
+        w.Line($"using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;");
+        w.Line($"using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;");
+        w.Line($"using LgWideVector = global::System.Runtime.Intrinsics.Vector512;");
         w.Line();
         if (d.Namespace is not null) w.Open($"namespace {d.Namespace}");
         foreach (ContainingTypeSpec outer in d.ContainingTypes) w.Open($"partial {outer.Keyword} {outer.Name}");

@@ -7,6 +7,9 @@ using LgMath = global::LstmGen.VectorMath;
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
+using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
+using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;
+using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
 namespace Demo
 {
@@ -384,8 +387,10 @@ namespace Demo
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                         if (token == 0) continue; // padding: h and c unchanged
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
+                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                         // gates = input part + W_hh·h, then the cell update
-                        RecurrentProduct(ref input, ref whhT, ref h, ref gates);
+                        RecurrentProduct(ref input, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);
                         CellUpdate(ref gates, ref h, ref c);
                         s += direction == 0 ? 1 : -1;
                     }
@@ -469,49 +474,255 @@ namespace Demo
             }
         }
 
-        // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < 256 (32 vectors): the only sequential work per step.
+        // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < 256: the only sequential work per step. With reverse, k runs
+        // from last to first (and the column blocks in reverse order): the caller alternates it step by step, so each
+        // step starts on the part of W_hhᵀ the previous one left in L1.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProduct(ref float input, ref float whhT, ref float h, ref float gates)
+        private static void RecurrentProduct(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
         {
-            if (LgMath.IsAccelerated) RecurrentProductVector(ref input, ref whhT, ref h, ref gates);
+            if (LgMath.IsWideAccelerated) RecurrentProductWide(ref input, ref whhT, ref h, ref gates, reverse);
+            else if (LgMath.IsAccelerated) RecurrentProductVector(ref input, ref whhT, ref h, ref gates, reverse);
             else RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
         }
 
-        private static void RecurrentProductVector(ref float input, ref float whhT, ref float h, ref float gates)
+        private static void RecurrentProductWide(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
         {
-            // 4 block(s) of 8 accumulators (64 gates): broadcast h[k], FMA 8 vectors of row k.
-            for (nuint col = 0; col < 256; col += 64)
+            RecurrentProductWideBlock0(ref input, ref whhT, ref h, ref gates, reverse);
+        }
+
+        // Columns 0…255: 16 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentProductWideBlock0(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            const nuint col = 0;
+            LgWide a0 = LgWideVector.LoadUnsafe(ref input, col + 0);
+            LgWide a1 = LgWideVector.LoadUnsafe(ref input, col + 16);
+            LgWide a2 = LgWideVector.LoadUnsafe(ref input, col + 32);
+            LgWide a3 = LgWideVector.LoadUnsafe(ref input, col + 48);
+            LgWide a4 = LgWideVector.LoadUnsafe(ref input, col + 64);
+            LgWide a5 = LgWideVector.LoadUnsafe(ref input, col + 80);
+            LgWide a6 = LgWideVector.LoadUnsafe(ref input, col + 96);
+            LgWide a7 = LgWideVector.LoadUnsafe(ref input, col + 112);
+            LgWide a8 = LgWideVector.LoadUnsafe(ref input, col + 128);
+            LgWide a9 = LgWideVector.LoadUnsafe(ref input, col + 144);
+            LgWide a10 = LgWideVector.LoadUnsafe(ref input, col + 160);
+            LgWide a11 = LgWideVector.LoadUnsafe(ref input, col + 176);
+            LgWide a12 = LgWideVector.LoadUnsafe(ref input, col + 192);
+            LgWide a13 = LgWideVector.LoadUnsafe(ref input, col + 208);
+            LgWide a14 = LgWideVector.LoadUnsafe(ref input, col + 224);
+            LgWide a15 = LgWideVector.LoadUnsafe(ref input, col + 240);
+            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
+            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
+            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
+            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
+            for (int k = 0; k < HiddenSize; k++)
             {
-                LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
-                LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
-                LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
-                LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
-                LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
-                LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
-                LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
-                LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
-                nuint row = col;
-                for (nuint k = 0; k < HiddenSize; k++, row += GP)
-                {
-                    LgVec hk = LgVector.Create(LgUnsafe.Add(ref h, k));
-                    a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 0), hk, a0);
-                    a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 8), hk, a1);
-                    a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 16), hk, a2);
-                    a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 24), hk, a3);
-                    a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 32), hk, a4);
-                    a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 40), hk, a5);
-                    a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 48), hk, a6);
-                    a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref whhT, row + 56), hk, a7);
-                }
-                LgVector.StoreUnsafe(a0, ref gates, col + 0);
-                LgVector.StoreUnsafe(a1, ref gates, col + 8);
-                LgVector.StoreUnsafe(a2, ref gates, col + 16);
-                LgVector.StoreUnsafe(a3, ref gates, col + 24);
-                LgVector.StoreUnsafe(a4, ref gates, col + 32);
-                LgVector.StoreUnsafe(a5, ref gates, col + 40);
-                LgVector.StoreUnsafe(a6, ref gates, col + 48);
-                LgVector.StoreUnsafe(a7, ref gates, col + 56);
+                LgWide b = LgWideVector.Create(hk);
+                a0 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b, a0);
+                a1 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b, a1);
+                a2 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b, a2);
+                a3 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b, a3);
+                a4 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b, a4);
+                a5 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b, a5);
+                a6 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b, a6);
+                a7 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b, a7);
+                a8 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b, a8);
+                a9 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b, a9);
+                a10 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b, a10);
+                a11 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b, a11);
+                a12 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 192), b, a12);
+                a13 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 208), b, a13);
+                a14 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 224), b, a14);
+                a15 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 240), b, a15);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
             }
+            LgWideVector.StoreUnsafe(a0, ref gates, col + 0);
+            LgWideVector.StoreUnsafe(a1, ref gates, col + 16);
+            LgWideVector.StoreUnsafe(a2, ref gates, col + 32);
+            LgWideVector.StoreUnsafe(a3, ref gates, col + 48);
+            LgWideVector.StoreUnsafe(a4, ref gates, col + 64);
+            LgWideVector.StoreUnsafe(a5, ref gates, col + 80);
+            LgWideVector.StoreUnsafe(a6, ref gates, col + 96);
+            LgWideVector.StoreUnsafe(a7, ref gates, col + 112);
+            LgWideVector.StoreUnsafe(a8, ref gates, col + 128);
+            LgWideVector.StoreUnsafe(a9, ref gates, col + 144);
+            LgWideVector.StoreUnsafe(a10, ref gates, col + 160);
+            LgWideVector.StoreUnsafe(a11, ref gates, col + 176);
+            LgWideVector.StoreUnsafe(a12, ref gates, col + 192);
+            LgWideVector.StoreUnsafe(a13, ref gates, col + 208);
+            LgWideVector.StoreUnsafe(a14, ref gates, col + 224);
+            LgWideVector.StoreUnsafe(a15, ref gates, col + 240);
+        }
+
+        private static void RecurrentProductVector(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            if (reverse) { RecurrentProductVectorBlock3(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock2(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock1(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock0(ref input, ref whhT, ref h, ref gates, reverse); }
+            else { RecurrentProductVectorBlock0(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock1(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock2(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock3(ref input, ref whhT, ref h, ref gates, reverse); }
+        }
+
+        // Columns 0…63: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentProductVectorBlock0(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            const nuint col = 0;
+            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
+            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
+            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
+            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
+            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
+            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
+            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
+            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
+            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
+            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
+            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
+            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
+            for (int k = 0; k < HiddenSize; k++)
+            {
+                LgVec b = LgVector.Create(hk);
+                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
+                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
+                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
+                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
+                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
+                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
+                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
+                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgVector.StoreUnsafe(a0, ref gates, col + 0);
+            LgVector.StoreUnsafe(a1, ref gates, col + 8);
+            LgVector.StoreUnsafe(a2, ref gates, col + 16);
+            LgVector.StoreUnsafe(a3, ref gates, col + 24);
+            LgVector.StoreUnsafe(a4, ref gates, col + 32);
+            LgVector.StoreUnsafe(a5, ref gates, col + 40);
+            LgVector.StoreUnsafe(a6, ref gates, col + 48);
+            LgVector.StoreUnsafe(a7, ref gates, col + 56);
+        }
+
+        // Columns 64…127: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentProductVectorBlock1(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            const nuint col = 64;
+            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
+            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
+            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
+            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
+            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
+            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
+            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
+            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
+            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
+            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
+            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
+            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
+            for (int k = 0; k < HiddenSize; k++)
+            {
+                LgVec b = LgVector.Create(hk);
+                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
+                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
+                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
+                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
+                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
+                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
+                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
+                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgVector.StoreUnsafe(a0, ref gates, col + 0);
+            LgVector.StoreUnsafe(a1, ref gates, col + 8);
+            LgVector.StoreUnsafe(a2, ref gates, col + 16);
+            LgVector.StoreUnsafe(a3, ref gates, col + 24);
+            LgVector.StoreUnsafe(a4, ref gates, col + 32);
+            LgVector.StoreUnsafe(a5, ref gates, col + 40);
+            LgVector.StoreUnsafe(a6, ref gates, col + 48);
+            LgVector.StoreUnsafe(a7, ref gates, col + 56);
+        }
+
+        // Columns 128…191: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentProductVectorBlock2(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            const nuint col = 128;
+            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
+            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
+            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
+            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
+            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
+            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
+            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
+            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
+            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
+            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
+            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
+            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
+            for (int k = 0; k < HiddenSize; k++)
+            {
+                LgVec b = LgVector.Create(hk);
+                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
+                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
+                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
+                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
+                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
+                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
+                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
+                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgVector.StoreUnsafe(a0, ref gates, col + 0);
+            LgVector.StoreUnsafe(a1, ref gates, col + 8);
+            LgVector.StoreUnsafe(a2, ref gates, col + 16);
+            LgVector.StoreUnsafe(a3, ref gates, col + 24);
+            LgVector.StoreUnsafe(a4, ref gates, col + 32);
+            LgVector.StoreUnsafe(a5, ref gates, col + 40);
+            LgVector.StoreUnsafe(a6, ref gates, col + 48);
+            LgVector.StoreUnsafe(a7, ref gates, col + 56);
+        }
+
+        // Columns 192…255: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void RecurrentProductVectorBlock3(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        {
+            const nuint col = 192;
+            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
+            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
+            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
+            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
+            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
+            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
+            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
+            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
+            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
+            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
+            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
+            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
+            for (int k = 0; k < HiddenSize; k++)
+            {
+                LgVec b = LgVector.Create(hk);
+                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
+                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
+                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
+                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
+                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
+                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
+                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
+                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgVector.StoreUnsafe(a0, ref gates, col + 0);
+            LgVector.StoreUnsafe(a1, ref gates, col + 8);
+            LgVector.StoreUnsafe(a2, ref gates, col + 16);
+            LgVector.StoreUnsafe(a3, ref gates, col + 24);
+            LgVector.StoreUnsafe(a4, ref gates, col + 32);
+            LgVector.StoreUnsafe(a5, ref gates, col + 40);
+            LgVector.StoreUnsafe(a6, ref gates, col + 48);
+            LgVector.StoreUnsafe(a7, ref gates, col + 56);
         }
 
         private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
@@ -529,7 +740,20 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h, ref float c)
         {
-            if (LgMath.IsAccelerated)
+            if (LgMath.IsWideAccelerated)
+            {
+                for (nuint j = 0; j < 64; j += 16)
+                {
+                    LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
+                    LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
+                    LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
+                    LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
+                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, j), i * g);
+                    LgWideVector.StoreUnsafe(cNew, ref c, j);
+                    LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+                }
+            }
+            else if (LgMath.IsAccelerated)
             {
                 for (nuint j = 0; j < HP; j += 8)
                 {
@@ -885,7 +1109,24 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void TrainCellForward(ref float gates, ref float h, ref float c)
         {
-            if (LgMath.IsAccelerated)
+            if (LgMath.IsWideAccelerated)
+            {
+                for (nuint j = 0; j < 64; j += 16)
+                {
+                    LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
+                    LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
+                    LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
+                    LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
+                    LgWideVector.StoreUnsafe(i, ref gates, j);
+                    LgWideVector.StoreUnsafe(f, ref gates, HP + j);
+                    LgWideVector.StoreUnsafe(g, ref gates, 2 * HP + j);
+                    LgWideVector.StoreUnsafe(o, ref gates, 3 * HP + j);
+                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, j), i * g);
+                    LgWideVector.StoreUnsafe(cNew, ref c, j);
+                    LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+                }
+            }
+            else if (LgMath.IsAccelerated)
             {
                 for (nuint j = 0; j < HP; j += 8)
                 {
