@@ -39,4 +39,9 @@ public static class ThrowHelper
     public static void UnknownParameter(string name, IReadOnlyList<ParameterInfo> layout)
         => throw new KeyNotFoundException(
             $"The model has no parameter '{name}'. Its parameters are: {string.Join(", ", layout.Select(p => p.Name))}.");
+
+    /// <summary>An index or range end past the end of a buffer.</summary>
+    [DoesNotReturn]
+    public static void IndexOutOfRange(int index, int length)
+        => throw new IndexOutOfRangeException($"Index {index} is outside the buffer of {length} elements.");
 }

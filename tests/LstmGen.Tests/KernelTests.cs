@@ -177,3 +177,41 @@ public class KernelTests
         Assert.Equal(0xcc24a91bff411214UL, new Rng(123).NextUInt64());
     }
 }
+
+/// <summary>The 64-byte-aligned buffers the generated kernels stream weights from.</summary>
+public class AlignedFloatsTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(16384)]
+    [InlineData(100_000)]
+    public void ElementZeroIsOnA64ByteBoundaryAndTheBufferIsZeroed(int length)
+    {
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            var buffer = new AlignedFloats(length);
+            Assert.Equal(length, buffer.Length);
+            Assert.InRange(buffer.Offset, 0, 15);
+            Assert.True(buffer.Array.Length >= buffer.Offset + length);
+            // The array is on the pinned object heap, so its address is stable.
+            long address = System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(buffer.Array, buffer.Offset);
+            Assert.Equal(0, address % AlignedFloats.Alignment);
+            if (length > 0) Assert.All(buffer.AsSpan(0, length).ToArray(), x => Assert.Equal(0f, x));
+            _ = new float[attempt * 3 + 1]; // shift later allocations
+        }
+    }
+
+    [Fact]
+    public void IndexingIsBoundsCheckedAgainstTheLogicalLength()
+    {
+        var buffer = new AlignedFloats(10);
+        buffer[9] = 3f;
+        Assert.Equal(3f, buffer.Array[buffer.Offset + 9]);
+        Assert.Throws<IndexOutOfRangeException>(() => buffer[10]);
+        Assert.Throws<IndexOutOfRangeException>(() => buffer[-1]);
+        Assert.Throws<IndexOutOfRangeException>(() => buffer.AsSpan(5, 6));
+        Assert.Equal(5, buffer.AsSpan(5, 5).Length);
+    }
+}

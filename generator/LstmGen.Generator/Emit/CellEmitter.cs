@@ -66,6 +66,20 @@ internal abstract class CellEmitter
     /// </summary>
     public abstract string TrainBackwardCall(BackwardRefs refs);
 
+    /// <summary>
+    /// Where the batch-1 step's accumulator for gate <paramref name="gate"/> starts: the input part (<c>input</c>), or for
+    /// the GRU's candidate the recurrent bias (<c>biasHh</c>, holding b_hn), since r multiplies W_hn·h + b_hn only.
+    /// </summary>
+    public virtual string StepInit(int gate) => "input";
+
+    /// <summary>
+    /// The cell update of one chunk of units at <c>u0</c> in the fused batch-1 step, for a vector type
+    /// (<paramref name="vec"/>, its static class <paramref name="vector"/> and FMA <paramref name="fma"/>): it reads the
+    /// gate pre-activations z0, z1, … (z_q = StepInit(q) + W_hh[q]·h), h and, where needed, <c>input</c> and c, and writes
+    /// h' to <c>hNext</c> (and c). The same operations as the cell's own update, so both give the same values.
+    /// </summary>
+    public abstract string[] ChunkUpdate(string vec, string vector, string fma);
+
     /// <summary>The inference step method(s).</summary>
     public abstract void EmitInference(SourceWriter w, Layout L);
 

@@ -28,6 +28,17 @@ internal sealed class GruCellEmitter : CellEmitter
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.HH}, ref {r.HPrev}, ref {r.DH})";
 
+    public override string StepInit(int gate) => gate == 2 ? "biasHh" : "input";
+
+    // r and z start from the input part (which holds b_hr, b_hz), hh_n = z2 from b_hn: as CellUpdate with hh = W_hh·h + (0, 0, b_hn).
+    public override string[] ChunkUpdate(string vec, string vector, string fma) =>
+    [
+        $"{vec} r = LgMath.Sigmoid(z0), z = LgMath.Sigmoid(z1);",
+        $"{vec} n = LgMath.Tanh({fma}(r, z2, {vector}.LoadUnsafe(ref input, u0 + 2 * HP)));",
+        $"// h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h",
+        $"{vector}.StoreUnsafe({fma}(z, {vector}.LoadUnsafe(ref h, u0) - n, n), ref hNext, u0);",
+    ];
+
     public override void EmitInference(SourceWriter w, Layout L)
         => EmitCellStep(w, "CellUpdate", "r = σ(x_r + hh_r), z = σ(x_z + hh_z), n = tanh(x_n + r⊙hh_n); h' = (1 − z)⊙n + z⊙h, with x = W_ih·x + b_ih + (b_hr, b_hz, 0) and hh = W_hh·h + (0, 0, b_hn).", keepActivations: false);
 

@@ -65,7 +65,8 @@ internal sealed class Layout
         ScratchTileX = ScratchTileGates + TileRows * Gp;
         ScratchTileHH = ScratchTileX + TileRows * E;
         ScratchTileY = ScratchTileHH + hh * TileRows * Gp;
-        ScratchLength = ScratchTileY + LayerOutputBuffers * T * TileRows * DHp;
+        ScratchHNext = ScratchTileY + LayerOutputBuffers * T * TileRows * DHp;
+        ScratchLength = ScratchHNext + Hp;
     }
 
     /// <summary>Stacked layers.</summary>
@@ -135,5 +136,7 @@ internal sealed class Layout
     public int ScratchTileHH { get; }
     public int ScratchY { get; }
     public int ScratchTileY { get; }
+    /// <summary>Batch-1 inference: the next state h' while the step still reads h (the fused step writes h' chunk by chunk).</summary>
+    public int ScratchHNext { get; }
     public int ScratchLength { get; }
 }

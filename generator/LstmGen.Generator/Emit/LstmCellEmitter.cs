@@ -24,6 +24,14 @@ internal sealed class LstmCellEmitter : CellEmitter
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.C}, ref {r.CPrev}, ref {r.DH}, ref {r.DC})";
 
+    public override string[] ChunkUpdate(string vec, string vector, string fma) =>
+    [
+        $"{vec} i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);",
+        $"{vec} cNew = {fma}(f, {vector}.LoadUnsafe(ref c, u0), i * g);",
+        $"{vector}.StoreUnsafe(cNew, ref c, u0);",
+        $"{vector}.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);",
+    ];
+
     public override void EmitInference(SourceWriter w, Layout L)
         => EmitCellStep(w, L, "CellUpdate", "i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').", keepActivations: false);
 

@@ -21,14 +21,14 @@ internal static class ModelEmitter
             Generated {cell.Display} model: token ids → Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({L.O}) → {spec.Output}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-            """, "IRecurrentModel");
+            """, "IRecurrentModel", wide: L.Hp >= Layout.WideLanes);
         EmitConstants(w, L, frame, cell);
         ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false);
         EmitState(w, L, spec, cell);
         EmitInitialization(w, frame, cell);
         EmitCaches(w, L, cell);
         EmitPredict(w, L, frame, cell);
-        RecurrentProductEmitter.Emit(w, L);
+        RecurrentProductEmitter.Emit(w, L, cell);
         cell.EmitInference(w, L);
         DenseHeadEmitter.Emit(w, L, spec);
         TrainingEmitter.Emit(w, L, frame, cell);
@@ -116,6 +116,7 @@ internal static class ModelEmitter
         if (cell.SeparateRecurrent) w.Line($"private const int ScratchTileHH = {L.ScratchTileHH};");
         if (L.Layers > 1) w.Line($"private const int ScratchY = {L.ScratchY};\nprivate const int ScratchTileY = {L.ScratchTileY};");
         w.Line($"""
+            private const int ScratchHNext = {L.ScratchHNext};
             private const int ScratchLength = {L.ScratchLength};
 
             // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
@@ -148,7 +149,10 @@ internal static class ModelEmitter
         w.Line($$"""
             // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
             // so the step broadcasts h_k and FMAs a row.
-            private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
+            private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
+            // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
+            // fewer for a last partial chunk) at u0·{{L.Gates}}·H, its row k at k·{{L.Gates}}·width, gate q's units at q·width.
+            private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
             // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
             // input-side bias {{inputBias}} packed [DGP] at layer·DGP.
             private readonly float[] _wihT = new float[{{L.PackedInputLength}}];
@@ -243,6 +247,14 @@ internal static class ModelEmitter
             {{biasLines}}
                             }
                         }
+                        // The batch-1 step's chunk-major copy of W_hhᵀ (padded units stay zero).
+                        for (int u0 = 0; u0 < HP; u0 += StepChunkWidth)
+                        {
+                            int width = global::System.Math.Min(StepChunkWidth, HP - u0);
+                            for (int k = 0; k < HiddenSize; k++)
+                                for (int gate = 0; gate < {{L.Gates}}; gate++)
+                                    _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * {{L.Gates}} * HiddenSize + (k * {{L.Gates}} + gate) * width, width));
+                        }
                     }
                 }
             }
@@ -262,12 +274,11 @@ internal static class ModelEmitter
         string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
         string cClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchC, HP);" : "";
         string biasHhLocal = cell.SeparateRecurrent ? "\nref float biasHh = ref _biasHh[layer * DGP + direction * GP];" : "";
-        // One step on its input part: LSTM/RNN add W_hh·h to it; the GRU keeps hh = W_hh·h + (0, 0, b_hn) apart.
-        string step = cell.SeparateRecurrent
-            ? $"// hh = W_hh·h + (0, 0, b_hn), then the cell update on the input part and hh\nRecurrentProduct(ref biasHh, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);\n{cell.UpdateCall("input", "gates", "h", "c")};"
-            : $"// gates = input part + W_hh·h, then the cell update\nRecurrentProduct(ref input, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);\n{cell.UpdateCall("gates", "", "h", "c")};";
+        // One step: h' into hNext from h, then the two swap (the step reads h while it writes h' chunk by chunk).
+        string step = $"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c" : "")}, ref gates, reverse: (s & 1) != 0);\n"
+            + "ref float previous = ref h;\nh = ref hNext;\nhNext = ref previous;";
         string keepOutput = stacked
-            ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Array.Copy(scratch, ScratchH + direction * HP, scratch, layerOutput + s * DHP + direction * HP, HP);"
+            ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, layerOutput + s * DHP + direction * HP, HP));"
             : "";
         string upperInput = stacked ? """
                     int layerOutput = ScratchY + layer % 2 * SequenceLength * DHP;
@@ -346,8 +357,10 @@ internal static class ModelEmitter
                 {
                     // {{order}}
                     global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{Indent(cClear, 8)}}
-                    ref float h = ref scratch[ScratchH + direction * HP];{{Indent(cLocal, 8)}}
-                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];{{Indent(biasHhLocal, 8)}}
+                    ref float h = ref scratch[ScratchH + direction * HP];
+                    ref float hNext = ref scratch[ScratchHNext];{{Indent(cLocal, 8)}}
+                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
+                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];{{Indent(biasHhLocal, 8)}}
                     for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
                     {
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
@@ -358,6 +371,9 @@ internal static class ModelEmitter
                         {{Indent(step + keepOutput, 12)}}
                         s += direction == 0 ? 1 : -1;
                     }
+                    // The head and the layer above read the final h at its place in the workspace.
+                    if (!LgUnsafe.AreSame(ref h, ref scratch[ScratchH + direction * HP]))
+                        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, ScratchH + direction * HP, HP));
                 }
             }
             Head(ref scratch[ScratchH], output);
@@ -385,7 +401,7 @@ internal static class ModelEmitter
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int column = direction * GP, state = ScratchTileH + direction * HP;
-                        var whhT = new global::System.ReadOnlySpan<float>(_whhT, (layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{Indent(tileClear, 12)}}
+                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{Indent(tileClear, 12)}}
                         for (int k = 0; k < SequenceLength; k++)
                         {
                             int t = direction == 0 ? k : SequenceLength - 1 - k;

@@ -4,47 +4,83 @@ using System.Linq;
 namespace LstmGen.Generator.Emit;
 
 /// <summary>
-/// Emits the recurrent product shared by every cell: gates = input + h·W_hhᵀ over the packed gate width, register-blocked
-/// ("broadcast h_k, FMA a row of W_hhᵀ" into a block of accumulators), with an AVX-512 path (blocks of 16 zmm), an AVX2
-/// path (blocks of 8 ymm) and an exact scalar fallback.
+/// Emits the batch-1 recurrent step shared by every cell: the recurrent product h·W_hhᵀ fused with the cell update, one
+/// chunk of hidden units at a time (16 units on the AVX-512 path, 8 on the AVX2 path), with an exact scalar fallback.
 /// </summary>
 /// <remarks>
-/// Alternate steps walk W_hhᵀ in opposite directions (blocks and rows reversed). W_hhᵀ is H·GP floats — 64 KiB for the
-/// reference model, more than a 48 KiB L1 — and a cyclic walk over more lines than a cache set holds misses on every
-/// line under LRU, while the reverse walk starts with the lines the previous step touched last. Only the order of the
-/// k-sum changes (ascending or descending), so the result is the same product up to float rounding.
+/// <para>
+/// Why chunks: a chunk's gate pre-activations are complete as soon as its own product ends, so its cell update (the
+/// σ/tanh latency) overlaps the next chunk's FMAs instead of waiting for the whole product. The step writes h' into a
+/// second buffer, because later chunks still read h.
+/// </para>
+/// <para>
+/// Order: alternate steps visit the chunks in opposite orders. W_hh is packed chunk-major (each chunk's rows
+/// contiguous), so a step starts on the chunks the previous step left in L1 — W_hh is 64 KiB for the reference model,
+/// more than a 48 KiB L1, and a cyclic walk over it would miss on every line under LRU. Inside a chunk the k-sum runs
+/// from the h units the previous step finished first, so the next step's FMAs can start while the previous step's last
+/// chunk is still in its cell update. Each pre-activation is the sum of a few partial sums over k (more
+/// independent FMA chains); only the summation order changes, so results equal the plain product to float rounding.
+/// </para>
 /// </remarks>
 internal static class RecurrentProductEmitter
 {
-    /// <summary>One register block: <paramref name="Vectors"/> accumulators of the path's width from column
-    /// <paramref name="Column"/>, plus one 8-float accumulator after them when <paramref name="NarrowTail"/>.</summary>
-    private sealed record Block(int Column, int Vectors, bool NarrowTail);
+    /// <summary>
+    /// Partial sums per gate pre-activation (row k goes to sum k mod splits): 4 with 32 zmm registers, 2 with 16 ymm
+    /// registers, so an LSTM chunk's accumulators and broadcasts fit in registers.
+    /// </summary>
+    private static int Splits(int width) => width == Layout.WideLanes ? 4 : 2;
 
-    public static void Emit(SourceWriter w, Layout L)
+    public static void Emit(SourceWriter w, Layout L, CellEmitter cell)
     {
+        string cParam = cell.HasCellState ? ", ref float c" : "";
+        string cArg = cell.HasCellState ? ", ref c" : "";
+        string biasParam = cell.SeparateRecurrent ? ", ref float biasHh" : "";
+        string biasArg = cell.SeparateRecurrent ? ", ref biasHh" : "";
+        string chunkArgs = $"ref input{biasArg}, ref w, ref h, ref hNext{cArg}";
+        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
+        bool wideTail = wideUnits != L.Hp;
+        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Layout.WideLanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
+            + (wideTail ? $" StepChunk({wideUnits}, {chunkArgs}, kDescending: true);" : "");
+        string wideReverse = (wideTail ? $"StepChunk({wideUnits}, {chunkArgs}, kDescending: false); " : "")
+            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Layout.WideLanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
+        string scalarInput = cell.SeparateRecurrent ? "biasHh" : "input";
+        string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "h", "c") : cell.UpdateCall("gates", "", "h", "c");
+
         w.Line($$"""
-            // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < {{L.Gp}}: the only sequential work per step. With reverse, k runs
-            // from last to first (and the column blocks in reverse order): the caller alternates it step by step, so each
-            // step starts on the part of W_hhᵀ the previous one left in L1.
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void RecurrentProduct(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+            // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
+            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Layout.WideLanes}} : {{Layout.Lanes}};
+
+            // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
+            // chunk-major ({{(L.Hp >= Layout.WideLanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
+            // Forward steps visit the chunks first to last and sum k from last to first; reverse steps the opposite (see the
+            // generator's notes: L1 reuse across steps, and the next step starting on the h units finished first).
+            private static void Step(ref float input{{biasParam}}, ref float w, ref float whhT, ref float h, ref float hNext{{cParam}}, ref float gates, bool reverse)
             {
-                if (LgMath.IsWideAccelerated) RecurrentProductWide(ref input, ref whhT, ref h, ref gates, reverse);
-                else if (LgMath.IsAccelerated) RecurrentProductVector(ref input, ref whhT, ref h, ref gates, reverse);
-                else RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
+                if (LgMath.IsWideAccelerated)
+                {
+                    if (!reverse) { {{wideForward}} }
+                    else { {{wideReverse}} }
+                }
+                else if (LgMath.IsAccelerated)
+                {
+                    if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, {{chunkArgs}}, kDescending: true); }
+                    else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, {{chunkArgs}}, kDescending: false); } }
+                }
+                else
+                {
+                    // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, the cell update in place, then h' = h.
+                    RecurrentProductScalar(ref {{scalarInput}}, ref whhT, ref h, ref gates);
+                    {{scalarUpdate}};
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hNext, HP));
+                }
             }
 
             """);
-
-        // AVX-512: blocks of 16 zmm; a gate width that is an odd number of 8-float vectors ends on one ymm.
-        int wideVectors = L.Gp / Layout.WideLanes;
-        bool narrowTail = L.Gp % Layout.WideLanes != 0;
-        EmitPath(w, "RecurrentProductWide", "LgWide", "LgWideVector", "LgWideFma.FusedMultiplyAdd", Layout.WideLanes,
-            Blocks(wideVectors, Layout.WideBlockVectors, Layout.WideLanes, narrowTail));
-        EmitPath(w, "RecurrentProductVector", "LgVec", "LgVector", "LgFma.MultiplyAdd", Layout.Lanes,
-            Blocks(L.Gp / Layout.Lanes, Layout.BlockVectors, Layout.Lanes, narrowTail: false));
+        if (wideUnits > 0) EmitChunk(w, L, cell, "StepChunkWide", "LgWide", "LgWideVector", "LgWideFma.FusedMultiplyAdd", Layout.WideLanes, biasParam, cParam);
+        EmitChunk(w, L, cell, "StepChunk", "LgVec", "LgVector", "LgFma.MultiplyAdd", Layout.Lanes, biasParam, cParam);
 
         w.Line($$"""
+            // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
             private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
             {
                 for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) = LgUnsafe.Add(ref input, j);
@@ -59,63 +95,62 @@ internal static class RecurrentProductEmitter
             """);
     }
 
-    private static List<Block> Blocks(int vectors, int perBlock, int lanes, bool narrowTail)
+    private static void EmitChunk(SourceWriter w, Layout L, CellEmitter cell, string name, string vec, string vector, string fma, int width,
+        string biasParam, string cParam)
     {
-        var blocks = new List<Block>();
-        for (int v = 0; v < vectors; v += perBlock)
-            blocks.Add(new Block(v * lanes, System.Math.Min(perBlock, vectors - v), false));
-        if (narrowTail)
-        {
-            // The 8-float tail joins the last block when it has a free register, else forms a block of its own.
-            if (blocks.Count > 0 && blocks[blocks.Count - 1].Vectors < perBlock) blocks[blocks.Count - 1] = blocks[blocks.Count - 1] with { NarrowTail = true };
-            else blocks.Add(new Block(vectors * lanes, 0, true));
-        }
-        return blocks;
-    }
-
-    private static void EmitPath(SourceWriter w, string name, string vec, string vector, string fma, int lanes, List<Block> blocks)
-    {
-        w.Open($"private static void {name}(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)");
-        if (blocks.Count == 1)
-        {
-            w.Line($"{name}Block0(ref input, ref whhT, ref h, ref gates, reverse);");
-        }
-        else
-        {
-            string Calls(IEnumerable<int> order) => string.Join(" ", order.Select(b => $"{name}Block{b}(ref input, ref whhT, ref h, ref gates, reverse);"));
-            w.Line($"if (reverse) {{ {Calls(Enumerable.Range(0, blocks.Count).Reverse())} }}");
-            w.Line($"else {{ {Calls(Enumerable.Range(0, blocks.Count))} }}");
-        }
-        w.Close();
-        w.Line();
-        for (int b = 0; b < blocks.Count; b++) EmitBlock(w, $"{name}Block{b}", vec, vector, fma, lanes, blocks[b]);
-    }
-
-    private static void EmitBlock(SourceWriter w, string name, string vec, string vector, string fma, int lanes, Block block)
-    {
-        int[] ids = Enumerable.Range(0, block.Vectors).ToArray();
-        int tailOffset = block.Vectors * lanes;
-        string tail = block.NarrowTail ? $" and one 8-float vector" : "";
-        w.Line($"// Columns {block.Column}…{block.Column + tailOffset + (block.NarrowTail ? 8 : 0) - 1}: {block.Vectors} accumulator(s){tail}; per k, broadcast h[k] and FMA that part of row k.");
+        int gates = L.Gates;
+        int rowFloats = gates * width;
+        int splits = Splits(width);
+        int paired = L.H - L.H % splits; // rows taken splits at a time; the rest go to partial sum 0 at the end
+        int[] qs = Enumerable.Range(0, gates).ToArray();
+        int[] ss = Enumerable.Range(0, splits).ToArray();
+        w.Line($"// {width} units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q ({splits} partial sums), then the cell update.");
         w.Line($"[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
-        w.Open($"private static void {name}(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)");
-        w.Line($"const nuint col = {block.Column};");
-        foreach (int v in ids) w.Line($"{vec} a{v} = {vector}.LoadUnsafe(ref input, col + {v * lanes});");
-        if (block.NarrowTail) w.Line($"LgVec t0 = LgVector.LoadUnsafe(ref input, col + {tailOffset});");
-        w.Line($"// Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).");
-        w.Line($"nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;");
-        w.Line($"ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);");
-        w.Line($"ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);");
-        w.Open($"for (int k = 0; k < HiddenSize; k++)");
-        w.Line($"{vec} b = {vector}.Create(hk);");
-        foreach (int v in ids) w.Line($"a{v} = {fma}({vector}.LoadUnsafe(ref row, {v * lanes}), b, a{v});");
-        if (block.NarrowTail) w.Line($"t0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, {tailOffset}), LgVector.Create(hk), t0);");
-        w.Line($"row = ref LgUnsafe.Add(ref row, rowStep);");
-        w.Line($"hk = ref LgUnsafe.Add(ref hk, hStep);");
-        w.Close();
-        foreach (int v in ids) w.Line($"{vector}.StoreUnsafe(a{v}, ref gates, col + {v * lanes});");
-        if (block.NarrowTail) w.Line($"LgVector.StoreUnsafe(t0, ref gates, col + {tailOffset});");
+        w.Open($"private static void {name}(nuint u0, ref float input{biasParam}, ref float w, ref float h, ref float hNext{cParam}, bool kDescending)");
+        w.Line($"ref float chunk = ref LgUnsafe.Add(ref w, u0 * {gates} * HiddenSize);");
+        foreach (int q in qs)
+        {
+            string init = $"{vector}.LoadUnsafe(ref {cell.StepInit(q)}, u0 + {q} * HP)";
+            string accumulators = string.Join(", ", ss.Select(s => $"a{q}{s} = " + (s == 0 ? init : $"{vec}.Zero")));
+            w.Line($"{vec} {accumulators};");
+        }
+        if (paired > 0)
+        {
+            w.Line($"nint rowStep = kDescending ? {-splits * rowFloats} : {splits * rowFloats}, hStep = kDescending ? {-splits} : {splits};");
+            w.Line($"ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? {(paired - splits) * rowFloats} : 0);");
+            w.Line($"ref float hk = ref LgUnsafe.Add(ref h, kDescending ? {paired - splits} : 0);");
+            w.Open($"for (int k = 0; k < {paired}; k += {splits})");
+            string broadcasts = string.Join(", ", ss.Select(s => $"b{s} = {vector}.Create(" + (s == 0 ? "hk" : $"LgUnsafe.Add(ref hk, {s})") + ")"));
+            w.Line($"{vec} {broadcasts};");
+            foreach (int s in ss)
+                foreach (int q in qs)
+                    w.Line($"a{q}{s} = {fma}({vector}.LoadUnsafe(ref row, {s * rowFloats + q * width}), b{s}, a{q}{s});");
+            w.Line($"row = ref LgUnsafe.Add(ref row, rowStep);");
+            w.Line($"hk = ref LgUnsafe.Add(ref hk, hStep);");
+            w.Close();
+        }
+        for (int k = paired; k < L.H; k++)
+        {
+            w.Line($"{vec} b{k - paired}Tail = {vector}.Create(LgUnsafe.Add(ref h, {k}));");
+            foreach (int q in qs) w.Line($"a{q}0 = {fma}({vector}.LoadUnsafe(ref chunk, {k * rowFloats + q * width}), b{k - paired}Tail, a{q}0);");
+        }
+        foreach (int q in qs) w.Line($"{vec} z{q} = {PairwiseSum(ss.Select(s => $"a{q}{s}").ToList())};");
+        foreach (string line in cell.ChunkUpdate(vec, vector, fma)) w.Line($"{line}");
         w.Close();
         w.Line();
+    }
+
+    // (a + b) + (c + d): the partial sums added as a balanced tree.
+    private static string PairwiseSum(List<string> terms)
+    {
+        while (terms.Count > 1)
+        {
+            var next = new List<string>();
+            for (int i = 0; i < terms.Count; i += 2)
+                next.Add(i + 1 < terms.Count ? $"({terms[i]} + {terms[i + 1]})" : terms[i]);
+            terms = next;
+        }
+        string sum = terms[0];
+        return sum.StartsWith("(") && sum.EndsWith(")") ? sum.Substring(1, sum.Length - 2) : sum;
     }
 }

@@ -20,6 +20,11 @@ internal sealed class RnnCellEmitter : CellEmitter
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.DH})";
 
+    public override string[] ChunkUpdate(string vec, string vector, string fma) =>
+    [
+        $"{vector}.StoreUnsafe(LgMath.Tanh(z0), ref hNext, u0);",
+    ];
+
     public override void EmitInference(SourceWriter w, Layout L)
     {
         w.Line($$"""

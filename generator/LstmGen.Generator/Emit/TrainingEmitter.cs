@@ -151,7 +151,7 @@ internal static class TrainingEmitter
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;{{(lstm ? "\n            global::System.Array.Clear(ws, TrainC(rows), rows * HP);" : "")}}
-                        var whhT = new global::System.ReadOnlySpan<float>(_whhT, unit * HiddenSize * GP, HiddenSize * GP);
+                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
                         for (int k = 0; k < SequenceLength; k++)
                         {
                             int t = direction == 0 ? k : SequenceLength - 1 - k;

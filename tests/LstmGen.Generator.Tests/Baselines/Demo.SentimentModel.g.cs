@@ -81,7 +81,8 @@ namespace Demo
         private const int ScratchTileC = 40832;
         private const int ScratchTileGates = 42880;
         private const int ScratchTileX = 51072;
-        private const int ScratchLength = 55168;
+        private const int ScratchHNext = 55168;
+        private const int ScratchLength = 55232;
 
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
         // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
@@ -204,7 +205,10 @@ namespace Demo
 
         // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
         // so the step broadcasts h_k and FMAs a row.
-        private readonly float[] _whhT = new float[Layers * Directions * HiddenSize * GP];
+        private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
+        // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
+        // fewer for a last partial chunk) at u0·4·H, its row k at k·4·width, gate q's units at q·width.
+        private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
         // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
         // input-side bias b_ih + b_hh packed [DGP] at layer·DGP.
         private readonly float[] _wihT = new float[32768];
@@ -277,6 +281,14 @@ namespace Demo
                             }
                             _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
                         }
+                    }
+                    // The batch-1 step's chunk-major copy of W_hhᵀ (padded units stay zero).
+                    for (int u0 = 0; u0 < HP; u0 += StepChunkWidth)
+                    {
+                        int width = global::System.Math.Min(StepChunkWidth, HP - u0);
+                        for (int k = 0; k < HiddenSize; k++)
+                            for (int gate = 0; gate < 4; gate++)
+                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * 4 * HiddenSize + (k * 4 + gate) * width, width));
                     }
                 }
             }
@@ -380,8 +392,10 @@ namespace Demo
                     global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);
                     global::System.Array.Clear(scratch, ScratchC, HP);
                     ref float h = ref scratch[ScratchH + direction * HP];
+                    ref float hNext = ref scratch[ScratchHNext];
                     ref float c = ref scratch[ScratchC];
                     ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
+                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];
                     for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
                     {
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
@@ -389,11 +403,15 @@ namespace Demo
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
                         // Fetch the next step's table row while this step computes: the table is far larger than L2.
                         if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
-                        // gates = input part + W_hh·h, then the cell update
-                        RecurrentProduct(ref input, ref whhT, ref h, ref gates, reverse: (s & 1) != 0);
-                        CellUpdate(ref gates, ref h, ref c);
+                        Step(ref input, ref whhC, ref whhT, ref h, ref hNext, ref c, ref gates, reverse: (s & 1) != 0);
+                        ref float previous = ref h;
+                        h = ref hNext;
+                        hNext = ref previous;
                         s += direction == 0 ? 1 : -1;
                     }
+                    // The head and the layer above read the final h at its place in the workspace.
+                    if (!LgUnsafe.AreSame(ref h, ref scratch[ScratchH + direction * HP]))
+                        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, ScratchH + direction * HP, HP));
                 }
             }
             Head(ref scratch[ScratchH], output);
@@ -434,7 +452,7 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int column = direction * GP, state = ScratchTileH + direction * HP;
-                    var whhT = new global::System.ReadOnlySpan<float>(_whhT, (layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);
+                    global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);
                     global::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
@@ -474,257 +492,115 @@ namespace Demo
             }
         }
 
-        // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < 256: the only sequential work per step. With reverse, k runs
-        // from last to first (and the column blocks in reverse order): the caller alternates it step by step, so each
-        // step starts on the part of W_hhᵀ the previous one left in L1.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProduct(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            if (LgMath.IsWideAccelerated) RecurrentProductWide(ref input, ref whhT, ref h, ref gates, reverse);
-            else if (LgMath.IsAccelerated) RecurrentProductVector(ref input, ref whhT, ref h, ref gates, reverse);
-            else RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
-        }
+        // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
+        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : 8;
 
-        private static void RecurrentProductWide(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
+        // chunk-major (16-unit chunks with AVX-512, else 8-unit chunks): chunk u0's row k, gate q, unit u at u0·4·H + k·4·width + q·width + u.
+        // Forward steps visit the chunks first to last and sum k from last to first; reverse steps the opposite (see the
+        // generator's notes: L1 reuse across steps, and the next step starting on the h units finished first).
+        private static void Step(ref float input, ref float w, ref float whhT, ref float h, ref float hNext, ref float c, ref float gates, bool reverse)
         {
-            RecurrentProductWideBlock0(ref input, ref whhT, ref h, ref gates, reverse);
-        }
-
-        // Columns 0…255: 16 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProductWideBlock0(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            const nuint col = 0;
-            LgWide a0 = LgWideVector.LoadUnsafe(ref input, col + 0);
-            LgWide a1 = LgWideVector.LoadUnsafe(ref input, col + 16);
-            LgWide a2 = LgWideVector.LoadUnsafe(ref input, col + 32);
-            LgWide a3 = LgWideVector.LoadUnsafe(ref input, col + 48);
-            LgWide a4 = LgWideVector.LoadUnsafe(ref input, col + 64);
-            LgWide a5 = LgWideVector.LoadUnsafe(ref input, col + 80);
-            LgWide a6 = LgWideVector.LoadUnsafe(ref input, col + 96);
-            LgWide a7 = LgWideVector.LoadUnsafe(ref input, col + 112);
-            LgWide a8 = LgWideVector.LoadUnsafe(ref input, col + 128);
-            LgWide a9 = LgWideVector.LoadUnsafe(ref input, col + 144);
-            LgWide a10 = LgWideVector.LoadUnsafe(ref input, col + 160);
-            LgWide a11 = LgWideVector.LoadUnsafe(ref input, col + 176);
-            LgWide a12 = LgWideVector.LoadUnsafe(ref input, col + 192);
-            LgWide a13 = LgWideVector.LoadUnsafe(ref input, col + 208);
-            LgWide a14 = LgWideVector.LoadUnsafe(ref input, col + 224);
-            LgWide a15 = LgWideVector.LoadUnsafe(ref input, col + 240);
-            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
-            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
-            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
-            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
-            for (int k = 0; k < HiddenSize; k++)
+            if (LgMath.IsWideAccelerated)
             {
-                LgWide b = LgWideVector.Create(hk);
-                a0 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b, a0);
-                a1 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b, a1);
-                a2 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b, a2);
-                a3 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b, a3);
-                a4 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b, a4);
-                a5 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b, a5);
-                a6 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b, a6);
-                a7 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b, a7);
-                a8 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b, a8);
-                a9 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b, a9);
-                a10 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b, a10);
-                a11 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b, a11);
-                a12 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 192), b, a12);
-                a13 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 208), b, a13);
-                a14 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 224), b, a14);
-                a15 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 240), b, a15);
+                if (!reverse) { for (nuint u0 = 0; u0 < 64; u0 += 16) StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
+                else { for (nuint u0 = 64; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+            }
+            else if (LgMath.IsAccelerated)
+            {
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+            }
+            else
+            {
+                // gates = input part + W_hh·h, the cell update in place, then h' = h.
+                RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
+                CellUpdate(ref gates, ref h, ref c);
+                global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hNext, HP));
+            }
+        }
+
+        // 16 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (4 partial sums), then the cell update.
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
+        {
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
+            LgWide a00 = LgWideVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgWide.Zero, a02 = LgWide.Zero, a03 = LgWide.Zero;
+            LgWide a10 = LgWideVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgWide.Zero, a12 = LgWide.Zero, a13 = LgWide.Zero;
+            LgWide a20 = LgWideVector.LoadUnsafe(ref input, u0 + 2 * HP), a21 = LgWide.Zero, a22 = LgWide.Zero, a23 = LgWide.Zero;
+            LgWide a30 = LgWideVector.LoadUnsafe(ref input, u0 + 3 * HP), a31 = LgWide.Zero, a32 = LgWide.Zero, a33 = LgWide.Zero;
+            nint rowStep = kDescending ? -256 : 256, hStep = kDescending ? -4 : 4;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 3840 : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 60 : 0);
+            for (int k = 0; k < 64; k += 4)
+            {
+                LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
+                a00 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b0, a10);
+                a20 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b0, a20);
+                a30 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b0, a30);
+                a01 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b1, a01);
+                a11 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b1, a11);
+                a21 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b1, a21);
+                a31 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b1, a31);
+                a02 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b2, a02);
+                a12 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b2, a12);
+                a22 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b2, a22);
+                a32 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b2, a32);
+                a03 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 192), b3, a03);
+                a13 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 208), b3, a13);
+                a23 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 224), b3, a23);
+                a33 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 240), b3, a33);
                 row = ref LgUnsafe.Add(ref row, rowStep);
                 hk = ref LgUnsafe.Add(ref hk, hStep);
             }
-            LgWideVector.StoreUnsafe(a0, ref gates, col + 0);
-            LgWideVector.StoreUnsafe(a1, ref gates, col + 16);
-            LgWideVector.StoreUnsafe(a2, ref gates, col + 32);
-            LgWideVector.StoreUnsafe(a3, ref gates, col + 48);
-            LgWideVector.StoreUnsafe(a4, ref gates, col + 64);
-            LgWideVector.StoreUnsafe(a5, ref gates, col + 80);
-            LgWideVector.StoreUnsafe(a6, ref gates, col + 96);
-            LgWideVector.StoreUnsafe(a7, ref gates, col + 112);
-            LgWideVector.StoreUnsafe(a8, ref gates, col + 128);
-            LgWideVector.StoreUnsafe(a9, ref gates, col + 144);
-            LgWideVector.StoreUnsafe(a10, ref gates, col + 160);
-            LgWideVector.StoreUnsafe(a11, ref gates, col + 176);
-            LgWideVector.StoreUnsafe(a12, ref gates, col + 192);
-            LgWideVector.StoreUnsafe(a13, ref gates, col + 208);
-            LgWideVector.StoreUnsafe(a14, ref gates, col + 224);
-            LgWideVector.StoreUnsafe(a15, ref gates, col + 240);
+            LgWide z0 = (a00 + a01) + (a02 + a03);
+            LgWide z1 = (a10 + a11) + (a12 + a13);
+            LgWide z2 = (a20 + a21) + (a22 + a23);
+            LgWide z3 = (a30 + a31) + (a32 + a33);
+            LgWide i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
+            LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, u0), i * g);
+            LgWideVector.StoreUnsafe(cNew, ref c, u0);
+            LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
-        private static void RecurrentProductVector(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            if (reverse) { RecurrentProductVectorBlock3(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock2(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock1(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock0(ref input, ref whhT, ref h, ref gates, reverse); }
-            else { RecurrentProductVectorBlock0(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock1(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock2(ref input, ref whhT, ref h, ref gates, reverse); RecurrentProductVectorBlock3(ref input, ref whhT, ref h, ref gates, reverse); }
-        }
-
-        // Columns 0…63: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
+        // 8 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProductVectorBlock0(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
+        private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
         {
-            const nuint col = 0;
-            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
-            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
-            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
-            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
-            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
-            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
-            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
-            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
-            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
-            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
-            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
-            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
-            for (int k = 0; k < HiddenSize; k++)
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
+            LgVec a00 = LgVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgVec.Zero;
+            LgVec a10 = LgVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgVec.Zero;
+            LgVec a20 = LgVector.LoadUnsafe(ref input, u0 + 2 * HP), a21 = LgVec.Zero;
+            LgVec a30 = LgVector.LoadUnsafe(ref input, u0 + 3 * HP), a31 = LgVec.Zero;
+            nint rowStep = kDescending ? -64 : 64, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 1984 : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 62 : 0);
+            for (int k = 0; k < 64; k += 2)
             {
-                LgVec b = LgVector.Create(hk);
-                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
-                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
-                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
-                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
-                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
-                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
-                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
-                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
+                LgVec b0 = LgVector.Create(hk), b1 = LgVector.Create(LgUnsafe.Add(ref hk, 1));
+                a00 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b0, a10);
+                a20 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b0, a20);
+                a30 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b0, a30);
+                a01 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b1, a01);
+                a11 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b1, a11);
+                a21 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b1, a21);
+                a31 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b1, a31);
                 row = ref LgUnsafe.Add(ref row, rowStep);
                 hk = ref LgUnsafe.Add(ref hk, hStep);
             }
-            LgVector.StoreUnsafe(a0, ref gates, col + 0);
-            LgVector.StoreUnsafe(a1, ref gates, col + 8);
-            LgVector.StoreUnsafe(a2, ref gates, col + 16);
-            LgVector.StoreUnsafe(a3, ref gates, col + 24);
-            LgVector.StoreUnsafe(a4, ref gates, col + 32);
-            LgVector.StoreUnsafe(a5, ref gates, col + 40);
-            LgVector.StoreUnsafe(a6, ref gates, col + 48);
-            LgVector.StoreUnsafe(a7, ref gates, col + 56);
+            LgVec z0 = a00 + a01;
+            LgVec z1 = a10 + a11;
+            LgVec z2 = a20 + a21;
+            LgVec z3 = a30 + a31;
+            LgVec i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
+            LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, u0), i * g);
+            LgVector.StoreUnsafe(cNew, ref c, u0);
+            LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
-        // Columns 64…127: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProductVectorBlock1(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            const nuint col = 64;
-            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
-            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
-            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
-            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
-            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
-            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
-            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
-            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
-            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
-            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
-            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
-            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
-            for (int k = 0; k < HiddenSize; k++)
-            {
-                LgVec b = LgVector.Create(hk);
-                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
-                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
-                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
-                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
-                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
-                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
-                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
-                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
-                row = ref LgUnsafe.Add(ref row, rowStep);
-                hk = ref LgUnsafe.Add(ref hk, hStep);
-            }
-            LgVector.StoreUnsafe(a0, ref gates, col + 0);
-            LgVector.StoreUnsafe(a1, ref gates, col + 8);
-            LgVector.StoreUnsafe(a2, ref gates, col + 16);
-            LgVector.StoreUnsafe(a3, ref gates, col + 24);
-            LgVector.StoreUnsafe(a4, ref gates, col + 32);
-            LgVector.StoreUnsafe(a5, ref gates, col + 40);
-            LgVector.StoreUnsafe(a6, ref gates, col + 48);
-            LgVector.StoreUnsafe(a7, ref gates, col + 56);
-        }
-
-        // Columns 128…191: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProductVectorBlock2(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            const nuint col = 128;
-            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
-            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
-            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
-            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
-            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
-            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
-            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
-            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
-            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
-            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
-            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
-            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
-            for (int k = 0; k < HiddenSize; k++)
-            {
-                LgVec b = LgVector.Create(hk);
-                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
-                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
-                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
-                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
-                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
-                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
-                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
-                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
-                row = ref LgUnsafe.Add(ref row, rowStep);
-                hk = ref LgUnsafe.Add(ref hk, hStep);
-            }
-            LgVector.StoreUnsafe(a0, ref gates, col + 0);
-            LgVector.StoreUnsafe(a1, ref gates, col + 8);
-            LgVector.StoreUnsafe(a2, ref gates, col + 16);
-            LgVector.StoreUnsafe(a3, ref gates, col + 24);
-            LgVector.StoreUnsafe(a4, ref gates, col + 32);
-            LgVector.StoreUnsafe(a5, ref gates, col + 40);
-            LgVector.StoreUnsafe(a6, ref gates, col + 48);
-            LgVector.StoreUnsafe(a7, ref gates, col + 56);
-        }
-
-        // Columns 192…255: 8 accumulator(s); per k, broadcast h[k] and FMA that part of row k.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void RecurrentProductVectorBlock3(ref float input, ref float whhT, ref float h, ref float gates, bool reverse)
-        {
-            const nuint col = 192;
-            LgVec a0 = LgVector.LoadUnsafe(ref input, col + 0);
-            LgVec a1 = LgVector.LoadUnsafe(ref input, col + 8);
-            LgVec a2 = LgVector.LoadUnsafe(ref input, col + 16);
-            LgVec a3 = LgVector.LoadUnsafe(ref input, col + 24);
-            LgVec a4 = LgVector.LoadUnsafe(ref input, col + 32);
-            LgVec a5 = LgVector.LoadUnsafe(ref input, col + 40);
-            LgVec a6 = LgVector.LoadUnsafe(ref input, col + 48);
-            LgVec a7 = LgVector.LoadUnsafe(ref input, col + 56);
-            // Forward: rows 0, 1, …, H − 1; reverse: H − 1, …, 0 (row and h pointers step by ±GP and ±1).
-            nint rowStep = reverse ? -GP : GP, hStep = reverse ? -1 : 1;
-            ref float row = ref LgUnsafe.Add(ref whhT, (reverse ? (HiddenSize - 1) * GP : 0) + (nint)col);
-            ref float hk = ref LgUnsafe.Add(ref h, reverse ? HiddenSize - 1 : 0);
-            for (int k = 0; k < HiddenSize; k++)
-            {
-                LgVec b = LgVector.Create(hk);
-                a0 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b, a0);
-                a1 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 8), b, a1);
-                a2 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 16), b, a2);
-                a3 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 24), b, a3);
-                a4 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 32), b, a4);
-                a5 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 40), b, a5);
-                a6 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 48), b, a6);
-                a7 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 56), b, a7);
-                row = ref LgUnsafe.Add(ref row, rowStep);
-                hk = ref LgUnsafe.Add(ref hk, hStep);
-            }
-            LgVector.StoreUnsafe(a0, ref gates, col + 0);
-            LgVector.StoreUnsafe(a1, ref gates, col + 8);
-            LgVector.StoreUnsafe(a2, ref gates, col + 16);
-            LgVector.StoreUnsafe(a3, ref gates, col + 24);
-            LgVector.StoreUnsafe(a4, ref gates, col + 32);
-            LgVector.StoreUnsafe(a5, ref gates, col + 40);
-            LgVector.StoreUnsafe(a6, ref gates, col + 48);
-            LgVector.StoreUnsafe(a7, ref gates, col + 56);
-        }
-
+        // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
         private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
         {
             for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) = LgUnsafe.Add(ref input, j);
@@ -924,7 +800,7 @@ namespace Demo
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
                     global::System.Array.Clear(ws, TrainC(rows), rows * HP);
-                    var whhT = new global::System.ReadOnlySpan<float>(_whhT, unit * HiddenSize * GP, HiddenSize * GP);
+                    global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
                         int t = direction == 0 ? k : SequenceLength - 1 - k;
