@@ -3,7 +3,7 @@ using LstmGen.Generator.Model;
 namespace LstmGen.Generator.Emit;
 
 /// <summary>
-/// What the shared emitters (model shell, recurrent product, training driver) need to know about one recurrent cell,
+/// What the shared emitters (model shell, batch-1 recurrent step, training driver) need to know about one recurrent cell,
 /// and the cell-specific code itself: the inference step and, side by side, the training step forward and backward.
 /// </summary>
 /// <remarks>

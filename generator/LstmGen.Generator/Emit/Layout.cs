@@ -9,10 +9,6 @@ internal sealed class Layout
     public const int Lanes = 8;
     /// <summary>Vector width in floats of the AVX-512 path (Vector512).</summary>
     public const int WideLanes = 16;
-    /// <summary>Accumulators per register block in the recurrent product (8 of the 16 ymm registers).</summary>
-    public const int BlockVectors = 8;
-    /// <summary>Accumulators per register block in the AVX-512 recurrent product (16 of the 32 zmm registers).</summary>
-    public const int WideBlockVectors = 16;
     /// <summary>Sequences per tile in batched inference.</summary>
     public const int TileRows = 32;
 

@@ -28,7 +28,7 @@ internal static class ModelEmitter
         EmitInitialization(w, frame, cell);
         EmitCaches(w, L, cell);
         EmitPredict(w, L, frame, cell);
-        RecurrentProductEmitter.Emit(w, L, cell);
+        RecurrentStepEmitter.Emit(w, L, cell);
         cell.EmitInference(w, L);
         DenseHeadEmitter.Emit(w, L, spec);
         TrainingEmitter.Emit(w, L, frame, cell);

@@ -22,7 +22,7 @@ namespace LstmGen.Generator.Emit;
 /// independent FMA chains); only the summation order changes, so results equal the plain product to float rounding.
 /// </para>
 /// </remarks>
-internal static class RecurrentProductEmitter
+internal static class RecurrentStepEmitter
 {
     /// <summary>
     /// Partial sums per gate pre-activation (row k goes to sum k mod splits): 4 with 32 zmm registers, 2 with 16 ymm
