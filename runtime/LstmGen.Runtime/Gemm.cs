@@ -15,6 +15,8 @@ public static class Gemm
     private const int Mr = 6;
     private const int Nr = 16;
     private const int WideNr = 32;
+    // Rows of B per k-block: 256 rows of a 256-float-wide B is 256 KiB, a quarter of a 1 MiB L2.
+    private const int KBlock = 256;
 
     /// <summary>C[m×n] += A[m×k] · B[k×n] (row-major, leading dimensions lda, ldb, ldc).</summary>
     /// <remarks>
@@ -33,15 +35,33 @@ public static class Gemm
         ref float pc = ref MemoryMarshal.GetReference(c);
         if (!VectorMath.IsAccelerated)
         {
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                {
-                    float av = Unsafe.Add(ref pa, i * lda + p);
-                    for (int j = 0; j < n; j++)
-                        Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
-                }
+            MultiplyAddScalar(m, n, k, ref pa, lda, ref pb, ldb, ref pc, ldc);
             return;
         }
+        // Long sums (weight gradients over all T·B pairs) run in blocks of KBlock rows of B: a block of B stays in L2 while
+        // every row block of A passes over it, instead of all of B streaming from L3 once per row block. C keeps its
+        // running sum between blocks, so each element is the same FMA sequence over p as without blocking.
+        for (int p0 = 0; p0 < k; p0 += KBlock)
+        {
+            int kc = Math.Min(KBlock, k - p0);
+            MultiplyAddBlock(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
+        }
+    }
+
+    private static void MultiplyAddScalar(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+            {
+                float av = Unsafe.Add(ref pa, i * lda + p);
+                for (int j = 0; j < n; j++)
+                    Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
+            }
+    }
+
+    // C[m×n] += A[m×k]·B[k×n] on the vector path, k ≤ KBlock in practice.
+    private static void MultiplyAddBlock(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    {
         int nFull = n - n % Nr;
         int j0 = 0;
         if (VectorMath.IsWideAccelerated)

@@ -41,6 +41,7 @@ public class KernelTests
     [InlineData(11, 32, 6)]
     [InlineData(15, 80, 7)]
     [InlineData(9, 48, 5)]
+    [InlineData(19, 80, 700)]
     public void GemmMatchesReference(int m, int n, int k)
     {
         var rng = new Rng(m * 1000 + n * 10 + k);
@@ -82,6 +83,24 @@ public class KernelTests
                 Assert.True(alone.AsSpan().SequenceEqual(all.AsSpan(i * n, n)), $"row {i} of {m}");
             }
         }
+    }
+
+    [Fact]
+    public void GemmLongSumsEqualTheSameSumInPieces()
+    {
+        // A long k runs in k-blocks with C carrying the running sum, so C += A·B over k = 700 equals seven calls of
+        // k = 100 on consecutive slices bit for bit (both are the same FMA sequence over p for every element).
+        const int m = 19, n = 80, k = 700, piece = 100;
+        var rng = new Rng(11);
+        float[] a = new float[m * k], b = new float[k * n], whole = new float[m * n];
+        Initializers.Uniform(a, -1, 1, ref rng);
+        Initializers.Uniform(b, -1, 1, ref rng);
+        Initializers.Uniform(whole, -1, 1, ref rng);
+        float[] pieces = (float[])whole.Clone();
+        Gemm.MultiplyAdd(m, n, k, a, k, b, n, whole, n);
+        for (int p0 = 0; p0 < k; p0 += piece)
+            Gemm.MultiplyAdd(m, n, piece, a.AsSpan(p0), k, b.AsSpan(p0 * n), n, pieces, n);
+        Assert.True(whole.AsSpan().SequenceEqual(pieces));
     }
 
     [Fact]
