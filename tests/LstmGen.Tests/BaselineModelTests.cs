@@ -335,20 +335,16 @@ public class BaselineModelTests
         adam.Step(model.Parameters, gradients);
         model.Predict(row, output); // rebuild the packed weights after the step
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++)
+        Allocations.AssertNone(() =>
         {
-            model.Predict(row, output);
+            model.Predict(tokens.AsSpan(0, model.Shape.SequenceLength), output);
             model.PredictBatch(tokens, outputs);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 3; i++)
+        }, what: "Inference");
+        Allocations.AssertNone(() =>
         {
             model.ComputeGradients(tokens, targets, gradients, outputs);
             adam.Step(model.Parameters, gradients);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, what: "Training");
     }
 
     [Fact]

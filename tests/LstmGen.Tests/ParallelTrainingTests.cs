@@ -84,7 +84,7 @@ public class ParallelTrainingTests
         var outputs = new float[8];
         using var step = new TrainingStep(model, new Adam(), threads: 2, clipNorm: 5f);
         for (int i = 0; i < 3; i++) step.Run(tokens, targets, outputs);
-        Assert.Equal(0, QuietestWindow(() => step.Run(tokens, targets, outputs)));
+        Allocations.AssertNone(() => step.Run(tokens, targets, outputs));
     }
 
     [Fact]
@@ -181,23 +181,6 @@ public class ParallelTrainingTests
         Assert.False(last.ParameterValues.SequenceEqual(model.ParameterValues));
     }
 
-    /// <summary>
-    /// Bytes the calling thread allocates in the quietest of 5 windows of 3 calls each. A per-call allocation shows in
-    /// every window; a one-off allocation by the runtime's blocking-wait machinery (seen under heavy parallel test load)
-    /// does not fail the test.
-    /// </summary>
-    internal static long QuietestWindow(Action call)
-    {
-        long quietest = long.MaxValue;
-        for (int window = 0; window < 5; window++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 3; i++) call();
-            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return quietest;
-    }
-
     private static float[] Targets(int n, int seed)
     {
         var rng = new Rng(seed);
@@ -238,7 +221,7 @@ public class ParallelPredictorTests
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 + 1e-6 * Math.Abs(expected[i]), $"output {i}: {actual[i]} vs {expected[i]}");
         for (int i = 0; i < 5; i++) predictor.PredictBatch(tokens, actual);
-        Assert.Equal(0, ParallelTrainingTests.QuietestWindow(() => predictor.PredictBatch(tokens, actual)));
+        Allocations.AssertNone(() => predictor.PredictBatch(tokens, actual));
         Assert.Throws<ArgumentException>(() => predictor.PredictBatch(tokens, new float[1 + expected.Length]));
         tokens[^1] = 99;
         Assert.Throws<ArgumentOutOfRangeException>(() => predictor.PredictBatch(tokens, actual));

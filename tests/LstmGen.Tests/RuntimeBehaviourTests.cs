@@ -14,15 +14,12 @@ public class RuntimeBehaviourTests
         var model = new ReferenceModel { UseFoldedEmbedding = folded };
         int[] tokens = TestModels.Tokens(model.Shape, 32, seed: 1);
         var outputs = new float[32];
-        ReadOnlySpan<int> one = tokens.AsSpan(0, ReferenceModel.SequenceLength);
-        model.Predict(one);
-        model.PredictBatch(tokens, outputs);
-        long before = GC.GetAllocatedBytesForCurrentThread();
         float sink = 0;
-        for (int i = 0; i < 50; i++) sink += model.Predict(one);
-        for (int i = 0; i < 5; i++) model.PredictBatch(tokens, outputs);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Allocations.AssertNone(() =>
+        {
+            for (int i = 0; i < 10; i++) sink += model.Predict(tokens.AsSpan(0, ReferenceModel.SequenceLength));
+            model.PredictBatch(tokens, outputs);
+        });
         Assert.True(float.IsFinite(sink));
     }
 
@@ -98,5 +95,22 @@ public class RuntimeBehaviourTests
                 for (int r = 0; r < 256; r++) dot += (double)w[r * 64 + p] * w[r * 64 + q];
                 Assert.Equal(p == q ? 1.0 : 0.0, dot, 5);
             }
+    }
+}
+
+/// <summary>The allocation check itself: it must catch a per-call allocation and pass code that allocates nothing.</summary>
+[Collection(AllocationCollection.Name)]
+public class AllocationCheckTests
+{
+    private static object? s_keep;
+
+    [Fact]
+    public void CatchesAPerCallAllocationAndPassesNone()
+    {
+        var e = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => Allocations.AssertNone(() => s_keep = new byte[100]));
+        Assert.Contains("allocated in every one of 5 windows", e.Message);
+        int sum = 0;
+        Allocations.AssertNone(() => sum += s_keep is null ? 0 : 1);
+        Assert.InRange(sum, 4, 16); // the warm-up call, then 1 to 5 windows of 3 calls
     }
 }

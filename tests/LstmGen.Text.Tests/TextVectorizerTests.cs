@@ -111,15 +111,11 @@ public class TextVectorizerTests
         int[] row = new int[50];
         string shortText = "I really love this movie, it is great!";
         string longText = string.Concat(Enumerable.Repeat("love this movie ", 100));
-        V.Encode(shortText, row);
-        V.Encode(longText, row);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
+        Allocations.AssertNone(() =>
         {
             V.Encode(shortText, row);
             V.Encode(longText, row);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, callsPerWindow: 100);
     }
 
     [Fact]
