@@ -135,6 +135,61 @@ public static class Gemm
         }
     }
 
+    /// <summary>dst[c·ldd + r] = src[r·lds + c] for r &lt; rows, c &lt; cols: B = Aᵀ for an A of rows × cols.</summary>
+    public static void Transpose(int rows, int cols, ReadOnlySpan<float> src, int lds, Span<float> dst, int ldd)
+    {
+        if (rows == 0 || cols == 0) return;
+        CheckExtent(src.Length, rows, cols, lds, nameof(src));
+        CheckExtent(dst.Length, cols, rows, ldd, nameof(dst));
+        ref float ps = ref MemoryMarshal.GetReference(src);
+        ref float pd = ref MemoryMarshal.GetReference(dst);
+        int r8 = 0, c8 = 0;
+        if (VectorMath.IsAccelerated)
+        {
+            // 8×8 blocks in registers; the scalar loops below take the rows and columns past the last whole block.
+            r8 = rows - rows % 8;
+            c8 = cols - cols % 8;
+            for (int r = 0; r < r8; r += 8)
+                for (int c = 0; c < c8; c += 8)
+                    Transpose8x8(ref Unsafe.Add(ref ps, (nint)r * lds + c), lds, ref Unsafe.Add(ref pd, (nint)c * ldd + r), ldd);
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            // Row r's columns past c8, or all of them when the row is past r8.
+            for (int c = r < r8 ? c8 : 0; c < cols; c++)
+                Unsafe.Add(ref pd, (nint)c * ldd + r) = Unsafe.Add(ref ps, (nint)r * lds + c);
+        }
+    }
+
+    // Rows a..h of an 8×8 block become its columns: pairs interleaved (unpack), then quads (shuffle), then 128-bit halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref float s, int lds, ref float d, int ldd)
+    {
+        nuint ls = (nuint)lds, ld = (nuint)ldd;
+        Vector256<float> a = Vector256.LoadUnsafe(ref s), b = Vector256.LoadUnsafe(ref s, ls);
+        Vector256<float> c = Vector256.LoadUnsafe(ref s, 2 * ls), e = Vector256.LoadUnsafe(ref s, 3 * ls);
+        Vector256<float> f = Vector256.LoadUnsafe(ref s, 4 * ls), g = Vector256.LoadUnsafe(ref s, 5 * ls);
+        Vector256<float> h = Vector256.LoadUnsafe(ref s, 6 * ls), k = Vector256.LoadUnsafe(ref s, 7 * ls);
+        // t0 = a0 b0 a1 b1 | a4 b4 a5 b5, t1 = a2 b2 a3 b3 | a6 b6 a7 b7, and so on for the other pairs.
+        Vector256<float> t0 = Avx.UnpackLow(a, b), t1 = Avx.UnpackHigh(a, b);
+        Vector256<float> t2 = Avx.UnpackLow(c, e), t3 = Avx.UnpackHigh(c, e);
+        Vector256<float> t4 = Avx.UnpackLow(f, g), t5 = Avx.UnpackHigh(f, g);
+        Vector256<float> t6 = Avx.UnpackLow(h, k), t7 = Avx.UnpackHigh(h, k);
+        // u0 = a0 b0 c0 e0 | a4 b4 c4 e4 (column 0 of rows 0–3 | column 4), u1 columns 1 | 5, u2 2 | 6, u3 3 | 7.
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+        Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+        Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, ld);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, 2 * ld);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, 3 * ld);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, 4 * ld);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, 5 * ld);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, 6 * ld);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, 7 * ld);
+    }
+
     /// <summary>y += alpha · x.</summary>
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {

@@ -179,6 +179,29 @@ public class KernelTests
             }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(8, 8, 8, 8)]
+    [InlineData(7, 9, 9, 7)]
+    [InlineData(16, 64, 72, 20)]     // whole blocks, with leading dimensions wider than the matrices
+    [InlineData(3200, 128, 128, 3200)] // the training shape: all (step, row) pairs by the embedding size
+    [InlineData(37, 33, 41, 45)]     // partial blocks on both edges
+    public void TransposeMatchesAPlainLoopExactly(int rows, int cols, int lds, int ldd)
+    {
+        var rng = new Rng(7);
+        float[] src = new float[(rows - 1) * lds + cols];
+        Initializers.Uniform(src, -1, 1, ref rng);
+        float[] dst = new float[(cols - 1) * ldd + rows + 3];
+        dst.AsSpan().Fill(float.NaN); // floats outside the transpose must stay untouched
+        Gemm.Transpose(rows, cols, src, lds, dst, ldd);
+        var expected = new float[dst.Length];
+        expected.AsSpan().Fill(float.NaN);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) expected[c * ldd + r] = src[r * lds + c];
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), dst.Select(BitConverter.SingleToInt32Bits));
+        Assert.Throws<ArgumentException>(() => Gemm.Transpose(rows, cols, src, lds, dst.AsSpan(0, dst.Length - 4), ldd));
+    }
+
     [Fact]
     public void GemmRejectsSpansThatAreTooShort()
     {

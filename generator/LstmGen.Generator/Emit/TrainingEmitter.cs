@@ -66,9 +66,7 @@ internal static class TrainingEmitter
         string clearHH = gru ? "\n    global::System.Array.Clear(ws, stepHH + b * DGP, GP);" : "";
         string dyAdd = stacked ? "\nif (layer < Layers - 1)\n{\n    // dh += ∂L/∂y_t from the layer above (its dX; zero at padded steps, whose dZ is zero)\n    for (int b = 0; b < rows; b++)\n        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new global::System.Span<float>(ws, TrainDH(rows) + b * HP, HP));\n}" : "";
         string recName = gru ? "rec" : "act";
-        string biasSums = gru
-            ? "// ∂L/∂b_ih = Σ dZ_x, ∂L/∂b_hh = Σ dZ_h over all pairs.\nglobal::System.Array.Clear(_gradBias);\nglobal::System.Array.Clear(_gradBiasHh);\nfor (int r = 0; r < n; r++)\n{\n    global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);\n    global::LstmGen.Gemm.Axpy(1f, rec.Slice(r * DGP, DGP), _gradBiasHh);\n}"
-            : "// ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).\nglobal::System.Array.Clear(_gradBias);\nfor (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);";
+        string biasDoc = gru ? "∂L/∂b_ih = Σ dZ_x and ∂L/∂b_hh = Σ dZ_h over all pairs" : "∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient)";
         string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
         string norms = L.D == 2 ? "the top layer's forward direction" : "the top layer";
 
@@ -199,9 +197,12 @@ internal static class TrainingEmitter
             private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms, global::System.Span<float> gradients)
             {
                 int n = SequenceLength * rows, dh = TrainDH(rows);
+                bool sumBias = !gradients.IsEmpty;
                 for (int layer = Layers - 1; layer >= 0; layer--)
                 {
                     int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP{{csLocal}}{{hhLocal}};
+                    // {{biasDoc}}, summed row by row while each step's dZ is in L1.
+                    global::System.Array.Clear(_gradBias);{{(gru ? "\n        global::System.Array.Clear(_gradBiasHh);" : "")}}
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int unit = layer * Directions + direction, column = direction * GP;
@@ -235,6 +236,10 @@ internal static class TrainingEmitter
                                 }
                                 any = true;{{Indent(cPrevLine, 20)}}
                                 {{backwardCall}};
+                                if (sumBias)
+                                {
+                                    global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, stepAct + b * DGP, GP), new global::System.Span<float>(_gradBias, column, GP));{{(gru ? "\n                global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, stepHH + b * DGP, GP), new global::System.Span<float>(_gradBiasHh, column, GP));" : "")}}
+                                }
                             }
                             if (!any || k == 0) continue;
                             // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
@@ -250,7 +255,8 @@ internal static class TrainingEmitter
             // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
             // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
             // ({{(gru ? "dZ_x = input-side gradients, dZ_h = recurrent-side gradients" : "the same dZ for both")}}); then ∂L/∂X_ℓ = dZ_x·W_ih, which is
-            // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise.
+            // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise. (The bias gradients were
+            // summed in the backward pass.)
             private void LayerGradients(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, int layer, global::System.Span<float> gradients)
             {
                 int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer);
@@ -259,14 +265,13 @@ internal static class TrainingEmitter
                 global::System.Array.Clear(_gradWhhT);
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), n, DHP, HiddenSize, tr);
+                    global::LstmGen.Gemm.Transpose(n, HiddenSize, new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), DHP, tr, n);
                     global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, {{recName}}.Slice(direction * GP), DGP,
                         new global::System.Span<float>(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
                 }
                 global::System.Array.Clear(_gradWihT);
-                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), n, packedInputs, packedInputs, tr);
+                global::LstmGen.Gemm.Transpose(n, packedInputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, n);
                 global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
-                {{Indent(biasSums, 4)}}
                 // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows of each direction's tensors.
                 for (int direction = 0; direction < Directions; direction++)
                 {
@@ -311,17 +316,6 @@ internal static class TrainingEmitter
                     total += global::System.Math.Sqrt(sum);
                 }
                 return (float)total;
-            }
-
-            // dst[c, r] = src[r, c] for r < n, c < cols (src leading dimension ld).
-            private static void Transpose(global::System.ReadOnlySpan<float> src, int n, int ld, int cols, global::System.Span<float> dst)
-            {
-                for (int r0 = 0; r0 < n; r0 += 16)
-                {
-                    int r1 = global::System.Math.Min(n, r0 + 16);
-                    for (int c = 0; c < cols; c++)
-                        for (int r = r0; r < r1; r++) dst[c * n + r] = src[r * ld + c];
-                }
             }
 
             """);

@@ -850,9 +850,12 @@ namespace Demo
         private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, global::System.Span<float> norms, global::System.Span<float> gradients)
         {
             int n = SequenceLength * rows, dh = TrainDH(rows);
+            bool sumBias = !gradients.IsEmpty;
             for (int layer = Layers - 1; layer >= 0; layer--)
             {
                 int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP, cs = TrainCS(rows) + layer * n * DHP;
+                // ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient), summed row by row while each step's dZ is in L1.
+                global::System.Array.Clear(_gradBias);
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP;
@@ -890,6 +893,10 @@ namespace Demo
                             any = true;
                             int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
                             TrainCellBackward(ref ws[stepAct + b * DGP], ref ws[cs + stepHidden + b * DHP], ref ws[cPrev], ref ws[TrainDH(rows) + b * HP], ref ws[TrainDC(rows) + b * HP]);
+                            if (sumBias)
+                            {
+                                global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, stepAct + b * DGP, GP), new global::System.Span<float>(_gradBias, column, GP));
+                            }
                         }
                         if (!any || k == 0) continue;
                         // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
@@ -905,7 +912,8 @@ namespace Demo
         // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
         // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
         // (the same dZ for both); then ∂L/∂X_ℓ = dZ_x·W_ih, which is
-        // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise.
+        // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise. (The bias gradients were
+        // summed in the backward pass.)
         private void LayerGradients(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, int layer, global::System.Span<float> gradients)
         {
             int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer);
@@ -914,16 +922,13 @@ namespace Demo
             global::System.Array.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
             {
-                Transpose(new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), n, DHP, HiddenSize, tr);
+                global::LstmGen.Gemm.Transpose(n, HiddenSize, new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), DHP, tr, n);
                 global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, act.Slice(direction * GP), DGP,
                     new global::System.Span<float>(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
             }
             global::System.Array.Clear(_gradWihT);
-            Transpose(new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), n, packedInputs, packedInputs, tr);
+            global::LstmGen.Gemm.Transpose(n, packedInputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, n);
             global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
-            // ∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient).
-            global::System.Array.Clear(_gradBias);
-            for (int r = 0; r < n; r++) global::LstmGen.Gemm.Axpy(1f, act.Slice(r * DGP, DGP), _gradBias);
             // Unpack the padded gate layout into PyTorch's [4H, ·] rows of each direction's tensors.
             for (int direction = 0; direction < Directions; direction++)
             {
@@ -968,17 +973,6 @@ namespace Demo
                 total += global::System.Math.Sqrt(sum);
             }
             return (float)total;
-        }
-
-        // dst[c, r] = src[r, c] for r < n, c < cols (src leading dimension ld).
-        private static void Transpose(global::System.ReadOnlySpan<float> src, int n, int ld, int cols, global::System.Span<float> dst)
-        {
-            for (int r0 = 0; r0 < n; r0 += 16)
-            {
-                int r1 = global::System.Math.Min(n, r0 + 16);
-                for (int c = 0; c < cols; c++)
-                    for (int r = r0; r < r1; r++) dst[c * n + r] = src[r * ld + c];
-            }
         }
 
         // As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.
