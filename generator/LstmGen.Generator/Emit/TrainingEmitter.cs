@@ -125,14 +125,12 @@ internal static class TrainingEmitter
             private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
             {
                 int n = SequenceLength * rows;
-                // Gather x for every (t, b).
-                for (int t = 0; t < SequenceLength; t++)
+                // Gather x for every pair q = t·rows + b, fetching the embedding row of pair q + 8 ahead.
+                for (int q = 0; q < n; q++)
                 {
-                    for (int b = 0; b < rows; b++)
-                    {
-                        int token = tokens[b * SequenceLength + t];
-                        global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize);
-                    }
+                    if (q + 8 < n) LgMath.Prefetch(ref _parameters[EmbeddingWeightOffset + tokens[(q + 8) % rows * SequenceLength + (q + 8) / rows] * EmbeddingSize], EmbeddingSize);
+                    int token = tokens[q % rows * SequenceLength + q / rows];
+                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + q * EmbeddingSize, EmbeddingSize);
                 }
                 for (int layer = 0; layer < Layers; layer++)
                 {
@@ -272,19 +270,26 @@ internal static class TrainingEmitter
                 global::System.Array.Clear(_gradWihT);
                 global::LstmGen.Gemm.Transpose(n, packedInputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, n);
                 global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
-                // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows of each direction's tensors.
+                // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows of each direction's tensors, one transposed block per
+                // gate: W_hh[gate·H + j, k] = (∂L/∂W_hhᵀ)[k, gate·HP + j], and the same for W_ih over each run of contiguous packed
+                // input rows (the whole input for layer 0; each direction's H outputs of the layer below otherwise).
+                int segments = layer == 0 ? 1 : Directions, segment = inputs / segments;
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
                     for (int gate = 0; gate < {{L.Gates}}; gate++)
                     {
+                        global::LstmGen.Gemm.Transpose(HiddenSize, HiddenSize, global::System.MemoryExtensions.AsSpan(_gradWhhT, direction * HiddenSize * GP + gate * HP), GP,
+                            gradients.Slice(whh + gate * HiddenSize * HiddenSize), HiddenSize);
+                        for (int s = 0; s < segments; s++)
+                        {
+                            global::LstmGen.Gemm.Transpose(segment, HiddenSize, global::System.MemoryExtensions.AsSpan(_gradWihT, PackedInputRow(layer, s * segment) * DGP + direction * GP + gate * HP), DGP,
+                                gradients.Slice(wih + gate * HiddenSize * inputs + s * segment), inputs);
+                        }
                         for (int j = 0; j < HiddenSize; j++)
                         {
-                            int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                            for (int k = 0; k < HiddenSize; k++) gradients[whh + row * HiddenSize + k] = _gradWhhT[(direction * HiddenSize + k) * GP + unitCol];
-                            for (int k = 0; k < inputs; k++) gradients[wih + row * inputs + k] = _gradWihT[PackedInputRow(layer, k) * DGP + col];
-                            gradients[bih + row] = _gradBias[col];
-                            gradients[bhh + row] = {{(gru ? "_gradBiasHh" : "_gradBias")}}[col];
+                            gradients[bih + gate * HiddenSize + j] = _gradBias[direction * GP + gate * HP + j];
+                            gradients[bhh + gate * HiddenSize + j] = {{(gru ? "_gradBiasHh" : "_gradBias")}}[direction * GP + gate * HP + j];
                         }
                     }
                 }
@@ -294,14 +299,14 @@ internal static class TrainingEmitter
                 global::LstmGen.Gemm.MultiplyAdd(n, packedInputs, DGP, act, DGP,
                     new global::System.ReadOnlySpan<float>(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
                 if (layer > 0) return;
-                for (int t = 0; t < SequenceLength; t++)
+                // Scatter dX into the embedding rows, pair q = t·rows + b; the row of pair q + 8 is fetched ahead (rows are random
+                // and mostly not in cache).
+                for (int q = 0; q < n; q++)
                 {
-                    for (int b = 0; b < rows; b++)
-                    {
-                        int token = tokens[b * SequenceLength + t];
-                        if (token == 0) continue;
-                        global::LstmGen.Gemm.Axpy(1f, dx.Slice((t * rows + b) * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
-                    }
+                    if (q + 8 < n) LgMath.Prefetch(ref gradients[EmbeddingWeightOffset + tokens[(q + 8) % rows * SequenceLength + (q + 8) / rows] * EmbeddingSize], EmbeddingSize);
+                    int token = tokens[q % rows * SequenceLength + q / rows];
+                    if (token == 0) continue;
+                    global::LstmGen.Gemm.Axpy(1f, dx.Slice(q * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
                 }
             }
 
