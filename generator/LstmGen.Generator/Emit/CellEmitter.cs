@@ -86,6 +86,36 @@ internal abstract class CellEmitter
     /// <summary>The training step forward and backward methods.</summary>
     public abstract void EmitTraining(SourceWriter w, Layout L);
 
+    /// <summary>
+    /// "if (LgMath.IsWideAccelerated) { … } else " around an elementwise AVX2 body over units j (8 per step): with
+    /// AVX-512, 16 units per iteration and one 8-unit AVX2 step when HP is an odd number of 8s. The wide body is the AVX2
+    /// body with its vector types renamed, the same operations lane for lane, so both paths give identical results.
+    /// Empty when the hidden layer has no 16-unit block (the wide aliases are not emitted then).
+    /// </summary>
+    protected static string WideBranch(Layout L, string body)
+    {
+        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
+        if (wideUnits == 0) return "";
+        string wideBody = body.Replace("LgVec ", "LgWide ").Replace("LgVector.", "LgWideVector.").Replace("LgFma.MultiplyAdd", "LgWideFma.FusedMultiplyAdd");
+        string tail = wideUnits == L.Hp ? "" : $$"""
+                    {
+                        const nuint j = {{wideUnits}};
+            {{body}}
+                    }
+
+            """;
+        return $$"""
+            if (LgMath.IsWideAccelerated)
+                {
+                    for (nuint j = 0; j < {{wideUnits}}; j += 16)
+                    {
+            {{wideBody}}
+                    }
+            {{tail}}    }
+                else 
+            """;
+    }
+
     /// <summary>Expressions (without <c>ref</c>) for the rows a backward step reads and writes.</summary>
     internal sealed record BackwardRefs(string Act, string HH, string HPrev, string C, string CPrev, string DH, string DC);
 }

@@ -38,7 +38,7 @@ internal sealed class LstmCellEmitter : CellEmitter
     public override void EmitTraining(SourceWriter w, Layout L)
     {
         EmitCellStep(w, L, "TrainCellForward", "As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.", keepActivations: true);
-        EmitCellBackward(w);
+        EmitCellBackward(w, L);
     }
 
     /// <summary>
@@ -70,33 +70,12 @@ internal sealed class LstmCellEmitter : CellEmitter
                         LgVector.StoreUnsafe(cNew, ref c, j);
                         LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
             """;
-        // AVX-512: 16 units per iteration, and one 8-unit AVX2 step when HP is an odd number of 8s. Same operations
-        // lane for lane as the AVX2 body, so both paths give identical results.
-        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
-        string wideBody = body.Replace("LgVec ", "LgWide ").Replace("LgVector.", "LgWideVector.").Replace("LgFma.MultiplyAdd", "LgWideFma.FusedMultiplyAdd");
-        string wideLoop = wideUnits == 0 ? "" : $$"""
-                    for (nuint j = 0; j < {{wideUnits}}; j += 16)
-                    {
-            {{wideBody}}
-                    }
-
-            """;
-        string wideTail = wideUnits == L.Hp ? "" : $$"""
-                    {
-                        const nuint j = {{wideUnits}};
-            {{body}}
-                    }
-
-            """;
         w.Line($$"""
             // {{comment}}
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void {{name}}(ref float gates, ref float h, ref float c)
             {
-                if (LgMath.IsWideAccelerated)
-                {
-            {{wideLoop}}{{wideTail}}    }
-                else if (LgMath.IsAccelerated)
+                {{WideBranch(L, body)}}if (LgMath.IsAccelerated)
                 {
                     for (nuint j = 0; j < HP; j += 8)
                     {
@@ -121,19 +100,10 @@ internal sealed class LstmCellEmitter : CellEmitter
             """);
     }
 
-    private static void EmitCellBackward(SourceWriter w)
+    private static void EmitCellBackward(SourceWriter w, Layout L)
     {
-        w.Line($$"""
-            // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
-            // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
-            // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
-            private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
-            {
-                if (LgMath.IsAccelerated)
-                {
-                    LgVec one = LgVec.One;
-                    for (nuint j = 0; j < HP; j += 8)
-                    {
+        string body = """
+                        LgVec one = LgVector.Create(1f);
                         LgVec i = LgVector.LoadUnsafe(ref act, j);
                         LgVec f = LgVector.LoadUnsafe(ref act, HP + j);
                         LgVec g = LgVector.LoadUnsafe(ref act, 2 * HP + j);
@@ -146,7 +116,19 @@ internal sealed class LstmCellEmitter : CellEmitter
                         LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
                         LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
                         LgVector.StoreUnsafe(dcv * f, ref dc, j);
-                        LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
+                        LgVector.StoreUnsafe(LgVector.Create(0f), ref dh, j);
+            """;
+        w.Line($$"""
+            // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
+            // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
+            // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
+            private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
+            {
+                {{WideBranch(L, body)}}if (LgMath.IsAccelerated)
+                {
+                    for (nuint j = 0; j < HP; j += 8)
+                    {
+            {{body}}
                     }
                 }
                 else

@@ -1042,11 +1042,31 @@ namespace Demo
         // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
         private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
         {
-            if (LgMath.IsAccelerated)
+            if (LgMath.IsWideAccelerated)
             {
-                LgVec one = LgVec.One;
+                for (nuint j = 0; j < 64; j += 16)
+                {
+                    LgWide one = LgWideVector.Create(1f);
+                    LgWide i = LgWideVector.LoadUnsafe(ref act, j);
+                    LgWide f = LgWideVector.LoadUnsafe(ref act, HP + j);
+                    LgWide g = LgWideVector.LoadUnsafe(ref act, 2 * HP + j);
+                    LgWide o = LgWideVector.LoadUnsafe(ref act, 3 * HP + j);
+                    LgWide tau = LgMath.Tanh(LgWideVector.LoadUnsafe(ref c, j));
+                    LgWide dhv = LgWideVector.LoadUnsafe(ref dh, j);
+                    LgWide dcv = LgWideFma.FusedMultiplyAdd(dhv * o, one - tau * tau, LgWideVector.LoadUnsafe(ref dc, j));
+                    LgWideVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
+                    LgWideVector.StoreUnsafe(dcv * LgWideVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
+                    LgWideVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
+                    LgWideVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
+                    LgWideVector.StoreUnsafe(dcv * f, ref dc, j);
+                    LgWideVector.StoreUnsafe(LgWideVector.Create(0f), ref dh, j);
+                }
+            }
+            else if (LgMath.IsAccelerated)
+            {
                 for (nuint j = 0; j < HP; j += 8)
                 {
+                    LgVec one = LgVector.Create(1f);
                     LgVec i = LgVector.LoadUnsafe(ref act, j);
                     LgVec f = LgVector.LoadUnsafe(ref act, HP + j);
                     LgVec g = LgVector.LoadUnsafe(ref act, 2 * HP + j);
@@ -1059,7 +1079,7 @@ namespace Demo
                     LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
                     LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
                     LgVector.StoreUnsafe(dcv * f, ref dc, j);
-                    LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
+                    LgVector.StoreUnsafe(LgVector.Create(0f), ref dh, j);
                 }
             }
             else
