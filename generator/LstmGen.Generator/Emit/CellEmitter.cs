@@ -56,8 +56,11 @@ internal abstract class CellEmitter
     /// </summary>
     public abstract string UpdateCall(string x, string hh, string h, string c);
 
-    /// <summary>A call of the training step forward, which leaves the gate activations in <paramref name="act"/>.</summary>
-    public abstract string TrainForwardCall(string act, string hh, string h, string c);
+    /// <summary>
+    /// A call of the training step forward, which leaves the gate activations in <paramref name="act"/>; an LSTM reads
+    /// c_{t−1} from <paramref name="cPrev"/> and writes c_t to <paramref name="c"/>.
+    /// </summary>
+    public abstract string TrainForwardCall(string act, string hh, string h, string cPrev, string c);
 
     /// <summary>
     /// A call of the training step backward for one row: it turns the activations into the gradients of the input-side

@@ -24,7 +24,7 @@ internal sealed class GruCellEmitter : CellEmitter
 
     public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {hh}, ref {h})";
 
-    public override string TrainForwardCall(string act, string hh, string h, string c) => $"TrainCellForward(ref {act}, ref {hh}, ref {h})";
+    public override string TrainForwardCall(string act, string hh, string h, string cPrev, string c) => $"TrainCellForward(ref {act}, ref {hh}, ref {h})";
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.HH}, ref {r.HPrev}, ref {r.DH})";
 

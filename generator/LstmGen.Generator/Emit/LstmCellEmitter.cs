@@ -20,7 +20,7 @@ internal sealed class LstmCellEmitter : CellEmitter
 
     public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {h}, ref {c})";
 
-    public override string TrainForwardCall(string act, string hh, string h, string c) => $"TrainCellForward(ref {act}, ref {h}, ref {c})";
+    public override string TrainForwardCall(string act, string hh, string h, string cPrev, string c) => $"TrainCellForward(ref {act}, ref {h}, ref {cPrev}, ref {c})";
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.C}, ref {r.CPrev}, ref {r.DH}, ref {r.DC})";
 
@@ -37,13 +37,13 @@ internal sealed class LstmCellEmitter : CellEmitter
 
     public override void EmitTraining(SourceWriter w, Layout L)
     {
-        EmitCellStep(w, L, "TrainCellForward", "As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.", keepActivations: true);
+        EmitCellStep(w, L, "TrainCellForward", "As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.", keepActivations: true);
         EmitCellBackward(w, L);
     }
 
     /// <summary>
     /// One cell step over the gate pre-activations. With <paramref name="keepActivations"/> the pre-activations are
-    /// overwritten by i, f, g, o, which the backward pass reads.
+    /// overwritten by i, f, g, o, which the backward pass reads, and c_{t−1} is read from cPrev rather than from c.
     /// </summary>
     private static void EmitCellStep(SourceWriter w, Layout L, string name, string comment, bool keepActivations)
     {
@@ -61,19 +61,20 @@ internal sealed class LstmCellEmitter : CellEmitter
                         LgUnsafe.Add(ref gates, 3 * HP + j) = o;
 
             """ : "";
+        string cIn = keepActivations ? "cPrev" : "c";
         string body = $$"""
                         LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
                         LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
                         LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
                         LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
-            {{vectorStore}}            LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
+            {{vectorStore}}            LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref {{cIn}}, j), i * g);
                         LgVector.StoreUnsafe(cNew, ref c, j);
                         LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
             """;
         w.Line($$"""
             // {{comment}}
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void {{name}}(ref float gates, ref float h, ref float c)
+            private static void {{name}}(ref float gates, ref float h, {{(keepActivations ? "ref float cPrev, " : "")}}ref float c)
             {
                 {{WideBranch(L, body)}}if (LgMath.IsAccelerated)
                 {
@@ -90,7 +91,7 @@ internal sealed class LstmCellEmitter : CellEmitter
                         float f = LgMath.Sigmoid(LgUnsafe.Add(ref gates, HP + j));
                         float g = LgMath.Tanh(LgUnsafe.Add(ref gates, 2 * HP + j));
                         float o = LgMath.Sigmoid(LgUnsafe.Add(ref gates, 3 * HP + j));
-            {{scalarStore}}            float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
+            {{scalarStore}}            float cNew = f * LgUnsafe.Add(ref {{cIn}}, j) + i * g;
                         LgUnsafe.Add(ref c, j) = cNew;
                         LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
                     }

@@ -16,7 +16,7 @@ internal sealed class RnnCellEmitter : CellEmitter
 
     public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {h})";
 
-    public override string TrainForwardCall(string act, string hh, string h, string c) => $"TrainCellForward(ref {act}, ref {h})";
+    public override string TrainForwardCall(string act, string hh, string h, string cPrev, string c) => $"TrainCellForward(ref {act}, ref {h})";
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.DH})";
 

@@ -34,7 +34,6 @@ internal static class TrainingEmitter
         blocks.Add(("DX", $"SequenceLength * rows * {maxCols}"));
         blocks.Add(("Transpose", $"SequenceLength * rows * {maxCols}"));
         blocks.Add(("H", "rows * DHP"));
-        if (lstm) blocks.Add(("C", "rows * HP"));
         blocks.Add(("DH", "rows * HP"));
         if (lstm) blocks.Add(("DC", "rows * HP"));
         blocks.Add(("Logits", "rows * OutputSize"));
@@ -55,9 +54,10 @@ internal static class TrainingEmitter
         // Lines that exist only for some cells, as text (empty when absent).
         string hhLocal = gru ? ", hh = TrainHH(rows) + layer * n * DGP" : "";
         string csLocal = lstm ? ", cs = TrainCS(rows) + layer * n * DHP" : "";
-        string keepC = lstm ? "\nfor (int b = 0; b < rows; b++) global::System.Array.Copy(ws, TrainC(rows) + b * HP, ws, cs + stepHidden + b * DHP, HP);" : "";
         string keepY = stacked ? "\nif (layer < Layers - 1)\n{\n    // Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).\n    for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);\n}" : "";
-        string forwardCall = cell.TrainForwardCall("ws[stepAct + b * DGP]", "ws[stepHH + b * DGP]", "ws[state + b * DHP]", "ws[TrainC(rows) + b * HP]");
+        string forwardCall = cell.TrainForwardCall("ws[stepAct + b * DGP]", "ws[stepHH + b * DGP]", "ws[state + b * DHP]", "ws[cPrev]", "ws[cs + stepHidden + b * DHP]");
+        // c_t goes straight into the stored states; a padded step passes c_{t−1} through.
+        string passC = lstm ? "\nelse\n    global::System.Array.Copy(ws, cPrev, ws, cs + stepHidden + b * DHP, HP);" : "";
         string backwardCall = cell.TrainBackwardCall(new CellEmitter.BackwardRefs("ws[stepAct + b * DGP]", "ws[stepHH + b * DGP]",
             "ws[hPrev + stepHidden + b * DHP]", "ws[cs + stepHidden + b * DHP]", "ws[cPrev]", "ws[TrainDH(rows) + b * HP]", "ws[TrainDC(rows) + b * HP]"));
         string cPrevLine = lstm ? "\nint cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);" : "";
@@ -124,7 +124,7 @@ internal static class TrainingEmitter
             // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
             private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
             {
-                int n = SequenceLength * rows;
+                int n = SequenceLength * rows;{{(lstm ? "\n    global::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0" : "")}}
                 // Gather x for every pair q = t·rows + b, fetching the embedding row of pair q + 8 ahead.
                 for (int q = 0; q < n; q++)
                 {
@@ -146,25 +146,25 @@ internal static class TrainingEmitter
                     global::System.Array.Clear(ws, TrainH(rows), rows * DHP);
                     for (int direction = 0; direction < Directions; direction++)
                     {
-                        int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;{{(lstm ? "\n            global::System.Array.Clear(ws, TrainC(rows), rows * HP);" : "")}}
+                        int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
                         global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
                         for (int k = 0; k < SequenceLength; k++)
                         {
                             int t = direction == 0 ? k : SequenceLength - 1 - k;
-                            int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;
+                            int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{Indent(prevHidden, 16)}}
                             for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
                             // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ
                             global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
                                 whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                             for (int b = 0; b < rows; b++)
-                            {
+                            {{{Indent(cPrevLine, 20)}}
                                 if (tokens[b * SequenceLength + t] != 0)
-                                    {{forwardCall}};
-                            }{{Indent(keepC + keepY, 16)}}
+                                    {{forwardCall}};{{Indent(passC, 20)}}
+                            }{{Indent(keepY, 16)}}
                         }
                     }
                 }
-                // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.{{(lstm ? "\nglobal::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0 for the backward pass" : "").Replace("\n", "\n    ")}}
+                // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
                 float loss = 0f;
                 float scale = 1f / rows;
                 for (int b = 0; b < rows; b++)

@@ -694,8 +694,7 @@ namespace Demo
         private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP;
         private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * 128;
         private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * 128;
-        private static int TrainC(int rows) => TrainH(rows) + rows * DHP;
-        private static int TrainDH(int rows) => TrainC(rows) + rows * HP;
+        private static int TrainDH(int rows) => TrainH(rows) + rows * DHP;
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP;
         private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP;
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize;
@@ -775,6 +774,7 @@ namespace Demo
         private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
         {
             int n = SequenceLength * rows;
+            global::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0
             // Gather x for every pair q = t·rows + b, fetching the embedding row of pair q + 8 ahead.
             for (int q = 0; q < n; q++)
             {
@@ -797,27 +797,29 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
-                    global::System.Array.Clear(ws, TrainC(rows), rows * HP);
                     global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
                         int t = direction == 0 ? k : SequenceLength - 1 - k;
                         int stepAct = act + t * rows * DGP + column, stepHidden = t * rows * DHP + direction * HP;
+                        // The state before step t is the one after the step processed just before it (t − 1 forward, t + 1 reverse).
+                        int prevHidden = (direction == 0 ? t - 1 : t + 1) * rows * DHP + direction * HP;
                         for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
                         // Act_t += H·W_hhᵀ
                         global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
                             whhT, GP, new global::System.Span<float>(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
                             if (tokens[b * SequenceLength + t] != 0)
-                                TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[TrainC(rows) + b * HP]);
+                                TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[cPrev], ref ws[cs + stepHidden + b * DHP]);
+                            else
+                                global::System.Array.Copy(ws, cPrev, ws, cs + stepHidden + b * DHP, HP);
                         }
-                        for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, TrainC(rows) + b * HP, ws, cs + stepHidden + b * DHP, HP);
                     }
                 }
             }
             // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
-            global::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0 for the backward pass
             float loss = 0f;
             float scale = 1f / rows;
             for (int b = 0; b < rows; b++)
@@ -980,9 +982,9 @@ namespace Demo
             return (float)total;
         }
 
-        // As CellUpdate, but the gate pre-activations are replaced by their activations i, f, g, o for the backward pass.
+        // As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void TrainCellForward(ref float gates, ref float h, ref float c)
+        private static void TrainCellForward(ref float gates, ref float h, ref float cPrev, ref float c)
         {
             if (LgMath.IsWideAccelerated)
             {
@@ -996,7 +998,7 @@ namespace Demo
                     LgWideVector.StoreUnsafe(f, ref gates, HP + j);
                     LgWideVector.StoreUnsafe(g, ref gates, 2 * HP + j);
                     LgWideVector.StoreUnsafe(o, ref gates, 3 * HP + j);
-                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, j), i * g);
+                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref cPrev, j), i * g);
                     LgWideVector.StoreUnsafe(cNew, ref c, j);
                     LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
                 }
@@ -1013,7 +1015,7 @@ namespace Demo
                     LgVector.StoreUnsafe(f, ref gates, HP + j);
                     LgVector.StoreUnsafe(g, ref gates, 2 * HP + j);
                     LgVector.StoreUnsafe(o, ref gates, 3 * HP + j);
-                    LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
+                    LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref cPrev, j), i * g);
                     LgVector.StoreUnsafe(cNew, ref c, j);
                     LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
                 }
@@ -1030,7 +1032,7 @@ namespace Demo
                     LgUnsafe.Add(ref gates, HP + j) = f;
                     LgUnsafe.Add(ref gates, 2 * HP + j) = g;
                     LgUnsafe.Add(ref gates, 3 * HP + j) = o;
-                    float cNew = f * LgUnsafe.Add(ref c, j) + i * g;
+                    float cNew = f * LgUnsafe.Add(ref cPrev, j) + i * g;
                     LgUnsafe.Add(ref c, j) = cNew;
                     LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
                 }
