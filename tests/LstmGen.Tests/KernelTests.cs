@@ -202,6 +202,37 @@ public class KernelTests
         Assert.Throws<ArgumentException>(() => Gemm.Transpose(rows, cols, src, lds, dst.AsSpan(0, dst.Length - 4), ldd));
     }
 
+    [Theory]
+    [InlineData(20, 3, new[] { 0, 1, 2 })]          // nothing moves
+    [InlineData(20, 3, new[] { 2, 5, 6, 11, 19 })]  // gaps everywhere, last row included
+    [InlineData(9, 8, new[] { 1, 3, 4 })]           // unlisted rows after the last listed one
+    [InlineData(4, 5, new int[0])]
+    public void RowPackingMovesListedRowsAndBack(int total, int width, int[] rows)
+    {
+        var rng = new Rng(3);
+        float[] original = new float[total * width];
+        Initializers.Uniform(original, -1, 1, ref rng);
+        float[] m = (float[])original.Clone();
+        RowPacking.Pack(m, width, rows);
+        for (int i = 0; i < rows.Length; i++)
+            Assert.Equal(original.AsSpan(rows[i] * width, width).ToArray(), m.AsSpan(i * width, width).ToArray());
+        float[] kept = (float[])m.Clone();
+        RowPacking.Unpack(m, width, rows, clearOthers: false);
+        float[] cleared = (float[])kept.Clone();
+        RowPacking.Unpack(cleared, width, rows, clearOthers: true);
+        int end = rows.Length == 0 ? 0 : rows[^1] + 1;
+        for (int r = 0; r < total; r++)
+        {
+            int i = Array.IndexOf(rows, r);
+            float[] want = i >= 0 ? kept.AsSpan(i * width, width).ToArray()
+                : r < end ? new float[width] : kept.AsSpan(r * width, width).ToArray();
+            Assert.Equal(want, cleared.AsSpan(r * width, width).ToArray());
+            if (i >= 0) Assert.Equal(want, m.AsSpan(r * width, width).ToArray());
+        }
+        Assert.Throws<ArgumentException>(() => RowPacking.Pack(m, width, [3, 3]));
+        Assert.Throws<ArgumentException>(() => RowPacking.Unpack(m, width, [total], clearOthers: true));
+    }
+
     [Fact]
     public void GemmRejectsSpansThatAreTooShort()
     {

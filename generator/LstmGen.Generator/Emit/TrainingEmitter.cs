@@ -47,6 +47,7 @@ internal static class TrainingEmitter
             previous = $"Train{name}(rows) + {length}";
         }
         offsets.Append($"private static int TrainLength(int rows) => {previous};\n");
+        offsets.Append("// The int workspace: the active (step, row) pairs of the batch, ascending.\nprivate static int TrainIntLength(int rows) => SequenceLength * rows;\n");
         offsets.Append(stacked
             ? "// Layer ℓ's input: the embeddings for layer 0, layer ℓ − 1's outputs above.\nprivate static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;"
             : "// The layer's input: the embeddings.\nprivate static int TrainInput(int rows, int layer) => TrainX(rows);");
@@ -70,18 +71,20 @@ internal static class TrainingEmitter
         string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
         string norms = L.D == 2 ? "the top layer's forward direction" : "the top layer";
 
-        ShellEmitter.EmitTrainingFields(w, ints: false);
+        ShellEmitter.EmitTrainingFields(w, ints: true);
         w.Line($$"""
             // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
             private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
             private readonly float[] _gradWihT = new float[{{maxCols}} * DGP];
             private readonly float[] _gradBias = new float[DGP];{{(gru ? "\nprivate readonly float[] _gradBiasHh = new float[DGP];" : "")}}
+            // How many of the last training batch's pairs hold a token (the first _pairCount entries of _trainInts).
+            private int _pairCount;
 
             {{offsets.ToString().TrimEnd()}}
 
             """);
         ShellEmitter.EmitComputeGradients(w, frame,
-            $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", ints: false, """
+            $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", ints: true, """
             float[] ws = _train;
             float loss = TrainForward(tokens, rows, targets, outputs, ws);
             gradients.Clear();
@@ -111,7 +114,7 @@ internal static class TrainingEmitter
         w.Open($"public float ComputeHiddenGradientNorms(global::System.ReadOnlySpan<int> tokens, global::System.ReadOnlySpan<float> targets, global::System.Span<float> norms)");
         string normsCheck = "if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
         w.Line($"""
-            {ShellEmitter.TrainingPrologue(frame, ints: false, normsCheck)}
+            {ShellEmitter.TrainingPrologue(frame, ints: true, normsCheck)}
             float loss = TrainForward(tokens, rows, targets, default, _train);
             TrainBackward(tokens, rows, _train, norms, default);
             return loss;
@@ -125,24 +128,33 @@ internal static class TrainingEmitter
             private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws)
             {
                 int n = SequenceLength * rows;{{(lstm ? "\n    global::System.Array.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0" : "")}}
-                // Gather x for every pair q = t·rows + b, fetching the embedding row of pair q + 8 ahead.
+                // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
+                // padding adds nothing to the gradients, and short texts padded to a fixed length are mostly padding.
+                int[] pairs = _trainInts!;
+                int m = 0;
                 for (int q = 0; q < n; q++)
                 {
-                    if (q + 8 < n) LgMath.Prefetch(ref _parameters[EmbeddingWeightOffset + tokens[(q + 8) % rows * SequenceLength + (q + 8) / rows] * EmbeddingSize], EmbeddingSize);
-                    int token = tokens[q % rows * SequenceLength + q / rows];
-                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + q * EmbeddingSize, EmbeddingSize);
+                    if (tokens[q % rows * SequenceLength + q / rows] != 0) pairs[m++] = q;
+                }
+                _pairCount = m;
+                global::System.ReadOnlySpan<int> active = new(pairs, 0, m);
+                // X row i = the embedding of pair pairs[i], fetching the row of pair pairs[i + 8] ahead.
+                for (int i = 0; i < m; i++)
+                {
+                    if (i + 8 < m) LgMath.Prefetch(ref _parameters[EmbeddingWeightOffset + tokens[pairs[i + 8] % rows * SequenceLength + pairs[i + 8] / rows] * EmbeddingSize], EmbeddingSize);
+                    int token = tokens[pairs[i] % rows * SequenceLength + pairs[i] / rows];
+                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + i * EmbeddingSize, EmbeddingSize);
                 }
                 for (int layer = 0; layer < Layers; layer++)
                 {
                     int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP{{csLocal}}{{hhLocal}};
-                    int inputs = PackedInputSize(layer);
-                    // Act = {{(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")}} for every pair, then Act += X_ℓ·W_ihᵀ for all steps{{(L.D == 2 ? " and both directions" : "")}} in one GEMM.
-                    for (int r = 0; r < n; r++)
-                    {
-                        global::System.Array.Copy(_bias, layer * DGP, ws, act + r * DGP, DGP);{{(gru ? "\n            global::System.Array.Copy(_biasHh, layer * DGP, ws, hh + r * DGP, DGP); // HH = (0, 0, b_hn)" : "")}}
-                    }
-                    global::LstmGen.Gemm.MultiplyAdd(n, DGP, inputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * inputs), inputs,
+                    int inputs = PackedInputSize(layer);{{(stacked ? "\n        // The layer below left Y in pair order: keep the active pairs' rows, packed like X.\n        if (layer > 0) global::LstmGen.RowPacking.Pack(new global::System.Span<float>(ws, TrainInput(rows, layer), n * inputs), inputs, active);" : "")}}
+                    // Act = {{(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")}} + X_ℓ·W_ihᵀ for the active pairs, all steps{{(L.D == 2 ? " and both directions" : "")}} in one GEMM, then each row moved
+                    // to its pair (a padded pair's row is never read).{{(gru ? " HH = (0, 0, b_hn) for every pair." : "")}}
+                    for (int i = 0; i < m; i++) global::System.Array.Copy(_bias, layer * DGP, ws, act + i * DGP, DGP);{{(gru ? "\n        for (int r = 0; r < n; r++) global::System.Array.Copy(_biasHh, layer * DGP, ws, hh + r * DGP, DGP);" : "")}}
+                    global::LstmGen.Gemm.MultiplyAdd(m, DGP, inputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * inputs), inputs,
                         new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new global::System.Span<float>(ws, act, n * DGP), DGP);
+                    global::LstmGen.RowPacking.Unpack(new global::System.Span<float>(ws, act, n * DGP), DGP, active, clearOthers: false);
                     global::System.Array.Clear(ws, TrainH(rows), rows * DHP);
                     for (int direction = 0; direction < Directions; direction++)
                     {
@@ -152,10 +164,16 @@ internal static class TrainingEmitter
                         {
                             int t = direction == 0 ? k : SequenceLength - 1 - k;
                             int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{Indent(prevHidden, 16)}}
-                            for (int b = 0; b < rows; b++) global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
-                            // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ
-                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
-                                whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
+                            bool any = false;
+                            for (int b = 0; b < rows; b++)
+                            {
+                                global::System.Array.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
+                                any |= tokens[b * SequenceLength + t] != 0;
+                            }
+                            // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ (not needed when every row is padding here)
+                            if (any)
+                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
+                                    whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                             for (int b = 0; b < rows; b++)
                             {{{Indent(cPrevLine, 20)}}
                                 if (tokens[b * SequenceLength + t] != 0)
@@ -252,24 +270,29 @@ internal static class TrainingEmitter
 
             // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
             // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
-            // ({{(gru ? "dZ_x = input-side gradients, dZ_h = recurrent-side gradients" : "the same dZ for both")}}); then ∂L/∂X_ℓ = dZ_x·W_ih, which is
-            // scattered into the embedding rows for layer 0 and is ∂L/∂Y of the layer below otherwise. (The bias gradients were
-            // summed in the backward pass.)
+            // ({{(gru ? "dZ_x = input-side gradients, dZ_h = recurrent-side gradients" : "the same dZ for both")}}), summed over the active pairs only (a padded pair's dZ is 0),
+            // whose rows are packed first; then ∂L/∂X_ℓ = dZ_x·W_ih for the active pairs, which is scattered into the embedding
+            // rows for layer 0 and unpacked into ∂L/∂Y of the layer below otherwise. (The bias gradients were summed in the
+            // backward pass.)
             private void LayerGradients(global::System.ReadOnlySpan<int> tokens, int rows, float[] ws, int layer, global::System.Span<float> gradients)
             {
-                int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer);
-                var act = new global::System.ReadOnlySpan<float>(ws, TrainAct(rows) + layer * n * DGP, n * DGP);{{(gru ? "\n    var rec = new global::System.ReadOnlySpan<float>(ws, TrainHH(rows) + layer * n * DGP, n * DGP);" : "")}}
+                int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
+                global::System.ReadOnlySpan<int> active = new(_trainInts!, 0, m);
+                var act = new global::System.Span<float>(ws, TrainAct(rows) + layer * n * DGP, n * DGP);{{(gru ? "\n    var rec = new global::System.Span<float>(ws, TrainHH(rows) + layer * n * DGP, n * DGP);\n    global::LstmGen.RowPacking.Pack(rec, DGP, active);" : "")}}
+                var hPrev = new global::System.Span<float>(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
+                global::LstmGen.RowPacking.Pack(act, DGP, active);
+                global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
                 var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * {{maxCols}});
                 global::System.Array.Clear(_gradWhhT);
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    global::LstmGen.Gemm.Transpose(n, HiddenSize, new global::System.ReadOnlySpan<float>(ws, TrainHPrev(rows) + layer * n * DHP + direction * HP, n * DHP - direction * HP), DHP, tr, n);
-                    global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, n, tr, n, {{recName}}.Slice(direction * GP), DGP,
+                    global::LstmGen.Gemm.Transpose(m, HiddenSize, hPrev.Slice(direction * HP), DHP, tr, m);
+                    global::LstmGen.Gemm.MultiplyAdd(HiddenSize, GP, m, tr, m, {{recName}}.Slice(direction * GP), DGP,
                         new global::System.Span<float>(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
                 }
                 global::System.Array.Clear(_gradWihT);
-                global::LstmGen.Gemm.Transpose(n, packedInputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, n);
-                global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, n, tr, n, act, DGP, _gradWihT, DGP);
+                global::LstmGen.Gemm.Transpose(m, packedInputs, new global::System.ReadOnlySpan<float>(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, m);
+                global::LstmGen.Gemm.MultiplyAdd(packedInputs, DGP, m, tr, m, act, DGP, _gradWihT, DGP);
                 // Unpack the padded gate layout into PyTorch's [{{L.Gates}}H, ·] rows of each direction's tensors, one transposed block per
                 // gate: W_hh[gate·H + j, k] = (∂L/∂W_hhᵀ)[k, gate·HP + j], and the same for W_ih over each run of contiguous packed
                 // input rows (the whole input for layer 0; each direction's H outputs of the layer below otherwise).
@@ -293,20 +316,24 @@ internal static class TrainingEmitter
                         }
                     }
                 }
-                // ∂L/∂x for every pair: dX = dZ_x·W_ih ([N, DGP] by [DGP, PackedInputSize]).
+                // ∂L/∂x for the active pairs: dX = dZ_x·W_ih ([m, DGP] by [DGP, PackedInputSize]).
                 var dx = new global::System.Span<float>(ws, TrainDX(rows), n * packedInputs);
-                dx.Clear();
-                global::LstmGen.Gemm.MultiplyAdd(n, packedInputs, DGP, act, DGP,
+                dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
+                global::LstmGen.Gemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
                     new global::System.ReadOnlySpan<float>(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
-                if (layer > 0) return;
-                // Scatter dX into the embedding rows, pair q = t·rows + b; the row of pair q + 8 is fetched ahead (rows are random
-                // and mostly not in cache).
-                for (int q = 0; q < n; q++)
+                if (layer > 0)
                 {
-                    if (q + 8 < n) LgMath.Prefetch(ref gradients[EmbeddingWeightOffset + tokens[(q + 8) % rows * SequenceLength + (q + 8) / rows] * EmbeddingSize], EmbeddingSize);
-                    int token = tokens[q % rows * SequenceLength + q / rows];
-                    if (token == 0) continue;
-                    global::LstmGen.Gemm.Axpy(1f, dx.Slice(q * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
+                    // ∂L/∂Y of the layer below, in pair order (zero at padded pairs).
+                    global::LstmGen.RowPacking.Unpack(dx, packedInputs, active, clearOthers: true);
+                    return;
+                }
+                // Scatter dX into the embedding rows, fetching the row of pair pairs[i + 8] ahead (rows are random and mostly
+                // not in cache).
+                for (int i = 0; i < m; i++)
+                {
+                    if (i + 8 < m) LgMath.Prefetch(ref gradients[EmbeddingWeightOffset + tokens[active[i + 8] % rows * SequenceLength + active[i + 8] / rows] * EmbeddingSize], EmbeddingSize);
+                    int token = tokens[active[i] % rows * SequenceLength + active[i] / rows];
+                    global::LstmGen.Gemm.Axpy(1f, dx.Slice(i * EmbeddingSize, EmbeddingSize), gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
                 }
             }
 
