@@ -6,9 +6,11 @@ namespace LstmGen.Generator.Emit;
 /// Emits training for every cell, layer count and direction count: a batched forward pass that keeps what
 /// backpropagation needs, the loss, backpropagation through time layer by layer from the top, with the gate gradients
 /// computed in the sequential pass (by the cell's own backward step), and per layer the weight gradients as one GEMM
-/// each over all time steps and rows. Workspace layout per batch of B rows (N = T·B, step-major: index t·B + b; per layer
+/// each over all (step, row) pairs that hold a token. Workspace layout per batch of B rows (N = T·B, step-major: index t·B + b; per layer
 /// ℓ, a row of a hidden-width block is [forward (HP); reverse (HP)] = DHP floats, of a gate-width block DGP floats):
-/// X [N, E] embeddings; Y [Layers − 1][N, DHP] the outputs of every layer but the top (the input of the next);
+/// X [N, E] embeddings of the active pairs (those holding a token, listed ascending in the int workspace), packed: row i
+/// is the i-th active pair; Y [Layers − 1][N, DHP] the outputs of every layer but the top (the input of the next; packed
+/// like X when that layer's forward pass starts); the input-side GEMMs and the weight gradients run on the packed rows;
 /// HPrev [Layers][N, DHP] h before the step; (LSTM) CS [Layers][N, DHP] c after it; Act [Layers][N, DGP] gate activations
 /// (overwritten by the input-side pre-activation gradients during the backward pass); (GRU) HH [Layers][N, DGP] the
 /// recurrent part W_hh·h + (0, 0, b_hn) (overwritten by the recurrent-side gradients); DX [N, max(E, DHP)] ∂L/∂input of
