@@ -17,9 +17,9 @@ internal static class Allocations
     /// <summary>
     /// Asserts that <paramref name="call"/> allocates nothing on the calling thread after a warm-up call: of
     /// <paramref name="windows"/> windows of <paramref name="callsPerWindow"/> calls each, the quietest must allocate 0 bytes.
-    /// A per-call allocation shows in every window. A one-off allocation the runtime makes on the measuring thread does
-    /// not fail the check: on a loaded 2-core machine, tier-up or a blocking wait can land in a window and be charged to
-    /// this thread (seen in CI as 4–8 KB in one window of code that allocates nothing).
+    /// A per-call allocation shows in every window. A one-off allocation charged to the measuring thread does not fail
+    /// the check: CI saw 4–8 KB once in a window of code that allocates nothing (the cause is not confirmed; runtime work
+    /// such as tier-up landing in the window on a loaded 2-core machine is the likely one).
     /// </summary>
     public static void AssertNone(Action call, int callsPerWindow = 3, int windows = 5, string? what = null)
     {
