@@ -13,20 +13,47 @@ public class ConcurrentParameterTests
 
     private static int[] Rows(ModelShape shape, int rows) => TestModels.Tokens(shape, rows, seed: 11);
 
-    private static float[] Weights(int seed)
+    private static ISequenceModel Create(string name, int seed = 1) => name switch
     {
-        var model = new GruH16Model(seed);
-        TestModels.Randomize(model, seed);
+        nameof(CnnSmallModel) => new CnnSmallModel(seed),
+        nameof(FfReferenceModel) => new FfReferenceModel(seed),
+        _ => TestModels.Create(name, seed),
+    };
+
+    private static float[] Weights(string name, int seed)
+    {
+        ISequenceModel model = Create(name, seed);
+        TestModels.Randomize(model, seed, scale: 0.2f);
         return model.Parameters.ToArray();
     }
 
-    // Runs `Readers` threads of PredictBatch (and Predict on row 0) against `model` while `writer` runs on this thread,
-    // and returns every distinct output vector seen, as bit patterns.
-    private static List<float[]> Race(GruH16Model model, int[] tokens, Action writer, int callsPerReader)
+    private static ISequenceModel Holding(string name, float[] weights, bool folded)
     {
-        int rows = tokens.Length / GruH16Model.SequenceLength;
+        ISequenceModel model = Create(name);
+        model.UseFoldedEmbedding = folded;
+        model.SetParameters(weights);
+        return model;
+    }
+
+    // A record is [PredictBatch outputs…, Predict(row 0)…] (two calls).
+    private static float[] Record(ISequenceModel model, int[] tokens)
+    {
+        int rows = tokens.Length / model.Shape.SequenceLength, o = model.Shape.OutputSize;
+        var record = new float[(rows + 1) * o];
+        model.PredictBatch(tokens, record.AsSpan(0, rows * o));
+        model.Predict(tokens.AsSpan(0, model.Shape.SequenceLength), record.AsSpan(rows * o));
+        return record;
+    }
+
+    private static float[] Record(string name, float[] weights, int[] tokens, bool folded) => Record(Holding(name, weights, folded), tokens);
+
+    // Runs `Readers` threads making `callsPerReader` records on `model` while `other` runs on this thread until they are
+    // done (`other` gets the count of its own iteration); returns every record seen.
+    private static List<float[]> Race(ISequenceModel model, int[] tokens, Action<int> other, int callsPerReader)
+    {
         var seen = new List<float[]>[Readers];
         var start = new Barrier(Readers + 1);
+        int running = Readers;
         var threads = new Thread[Readers];
         for (int r = 0; r < Readers; r++)
         {
@@ -34,28 +61,19 @@ public class ConcurrentParameterTests
             seen[id] = [];
             threads[id] = new Thread(() =>
             {
-                var outputs = new float[rows * GruH16Model.OutputSize];
-                var single = new float[GruH16Model.OutputSize];
                 start.SignalAndWait();
-                for (int i = 0; i < callsPerReader; i++)
-                {
-                    model.PredictBatch(tokens, outputs);
-                    model.Predict(tokens.AsSpan(0, GruH16Model.SequenceLength), single);
-                    var record = new float[outputs.Length + single.Length];
-                    outputs.CopyTo(record, 0);
-                    single.CopyTo(record, outputs.Length);
-                    seen[id].Add(record);
-                }
+                for (int i = 0; i < callsPerReader; i++) seen[id].Add(Record(model, tokens));
+                Interlocked.Decrement(ref running);
             });
             threads[id].Start();
         }
         start.SignalAndWait();
-        writer();
+        for (int i = 0; Volatile.Read(ref running) > 0; i++) other(i);
         foreach (Thread t in threads) t.Join();
         return [.. seen.SelectMany(s => s)];
     }
 
-    private static bool SameBits(float[] a, ReadOnlySpan<float> b)
+    private static bool SameBits(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) return false;
         for (int i = 0; i < a.Length; i++)
@@ -65,60 +83,64 @@ public class ConcurrentParameterTests
         return true;
     }
 
+    // Between a record's two calls a write may land, so each part must equal that part of one published set's record.
+    private static void AssertRecords(List<float[]> records, IReadOnlyList<float[]> expected, int outputs, string what)
+    {
+        int bad = records.Count(r =>
+            !expected.Any(e => SameBits(e.AsSpan(0, e.Length - outputs), r.AsSpan(0, r.Length - outputs)))
+            || !expected.Any(e => SameBits(e.AsSpan(e.Length - outputs), r.AsSpan(r.Length - outputs))));
+        Assert.True(bad == 0, $"{what}: {bad} of {records.Count} results match none of the {expected.Count} published weight sets.");
+    }
+
+    [Theory]
+    [InlineData(nameof(ReferenceModel), true)]
+    [InlineData(nameof(ReferenceModel), false)]
+    [InlineData(nameof(GruH16Model), true)]
+    [InlineData(nameof(FfReferenceModel), true)]
+    [InlineData(nameof(CnnSmallModel), false)]
+    public void PredictDuringWritesSeesOldOrNewWeightsNeverAMix(string name, bool folded)
+    {
+        float[] a = Weights(name, 1), b = Weights(name, 2);
+        ISequenceModel model = Holding(name, a, folded);
+        int[] tokens = Rows(model.Shape, 5);
+        float[][] expected = [Record(name, a, tokens, folded), Record(name, b, tokens, folded)];
+        List<float[]> seen = Race(model, tokens, i =>
+        {
+            float[] next = i % 2 == 0 ? b : a;
+            if (i % 3 == 0)
+            {
+                model.SetParameters(next);
+                return;
+            }
+            // A scope written in two halves with a pause between: calls keep the previous weights meanwhile.
+            using ParameterUpdate update = model.BeginParameterUpdate();
+            int half = next.Length / 2;
+            next.AsSpan(0, half).CopyTo(update.Values);
+            Thread.SpinWait(500);
+            next.AsSpan(half).CopyTo(update.Values[half..]);
+        }, callsPerReader: 60);
+        AssertRecords(seen, expected, model.Shape.OutputSize, "writes racing Predict");
+        model.SetParameters(b);
+        AssertRecords([Record(model, tokens)], [expected[1]], model.Shape.OutputSize, "after the writes");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void PredictDuringWritesSeesOldOrNewWeightsNeverAMix(bool folded)
+    public void ReadingParametersNeverDisturbsPredict(bool folded)
     {
-        float[] a = Weights(1), b = Weights(2);
-        int[] tokens = Rows(new GruH16Model().Shape, 5);
-        float[][] expected = [Record(a, tokens, folded), Record(b, tokens, folded)];
-        var model = new GruH16Model { UseFoldedEmbedding = folded };
-        model.SetParameters(a);
-        List<float[]> seen = Race(model, tokens, () =>
-        {
-            for (int i = 0; i < 400; i++)
-            {
-                float[] next = i % 2 == 0 ? b : a;
-                if (i % 3 == 0)
-                {
-                    model.SetParameters(next);
-                }
-                else
-                {
-                    // A scope written tensor by tensor, with a pause half way: readers keep the previous weights meanwhile.
-                    using ParameterUpdate update = model.BeginParameterUpdate();
-                    int half = next.Length / 2;
-                    next.AsSpan(0, half).CopyTo(update.Values);
-                    Thread.SpinWait(200);
-                    next.AsSpan(half).CopyTo(update.Values[half..]);
-                }
-            }
-        }, callsPerReader: 150);
-        AssertRecords(seen, expected, "writes racing Predict");
-        // After the last write (i = 399 wrote a), the next call sees it.
-        AssertRecords([Record(model, tokens)], [expected[0]], "after the writes");
-    }
-
-    [Fact]
-    public void ReadingParametersNeverDisturbsPredict()
-    {
-        float[] a = Weights(3);
-        int[] tokens = Rows(new GruH16Model().Shape, 4);
-        float[][] expected = [Record(a, tokens, folded: true)];
-        var model = new GruH16Model();
-        model.SetParameters(a);
+        float[] a = Weights(nameof(ReferenceModel), 3);
+        var model = (ReferenceModel)Holding(nameof(ReferenceModel), a, folded);
+        int[] tokens = Rows(model.Shape, 4);
+        float[][] expected = [Record(nameof(ReferenceModel), a, tokens, folded)];
         double sink = 0;
-        List<float[]> seen = Race(model, tokens, () =>
+        List<float[]> seen = Race(model, tokens, i =>
         {
-            for (int i = 0; i < 20_000; i++)
-            {
-                // Every read-only view; none may invalidate or rebuild anything.
-                sink += model.Parameters[i % model.Parameters.Length] + model.EmbeddingWeight[0] + model.FcBias[0]
-                    + model.GetParameter("gru.weight_hh_l0")[i % 16] + model.GruWeightIh[0];
-            }
-        }, callsPerReader: 150);
-        AssertRecords(seen, expected, "reads racing Predict");
+            // Every read-only view; none may invalidate or rebuild anything.
+            sink += model.Parameters[i % ReferenceModel.ParameterCount] + model.EmbeddingWeight[i % 128] + model.FcBias[0]
+                + model.GetParameter("lstm.weight_hh_l0")[i % 64] + model.LstmWeightIh[0] + model.LstmBiasHh[0];
+        }, callsPerReader: 60);
+        AssertRecords(seen, expected, 1, "reads racing Predict");
         Assert.True(double.IsFinite(sink));
     }
 
@@ -126,33 +148,30 @@ public class ConcurrentParameterTests
     public void PredictDuringTrainingSeesOnePublishedStep()
     {
         var model = new GruH16Model(seed: 5);
-        int t = GruH16Model.SequenceLength;
         int[] batch = Rows(model.Shape, 8);
         var targets = new float[8 * GruH16Model.OutputSize];
         for (int i = 0; i < targets.Length; i += 3) targets[i] = 1;
         int[] probe = Rows(model.Shape, 3);
         var versions = new List<float[]> { model.Parameters.ToArray() };
         using var step = new TrainingStep(model, new Adam(learningRate: 0.01f), threads: 1);
-        List<float[]> seen = Race(model, probe, () =>
+        List<float[]> seen = Race(model, probe, i =>
         {
-            for (int i = 0; i < 60; i++)
-            {
-                step.Run(batch, targets);
-                versions.Add(model.Parameters.ToArray());
-            }
-        }, callsPerReader: 60);
-        Assert.True(versions.Count == 61 && t > 0);
-        float[][] expected = [.. versions.Select(v => Record(v, probe, folded: true))];
-        AssertRecords(seen, expected, "training racing Predict");
+            if (i >= 200) { Thread.Yield(); return; }
+            step.Run(batch, targets);
+            versions.Add(model.Parameters.ToArray());
+        }, callsPerReader: 3000);
+        Assert.True(versions.Count > 2, "no training step ran during the race");
+        float[][] expected = [.. versions.Select(v => Record(nameof(GruH16Model), v, probe, folded: true))];
+        AssertRecords(seen, expected, GruH16Model.OutputSize, "training racing Predict");
     }
 
     [Fact]
     public void AWriteScopeOpenAcrossAPredictIsSeenOnlyWhenItEnds()
     {
-        float[] a = Weights(6), b = Weights(7);
-        int[] tokens = Rows(new GruH16Model().Shape, 2);
-        var model = new GruH16Model();
-        model.SetParameters(a);
+        string name = nameof(GruH16Model);
+        float[] a = Weights(name, 6), b = Weights(name, 7);
+        ISequenceModel model = Holding(name, a, folded: true);
+        int[] tokens = Rows(model.Shape, 2);
         float[] before = Record(model, tokens);
         using (ParameterUpdate update = model.BeginParameterUpdate())
         {
@@ -160,19 +179,20 @@ public class ConcurrentParameterTests
             // Same thread, scope still open: inference keeps the published weights.
             Assert.True(SameBits(before, Record(model, tokens)));
         }
-        Assert.True(SameBits(Record(b, tokens, folded: true), Record(model, tokens)));
+        Assert.True(SameBits(Record(name, b, tokens, folded: true), Record(model, tokens)));
     }
 
     [Fact]
     public void ReplicasShareWritesWithoutBeingTold()
     {
-        float[] a = Weights(8);
+        string name = nameof(GruH16Model);
+        float[] a = Weights(name, 8);
         var model = new GruH16Model();
         GruH16Model replica = model.CreateReplica();
         int[] tokens = Rows(model.Shape, 2);
         replica.PredictBatch(tokens, new float[2 * GruH16Model.OutputSize]);
         model.SetParameters(a);
-        Assert.True(SameBits(Record(a, tokens, folded: true), Record(replica, tokens)));
+        Assert.True(SameBits(Record(name, a, tokens, folded: true), Record(replica, tokens)));
     }
 
     [Fact]
@@ -192,7 +212,7 @@ public class ConcurrentParameterTests
     public void AScopeDisposedTwiceEndsOnce()
     {
         var model = new GruH16Model();
-        float[] a = Weights(9);
+        float[] a = Weights(nameof(GruH16Model), 9);
         ParameterUpdate outer = model.BeginParameterUpdate();
         using (ParameterUpdate inner = model.BeginParameterUpdate())
         {
@@ -206,32 +226,6 @@ public class ConcurrentParameterTests
         other.Start();
         Assert.True(other.Join(TimeSpan.FromSeconds(10)), "the store's lock was left held");
         Assert.True(SameBits(a, model.Parameters));
-    }
-
-    private static float[] Record(float[] weights, int[] tokens, bool folded)
-    {
-        var model = new GruH16Model { UseFoldedEmbedding = folded };
-        model.SetParameters(weights);
-        return Record(model, tokens);
-    }
-
-    private static float[] Record(GruH16Model model, int[] tokens)
-    {
-        int rows = tokens.Length / GruH16Model.SequenceLength;
-        var record = new float[(rows + 1) * GruH16Model.OutputSize];
-        model.PredictBatch(tokens, record.AsSpan(0, rows * GruH16Model.OutputSize));
-        model.Predict(tokens.AsSpan(0, GruH16Model.SequenceLength), record.AsSpan(rows * GruH16Model.OutputSize));
-        return record;
-    }
-
-    // A record is [PredictBatch outputs…, Predict(row 0)…] from two calls, between which a write may land: each part must
-    // equal that part of one published weight set's record.
-    private static void AssertRecords(List<float[]> records, IReadOnlyList<float[]> expected, string what)
-    {
-        int o = GruH16Model.OutputSize;
-        int bad = records.Count(r =>
-            !expected.Any(e => SameBits(e[..^o], r.AsSpan(0, r.Length - o))) || !expected.Any(e => SameBits(e[^o..], r.AsSpan(r.Length - o))));
-        Assert.True(bad == 0, $"{what}: {bad} of {records.Count} results match none of the {expected.Count} published weight sets.");
     }
 }
 
