@@ -16,8 +16,8 @@ namespace LstmGen.Serialization;
 /// <item><description>Missing: the file is created, with the default mode (0666 less the umask).</description></item>
 /// <item><description>A regular file: it is replaced and keeps its permission bits (a 0600 file stays 0600; setuid, setgid
 /// and sticky bits are not carried over). The new file belongs to the user who saves. A read-only file
-/// (<see cref="FileInfo.IsReadOnly"/>: no write permission for the current user, or no write bit at all) is refused with
-/// <see cref="UnauthorizedAccessException"/>, even for root.</description></item>
+/// (<see cref="FileInfo.IsReadOnly"/>: its permission bits give the current user no write access; judged from the bits,
+/// so root is refused too) is refused with <see cref="UnauthorizedAccessException"/>.</description></item>
 /// <item><description>A symbolic link: the link is followed to its final target, which is replaced as above; the link itself
 /// stays a link. A link whose target does not exist is refused (creating files through dangling links is how symlink attacks
 /// work).</description></item>
