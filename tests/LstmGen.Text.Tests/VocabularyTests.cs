@@ -134,6 +134,11 @@ public class VocabularyTests
         Assert.Contains("Text 1", adapt.Message, StringComparison.Ordinal);
         // Multi-byte letters count in bytes: 32,768 × 'é' is 65,536 bytes.
         Assert.Throws<ArgumentException>(() => Vocabulary.Build([[new string('é', 32_768)]]));
+        // Left out by maxSize or minCount, it is just an unknown word.
+        Vocabulary cut = Vocabulary.Build([["ok", "ok", "fine", "fine"], [word]], maxSize: 4);
+        Assert.Equal(["", "[UNK]", "fine", "ok"], cut.Words);
+        Assert.Equal(Vocabulary.OutOfVocabularyId, cut.IdOf(word));
+        Assert.Equal(["", "[UNK]", "ok"], Vocabulary.Build([["ok", "ok"], [word]], minCount: 2).Words);
         // At the limit, the vocabulary is built and can be saved.
         Vocabulary v = Vocabulary.Build([["ok", new string('w', Vocabulary.MaxWordBytes)]]);
         using var ms = new MemoryStream();

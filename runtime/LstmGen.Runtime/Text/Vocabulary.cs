@@ -138,8 +138,10 @@ public sealed class Vocabulary
     /// <param name="minCount">Words seen fewer times than this are left out (and so map to id 1). Must be at least 1.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokenizedTexts"/> or one of its texts or words is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> or <paramref name="minCount"/> is out of range.</exception>
-    /// <exception cref="ArgumentException">A word is longer than <see cref="MaxWordBytes"/> UTF-8 bytes or has an unpaired
-    /// surrogate (the message gives the text's index), so the vocabulary could not be saved.</exception>
+    /// <exception cref="ArgumentException">A word that would be kept is longer than <see cref="MaxWordBytes"/> UTF-8 bytes or
+    /// has an unpaired surrogate (the message gives the index of the first text with it), so the vocabulary could not be
+    /// saved. Such a word left out by <paramref name="maxSize"/> or <paramref name="minCount"/> is no error: like any unknown
+    /// word, it maps to id 1.</exception>
     public static Vocabulary Build(IEnumerable<IEnumerable<string>> tokenizedTexts, int maxSize = MaxCount, int minCount = 1)
     {
         ArgumentNullException.ThrowIfNull(tokenizedTexts);
@@ -147,6 +149,7 @@ public sealed class Vocabulary
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSize, MaxCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        Dictionary<string, (int Text, string Problem)>? invalid = null;
         int index = 0;
         foreach (IEnumerable<string> text in tokenizedTexts)
         {
@@ -156,9 +159,8 @@ public sealed class Vocabulary
                 if (word is null) throw new ArgumentNullException(nameof(tokenizedTexts), $"Text {index} contains a null word.");
                 if (word.Length == 0 || word == OutOfVocabularyToken) continue;
                 ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out bool seen);
-                // Each distinct word is checked once, when first seen; a failure leaves the entry behind, which is harmless.
-                if (!seen && CheckWord(word) is string problem)
-                    throw new ArgumentException($"Text {index} has a word that cannot be in a vocabulary: the word {problem}", nameof(tokenizedTexts));
+                // Each distinct word is checked once, when first seen; it is an error only if it is among the words kept.
+                if (!seen && CheckWord(word) is string problem) (invalid ??= new(StringComparer.Ordinal))[word] = (index, problem);
                 count++;
             }
             index++;
@@ -173,7 +175,12 @@ public sealed class Vocabulary
         });
         int keep = Math.Min(ranked.Count, maxSize - 2);
         var words = new string[keep];
-        for (int i = 0; i < keep; i++) words[i] = ranked[i].Key;
+        for (int i = 0; i < keep; i++)
+        {
+            words[i] = ranked[i].Key;
+            if (invalid is not null && invalid.TryGetValue(words[i], out (int Text, string Problem) bad))
+                throw new ArgumentException($"Text {bad.Text} has a word that cannot be in a vocabulary: the word {bad.Problem}", nameof(tokenizedTexts));
+        }
         return new Vocabulary(words);
     }
 
