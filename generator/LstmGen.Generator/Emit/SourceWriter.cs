@@ -28,9 +28,9 @@ internal sealed class SourceWriter
     }
 
     /// <summary>Writes <paramref name="header"/> and an opening brace, then indents.</summary>
-    public void Open(FormattableString header)
+    public void Open(FormattableString? header)
     {
-        Line(header);
+        if (header is not null) Line(header);
         Line($"{{");
         _indent++;
     }
@@ -40,6 +40,26 @@ internal sealed class SourceWriter
     {
         _indent--;
         Line($"}}");
+    }
+
+    /// <summary>
+    /// Writes <paramref name="header"/> (if any) and an opening brace and indents until the returned scope is disposed:
+    /// <c>using (w.Block($"for (…)")) { … }</c>.
+    /// </summary>
+    public Scope Block(FormattableString? header = null)
+    {
+        Open(header);
+        return new Scope(this);
+    }
+
+    /// <summary>Closes the block <see cref="Block"/> opened.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly SourceWriter _writer;
+
+        public Scope(SourceWriter writer) => _writer = writer;
+
+        public void Dispose() => _writer.Close();
     }
 
     public override string ToString() => _builder.ToString();

@@ -4,11 +4,12 @@
 
 using LgFma = global::System.Runtime.Intrinsics.X86.Fma;
 using LgMath = global::LstmGen.VectorMath;
+using LgMethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
-using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
 namespace Demo
@@ -579,7 +580,7 @@ namespace Demo
         }
 
         // 16 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (4 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunkWide(nuint u0, ref float input, ref float biasHh, ref float w, ref float h, ref float hNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 3 * HiddenSize);
@@ -592,18 +593,18 @@ namespace Demo
             for (int k = 0; k < 24; k += 4)
             {
                 LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
-                a00 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
-                a10 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b0, a10);
-                a20 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b0, a20);
-                a01 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b1, a01);
-                a11 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b1, a11);
-                a21 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b1, a21);
-                a02 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b2, a02);
-                a12 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b2, a12);
-                a22 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b2, a22);
-                a03 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b3, a03);
-                a13 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b3, a13);
-                a23 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b3, a23);
+                a00 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b0, a10);
+                a20 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b0, a20);
+                a01 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b1, a01);
+                a11 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b1, a11);
+                a21 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b1, a21);
+                a02 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b2, a02);
+                a12 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b2, a12);
+                a22 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b2, a22);
+                a03 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b3, a03);
+                a13 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b3, a13);
+                a23 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b3, a23);
                 row = ref LgUnsafe.Add(ref row, rowStep);
                 hk = ref LgUnsafe.Add(ref hk, hStep);
             }
@@ -611,13 +612,13 @@ namespace Demo
             LgWide z1 = (a10 + a11) + (a12 + a13);
             LgWide z2 = (a20 + a21) + (a22 + a23);
             LgWide r = LgMath.Sigmoid(z0), z = LgMath.Sigmoid(z1);
-            LgWide n = LgMath.Tanh(LgWideFma.FusedMultiplyAdd(r, z2, LgWideVector.LoadUnsafe(ref input, u0 + 2 * HP)));
+            LgWide n = LgMath.Tanh(LgWideVector.FusedMultiplyAdd(r, z2, LgWideVector.LoadUnsafe(ref input, u0 + 2 * HP)));
             // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
-            LgWideVector.StoreUnsafe(LgWideFma.FusedMultiplyAdd(z, LgWideVector.LoadUnsafe(ref h, u0) - n, n), ref hNext, u0);
+            LgWideVector.StoreUnsafe(LgWideVector.FusedMultiplyAdd(z, LgWideVector.LoadUnsafe(ref h, u0) - n, n), ref hNext, u0);
         }
 
         // 8 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunk(nuint u0, ref float input, ref float biasHh, ref float w, ref float h, ref float hNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 3 * HiddenSize);
@@ -661,20 +662,11 @@ namespace Demo
         }
 
         // r = σ(x_r + hh_r), z = σ(x_z + hh_z), n = tanh(x_n + r⊙hh_n); h' = (1 − z)⊙n + z⊙h, with x = W_ih·x + b_ih + (b_hr, b_hz, 0) and hh = W_hh·h + (0, 0, b_hn).
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float x, ref float hh, ref float h)
         {
-            if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
-                    LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
-                    LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
-                    // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
-                    LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) CellUpdate512(ref x, ref hh, ref h);
+            else if (LgMath.IsAccelerated) CellUpdate256(ref x, ref hh, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -684,6 +676,40 @@ namespace Demo
                     float n = LgMath.Tanh(LgUnsafe.Add(ref x, 2 * HP + j) + r * LgUnsafe.Add(ref hh, 2 * HP + j));
                     LgUnsafe.Add(ref h, j) = (1f - z) * n + z * LgUnsafe.Add(ref h, j);
                 }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate512(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < 16; j += 16)
+            {
+                LgWide r = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref x, j) + LgWideVector.LoadUnsafe(ref hh, j));
+                LgWide z = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref x, HP + j) + LgWideVector.LoadUnsafe(ref hh, HP + j));
+                LgWide n = LgMath.Tanh(LgWideVector.FusedMultiplyAdd(r, LgWideVector.LoadUnsafe(ref hh, 2 * HP + j), LgWideVector.LoadUnsafe(ref x, 2 * HP + j)));
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgWideVector.StoreUnsafe(LgWideVector.FusedMultiplyAdd(z, LgWideVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+            {
+                const nuint j = 16;
+                LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
+                LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
+                LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate256(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
+                LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
+                LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
             }
         }
 
@@ -1053,23 +1079,11 @@ namespace Demo
         }
 
         // As CellUpdate, but the input part is replaced by the activations r, z, n for the backward pass (hh, which holds W_hn·h + b_hn, is kept).
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void TrainCellForward(ref float x, ref float hh, ref float h)
         {
-            if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
-                    LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
-                    LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
-                    LgVector.StoreUnsafe(r, ref x, j);
-                    LgVector.StoreUnsafe(z, ref x, HP + j);
-                    LgVector.StoreUnsafe(n, ref x, 2 * HP + j);
-                    // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
-                    LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellForward512(ref x, ref hh, ref h);
+            else if (LgMath.IsAccelerated) TrainCellForward256(ref x, ref hh, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -1085,33 +1099,56 @@ namespace Demo
             }
         }
 
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward512(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < 16; j += 16)
+            {
+                LgWide r = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref x, j) + LgWideVector.LoadUnsafe(ref hh, j));
+                LgWide z = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref x, HP + j) + LgWideVector.LoadUnsafe(ref hh, HP + j));
+                LgWide n = LgMath.Tanh(LgWideVector.FusedMultiplyAdd(r, LgWideVector.LoadUnsafe(ref hh, 2 * HP + j), LgWideVector.LoadUnsafe(ref x, 2 * HP + j)));
+                LgWideVector.StoreUnsafe(r, ref x, j);
+                LgWideVector.StoreUnsafe(z, ref x, HP + j);
+                LgWideVector.StoreUnsafe(n, ref x, 2 * HP + j);
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgWideVector.StoreUnsafe(LgWideVector.FusedMultiplyAdd(z, LgWideVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+            {
+                const nuint j = 16;
+                LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
+                LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
+                LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
+                LgVector.StoreUnsafe(r, ref x, j);
+                LgVector.StoreUnsafe(z, ref x, HP + j);
+                LgVector.StoreUnsafe(n, ref x, 2 * HP + j);
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward256(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec r = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, j) + LgVector.LoadUnsafe(ref hh, j));
+                LgVec z = LgMath.Sigmoid(LgVector.LoadUnsafe(ref x, HP + j) + LgVector.LoadUnsafe(ref hh, HP + j));
+                LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
+                LgVector.StoreUnsafe(r, ref x, j);
+                LgVector.StoreUnsafe(z, ref x, HP + j);
+                LgVector.StoreUnsafe(n, ref x, 2 * HP + j);
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+        }
+
         // With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);
         // da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);
         // recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).
         private static void TrainCellBackward(ref float act, ref float hh, ref float hPrev, ref float dh)
         {
-            if (LgMath.IsAccelerated)
-            {
-                LgVec one = LgVec.One;
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec r = LgVector.LoadUnsafe(ref act, j);
-                    LgVec z = LgVector.LoadUnsafe(ref act, HP + j);
-                    LgVec n = LgVector.LoadUnsafe(ref act, 2 * HP + j);
-                    LgVec hn = LgVector.LoadUnsafe(ref hh, 2 * HP + j);
-                    LgVec d = LgVector.LoadUnsafe(ref dh, j);
-                    LgVec daN = d * (one - z) * (one - n * n);
-                    LgVec daZ = d * (LgVector.LoadUnsafe(ref hPrev, j) - n) * z * (one - z);
-                    LgVec daR = daN * hn * r * (one - r);
-                    LgVector.StoreUnsafe(daR, ref act, j);
-                    LgVector.StoreUnsafe(daZ, ref act, HP + j);
-                    LgVector.StoreUnsafe(daN, ref act, 2 * HP + j);
-                    LgVector.StoreUnsafe(daR, ref hh, j);
-                    LgVector.StoreUnsafe(daZ, ref hh, HP + j);
-                    LgVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
-                    LgVector.StoreUnsafe(d * z, ref dh, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref hh, ref hPrev, ref dh);
+            else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref hh, ref hPrev, ref dh);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -1132,6 +1169,73 @@ namespace Demo
                     LgUnsafe.Add(ref hh, 2 * HP + j) = daN * r;
                     LgUnsafe.Add(ref dh, j) = d * z;
                 }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward512(ref float act, ref float hh, ref float hPrev, ref float dh)
+        {
+            for (nuint j = 0; j < 16; j += 16)
+            {
+                LgWide one = LgWide.One;
+                LgWide r = LgWideVector.LoadUnsafe(ref act, j);
+                LgWide z = LgWideVector.LoadUnsafe(ref act, HP + j);
+                LgWide n = LgWideVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgWide hn = LgWideVector.LoadUnsafe(ref hh, 2 * HP + j);
+                LgWide d = LgWideVector.LoadUnsafe(ref dh, j);
+                LgWide daN = d * (one - z) * (one - n * n);
+                LgWide daZ = d * (LgWideVector.LoadUnsafe(ref hPrev, j) - n) * z * (one - z);
+                LgWide daR = daN * hn * r * (one - r);
+                LgWideVector.StoreUnsafe(daR, ref act, j);
+                LgWideVector.StoreUnsafe(daZ, ref act, HP + j);
+                LgWideVector.StoreUnsafe(daN, ref act, 2 * HP + j);
+                LgWideVector.StoreUnsafe(daR, ref hh, j);
+                LgWideVector.StoreUnsafe(daZ, ref hh, HP + j);
+                LgWideVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
+                LgWideVector.StoreUnsafe(d * z, ref dh, j);
+            }
+            {
+                const nuint j = 16;
+                LgVec one = LgVec.One;
+                LgVec r = LgVector.LoadUnsafe(ref act, j);
+                LgVec z = LgVector.LoadUnsafe(ref act, HP + j);
+                LgVec n = LgVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgVec hn = LgVector.LoadUnsafe(ref hh, 2 * HP + j);
+                LgVec d = LgVector.LoadUnsafe(ref dh, j);
+                LgVec daN = d * (one - z) * (one - n * n);
+                LgVec daZ = d * (LgVector.LoadUnsafe(ref hPrev, j) - n) * z * (one - z);
+                LgVec daR = daN * hn * r * (one - r);
+                LgVector.StoreUnsafe(daR, ref act, j);
+                LgVector.StoreUnsafe(daZ, ref act, HP + j);
+                LgVector.StoreUnsafe(daN, ref act, 2 * HP + j);
+                LgVector.StoreUnsafe(daR, ref hh, j);
+                LgVector.StoreUnsafe(daZ, ref hh, HP + j);
+                LgVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
+                LgVector.StoreUnsafe(d * z, ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward256(ref float act, ref float hh, ref float hPrev, ref float dh)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec one = LgVec.One;
+                LgVec r = LgVector.LoadUnsafe(ref act, j);
+                LgVec z = LgVector.LoadUnsafe(ref act, HP + j);
+                LgVec n = LgVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgVec hn = LgVector.LoadUnsafe(ref hh, 2 * HP + j);
+                LgVec d = LgVector.LoadUnsafe(ref dh, j);
+                LgVec daN = d * (one - z) * (one - n * n);
+                LgVec daZ = d * (LgVector.LoadUnsafe(ref hPrev, j) - n) * z * (one - z);
+                LgVec daR = daN * hn * r * (one - r);
+                LgVector.StoreUnsafe(daR, ref act, j);
+                LgVector.StoreUnsafe(daZ, ref act, HP + j);
+                LgVector.StoreUnsafe(daN, ref act, 2 * HP + j);
+                LgVector.StoreUnsafe(daR, ref hh, j);
+                LgVector.StoreUnsafe(daZ, ref hh, HP + j);
+                LgVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
+                LgVector.StoreUnsafe(d * z, ref dh, j);
             }
         }
 

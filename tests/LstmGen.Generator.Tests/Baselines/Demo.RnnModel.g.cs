@@ -4,11 +4,12 @@
 
 using LgFma = global::System.Runtime.Intrinsics.X86.Fma;
 using LgMath = global::LstmGen.VectorMath;
+using LgMethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
-using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
 namespace Demo
@@ -506,7 +507,7 @@ namespace Demo
         }
 
         // 16 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (4 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 1 * HiddenSize);
@@ -517,10 +518,10 @@ namespace Demo
             for (int k = 0; k < 40; k += 4)
             {
                 LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
-                a00 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
-                a01 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b1, a01);
-                a02 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b2, a02);
-                a03 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b3, a03);
+                a00 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
+                a01 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b1, a01);
+                a02 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b2, a02);
+                a03 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b3, a03);
                 row = ref LgUnsafe.Add(ref row, rowStep);
                 hk = ref LgUnsafe.Add(ref hk, hStep);
             }
@@ -529,7 +530,7 @@ namespace Demo
         }
 
         // 8 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 1 * HiddenSize);
@@ -562,16 +563,39 @@ namespace Demo
         }
 
         // h' = tanh(a), where a = W_ih·x + b_ih + b_hh + W_hh·h.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h)
         {
-            if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8) LgVector.StoreUnsafe(LgMath.Tanh(LgVector.LoadUnsafe(ref gates, j)), ref h, j);
-            }
+            if (LgMath.IsWideAccelerated) CellUpdate512(ref gates, ref h);
+            else if (LgMath.IsAccelerated) CellUpdate256(ref gates, ref h);
             else
             {
-                for (nuint j = 0; j < HiddenSize; j++) LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));
+                for (nuint j = 0; j < HiddenSize; j++)
+                {
+                    LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));
+                }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate512(ref float gates, ref float h)
+        {
+            for (nuint j = 0; j < 32; j += 16)
+            {
+                LgWideVector.StoreUnsafe(LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, j)), ref h, j);
+            }
+            {
+                const nuint j = 32;
+                LgVector.StoreUnsafe(LgMath.Tanh(LgVector.LoadUnsafe(ref gates, j)), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate256(ref float gates, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVector.StoreUnsafe(LgMath.Tanh(LgVector.LoadUnsafe(ref gates, j)), ref h, j);
             }
         }
 
@@ -919,37 +943,53 @@ namespace Demo
         }
 
         // As CellUpdate, but the pre-activation a is replaced by the activation h' = tanh(a) for the backward pass.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void TrainCellForward(ref float act, ref float h)
         {
-            if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec a = LgMath.Tanh(LgVector.LoadUnsafe(ref act, j));
-                    LgVector.StoreUnsafe(a, ref act, j);
-                    LgVector.StoreUnsafe(a, ref h, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellForward512(ref act, ref h);
+            else if (LgMath.IsAccelerated) TrainCellForward256(ref act, ref h);
             else
             {
-                for (nuint j = 0; j < HiddenSize; j++) LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));
+                for (nuint j = 0; j < HiddenSize; j++)
+                {
+                    LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));
+                }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward512(ref float act, ref float h)
+        {
+            for (nuint j = 0; j < 32; j += 16)
+            {
+                LgWide a = LgMath.Tanh(LgWideVector.LoadUnsafe(ref act, j));
+                LgWideVector.StoreUnsafe(a, ref act, j);
+                LgWideVector.StoreUnsafe(a, ref h, j);
+            }
+            {
+                const nuint j = 32;
+                LgVec a = LgMath.Tanh(LgVector.LoadUnsafe(ref act, j));
+                LgVector.StoreUnsafe(a, ref act, j);
+                LgVector.StoreUnsafe(a, ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward256(ref float act, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec a = LgMath.Tanh(LgVector.LoadUnsafe(ref act, j));
+                LgVector.StoreUnsafe(a, ref act, j);
+                LgVector.StoreUnsafe(a, ref h, j);
             }
         }
 
         // da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).
         private static void TrainCellBackward(ref float act, ref float dh)
         {
-            if (LgMath.IsAccelerated)
-            {
-                LgVec one = LgVec.One;
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec a = LgVector.LoadUnsafe(ref act, j);
-                    LgVector.StoreUnsafe(LgVector.LoadUnsafe(ref dh, j) * (one - a * a), ref act, j);
-                    LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref dh);
+            else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref dh);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -958,6 +998,34 @@ namespace Demo
                     LgUnsafe.Add(ref act, j) = LgUnsafe.Add(ref dh, j) * (1f - a * a);
                     LgUnsafe.Add(ref dh, j) = 0f;
                 }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward512(ref float act, ref float dh)
+        {
+            for (nuint j = 0; j < 32; j += 16)
+            {
+                LgWide a = LgWideVector.LoadUnsafe(ref act, j);
+                LgWideVector.StoreUnsafe(LgWideVector.LoadUnsafe(ref dh, j) * (LgWide.One - a * a), ref act, j);
+                LgWideVector.StoreUnsafe(LgWide.Zero, ref dh, j);
+            }
+            {
+                const nuint j = 32;
+                LgVec a = LgVector.LoadUnsafe(ref act, j);
+                LgVector.StoreUnsafe(LgVector.LoadUnsafe(ref dh, j) * (LgVec.One - a * a), ref act, j);
+                LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward256(ref float act, ref float dh)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec a = LgVector.LoadUnsafe(ref act, j);
+                LgVector.StoreUnsafe(LgVector.LoadUnsafe(ref dh, j) * (LgVec.One - a * a), ref act, j);
+                LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
             }
         }
 

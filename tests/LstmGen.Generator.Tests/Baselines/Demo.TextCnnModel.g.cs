@@ -4,6 +4,8 @@
 
 using LgFma = global::System.Runtime.Intrinsics.X86.Fma;
 using LgMath = global::LstmGen.VectorMath;
+using LgMethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
