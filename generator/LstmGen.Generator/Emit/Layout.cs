@@ -6,25 +6,15 @@ namespace LstmGen.Generator.Emit;
 internal sealed class Layout
 {
     /// <summary>Vector width in floats (Vector256).</summary>
-    public const int Lanes = 8;
-    /// <summary>Vector width in floats of the AVX-512 path (Vector512).</summary>
-    public const int WideLanes = 16;
+    public const int Lanes = KernelSizes.Lanes;
     /// <summary>Sequences per tile in batched inference.</summary>
-    public const int TileRows = 32;
-
-    /// <summary>Gates per cell: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n) or 1 (RNN).</summary>
-    public static int GateCount(CellKind cell) => cell switch
-    {
-        CellKind.Lstm => 4,
-        CellKind.Gru => 3,
-        _ => 1,
-    };
+    public const int TileRows = KernelSizes.RecurrentTileRows;
 
     public Layout(ModelSpec spec, CellEmitter cell)
     {
         V = spec.VocabularySize; E = spec.EmbeddingSize; H = spec.HiddenSize; T = spec.SequenceLength; O = spec.OutputSize;
         Layers = spec.Layers; D = spec.Directions;
-        Gates = GateCount(spec.Cell);
+        Gates = KernelSizes.GateCount(spec.Cell);
         Hp = (H + Lanes - 1) / Lanes * Lanes;
         Gp = Gates * Hp;
         G = Gates * H;

@@ -21,7 +21,7 @@ internal static class ModelEmitter
             Generated {cell.Display} model: token ids → Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({L.O}) → {spec.Output}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-            """, "IRecurrentModel", wide: L.Hp >= Layout.WideLanes);
+            """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         EmitConstants(w, L, frame, cell);
         ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false);
         EmitState(w, L, spec, cell);

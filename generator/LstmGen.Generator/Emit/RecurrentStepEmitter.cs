@@ -31,21 +31,21 @@ internal static class RecurrentStepEmitter
         string biasParam = cell.SeparateRecurrent ? ", ref float biasHh" : "";
         string biasArg = cell.SeparateRecurrent ? ", ref biasHh" : "";
         string chunkArgs = $"ref input{biasArg}, ref w, ref h, ref hNext{cArg}";
-        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
+        int wideUnits = Simd.Avx512.WholeUnits(L.Hp);
         bool wideTail = wideUnits != L.Hp;
-        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Layout.WideLanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
+        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Simd.Avx512.Lanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
             + (wideTail ? $" StepChunk({wideUnits}, {chunkArgs}, kDescending: true);" : "");
         string wideReverse = (wideTail ? $"StepChunk({wideUnits}, {chunkArgs}, kDescending: false); " : "")
-            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Layout.WideLanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
+            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Simd.Avx512.Lanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
         string scalarInput = cell.SeparateRecurrent ? "biasHh" : "input";
         string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "h", "c") : cell.UpdateCall("gates", "", "h", "c");
 
         w.Line($$"""
             // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Layout.WideLanes}} : {{Layout.Lanes}};
+            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Simd.Avx512.Lanes}} : {{Simd.Avx2.Lanes}};
 
             // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
-            // chunk-major ({{(L.Hp >= Layout.WideLanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
+            // chunk-major ({{(L.Hp >= Simd.Avx512.Lanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
             // Forward steps visit the chunks first to last and sum k from last to first; reverse steps the opposite (see the
             // generator's notes: L1 reuse across steps, and the next step starting on the h units finished first).
             private static void Step(ref float input{{biasParam}}, ref float w, ref float whhT, ref float h, ref float hNext{{cParam}}, ref float gates, bool reverse)

@@ -37,11 +37,18 @@ internal sealed record ModelSpec(
     int OutputSize,
     HeadActivation Output,
     int Layers = 1,
-    bool Bidirectional = false)
+    bool Bidirectional = false) : IModelSpec
 {
     /// <summary>1, or 2 when <see cref="Bidirectional"/>.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
     /// <summary>Stable hint name: <c>Namespace.Outer.Type.g.cs</c>.</summary>
     public string HintName => FullName + ".g.cs";
+}
+
+/// <summary>What the pipeline needs of every model kind's spec.</summary>
+internal interface IModelSpec
+{
+    /// <summary>Stable hint name of the generated file: <c>Namespace.Outer.Type.g.cs</c>.</summary>
+    string HintName { get; }
 }
