@@ -40,7 +40,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingSize = new(
         "LSTMGEN007", "Required size of a recurrent model not set",
-        "[{2}] on '{0}' does not set {1}, one of the four sizes every recurrent model needs (VocabularySize, EmbeddingSize, HiddenSize, SequenceLength); add '{1} = …' to the attribute",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute (a recurrent model needs VocabularySize, EmbeddingSize, HiddenSize and SequenceLength)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownOutput = new(
@@ -82,7 +82,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor MissingSetting = new(
         "LSTMGEN020", "Required setting of a baseline model not set",
-        "[{2}] on '{0}' does not set {1}, which a [{2}] model needs; add '{1} = …' to the attribute",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute ([{2}] has no default for it)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NoKernelSizes = new(
