@@ -79,11 +79,16 @@ namespace Demo
         [global::System.ThreadStatic]
         private static int[]? t_ints;
 
-        // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
+        // All parameters, PyTorch layout, in s_layout order, owned by _store (shared with replicas made by CreateReplica),
+        // which serialises writes and versions them; the kernels read the buffer directly.
+        private readonly global::LstmGen.ParameterStore _store;
         private readonly float[] _parameters;
-        private int _version;
         private int _packedVersion = -1;
         private readonly object _cacheLock = new();
+        // Inference runs on a published snapshot, a private copy of the weights with its own packed buffers (an instance
+        // of this type with _owner set), so a write never changes weights under a running Predict. Null on a snapshot.
+        private readonly global::LstmGen.InferenceSnapshots<TextCnnModel>? _inference;
+        private readonly TextCnnModel? _owner;
 
         /// <summary>The named parameter tensors (PyTorch names and row-major shapes), in buffer order.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> Layout => s_layout;
@@ -97,82 +102,89 @@ namespace Demo
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
-        /// All 25361 parameters in one buffer, in <see cref="Layout"/> order. Obtaining the span marks derived
-        /// caches stale; if you keep it and write through it later, call <see cref="MarkParametersChanged"/>.
+        /// All 25361 parameters in one buffer, in <see cref="Layout"/> order, read-only (reading invalidates
+        /// nothing). Write with <see cref="SetParameters"/>, <see cref="SetParameter"/> or <see cref="BeginParameterUpdate"/>.
         /// </summary>
-        public global::System.Span<float> Parameters
-        {
-            get { MarkParametersChanged(); return _parameters; }
-        }
-
-        /// <summary>All parameters, read-only (does not mark caches stale).</summary>
-        public global::System.ReadOnlySpan<float> ParameterValues => _parameters;
+        public global::System.ReadOnlySpan<float> Parameters => _parameters;
 
         /// <summary><c>embedding.weight</c> [500, 32]; row 0 is the padding token's (unused: padding is removed before the convolution).</summary>
-        public global::System.Span<float> EmbeddingWeight => View(EmbeddingWeightOffset, 16000);
+        public global::System.ReadOnlySpan<float> EmbeddingWeight => new(_parameters, EmbeddingWeightOffset, 16000);
 
         /// <summary><c>convs.0.weight</c> [24, 32, 3]: branch 0, kernel width 3, element [f, e, j] weighs embedding channel e of the window's j-th token for filter f (PyTorch Conv1d layout).</summary>
-        public global::System.Span<float> Conv0Weight => View(Conv0WeightOffset, 2304);
+        public global::System.ReadOnlySpan<float> Conv0Weight => new(_parameters, Conv0WeightOffset, 2304);
 
         /// <summary><c>convs.0.bias</c> [24]: branch 0's filter biases.</summary>
-        public global::System.Span<float> Conv0Bias => View(Conv0BiasOffset, 24);
+        public global::System.ReadOnlySpan<float> Conv0Bias => new(_parameters, Conv0BiasOffset, 24);
 
         /// <summary><c>convs.1.weight</c> [24, 32, 4]: branch 1, kernel width 4, element [f, e, j] weighs embedding channel e of the window's j-th token for filter f (PyTorch Conv1d layout).</summary>
-        public global::System.Span<float> Conv1Weight => View(Conv1WeightOffset, 3072);
+        public global::System.ReadOnlySpan<float> Conv1Weight => new(_parameters, Conv1WeightOffset, 3072);
 
         /// <summary><c>convs.1.bias</c> [24]: branch 1's filter biases.</summary>
-        public global::System.Span<float> Conv1Bias => View(Conv1BiasOffset, 24);
+        public global::System.ReadOnlySpan<float> Conv1Bias => new(_parameters, Conv1BiasOffset, 24);
 
         /// <summary><c>convs.2.weight</c> [24, 32, 5]: branch 2, kernel width 5, element [f, e, j] weighs embedding channel e of the window's j-th token for filter f (PyTorch Conv1d layout).</summary>
-        public global::System.Span<float> Conv2Weight => View(Conv2WeightOffset, 3840);
+        public global::System.ReadOnlySpan<float> Conv2Weight => new(_parameters, Conv2WeightOffset, 3840);
 
         /// <summary><c>convs.2.bias</c> [24]: branch 2's filter biases.</summary>
-        public global::System.Span<float> Conv2Bias => View(Conv2BiasOffset, 24);
+        public global::System.ReadOnlySpan<float> Conv2Bias => new(_parameters, Conv2BiasOffset, 24);
 
         /// <summary><c>fc.weight</c> [1, 72]: the dense head; column i·24 + f reads filter f of branch i.</summary>
-        public global::System.Span<float> FcWeight => View(FcWeightOffset, 72);
+        public global::System.ReadOnlySpan<float> FcWeight => new(_parameters, FcWeightOffset, 72);
 
         /// <summary><c>fc.bias</c> [1]: the dense head's biases.</summary>
-        public global::System.Span<float> FcBias => View(FcBiasOffset, 1);
+        public global::System.ReadOnlySpan<float> FcBias => new(_parameters, FcBiasOffset, 1);
 
-        /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), as a writable view.</summary>
+        /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), read-only.</summary>
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
-        public global::System.Span<float> GetParameter(string name)
-        {
-            foreach (global::LstmGen.ParameterInfo info in s_layout)
-            {
-                if (info.Name == name) return View(info.Offset, info.Length);
-            }
-            global::LstmGen.ThrowHelper.UnknownParameter(name, s_layout);
-            return default;
-        }
+        public global::System.ReadOnlySpan<float> GetParameter(string name) => _store.Get(name);
 
-        /// <summary>Tells the model its parameters were written, so packed weights and derived tables are rebuilt before the next use.</summary>
-        public void MarkParametersChanged() => global::System.Threading.Interlocked.Increment(ref _version);
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+        public void SetParameters(global::System.ReadOnlySpan<float> values) => _store.Write(values);
 
-        private global::System.Span<float> View(int offset, int length)
-        {
-            MarkParametersChanged();
-            return new global::System.Span<float>(_parameters, offset, length);
-        }
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+        public void SetParameter(string name, global::System.ReadOnlySpan<float> values) => _store.Write(name, values);
+
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+        public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
         public TextCnnModel(int seed = 0)
+            : this(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] parameters), parameters, owner: null)
         {
-            _parameters = new float[ParameterCount];
             ResetParameters(seed);
         }
 
-        private TextCnnModel(float[] sharedParameters) => _parameters = sharedParameters;
+        private TextCnnModel(global::LstmGen.ParameterStore store, float[] parameters, TextCnnModel? owner)
+        {
+            _store = store;
+            _parameters = parameters;
+            _owner = owner;
+            if (owner is null) _inference = new(store, new SnapshotBuilder(this));
+        }
 
         /// <summary>
-        /// A model of the same type that shares this model's parameter buffer but has its own packed weights, caches and
-        /// workspaces, for data-parallel gradient computation. After the shared parameters are written through this model,
-        /// call <see cref="MarkParametersChanged"/> on the replica too.
+        /// A model of the same type that shares this model's parameters (a write through either is seen by both) but has
+        /// its own packed weights, caches and workspaces, for data-parallel gradient computation.
         /// </summary>
-        public TextCnnModel CreateReplica() => new(_parameters);
+        public TextCnnModel CreateReplica() => new(_store, _parameters, owner: null);
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
+
+        // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
+        private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<TextCnnModel>.IBuilder
+        {
+            private readonly TextCnnModel _model;
+
+            public SnapshotBuilder(TextCnnModel model) => _model = model;
+
+            public TextCnnModel Create() => new(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] copy), copy, _model);
+
+            public void Fill(TextCnnModel snapshot, global::System.ReadOnlySpan<float> parameters)
+            {
+                snapshot._store.Write(parameters);
+                snapshot.EnsurePacked();
+            }
+        }
 
         /// <summary>
         /// Re-initialises every parameter like Keras, deterministically for <paramref name="seed"/>: embedding uniform in [−0.05, 0.05]; convolution kernels Glorot-uniform with Keras' Conv1D fans (fan_in = k·E, fan_out = k·F); dense kernel Glorot-uniform; biases zero.
@@ -180,23 +192,23 @@ namespace Demo
         public void ResetParameters(int seed)
         {
             var rng = new global::LstmGen.Rng(seed);
-            global::System.Span<float> p = _parameters;
+            using global::LstmGen.ParameterUpdate update = _store.BeginUpdate();
+            global::System.Span<float> p = update.Values;
             p.Clear();
             global::LstmGen.Initializers.Uniform(p.Slice(EmbeddingWeightOffset, 16000), -0.05f, 0.05f, ref rng);
             global::LstmGen.Initializers.GlorotUniform(p.Slice(Conv0WeightOffset, 2304), 96, 72, ref rng);
             global::LstmGen.Initializers.GlorotUniform(p.Slice(Conv1WeightOffset, 3072), 128, 96, ref rng);
             global::LstmGen.Initializers.GlorotUniform(p.Slice(Conv2WeightOffset, 3840), 160, 120, ref rng);
             global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 72), 72, 1, ref rng);
-            MarkParametersChanged();
         }
 
         // Rebuilds the packed weights (see Pack) when parameters changed since the last build.
         private void EnsurePacked()
         {
-            if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
+            if (global::System.Threading.Volatile.Read(ref _packedVersion) == _store.Version) return;
             lock (_cacheLock)
             {
-                int version = global::System.Threading.Volatile.Read(ref _version);
+                int version = _store.Version;
                 if (_packedVersion == version) return;
                 Pack(_parameters);
                 global::System.Threading.Volatile.Write(ref _packedVersion, version);
@@ -406,6 +418,13 @@ namespace Demo
             if (tokens.Length > SequenceLength) global::LstmGen.ThrowHelper.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
+            using global::LstmGen.InferenceSnapshots<TextCnnModel>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictOne(tokens, output);
+        }
+
+        // Predict on a published snapshot (this is one): its weights cannot change during the call.
+        private void PredictOne(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
+        {
             EnsurePacked();
             Infer(tokens, 1, tokens.Length, output, Scratch(), IntScratch());
         }
@@ -421,6 +440,13 @@ namespace Demo
             int batch = tokens.Length / SequenceLength;
             if (outputs.Length != batch * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
             ValidateTokens(tokens, nameof(tokens), batched: true);
+            using global::LstmGen.InferenceSnapshots<TextCnnModel>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictRows(tokens, batch, outputs);
+        }
+
+        // PredictBatch on a published snapshot (this is one).
+        private void PredictRows(global::System.ReadOnlySpan<int> tokens, int batch, global::System.Span<float> outputs)
+        {
             EnsurePacked();
             float[] scratch = Scratch();
             int[] ints = IntScratch();
@@ -446,6 +472,8 @@ namespace Demo
         private float[]? _train;
         private int[]? _trainInts;
         private int _trainRows;
+        // The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).
+        private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));
 
         /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 40 token ids, with B×1 targets. Overwrites
@@ -459,6 +487,7 @@ namespace Demo
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
             if (gradients.Length != ParameterCount) global::LstmGen.ThrowHelper.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
             if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
             ValidateTokens(tokens, nameof(tokens), batched: true);
