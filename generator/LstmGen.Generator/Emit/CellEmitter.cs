@@ -82,11 +82,22 @@ internal abstract class CellEmitter
     /// </summary>
     public abstract string[] ChunkUpdate(Simd d);
 
-    /// <summary>The inference step method(s).</summary>
-    public abstract void EmitInference(SourceWriter w, Layout L);
+    /// <summary>The inference step: CellUpdate.</summary>
+    public void EmitInference(SourceWriter w, Layout L) => EmitKernel(w, L, Update);
 
-    /// <summary>The training step forward and backward methods.</summary>
-    public abstract void EmitTraining(SourceWriter w, Layout L);
+    /// <summary>The training step forward and backward: TrainCellForward, TrainCellBackward.</summary>
+    public void EmitTraining(SourceWriter w, Layout L)
+    {
+        EmitKernel(w, L, TrainForward);
+        EmitKernel(w, L, TrainBackward);
+    }
+
+    /// <summary>The inference update (CellUpdate), called as <see cref="UpdateCall"/>.</summary>
+    protected abstract Kernel Update { get; }
+    /// <summary>The training step forward (TrainCellForward), called as <see cref="TrainForwardCall"/>.</summary>
+    protected abstract Kernel TrainForward { get; }
+    /// <summary>The training step backward (TrainCellBackward), called as <see cref="TrainBackwardCall"/>.</summary>
+    protected abstract Kernel TrainBackward { get; }
 
     /// <summary>
     /// One elementwise kernel over the hidden units, its vector body written once against the SIMD dialect: the

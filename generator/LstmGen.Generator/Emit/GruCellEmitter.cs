@@ -39,20 +39,17 @@ internal sealed class GruCellEmitter : CellEmitter
         d.Store(d.Fma("z", d.Load("h", "u0") + " - n", "n"), "hNext", "u0"),
     ];
 
-    public override void EmitInference(SourceWriter w, Layout L)
-        => EmitCellStep(w, L, "CellUpdate", "r = σ(x_r + hh_r), z = σ(x_z + hh_z), n = tanh(x_n + r⊙hh_n); h' = (1 − z)⊙n + z⊙h, with x = W_ih·x + b_ih + (b_hr, b_hz, 0) and hh = W_hh·h + (0, 0, b_hn).", keepActivations: false);
+    protected override Kernel Update => CellStep("CellUpdate", "r = σ(x_r + hh_r), z = σ(x_z + hh_z), n = tanh(x_n + r⊙hh_n); h' = (1 − z)⊙n + z⊙h, with x = W_ih·x + b_ih + (b_hr, b_hz, 0) and hh = W_hh·h + (0, 0, b_hn).", keepActivations: false);
 
-    public override void EmitTraining(SourceWriter w, Layout L)
-    {
-        EmitCellStep(w, L, "TrainCellForward", "As CellUpdate, but the input part is replaced by the activations r, z, n for the backward pass (hh, which holds W_hn·h + b_hn, is kept).", keepActivations: true);
-        EmitKernel(w, L, new Kernel("TrainCellBackward", "ref float act, ref float hh, ref float hPrev, ref float dh",
-            "With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);\n"
-            + "da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);\n"
-            + "recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).",
-            Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP"));
-    }
+    protected override Kernel TrainForward => CellStep("TrainCellForward", "As CellUpdate, but the input part is replaced by the activations r, z, n for the backward pass (hh, which holds W_hn·h + b_hn, is kept).", keepActivations: true);
 
-    private static void EmitCellStep(SourceWriter w, Layout L, string name, string comment, bool keepActivations)
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float hh, ref float hPrev, ref float dh",
+        "With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);\n"
+        + "da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);\n"
+        + "recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).",
+        Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
+
+    private static Kernel CellStep(string name, string comment, bool keepActivations)
     {
         void Body(SourceWriter w, Simd d)
         {
@@ -79,7 +76,7 @@ internal sealed class GruCellEmitter : CellEmitter
             }
             w.Line($"LgUnsafe.Add(ref h, j) = (1f - z) * n + z * LgUnsafe.Add(ref h, j);");
         }
-        EmitKernel(w, L, new Kernel(name, "ref float x, ref float hh, ref float h", comment, Inline: true, Body, Scalar));
+        return new Kernel(name, "ref float x, ref float hh, ref float h", comment, Inline: true, Body, Scalar);
     }
 
     private static void BackwardBody(SourceWriter w, Simd d)

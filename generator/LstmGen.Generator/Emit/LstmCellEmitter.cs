@@ -34,24 +34,21 @@ internal sealed class LstmCellEmitter : CellEmitter
         d.Store("o * LgMath.Tanh(cNew)", "hNext", "u0"),
     ];
 
-    public override void EmitInference(SourceWriter w, Layout L)
-        => EmitCellStep(w, L, "CellUpdate", "i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').", keepActivations: false);
+    protected override Kernel Update => CellStep("CellUpdate", "i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').", keepActivations: false);
 
-    public override void EmitTraining(SourceWriter w, Layout L)
-    {
-        EmitCellStep(w, L, "TrainCellForward", "As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.", keepActivations: true);
-        EmitKernel(w, L, new Kernel("TrainCellBackward", "ref float act, ref float c, ref float cPrev, ref float dh, ref float dc",
-            "With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);\n"
-            + "dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.\n"
-            + "The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).",
-            Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP"));
-    }
+    protected override Kernel TrainForward => CellStep("TrainCellForward", "As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.", keepActivations: true);
+
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float c, ref float cPrev, ref float dh, ref float dc",
+        "With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);\n"
+        + "dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.\n"
+        + "The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).",
+        Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
 
     /// <summary>
     /// One cell step over the gate pre-activations. With <paramref name="keepActivations"/> the pre-activations are
     /// overwritten by i, f, g, o, which the backward pass reads, and c_{t−1} is read from cPrev rather than from c.
     /// </summary>
-    private static void EmitCellStep(SourceWriter w, Layout L, string name, string comment, bool keepActivations)
+    private static Kernel CellStep(string name, string comment, bool keepActivations)
     {
         string cIn = keepActivations ? "cPrev" : "c";
         void Body(SourceWriter w, Simd d)
@@ -78,7 +75,7 @@ internal sealed class LstmCellEmitter : CellEmitter
             w.Line($"LgUnsafe.Add(ref c, j) = cNew;");
             w.Line($"LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);");
         }
-        EmitKernel(w, L, new Kernel(name, $"ref float gates, ref float h, {(keepActivations ? "ref float cPrev, " : "")}ref float c", comment, Inline: true, Body, Scalar));
+        return new Kernel(name, $"ref float gates, ref float h, {(keepActivations ? "ref float cPrev, " : "")}ref float c", comment, Inline: true, Body, Scalar);
     }
 
     private static void BackwardBody(SourceWriter w, Simd d)

@@ -7,7 +7,8 @@ namespace LstmGen.Generator.Emit;
 /// <summary>Emits a recurrent model (LSTM, GRU, RNN; stacked, bidirectional): its tensors, constants, packing, folded table and Predict bodies, inside the shared <see cref="ShellEmitter"/> frame.</summary>
 internal static class ModelEmitter
 {
-    public const string Version = "0.1.0";
+    /// <summary>The generator's version (major.minor.build of its assembly, set by &lt;Version&gt; in the project), written into every file.</summary>
+    public static readonly string Version = typeof(ModelEmitter).Assembly.GetName().Version!.ToString(3);
 
     public static string Emit(ModelSpec spec)
     {

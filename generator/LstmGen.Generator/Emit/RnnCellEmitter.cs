@@ -22,19 +22,16 @@ internal sealed class RnnCellEmitter : CellEmitter
 
     public override string[] ChunkUpdate(Simd d) => [d.Store("LgMath.Tanh(z0)", "hNext", "u0")];
 
-    public override void EmitInference(SourceWriter w, Layout L)
-        => EmitKernel(w, L, new Kernel("CellUpdate", "ref float gates, ref float h", "h' = tanh(a), where a = W_ih·x + b_ih + b_hh + W_hh·h.", Inline: true,
-            static (w, d) => w.Line($"{d.Store($"LgMath.Tanh({d.Load("gates", "j")})", "h", "j")}"),
-            static w => w.Line($"LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));")));
+    protected override Kernel Update => new("CellUpdate", "ref float gates, ref float h", "h' = tanh(a), where a = W_ih·x + b_ih + b_hh + W_hh·h.", Inline: true,
+        static (w, d) => w.Line($"{d.Store($"LgMath.Tanh({d.Load("gates", "j")})", "h", "j")}"),
+        static w => w.Line($"LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));"));
 
-    public override void EmitTraining(SourceWriter w, Layout L)
-    {
-        EmitKernel(w, L, new Kernel("TrainCellForward", "ref float act, ref float h", "As CellUpdate, but the pre-activation a is replaced by the activation h' = tanh(a) for the backward pass.", Inline: true,
-            static (w, d) => w.Line($"{d.Vec} a = LgMath.Tanh({d.Load("act", "j")});\n{d.Store("a", "act", "j")}\n{d.Store("a", "h", "j")}"),
-            static w => w.Line($"LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));")));
-        EmitKernel(w, L, new Kernel("TrainCellBackward", "ref float act, ref float dh", "da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).", Inline: false,
-            static (w, d) => w.Line($"{d.Vec} a = {d.Load("act", "j")};\n{d.Store($"{d.Load("dh", "j")} * ({d.Vec}.One - a * a)", "act", "j")}\n{d.Store($"{d.Vec}.Zero", "dh", "j")}"),
-            static w => w.Line($"float a = LgUnsafe.Add(ref act, j);\nLgUnsafe.Add(ref act, j) = LgUnsafe.Add(ref dh, j) * (1f - a * a);\nLgUnsafe.Add(ref dh, j) = 0f;"),
-            ScalarBound: "HP"));
-    }
+    protected override Kernel TrainForward => new("TrainCellForward", "ref float act, ref float h", "As CellUpdate, but the pre-activation a is replaced by the activation h' = tanh(a) for the backward pass.", Inline: true,
+        static (w, d) => w.Line($"{d.Vec} a = LgMath.Tanh({d.Load("act", "j")});\n{d.Store("a", "act", "j")}\n{d.Store("a", "h", "j")}"),
+        static w => w.Line($"LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));"));
+
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float dh", "da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).", Inline: false,
+        static (w, d) => w.Line($"{d.Vec} a = {d.Load("act", "j")};\n{d.Store($"{d.Load("dh", "j")} * ({d.Vec}.One - a * a)", "act", "j")}\n{d.Store($"{d.Vec}.Zero", "dh", "j")}"),
+        static w => w.Line($"float a = LgUnsafe.Add(ref act, j);\nLgUnsafe.Add(ref act, j) = LgUnsafe.Add(ref dh, j) * (1f - a * a);\nLgUnsafe.Add(ref dh, j) = 0f;"),
+        ScalarBound: "HP");
 }
