@@ -657,22 +657,24 @@ namespace Demo
         private int _trainRows;
         // The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).
         private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));
+        // The widest layer input of the training workspace: max(EmbeddingSize, DHP).
+        private const int InputColumns = 40;
         // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
         private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
-        private readonly float[] _gradWihT = new float[40 * DGP];
+        private readonly float[] _gradWihT = new float[InputColumns * DGP];
         private readonly float[] _gradBias = new float[DGP];
         // How many of the last training batch's pairs hold a token (the first _pairCount entries of _trainInts).
         private int _pairCount;
 
-        private static int TrainX(int rows) => 0;
-        private static int TrainHPrev(int rows) => TrainX(rows) + SequenceLength * rows * EmbeddingSize;
-        private static int TrainAct(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP;
-        private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP;
-        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * 40;
-        private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * 40;
-        private static int TrainDH(int rows) => TrainH(rows) + rows * DHP;
-        private static int TrainLogits(int rows) => TrainDH(rows) + rows * HP;
-        private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize;
+        private static int TrainX(int rows) => 0; // (N, E), active pairs first
+        private static int TrainHPrev(int rows) => TrainX(rows) + SequenceLength * rows * EmbeddingSize; // (Layers, N, DHP)
+        private static int TrainAct(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP; // (Layers, N, DGP)
+        private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP; // (N, max(E, DHP))
+        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * InputColumns; // (max(E, DHP), N)
+        private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * InputColumns; // (B, DHP)
+        private static int TrainDH(int rows) => TrainH(rows) + rows * DHP; // (B, HP)
+        private static int TrainLogits(int rows) => TrainDH(rows) + rows * HP; // (B, O)
+        private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
         private static int TrainLength(int rows) => TrainDLogits(rows) + rows * OutputSize;
         // The int workspace: the active (step, row) pairs of the batch, ascending.
         private static int TrainIntLength(int rows) => SequenceLength * rows;
@@ -908,7 +910,7 @@ namespace Demo
             var hPrev = new global::System.Span<float>(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
             global::LstmGen.RowPacking.Pack(act, DGP, active);
             global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
-            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * 40);
+            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * InputColumns);
             global::System.Array.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
             {
