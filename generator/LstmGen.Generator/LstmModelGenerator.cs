@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using LstmGen.Generator.Emit;
 using LstmGen.Generator.Model;
 using LstmGen.Generator.Parsing;

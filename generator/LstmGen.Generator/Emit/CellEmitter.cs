@@ -147,12 +147,8 @@ internal abstract class CellEmitter
     }
 
     /// <summary>Where gate <paramref name="gate"/> of unit j lies in a packed gate row: <c>j</c>, <c>HP + j</c>, <c>2 * HP + j</c>, ….</summary>
-    protected static string GateOffset(int gate) => gate switch
-    {
-        0 => "j",
-        1 => "HP + j",
-        _ => $"{gate.ToString(System.Globalization.CultureInfo.InvariantCulture)} * HP + j",
-    };
+    protected static string GateOffset(int gate)
+        => gate == 0 ? "j" : gate == 1 ? "HP + j" : gate.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * HP + j";
 
     /// <summary>The attribute that asks the JIT to inline a kernel.</summary>
     protected const string Inlining = "[LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]";

@@ -25,9 +25,6 @@ internal sealed class Layout
         WeightIhOffset = EmbeddingOffset + V * E;
         UnitSize0 = G * E + G * H + 2 * G;
         UnitSizeN = G * F + G * H + 2 * G;
-        WeightHhOffset = WeightIhOffset + G * E;
-        BiasIhOffset = WeightHhOffset + G * H;
-        BiasHhOffset = BiasIhOffset + G;
         FcWeightOffset = WeightIhOffset + D * UnitSize0 + (Layers - 1) * D * UnitSizeN;
         FcBiasOffset = FcWeightOffset + O * F;
         ParameterCount = FcBiasOffset + O;
@@ -38,20 +35,20 @@ internal sealed class Layout
         // so a one-layer LSTM keeps exactly the layout it always had.
         int c = cell.HasCellState ? 1 : 0;
         int hh = cell.SeparateRecurrent ? 1 : 0;
-        LayerOutputBuffers = System.Math.Min(Layers - 1, 2);
+        int layerOutputBuffers = System.Math.Min(Layers - 1, 2); // min(Layers − 1, 2) layer-output sequences
         ScratchH = 0;
         ScratchC = ScratchH + DHp;
         ScratchGates = ScratchC + c * Hp;
         ScratchX = ScratchGates + Gp;
         ScratchXProj = ScratchX + T * E;
         ScratchY = ScratchXProj + T * DGp;
-        ScratchTileH = ScratchY + LayerOutputBuffers * T * DHp;
+        ScratchTileH = ScratchY + layerOutputBuffers * T * DHp;
         ScratchTileC = ScratchTileH + TileRows * DHp;
         ScratchTileGates = ScratchTileC + c * TileRows * Hp;
         ScratchTileX = ScratchTileGates + TileRows * Gp;
         ScratchTileHH = ScratchTileX + TileRows * E;
         ScratchTileY = ScratchTileHH + hh * TileRows * Gp;
-        ScratchHNext = ScratchTileY + LayerOutputBuffers * T * TileRows * DHp;
+        ScratchHNext = ScratchTileY + layerOutputBuffers * T * TileRows * DHp;
         ScratchLength = ScratchHNext + Hp;
     }
 
@@ -73,8 +70,6 @@ internal sealed class Layout
     public int UnitSizeN { get; }
     /// <summary>Floats of all layers' packed input weights: E·DGp for layer 0, DHp·DGp for each layer above.</summary>
     public int PackedInputLength { get; }
-    /// <summary>Layer-output sequence buffers in the inference workspace: min(Layers − 1, 2).</summary>
-    public int LayerOutputBuffers { get; }
 
     /// <summary>PyTorch input width of a layer: E for layer 0, D·H above.</summary>
     public int InputSize(int layer) => layer == 0 ? E : F;
@@ -103,9 +98,6 @@ internal sealed class Layout
 
     public int EmbeddingOffset { get; }
     public int WeightIhOffset { get; }
-    public int WeightHhOffset { get; }
-    public int BiasIhOffset { get; }
-    public int BiasHhOffset { get; }
     public int FcWeightOffset { get; }
     public int FcBiasOffset { get; }
     public int ParameterCount { get; }

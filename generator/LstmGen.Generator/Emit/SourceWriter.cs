@@ -62,5 +62,8 @@ internal sealed class SourceWriter
         public void Dispose() => _writer.Close();
     }
 
+    /// <summary>Indents every line after the first of a text fragment by <paramref name="spaces"/>.</summary>
+    public static string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
+
     public override string ToString() => _builder.ToString();
 }

@@ -67,8 +67,6 @@ internal static class TrainingEmitter
             cell.EmitTraining(w, L);
         }
 
-        private static string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
-
         // The workspace blocks in order, each with its length in floats and its shape; absent blocks are not emitted.
         private void EmitWorkspace()
         {
@@ -202,7 +200,7 @@ internal static class TrainingEmitter
                             for (int k = 0; k < SequenceLength; k++)
                             {
                                 int t = direction == 0 ? k : SequenceLength - 1 - k;
-                                int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{Indent(prevHidden, 16)}}
+                                int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{SourceWriter.Indent(prevHidden, 16)}}
                                 bool any = false;
                                 for (int b = 0; b < rows; b++)
                                 {
@@ -214,10 +212,10 @@ internal static class TrainingEmitter
                                     global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize, new global::System.ReadOnlySpan<float>(ws, state, (rows - 1) * DHP + HP), DHP,
                                         whhT, GP, new global::System.Span<float>(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                                 for (int b = 0; b < rows; b++)
-                                {{{Indent(cPrevLine, 20)}}
+                                {{{SourceWriter.Indent(cPrevLine, 20)}}
                                     if (tokens[b * SequenceLength + t] != 0)
-                                        {{forwardCall}};{{Indent(passC, 20)}}
-                                }{{Indent(keepY, 16)}}
+                                        {{forwardCall}};{{SourceWriter.Indent(passC, 20)}}
+                                }{{SourceWriter.Indent(keepY, 16)}}
                             }
                         }
                     }
@@ -284,7 +282,7 @@ internal static class TrainingEmitter
                             for (int k = SequenceLength - 1; k >= 0; k--)
                             {
                                 int t = direction == 0 ? k : SequenceLength - 1 - k;
-                                int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{Indent(prevHidden + dyAdd, 16)}}
+                                int stepAct = act + t * rows * DGP + column{{stepHHLocal}}, stepHidden = t * rows * DHP + direction * HP;{{SourceWriter.Indent(prevHidden + dyAdd, 16)}}
                                 if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new global::System.ReadOnlySpan<float>(ws, dh, rows * HP));
                                 bool any = false;
                                 for (int b = 0; b < rows; b++)
@@ -292,10 +290,10 @@ internal static class TrainingEmitter
                                     if (tokens[b * SequenceLength + t] == 0)
                                     {
                                         // no gradient flows into a padded step's weights
-                                        global::System.Array.Clear(ws, stepAct + b * DGP, GP);{{Indent(clearHH, 20)}}
+                                        global::System.Array.Clear(ws, stepAct + b * DGP, GP);{{SourceWriter.Indent(clearHH, 20)}}
                                         continue;
                                     }
-                                    any = true;{{Indent(cPrevLine, 20)}}
+                                    any = true;{{SourceWriter.Indent(cPrevLine, 20)}}
                                     {{backwardCall}};
                                     if (sumBias)
                                     {

@@ -183,7 +183,8 @@ internal sealed class AttributeReader
         return true;
     }
 
-    private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A number as messages print it: invariant digits and minus sign.</summary>
+    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     public DeclarationSpec Declaration() => _reader.Declaration();
 }

@@ -1,13 +1,8 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using LstmGen.Generator.Model;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static LstmGen.Generator.Parsing.AttributeReader;
 
 namespace LstmGen.Generator.Parsing;
 
@@ -93,6 +88,4 @@ internal static class BaselineParser
         var spec = new FeedForwardSpec(r.Declaration(), vocabulary, embedding, sequence, new EquatableArray<int>(hidden!), outputs, output);
         return new ParseResult<FeedForwardSpec>(spec, default);
     }
-
-    private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

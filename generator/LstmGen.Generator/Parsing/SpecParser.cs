@@ -24,9 +24,7 @@ internal static class SpecParser
             r.CheckSizes(Buffers(cell, vocabulary, embedding, hidden, sequence, outputs, layers, bidirectional ? 2 : 1));
 
         if (r.Failed) return new ParseResult<ModelSpec>(null, r.Diagnostics);
-        DeclarationSpec d = r.Declaration();
-        var spec = new ModelSpec(d.Namespace, d.TypeName, d.FullName, d.ContainingTypes,
-            cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional);
+        var spec = new ModelSpec(r.Declaration(), cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional);
         return new ParseResult<ModelSpec>(spec, default);
     }
 
