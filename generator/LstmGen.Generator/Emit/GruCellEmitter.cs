@@ -43,11 +43,7 @@ internal sealed class GruCellEmitter : CellEmitter
 
     protected override Kernel TrainForward => CellStep("TrainCellForward", "As CellUpdate, but the input part is replaced by the activations r, z, n for the backward pass (hh, which holds W_hn·h + b_hn, is kept).", keepActivations: true);
 
-    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float hh, ref float hPrev, ref float dh",
-        "With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);\n"
-        + "da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);\n"
-        + "recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).",
-        Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float hh, ref float hPrev, ref float dh", BackwardComment, Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
 
     private static Kernel CellStep(string name, string comment, bool keepActivations)
     {
@@ -78,6 +74,11 @@ internal sealed class GruCellEmitter : CellEmitter
         }
         return new Kernel(name, "ref float x, ref float hh, ref float h", comment, Inline: true, Body, Scalar);
     }
+
+    private const string BackwardComment =
+        "With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);\n"
+        + "da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);\n"
+        + "recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).";
 
     private static void BackwardBody(SourceWriter w, Simd d)
     {

@@ -38,11 +38,7 @@ internal sealed class LstmCellEmitter : CellEmitter
 
     protected override Kernel TrainForward => CellStep("TrainCellForward", "As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.", keepActivations: true);
 
-    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float c, ref float cPrev, ref float dh, ref float dc",
-        "With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);\n"
-        + "dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.\n"
-        + "The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).",
-        Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float c, ref float cPrev, ref float dh, ref float dc", BackwardComment, Inline: false, BackwardBody, BackwardScalar, ScalarBound: "HP");
 
     /// <summary>
     /// One cell step over the gate pre-activations. With <paramref name="keepActivations"/> the pre-activations are
@@ -77,6 +73,11 @@ internal sealed class LstmCellEmitter : CellEmitter
         }
         return new Kernel(name, $"ref float gates, ref float h, {(keepActivations ? "ref float cPrev, " : "")}ref float c", comment, Inline: true, Body, Scalar);
     }
+
+    private const string BackwardComment =
+        "With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);\n"
+        + "dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.\n"
+        + "The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).";
 
     private static void BackwardBody(SourceWriter w, Simd d)
     {
