@@ -117,8 +117,9 @@ public static class VectorMath
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         Vector512<float> r2 = r * r;
         Vector512<float> er = Vector512.FusedMultiplyAdd(p, r2, r + Vector512<float>.One);
-        // 2^n from the exponent bits: (n + 127) << 23 (n is a whole number in [−126, 128], so the conversion is exact)
-        Vector512<int> bits = (Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23;
+        // 2^n from the exponent bits: (n + 127) << 23 (n is a whole number in [−126, 128], so the native conversion, without
+        // the saturating fix-up, is exact)
+        Vector512<int> bits = (Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23;
         return er * bits.AsSingle();
     }
 
