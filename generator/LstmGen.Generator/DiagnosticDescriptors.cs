@@ -39,8 +39,8 @@ internal static class DiagnosticDescriptors
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor MissingSize = new(
-        "LSTMGEN007", "Required size not set",
-        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute",
+        "LSTMGEN007", "Required size of a recurrent model not set",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute (a recurrent model needs VocabularySize, EmbeddingSize, HiddenSize and SequenceLength)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor UnknownOutput = new(
@@ -81,8 +81,8 @@ internal static class DiagnosticDescriptors
     // LSTMGEN020…: the non-recurrent models ([TextCnnModel], [FeedForwardModel]).
 
     public static readonly DiagnosticDescriptor MissingSetting = new(
-        "LSTMGEN020", "Required setting not set",
-        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute",
+        "LSTMGEN020", "Required setting of a baseline model not set",
+        "[{2}] on '{0}' does not set {1}; add '{1} = …' to the attribute ([{2}] has no default for it)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     public static readonly DiagnosticDescriptor NoKernelSizes = new(

@@ -95,27 +95,31 @@ public static class VectorMath
         return t | (x & signMask);
     }
 
-    /// <summary>e^x for sixteen lanes.</summary>
+    /// <summary>
+    /// e^x for sixteen lanes: the operations of the eight-lane form, through the portable Vector512 API only, so without
+    /// AVX-512 it runs in software (lane by lane, exactly) and gives the eight-lane form's bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
         x = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpLow)), Vector512.Create(ExpHigh));
-        // n = round(x / ln 2)
-        Vector512<float> n = Avx512F.RoundScale(x * Vector512.Create(Log2E), 0);
-        // r = x - n·ln2, in two steps for accuracy
-        Vector512<float> r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Hi), x);
-        r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(Ln2Lo), r);
+        // n = round(x / ln 2), ties to even as RoundToNearestInteger
+        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        // r = x - n·ln2, in two steps for accuracy; −n·c + x is the FMA the eight-lane form's MultiplyAddNegated computes
+        Vector512<float> r = Vector512.FusedMultiplyAdd(-n, Vector512.Create(Ln2Hi), x);
+        r = Vector512.FusedMultiplyAdd(-n, Vector512.Create(Ln2Lo), r);
         // e^r ≈ 1 + r + r²·P(r), P a degree-5 minimax polynomial
         Vector512<float> p = Vector512.Create(1.9875691500e-4f);
-        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         Vector512<float> r2 = r * r;
-        Vector512<float> er = Avx512F.FusedMultiplyAdd(p, r2, r + Vector512<float>.One);
-        // 2^n from the exponent bits: (n + 127) << 23
-        Vector512<int> bits = (Avx512F.ConvertToVector512Int32(n) + Vector512.Create(127)) << 23;
+        Vector512<float> er = Vector512.FusedMultiplyAdd(p, r2, r + Vector512<float>.One);
+        // 2^n from the exponent bits: (n + 127) << 23 (n is a whole number in [−126, 128], so the native conversion, without
+        // the saturating fix-up, is exact)
+        Vector512<int> bits = (Vector512.ConvertToInt32Native(n) + Vector512.Create(127)) << 23;
         return er * bits.AsSingle();
     }
 

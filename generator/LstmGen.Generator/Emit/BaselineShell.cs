@@ -22,7 +22,7 @@ internal sealed class ShellSpec : ModelFrame
 /// </summary>
 internal static class BaselineShell
 {
-    public const int TileRows = Parsing.BaselineParser.TileRows;
+    public const int TileRows = KernelSizes.BaselineTileRows;
 
     public static void Begin(SourceWriter w, ShellSpec s, string attribute, string architecture, string summary)
         => ShellEmitter.Begin(w, s, attribute, architecture, summary, "ITrainableModel");

@@ -76,48 +76,90 @@ internal abstract class CellEmitter
     public virtual string StepInit(int gate) => "input";
 
     /// <summary>
-    /// The cell update of one chunk of units at <c>u0</c> in the fused batch-1 step, for a vector type
-    /// (<paramref name="vec"/>, its static class <paramref name="vector"/> and FMA <paramref name="fma"/>): it reads the
-    /// gate pre-activations z0, z1, … (z_q = StepInit(q) + W_hh[q]·h), h and, where needed, <c>input</c> and c, and writes
-    /// h' to <c>hNext</c> (and c). The same operations as the cell's own update, so both give the same values.
+    /// The cell update of one chunk of units at <c>u0</c> in the fused batch-1 step, in dialect <paramref name="d"/>: it
+    /// reads the gate pre-activations z0, z1, … (z_q = StepInit(q) + W_hh[q]·h), h and, where needed, <c>input</c> and c,
+    /// and writes h' to <c>hNext</c> (and c). The same operations as the cell's own update, so both give the same values.
     /// </summary>
-    public abstract string[] ChunkUpdate(string vec, string vector, string fma);
+    public abstract string[] ChunkUpdate(Simd d);
 
-    /// <summary>The inference step method(s).</summary>
-    public abstract void EmitInference(SourceWriter w, Layout L);
+    /// <summary>The inference step: CellUpdate.</summary>
+    public void EmitInference(SourceWriter w, Layout L) => EmitKernel(w, L, Update);
 
-    /// <summary>The training step forward and backward methods.</summary>
-    public abstract void EmitTraining(SourceWriter w, Layout L);
+    /// <summary>The training step forward and backward: TrainCellForward, TrainCellBackward.</summary>
+    public void EmitTraining(SourceWriter w, Layout L)
+    {
+        EmitKernel(w, L, TrainForward);
+        EmitKernel(w, L, TrainBackward);
+    }
+
+    /// <summary>The inference update (CellUpdate), called as <see cref="UpdateCall"/>.</summary>
+    protected abstract Kernel Update { get; }
+    /// <summary>The training step forward (TrainCellForward), called as <see cref="TrainForwardCall"/>.</summary>
+    protected abstract Kernel TrainForward { get; }
+    /// <summary>The training step backward (TrainCellBackward), called as <see cref="TrainBackwardCall"/>.</summary>
+    protected abstract Kernel TrainBackward { get; }
 
     /// <summary>
-    /// "if (LgMath.IsWideAccelerated) { … } else " around an elementwise AVX2 body over units j (8 per step): with
-    /// AVX-512, 16 units per iteration and one 8-unit AVX2 step when HP is an odd number of 8s. The wide body is the AVX2
-    /// body with its vector types renamed, the same operations lane for lane, so both paths give identical results.
-    /// Empty when the hidden layer has no 16-unit block (the wide aliases are not emitted then).
+    /// One elementwise kernel over the hidden units, its vector body written once against the SIMD dialect: the
+    /// dispatcher <c>Name</c> runs the widest accelerated form, or the exact scalar loop; <c>Name512</c> (when HP spans
+    /// a 16-float vector: 16 units a step, then one 8-unit step when HP is an odd number of 8s) and <c>Name256</c> are
+    /// internal, so tests can run both forms on the same inputs (Vector512 runs in software without AVX-512).
     /// </summary>
-    protected static string WideBranch(Layout L, string body)
+    protected static void EmitKernel(SourceWriter w, Layout L, Kernel k)
     {
-        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
-        if (wideUnits == 0) return "";
-        string wideBody = body.Replace("LgVec ", "LgWide ").Replace("LgVector.", "LgWideVector.").Replace("LgFma.MultiplyAdd", "LgWideFma.FusedMultiplyAdd");
-        string tail = wideUnits == L.Hp ? "" : $$"""
-                    {
-                        const nuint j = {{wideUnits}};
-            {{body}}
-                    }
-
-            """;
-        return $$"""
-            if (LgMath.IsWideAccelerated)
+        string args = k.Parameters.Replace("float ", "");
+        int wideUnits = Simd.Avx512.WholeUnits(L.Hp);
+        foreach (string line in k.Comment.Split('\n')) w.Line($"// {line}");
+        if (k.Inline) w.Line($"{Inlining}");
+        using (w.Block($"private static void {k.Name}({k.Parameters})"))
+        {
+            if (wideUnits > 0) w.Line($"if (LgMath.IsWideAccelerated) {k.Name}{Simd.Avx512.Suffix}({args});");
+            w.Line($"{(wideUnits > 0 ? "else " : "")}if (LgMath.IsAccelerated) {k.Name}{Simd.Avx2.Suffix}({args});");
+            using (w.Block($"else"))
+            using (w.Block($"for (nuint j = 0; j < {k.ScalarBound}; j++)"))
+                k.Scalar(w);
+        }
+        w.Line();
+        if (wideUnits > 0)
+        {
+            EmitForm(w, k, Simd.Avx512, wideUnits.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (wideUnits != L.Hp)
+                using (w.Block())
                 {
-                    for (nuint j = 0; j < {{wideUnits}}; j += 16)
-                    {
-            {{wideBody}}
-                    }
-            {{tail}}    }
-                else 
-            """;
+                    w.Line($"const nuint j = {wideUnits};");
+                    k.Body(w, Simd.Avx2);
+                }
+            w.Close();
+            w.Line();
+        }
+        EmitForm(w, k, Simd.Avx2, "HP");
+        w.Close();
+        w.Line();
     }
+
+    // Opens a kernel's form for one width and writes its loop over the whole vectors below `units`; the caller closes it.
+    private static void EmitForm(SourceWriter w, Kernel k, Simd d, string units)
+    {
+        w.Line($"{Inlining}");
+        w.Open($"internal static void {k.Name}{d.Suffix}({k.Parameters})");
+        using (w.Block($"for (nuint j = 0; j < {units}; j += {d.Lanes})"))
+            k.Body(w, d);
+    }
+
+    /// <summary>Where gate <paramref name="gate"/> of unit j lies in a packed gate row: <c>j</c>, <c>HP + j</c>, <c>2 * HP + j</c>, ….</summary>
+    protected static string GateOffset(int gate)
+        => gate == 0 ? "j" : gate == 1 ? "HP + j" : gate.ToString(System.Globalization.CultureInfo.InvariantCulture) + " * HP + j";
+
+    /// <summary>The attribute that asks the JIT to inline a kernel.</summary>
+    protected const string Inlining = "[LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]";
+
+    /// <summary>
+    /// An elementwise kernel: its name and parameters, the comment above it (lines split at '\n'), whether it is inlined,
+    /// the vector body for one vector of units at <c>j</c>, and the scalar body for unit <c>j</c> below
+    /// <paramref name="ScalarBound"/>.
+    /// </summary>
+    protected sealed record Kernel(string Name, string Parameters, string Comment, bool Inline,
+        System.Action<SourceWriter, Simd> Body, System.Action<SourceWriter> Scalar, string ScalarBound = "HiddenSize");
 
     /// <summary>Expressions (without <c>ref</c>) for the rows a backward step reads and writes.</summary>
     internal sealed record BackwardRefs(string Act, string HH, string HPrev, string C, string CPrev, string DH, string DC);

@@ -18,7 +18,7 @@ internal static class FeedForwardEmitter
         int layers = hs.Length;
         // width[l] is the width of activation l (0 = the mean embedding); pad[l] its padded leading dimension.
         int[] width = new[] { e }.Concat(hs).ToArray();
-        int[] pad = width.Select(x => (x + 15) / 16 * 16).ToArray();
+        int[] pad = width.Select(x => (int)KernelSizes.RoundUp(x, KernelSizes.GemmColumns)).ToArray();
         int features = width[layers];
 
         var tensors = new List<Tensor>();

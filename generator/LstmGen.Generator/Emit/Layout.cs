@@ -6,25 +6,15 @@ namespace LstmGen.Generator.Emit;
 internal sealed class Layout
 {
     /// <summary>Vector width in floats (Vector256).</summary>
-    public const int Lanes = 8;
-    /// <summary>Vector width in floats of the AVX-512 path (Vector512).</summary>
-    public const int WideLanes = 16;
+    public const int Lanes = KernelSizes.Lanes;
     /// <summary>Sequences per tile in batched inference.</summary>
-    public const int TileRows = 32;
-
-    /// <summary>Gates per cell: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n) or 1 (RNN).</summary>
-    public static int GateCount(CellKind cell) => cell switch
-    {
-        CellKind.Lstm => 4,
-        CellKind.Gru => 3,
-        _ => 1,
-    };
+    public const int TileRows = KernelSizes.RecurrentTileRows;
 
     public Layout(ModelSpec spec, CellEmitter cell)
     {
         V = spec.VocabularySize; E = spec.EmbeddingSize; H = spec.HiddenSize; T = spec.SequenceLength; O = spec.OutputSize;
         Layers = spec.Layers; D = spec.Directions;
-        Gates = GateCount(spec.Cell);
+        Gates = KernelSizes.GateCount(spec.Cell);
         Hp = (H + Lanes - 1) / Lanes * Lanes;
         Gp = Gates * Hp;
         G = Gates * H;
@@ -35,9 +25,6 @@ internal sealed class Layout
         WeightIhOffset = EmbeddingOffset + V * E;
         UnitSize0 = G * E + G * H + 2 * G;
         UnitSizeN = G * F + G * H + 2 * G;
-        WeightHhOffset = WeightIhOffset + G * E;
-        BiasIhOffset = WeightHhOffset + G * H;
-        BiasHhOffset = BiasIhOffset + G;
         FcWeightOffset = WeightIhOffset + D * UnitSize0 + (Layers - 1) * D * UnitSizeN;
         FcBiasOffset = FcWeightOffset + O * F;
         ParameterCount = FcBiasOffset + O;
@@ -48,20 +35,20 @@ internal sealed class Layout
         // so a one-layer LSTM keeps exactly the layout it always had.
         int c = cell.HasCellState ? 1 : 0;
         int hh = cell.SeparateRecurrent ? 1 : 0;
-        LayerOutputBuffers = System.Math.Min(Layers - 1, 2);
+        int layerOutputBuffers = System.Math.Min(Layers - 1, 2); // min(Layers − 1, 2) layer-output sequences
         ScratchH = 0;
         ScratchC = ScratchH + DHp;
         ScratchGates = ScratchC + c * Hp;
         ScratchX = ScratchGates + Gp;
         ScratchXProj = ScratchX + T * E;
         ScratchY = ScratchXProj + T * DGp;
-        ScratchTileH = ScratchY + LayerOutputBuffers * T * DHp;
+        ScratchTileH = ScratchY + layerOutputBuffers * T * DHp;
         ScratchTileC = ScratchTileH + TileRows * DHp;
         ScratchTileGates = ScratchTileC + c * TileRows * Hp;
         ScratchTileX = ScratchTileGates + TileRows * Gp;
         ScratchTileHH = ScratchTileX + TileRows * E;
         ScratchTileY = ScratchTileHH + hh * TileRows * Gp;
-        ScratchHNext = ScratchTileY + LayerOutputBuffers * T * TileRows * DHp;
+        ScratchHNext = ScratchTileY + layerOutputBuffers * T * TileRows * DHp;
         ScratchLength = ScratchHNext + Hp;
     }
 
@@ -83,8 +70,6 @@ internal sealed class Layout
     public int UnitSizeN { get; }
     /// <summary>Floats of all layers' packed input weights: E·DGp for layer 0, DHp·DGp for each layer above.</summary>
     public int PackedInputLength { get; }
-    /// <summary>Layer-output sequence buffers in the inference workspace: min(Layers − 1, 2).</summary>
-    public int LayerOutputBuffers { get; }
 
     /// <summary>PyTorch input width of a layer: E for layer 0, D·H above.</summary>
     public int InputSize(int layer) => layer == 0 ? E : F;
@@ -113,9 +98,6 @@ internal sealed class Layout
 
     public int EmbeddingOffset { get; }
     public int WeightIhOffset { get; }
-    public int WeightHhOffset { get; }
-    public int BiasIhOffset { get; }
-    public int BiasHhOffset { get; }
     public int FcWeightOffset { get; }
     public int FcBiasOffset { get; }
     public int ParameterCount { get; }

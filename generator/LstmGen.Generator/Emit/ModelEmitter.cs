@@ -7,21 +7,21 @@ namespace LstmGen.Generator.Emit;
 /// <summary>Emits a recurrent model (LSTM, GRU, RNN; stacked, bidirectional): its tensors, constants, packing, folded table and Predict bodies, inside the shared <see cref="ShellEmitter"/> frame.</summary>
 internal static class ModelEmitter
 {
-    public const string Version = "0.1.0";
+    /// <summary>The generator's version (major.minor.build of its assembly, set by &lt;Version&gt; in the project), written into every file.</summary>
+    public static readonly string Version = typeof(ModelEmitter).Assembly.GetName().Version!.ToString(3);
 
     public static string Emit(ModelSpec spec)
     {
         CellEmitter cell = CellEmitter.For(spec.Cell);
         var L = new Layout(spec, cell);
-        var declaration = new DeclarationSpec(spec.Namespace, spec.TypeName, spec.FullName, spec.ContainingTypes);
-        var frame = new ModelFrame(declaration, L.V, L.E, L.T, L.O, spec.Output, Layout.TileRows, Tensors(L, cell));
+        var frame = new ModelFrame(spec.Declaration, L.V, L.E, L.T, L.O, spec.Output, Layout.TileRows, Tensors(L, cell));
         var w = new SourceWriter();
         ShellEmitter.Begin(w, frame, $"{cell.Member}Model", $"Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) → Dense({L.O}, {spec.Output})",
             $"""
             Generated {cell.Display} model: token ids → Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({L.O}) → {spec.Output}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-            """, "IRecurrentModel", wide: L.Hp >= Layout.WideLanes);
+            """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         EmitConstants(w, L, frame, cell);
         ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false, ShellEmitter.PrepareFoldedTable);
         EmitState(w, L, spec, cell);
@@ -271,7 +271,25 @@ internal static class ModelEmitter
             "new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP)");
     }
 
+    // Predict: the single-row body, the batch body over tiles, and RunTile.
     private static void EmitPredict(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
+    {
+        ShellEmitter.EmitPredict(w, frame, SingleRowBody(L, cell), ", the recurrent product as one GEMM per step", """
+            float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
+            float[] scratch = Scratch();
+            for (int row0 = 0; row0 < batch; row0 += TileRows)
+            {
+                int rows = global::System.Math.Min(TileRows, batch - row0);
+                RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
+                for (int r = 0; r < rows; r++)
+                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+            }
+            """);
+        EmitRunTile(w, L, cell);
+    }
+
+    // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
+    private static string SingleRowBody(Layout L, CellEmitter cell)
     {
         bool stacked = L.Layers > 1;
         string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
@@ -295,40 +313,11 @@ internal static class ModelEmitter
                             new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
                     }
                 """ : "";
-        string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
         string both = L.D == 2 ? " and both directions" : "";
-
-        string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";
-        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)" : "";
-        string tileRecurrentTarget = cell.SeparateRecurrent ? "hh" : "gates";
-        string tileHhSpan = cell.SeparateRecurrent ? "\nvar hh = new global::System.Span<float>(scratch, ScratchTileHH, rows * GP);" : "";
-        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]");
-        string tileComment = cell.SeparateRecurrent
-            ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
-            : "G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ";
-        string tileUpperLocals = stacked ? "\nint tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;" : "";
-        string tileUpperGemm = stacked ? """
-
-                            else if (layer > 0)
-                            {
-                                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
-                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, DHP, new global::System.ReadOnlySpan<float>(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
-                                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
-                            }
-            """.TrimEnd() : "";
-        string tileKeepOutput = stacked ? """
-
-                            if (layer < Layers - 1)
-                            {
-                                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
-                                for (int r = 0; r < rows; r++)
-                                    global::System.Array.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
-                            }
-            """.TrimEnd() : "";
         string order = L.D == 2
             ? "The forward direction runs the n steps first to last, the reverse direction last to first, each from a zero state;\n        // the head reads the forward direction's h after the last step and the reverse direction's h after the first."
             : "The steps run first to last from a zero state; the head reads h after the last.";
-        ShellEmitter.EmitPredict(w, frame, $$"""
+        return $$"""
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
@@ -359,11 +348,11 @@ internal static class ModelEmitter
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     // {{order}}
-                    global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{Indent(cClear, 8)}}
+                    global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{SourceWriter.Indent(cClear, 8)}}
                     ref float h = ref scratch[ScratchH + direction * HP];
-                    ref float hNext = ref scratch[ScratchHNext];{{Indent(cLocal, 8)}}
+                    ref float hNext = ref scratch[ScratchHNext];{{SourceWriter.Indent(cLocal, 8)}}
                     ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
-                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];{{Indent(biasHhLocal, 8)}}
+                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];{{SourceWriter.Indent(biasHhLocal, 8)}}
                     for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
                     {
                         int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
@@ -371,7 +360,7 @@ internal static class ModelEmitter
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
                         // Fetch the next step's table row while this step computes: the table is far larger than L2.
                         if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
-                        {{Indent(step + keepOutput, 12)}}
+                        {{SourceWriter.Indent(step + keepOutput, 12)}}
                         s += direction == 0 ? 1 : -1;
                     }
                     // The head and the layer above read the final h at its place in the workspace.
@@ -380,31 +369,53 @@ internal static class ModelEmitter
                 }
             }
             Head(ref scratch[ScratchH], output);
-            """, ", the recurrent product as one GEMM per step", """
-            float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
-            float[] scratch = Scratch();
-            for (int row0 = 0; row0 < batch; row0 += TileRows)
-            {
-                int rows = global::System.Math.Min(TileRows, batch - row0);
-                RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
-                for (int r = 0; r < rows; r++)
-                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
-            }
-            """);
+            """;
+    }
+
+    private static void EmitRunTile(SourceWriter w, Layout L, CellEmitter cell)
+    {
+        bool stacked = L.Layers > 1;
+        string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";
+        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)" : "";
+        string tileRecurrentTarget = cell.SeparateRecurrent ? "hh" : "gates";
+        string tileHhSpan = cell.SeparateRecurrent ? "\nvar hh = new global::System.Span<float>(scratch, ScratchTileHH, rows * GP);" : "";
+        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]");
+        string tileComment = cell.SeparateRecurrent
+            ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
+            : "G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ";
+        string tileUpperLocals = stacked ? "\nint tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;" : "";
+        string tileUpperGemm = stacked ? """
+
+                            else if (layer > 0)
+                            {
+                                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
+                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, DHP, new global::System.ReadOnlySpan<float>(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
+                                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
+                            }
+            """.TrimEnd() : "";
+        string tileKeepOutput = stacked ? """
+
+                            if (layer < Layers - 1)
+                            {
+                                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
+                                for (int r = 0; r < rows; r++)
+                                    global::System.Array.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
+                            }
+            """.TrimEnd() : "";
         w.Line($$"""
             // One tile of sequences, layer by layer and direction by direction (the reverse direction walks the steps last to
             // first): per step, {{tileComment}}, then the cell
             // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
             private void RunTile(global::System.ReadOnlySpan<int> tokens, int rows, float[]? table, float[] scratch)
             {
-                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{Indent(tileHhSpan, 4)}}
+                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{SourceWriter.Indent(tileHhSpan, 4)}}
                 for (int layer = 0; layer < Layers; layer++)
                 {
-                    global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);{{Indent(tileUpperLocals, 8)}}
+                    global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);{{SourceWriter.Indent(tileUpperLocals, 8)}}
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int column = direction * GP, state = ScratchTileH + direction * HP;
-                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{Indent(tileClear, 12)}}
+                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{SourceWriter.Indent(tileClear, 12)}}
                         for (int k = 0; k < SequenceLength; k++)
                         {
                             int t = direction == 0 ? k : SequenceLength - 1 - k;
@@ -423,7 +434,7 @@ internal static class ModelEmitter
                                 {
                                     global::System.Array.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
                                     if (layer == 0) global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
-                                }{{Indent(tileRecurrentInit, 20)}}
+                                }{{SourceWriter.Indent(tileRecurrentInit, 20)}}
                             }
                             if (!any) continue;
                             if (layer == 0 && table is null)

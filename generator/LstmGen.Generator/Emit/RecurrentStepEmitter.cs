@@ -24,12 +24,6 @@ namespace LstmGen.Generator.Emit;
 /// </remarks>
 internal static class RecurrentStepEmitter
 {
-    /// <summary>
-    /// Partial sums per gate pre-activation (row k goes to sum k mod splits): 4 with 32 zmm registers, 2 with 16 ymm
-    /// registers, so an LSTM chunk's accumulators and broadcasts fit in registers.
-    /// </summary>
-    private static int Splits(int width) => width == Layout.WideLanes ? 4 : 2;
-
     public static void Emit(SourceWriter w, Layout L, CellEmitter cell)
     {
         string cParam = cell.HasCellState ? ", ref float c" : "";
@@ -37,21 +31,21 @@ internal static class RecurrentStepEmitter
         string biasParam = cell.SeparateRecurrent ? ", ref float biasHh" : "";
         string biasArg = cell.SeparateRecurrent ? ", ref biasHh" : "";
         string chunkArgs = $"ref input{biasArg}, ref w, ref h, ref hNext{cArg}";
-        int wideUnits = L.Hp - L.Hp % Layout.WideLanes;
+        int wideUnits = Simd.Avx512.WholeUnits(L.Hp);
         bool wideTail = wideUnits != L.Hp;
-        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Layout.WideLanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
+        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Simd.Avx512.Lanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
             + (wideTail ? $" StepChunk({wideUnits}, {chunkArgs}, kDescending: true);" : "");
         string wideReverse = (wideTail ? $"StepChunk({wideUnits}, {chunkArgs}, kDescending: false); " : "")
-            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Layout.WideLanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
+            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Simd.Avx512.Lanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
         string scalarInput = cell.SeparateRecurrent ? "biasHh" : "input";
         string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "h", "c") : cell.UpdateCall("gates", "", "h", "c");
 
         w.Line($$"""
             // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Layout.WideLanes}} : {{Layout.Lanes}};
+            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Simd.Avx512.Lanes}} : {{Simd.Avx2.Lanes}};
 
             // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
-            // chunk-major ({{(L.Hp >= Layout.WideLanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
+            // chunk-major ({{(L.Hp >= Simd.Avx512.Lanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
             // Forward steps visit the chunks first to last and sum k from last to first; reverse steps the opposite (see the
             // generator's notes: L1 reuse across steps, and the next step starting on the h units finished first).
             private static void Step(ref float input{{biasParam}}, ref float w, ref float whhT, ref float h, ref float hNext{{cParam}}, ref float gates, bool reverse)
@@ -76,8 +70,8 @@ internal static class RecurrentStepEmitter
             }
 
             """);
-        if (wideUnits > 0) EmitChunk(w, L, cell, "StepChunkWide", "LgWide", "LgWideVector", "LgWideFma.FusedMultiplyAdd", Layout.WideLanes, biasParam, cParam);
-        EmitChunk(w, L, cell, "StepChunk", "LgVec", "LgVector", "LgFma.MultiplyAdd", Layout.Lanes, biasParam, cParam);
+        if (wideUnits > 0) EmitChunk(w, L, cell, "StepChunkWide", Simd.Avx512, biasParam, cParam);
+        EmitChunk(w, L, cell, "StepChunk", Simd.Avx2, biasParam, cParam);
 
         w.Line($$"""
             // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
@@ -95,17 +89,19 @@ internal static class RecurrentStepEmitter
             """);
     }
 
-    private static void EmitChunk(SourceWriter w, Layout L, CellEmitter cell, string name, string vec, string vector, string fma, int width,
-        string biasParam, string cParam)
+    // Row k of the recurrent product goes to partial sum k mod splits, so an LSTM chunk's accumulators and broadcasts fit
+    // in the width's registers.
+    private static void EmitChunk(SourceWriter w, Layout L, CellEmitter cell, string name, Simd d, string biasParam, string cParam)
     {
-        int gates = L.Gates;
+        string vec = d.Vec, vector = d.Vector;
+        int gates = L.Gates, width = d.Lanes;
         int rowFloats = gates * width;
-        int splits = Splits(width);
+        int splits = d.PartialSums;
         int paired = L.H - L.H % splits; // rows taken splits at a time; the rest go to partial sum 0 at the end
         int[] qs = Enumerable.Range(0, gates).ToArray();
         int[] ss = Enumerable.Range(0, splits).ToArray();
         w.Line($"// {width} units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q ({splits} partial sums), then the cell update.");
-        w.Line($"[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        w.Line($"[LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]");
         w.Open($"private static void {name}(nuint u0, ref float input{biasParam}, ref float w, ref float h, ref float hNext{cParam}, bool kDescending)");
         w.Line($"ref float chunk = ref LgUnsafe.Add(ref w, u0 * {gates} * HiddenSize);");
         foreach (int q in qs)
@@ -124,7 +120,7 @@ internal static class RecurrentStepEmitter
             w.Line($"{vec} {broadcasts};");
             foreach (int s in ss)
                 foreach (int q in qs)
-                    w.Line($"a{q}{s} = {fma}({vector}.LoadUnsafe(ref row, {s * rowFloats + q * width}), b{s}, a{q}{s});");
+                    w.Line($"a{q}{s} = {d.Fma(d.Load("row", $"{s * rowFloats + q * width}"), $"b{s}", $"a{q}{s}")};");
             w.Line($"row = ref LgUnsafe.Add(ref row, rowStep);");
             w.Line($"hk = ref LgUnsafe.Add(ref hk, hStep);");
             w.Close();
@@ -132,10 +128,10 @@ internal static class RecurrentStepEmitter
         for (int k = paired; k < L.H; k++)
         {
             w.Line($"{vec} b{k - paired}Tail = {vector}.Create(LgUnsafe.Add(ref h, {k}));");
-            foreach (int q in qs) w.Line($"a{q}0 = {fma}({vector}.LoadUnsafe(ref chunk, {k * rowFloats + q * width}), b{k - paired}Tail, a{q}0);");
+            foreach (int q in qs) w.Line($"a{q}0 = {d.Fma(d.Load("chunk", $"{k * rowFloats + q * width}"), $"b{k - paired}Tail", $"a{q}0")};");
         }
         foreach (int q in qs) w.Line($"{vec} z{q} = {PairwiseSum(ss.Select(s => $"a{q}{s}").ToList())};");
-        foreach (string line in cell.ChunkUpdate(vec, vector, fma)) w.Line($"{line}");
+        foreach (string line in cell.ChunkUpdate(d)) w.Line($"{line}");
         w.Close();
         w.Line();
     }

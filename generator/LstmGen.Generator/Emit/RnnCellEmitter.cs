@@ -2,7 +2,7 @@ namespace LstmGen.Generator.Emit;
 
 /// <summary>
 /// The simple (Elman) RNN cell as PyTorch <c>nn.RNN</c> with tanh: h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh). The
-/// inference update, and the training step forward and backward, each with an AVX2 body and an exact scalar fallback.
+/// inference update, and the training step forward and backward, each with its vector body in the SIMD dialect and an exact scalar fallback.
 /// </summary>
 internal sealed class RnnCellEmitter : CellEmitter
 {
@@ -20,77 +20,18 @@ internal sealed class RnnCellEmitter : CellEmitter
 
     public override string TrainBackwardCall(BackwardRefs r) => $"TrainCellBackward(ref {r.Act}, ref {r.DH})";
 
-    public override string[] ChunkUpdate(string vec, string vector, string fma) =>
-    [
-        $"{vector}.StoreUnsafe(LgMath.Tanh(z0), ref hNext, u0);",
-    ];
+    public override string[] ChunkUpdate(Simd d) => [d.Store("LgMath.Tanh(z0)", "hNext", "u0")];
 
-    public override void EmitInference(SourceWriter w, Layout L)
-    {
-        w.Line($$"""
-            // h' = tanh(a), where a = W_ih·x + b_ih + b_hh + W_hh·h.
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void CellUpdate(ref float gates, ref float h)
-            {
-                if (LgMath.IsAccelerated)
-                {
-                    for (nuint j = 0; j < HP; j += 8) LgVector.StoreUnsafe(LgMath.Tanh(LgVector.LoadUnsafe(ref gates, j)), ref h, j);
-                }
-                else
-                {
-                    for (nuint j = 0; j < HiddenSize; j++) LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));
-                }
-            }
+    protected override Kernel Update => new("CellUpdate", "ref float gates, ref float h", "h' = tanh(a), where a = W_ih·x + b_ih + b_hh + W_hh·h.", Inline: true,
+        static (w, d) => w.Line($"{d.Store($"LgMath.Tanh({d.Load("gates", "j")})", "h", "j")}"),
+        static w => w.Line($"LgUnsafe.Add(ref h, j) = LgMath.Tanh(LgUnsafe.Add(ref gates, j));"));
 
-            """);
-    }
+    protected override Kernel TrainForward => new("TrainCellForward", "ref float act, ref float h", "As CellUpdate, but the pre-activation a is replaced by the activation h' = tanh(a) for the backward pass.", Inline: true,
+        static (w, d) => w.Line($"{d.Vec} a = LgMath.Tanh({d.Load("act", "j")});\n{d.Store("a", "act", "j")}\n{d.Store("a", "h", "j")}"),
+        static w => w.Line($"LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));"));
 
-    public override void EmitTraining(SourceWriter w, Layout L)
-    {
-        w.Line($$"""
-            // As CellUpdate, but the pre-activation a is replaced by the activation h' = tanh(a) for the backward pass.
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static void TrainCellForward(ref float act, ref float h)
-            {
-                if (LgMath.IsAccelerated)
-                {
-                    for (nuint j = 0; j < HP; j += 8)
-                    {
-                        LgVec a = LgMath.Tanh(LgVector.LoadUnsafe(ref act, j));
-                        LgVector.StoreUnsafe(a, ref act, j);
-                        LgVector.StoreUnsafe(a, ref h, j);
-                    }
-                }
-                else
-                {
-                    for (nuint j = 0; j < HiddenSize; j++) LgUnsafe.Add(ref h, j) = LgUnsafe.Add(ref act, j) = LgMath.Tanh(LgUnsafe.Add(ref act, j));
-                }
-            }
-
-            // da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).
-            private static void TrainCellBackward(ref float act, ref float dh)
-            {
-                if (LgMath.IsAccelerated)
-                {
-                    LgVec one = LgVec.One;
-                    for (nuint j = 0; j < HP; j += 8)
-                    {
-                        LgVec a = LgVector.LoadUnsafe(ref act, j);
-                        LgVector.StoreUnsafe(LgVector.LoadUnsafe(ref dh, j) * (one - a * a), ref act, j);
-                        LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
-                    }
-                }
-                else
-                {
-                    for (nuint j = 0; j < HP; j++)
-                    {
-                        float a = LgUnsafe.Add(ref act, j);
-                        LgUnsafe.Add(ref act, j) = LgUnsafe.Add(ref dh, j) * (1f - a * a);
-                        LgUnsafe.Add(ref dh, j) = 0f;
-                    }
-                }
-            }
-
-            """);
-    }
+    protected override Kernel TrainBackward => new("TrainCellBackward", "ref float act, ref float dh", "da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).", Inline: false,
+        static (w, d) => w.Line($"{d.Vec} a = {d.Load("act", "j")};\n{d.Store($"{d.Load("dh", "j")} * ({d.Vec}.One - a * a)", "act", "j")}\n{d.Store($"{d.Vec}.Zero", "dh", "j")}"),
+        static w => w.Line($"float a = LgUnsafe.Add(ref act, j);\nLgUnsafe.Add(ref act, j) = LgUnsafe.Add(ref dh, j) * (1f - a * a);\nLgUnsafe.Add(ref dh, j) = 0f;"),
+        ScalarBound: "HP");
 }

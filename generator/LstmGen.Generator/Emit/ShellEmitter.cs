@@ -66,6 +66,8 @@ internal static class ShellEmitter
         w.Line();
         w.Line($"using LgFma = global::System.Runtime.Intrinsics.X86.Fma;");
         w.Line($"using LgMath = global::LstmGen.VectorMath;");
+        w.Line($"using LgMethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;");
+        w.Line($"using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;");
         w.Line($"using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;");
         w.Line($"using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;");
         w.Line($"using LgVector = global::System.Runtime.Intrinsics.Vector256;");
@@ -73,7 +75,6 @@ internal static class ShellEmitter
         {
             // AVX-512 (16-lane) kernels, emitted when a hidden layer spans at least one 16-float vector.
             w.Line($"using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;");
-            w.Line($"using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;");
             w.Line($"using LgWideVector = global::System.Runtime.Intrinsics.Vector512;");
         }
         w.Line();

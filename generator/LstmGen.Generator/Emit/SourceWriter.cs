@@ -28,9 +28,9 @@ internal sealed class SourceWriter
     }
 
     /// <summary>Writes <paramref name="header"/> and an opening brace, then indents.</summary>
-    public void Open(FormattableString header)
+    public void Open(FormattableString? header)
     {
-        Line(header);
+        if (header is not null) Line(header);
         Line($"{{");
         _indent++;
     }
@@ -41,6 +41,29 @@ internal sealed class SourceWriter
         _indent--;
         Line($"}}");
     }
+
+    /// <summary>
+    /// Writes <paramref name="header"/> (if any) and an opening brace and indents until the returned scope is disposed:
+    /// <c>using (w.Block($"for (…)")) { … }</c>.
+    /// </summary>
+    public Scope Block(FormattableString? header = null)
+    {
+        Open(header);
+        return new Scope(this);
+    }
+
+    /// <summary>Closes the block <see cref="Block"/> opened.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly SourceWriter _writer;
+
+        public Scope(SourceWriter writer) => _writer = writer;
+
+        public void Dispose() => _writer.Close();
+    }
+
+    /// <summary>Indents every line after the first of a text fragment by <paramref name="spaces"/>.</summary>
+    public static string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
 
     public override string ToString() => _builder.ToString();
 }

@@ -16,7 +16,7 @@ internal static class TextCnnEmitter
     {
         int v = spec.VocabularySize, e = spec.EmbeddingSize, t = spec.SequenceLength, f = spec.Filters, o = spec.OutputSize;
         int[] ks = spec.KernelSizes.ToArray();
-        int fp = (f + 15) / 16 * 16;
+        int fp = (int)KernelSizes.RoundUp(f, KernelSizes.GemmColumns);
         int d = f * ks.Length;
 
         // Parameter tensors in buffer order, with their packed offsets.

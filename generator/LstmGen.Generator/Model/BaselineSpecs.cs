@@ -23,7 +23,10 @@ internal sealed record TextCnnSpec(
     EquatableArray<int> KernelSizes,
     int Filters,
     int OutputSize,
-    HeadActivation Output);
+    HeadActivation Output) : IModelSpec
+{
+    public string HintName => Declaration.HintName;
+}
 
 /// <summary>The feed-forward baseline: mean of the non-padding embeddings → Linear + ReLU per hidden layer → dense head.</summary>
 internal sealed record FeedForwardSpec(
@@ -33,8 +36,11 @@ internal sealed record FeedForwardSpec(
     int SequenceLength,
     EquatableArray<int> HiddenSizes,
     int OutputSize,
-    HeadActivation Output);
+    HeadActivation Output) : IModelSpec
+{
+    public string HintName => Declaration.HintName;
+}
 
-/// <summary>What parsing one class with a non-recurrent model attribute yields: a spec when it is valid, and the diagnostics.</summary>
+/// <summary>What parsing one attributed class yields: a spec when it is valid, and the diagnostics (kept apart from the spec, so a moved location never invalidates cached source).</summary>
 internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
     where TSpec : class;

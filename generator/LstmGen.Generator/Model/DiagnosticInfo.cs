@@ -24,6 +24,3 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
         return Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(), args);
     }
 }
-
-/// <summary>What parsing one attributed class yields: a spec when it is valid, and the diagnostics.</summary>
-internal sealed record ParseResult(ModelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 
 namespace LstmGen.Generator.Model;
 
@@ -12,8 +11,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
     private readonly T[]? _items;
 
     public EquatableArray(T[] items) => _items = items;
-
-    public EquatableArray(ImmutableArray<T> items) => _items = items.IsDefault ? null : System.Linq.ImmutableArrayExtensions.ToArray(items);
 
     public int Length => _items?.Length ?? 0;
 

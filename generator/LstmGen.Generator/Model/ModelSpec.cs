@@ -20,15 +20,11 @@ internal enum CellKind
 internal sealed record ContainingTypeSpec(string Keyword, string Name);
 
 /// <summary>
-/// Everything the emitters need, as plain values: no symbols, syntax or locations, so equal specs compare equal
-/// across compilations and the pipeline caches. <see cref="Namespace"/> and <see cref="TypeName"/> are C# identifiers
-/// (keywords escaped with '@'); <see cref="FullName"/> joins the plain names, for the hint name and comments.
+/// A recurrent model, as plain values: no symbols, syntax or locations, so equal specs compare equal across
+/// compilations and the pipeline caches.
 /// </summary>
 internal sealed record ModelSpec(
-    string? Namespace,
-    string TypeName,
-    string FullName,
-    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    DeclarationSpec Declaration,
     CellKind Cell,
     int VocabularySize,
     int EmbeddingSize,
@@ -37,11 +33,17 @@ internal sealed record ModelSpec(
     int OutputSize,
     HeadActivation Output,
     int Layers = 1,
-    bool Bidirectional = false)
+    bool Bidirectional = false) : IModelSpec
 {
     /// <summary>1, or 2 when <see cref="Bidirectional"/>.</summary>
     public int Directions => Bidirectional ? 2 : 1;
 
-    /// <summary>Stable hint name: <c>Namespace.Outer.Type.g.cs</c>.</summary>
-    public string HintName => FullName + ".g.cs";
+    public string HintName => Declaration.HintName;
+}
+
+/// <summary>What the pipeline needs of every model kind's spec.</summary>
+internal interface IModelSpec
+{
+    /// <summary>Stable hint name of the generated file: <c>Namespace.Outer.Type.g.cs</c>.</summary>
+    string HintName { get; }
 }

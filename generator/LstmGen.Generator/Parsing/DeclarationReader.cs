@@ -57,7 +57,7 @@ internal sealed class DeclarationReader
                 .OfType<TypeDeclarationSyntax>()
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!partial) report(DiagnosticDescriptors.ContainingTypeNotPartial, NameLocation, new[] { Display, outer.Name });
-            _containing.Insert(0, new ContainingTypeSpec(SpecParser.KeywordOf(outer), SpecParser.EscapeIdentifier(outer.Name)));
+            _containing.Insert(0, new ContainingTypeSpec(KeywordOf(outer), EscapeIdentifier(outer.Name)));
             _containingNames.Insert(0, outer.Name);
         }
         if (generic) report(DiagnosticDescriptors.Generic, NameLocation, new[] { Display });
@@ -83,8 +83,23 @@ internal sealed class DeclarationReader
         // because '@' is not allowed in a hint name.
         var namespaceNames = new List<string>();
         for (INamespaceSymbol n = Type.ContainingNamespace; !n.IsGlobalNamespace; n = n.ContainingNamespace) namespaceNames.Insert(0, n.Name);
-        string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(SpecParser.EscapeIdentifier));
+        string? ns = namespaceNames.Count == 0 ? null : string.Join(".", namespaceNames.Select(EscapeIdentifier));
         string fullName = string.Join(".", namespaceNames.Concat(_containingNames).Concat(new[] { Type.Name }));
-        return new DeclarationSpec(ns, SpecParser.EscapeIdentifier(Type.Name), fullName, new EquatableArray<ContainingTypeSpec>(_containing.ToArray()));
+        return new DeclarationSpec(ns, EscapeIdentifier(Type.Name), fullName, new EquatableArray<ContainingTypeSpec>(_containing.ToArray()));
     }
+
+    /// <summary>Prefixes '@' to a name that is a keyword or contextual keyword, so it can be written as an identifier.</summary>
+    private static string EscapeIdentifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None
+            ? "@" + name
+            : name;
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
 }

@@ -4,11 +4,12 @@
 
 using LgFma = global::System.Runtime.Intrinsics.X86.Fma;
 using LgMath = global::LstmGen.VectorMath;
+using LgMethodImpl = global::System.Runtime.CompilerServices.MethodImplAttribute;
+using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOptions;
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
-using LgWideFma = global::System.Runtime.Intrinsics.X86.Avx512F;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
 namespace Demo
@@ -551,7 +552,7 @@ namespace Demo
         }
 
         // 16 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (4 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
@@ -565,22 +566,22 @@ namespace Demo
             for (int k = 0; k < 64; k += 4)
             {
                 LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
-                a00 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
-                a10 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b0, a10);
-                a20 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b0, a20);
-                a30 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b0, a30);
-                a01 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b1, a01);
-                a11 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b1, a11);
-                a21 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b1, a21);
-                a31 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b1, a31);
-                a02 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b2, a02);
-                a12 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b2, a12);
-                a22 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b2, a22);
-                a32 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b2, a32);
-                a03 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 192), b3, a03);
-                a13 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 208), b3, a13);
-                a23 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 224), b3, a23);
-                a33 = LgWideFma.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 240), b3, a33);
+                a00 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 16), b0, a10);
+                a20 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 32), b0, a20);
+                a30 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 48), b0, a30);
+                a01 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 64), b1, a01);
+                a11 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 80), b1, a11);
+                a21 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 96), b1, a21);
+                a31 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 112), b1, a31);
+                a02 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 128), b2, a02);
+                a12 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 144), b2, a12);
+                a22 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 160), b2, a22);
+                a32 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 176), b2, a32);
+                a03 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 192), b3, a03);
+                a13 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 208), b3, a13);
+                a23 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 224), b3, a23);
+                a33 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 240), b3, a33);
                 row = ref LgUnsafe.Add(ref row, rowStep);
                 hk = ref LgUnsafe.Add(ref hk, hStep);
             }
@@ -589,13 +590,13 @@ namespace Demo
             LgWide z2 = (a20 + a21) + (a22 + a23);
             LgWide z3 = (a30 + a31) + (a32 + a33);
             LgWide i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
-            LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, u0), i * g);
+            LgWide cNew = LgWideVector.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, u0), i * g);
             LgWideVector.StoreUnsafe(cNew, ref c, u0);
             LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
         // 8 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
@@ -643,35 +644,11 @@ namespace Demo
         }
 
         // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h, ref float c)
         {
-            if (LgMath.IsWideAccelerated)
-            {
-                for (nuint j = 0; j < 64; j += 16)
-                {
-                    LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
-                    LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
-                    LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
-                    LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
-                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, j), i * g);
-                    LgWideVector.StoreUnsafe(cNew, ref c, j);
-                    LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
-                }
-            }
-            else if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
-                    LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
-                    LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
-                    LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
-                    LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
-                    LgVector.StoreUnsafe(cNew, ref c, j);
-                    LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) CellUpdate512(ref gates, ref h, ref c);
+            else if (LgMath.IsAccelerated) CellUpdate256(ref gates, ref h, ref c);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -684,6 +661,36 @@ namespace Demo
                     LgUnsafe.Add(ref c, j) = cNew;
                     LgUnsafe.Add(ref h, j) = o * LgMath.Tanh(cNew);
                 }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate512(ref float gates, ref float h, ref float c)
+        {
+            for (nuint j = 0; j < 64; j += 16)
+            {
+                LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
+                LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
+                LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgWide cNew = LgWideVector.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, j), i * g);
+                LgWideVector.StoreUnsafe(cNew, ref c, j);
+                LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate256(ref float gates, ref float h, ref float c)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
+                LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
+                LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
+                LgVector.StoreUnsafe(cNew, ref c, j);
+                LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
             }
         }
 
@@ -715,25 +722,27 @@ namespace Demo
         private int _trainRows;
         // The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).
         private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));
+        // The widest layer input of the training workspace: max(EmbeddingSize, DHP).
+        private const int InputColumns = 128;
         // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
         private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
-        private readonly float[] _gradWihT = new float[128 * DGP];
+        private readonly float[] _gradWihT = new float[InputColumns * DGP];
         private readonly float[] _gradBias = new float[DGP];
         // How many of the last training batch's pairs hold a token (the first _pairCount entries of _trainInts).
         private int _pairCount;
 
-        private static int TrainX(int rows) => 0;
-        private static int TrainHPrev(int rows) => TrainX(rows) + SequenceLength * rows * EmbeddingSize;
-        private static int TrainCS(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP;
-        private static int TrainAct(int rows) => TrainCS(rows) + Layers * SequenceLength * rows * DHP;
-        private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP;
-        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * 128;
-        private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * 128;
-        private static int TrainDH(int rows) => TrainH(rows) + rows * DHP;
-        private static int TrainDC(int rows) => TrainDH(rows) + rows * HP;
-        private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP;
-        private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize;
-        private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize;
+        private static int TrainX(int rows) => 0; // (N, E), active pairs first
+        private static int TrainHPrev(int rows) => TrainX(rows) + SequenceLength * rows * EmbeddingSize; // (Layers, N, DHP)
+        private static int TrainCS(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP; // (Layers, N, DHP)
+        private static int TrainAct(int rows) => TrainCS(rows) + Layers * SequenceLength * rows * DHP; // (Layers, N, DGP)
+        private static int TrainDX(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP; // (N, max(E, DHP))
+        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * InputColumns; // (max(E, DHP), N)
+        private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * InputColumns; // (B, DHP)
+        private static int TrainDH(int rows) => TrainH(rows) + rows * DHP; // (B, HP)
+        private static int TrainDC(int rows) => TrainDH(rows) + rows * HP; // (B, HP)
+        private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP; // (B, O)
+        private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
+        private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize; // (HP)
         private static int TrainLength(int rows) => TrainZero(rows) + HP;
         // The int workspace: the active (step, row) pairs of the batch, ascending.
         private static int TrainIntLength(int rows) => SequenceLength * rows;
@@ -979,7 +988,7 @@ namespace Demo
             var hPrev = new global::System.Span<float>(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
             global::LstmGen.RowPacking.Pack(act, DGP, active);
             global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
-            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * 128);
+            var tr = new global::System.Span<float>(ws, TrainTranspose(rows), n * InputColumns);
             global::System.Array.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
             {
@@ -1048,43 +1057,11 @@ namespace Demo
         }
 
         // As CellUpdate, but reading c_{t−1} from cPrev and writing c_t to c (both kept for the backward pass), and the gate pre-activations are replaced by their activations i, f, g, o.
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void TrainCellForward(ref float gates, ref float h, ref float cPrev, ref float c)
         {
-            if (LgMath.IsWideAccelerated)
-            {
-                for (nuint j = 0; j < 64; j += 16)
-                {
-                    LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
-                    LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
-                    LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
-                    LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
-                    LgWideVector.StoreUnsafe(i, ref gates, j);
-                    LgWideVector.StoreUnsafe(f, ref gates, HP + j);
-                    LgWideVector.StoreUnsafe(g, ref gates, 2 * HP + j);
-                    LgWideVector.StoreUnsafe(o, ref gates, 3 * HP + j);
-                    LgWide cNew = LgWideFma.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref cPrev, j), i * g);
-                    LgWideVector.StoreUnsafe(cNew, ref c, j);
-                    LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
-                }
-            }
-            else if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
-                    LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
-                    LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
-                    LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
-                    LgVector.StoreUnsafe(i, ref gates, j);
-                    LgVector.StoreUnsafe(f, ref gates, HP + j);
-                    LgVector.StoreUnsafe(g, ref gates, 2 * HP + j);
-                    LgVector.StoreUnsafe(o, ref gates, 3 * HP + j);
-                    LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref cPrev, j), i * g);
-                    LgVector.StoreUnsafe(cNew, ref c, j);
-                    LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellForward512(ref gates, ref h, ref cPrev, ref c);
+            else if (LgMath.IsAccelerated) TrainCellForward256(ref gates, ref h, ref cPrev, ref c);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -1104,51 +1081,51 @@ namespace Demo
             }
         }
 
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward512(ref float gates, ref float h, ref float cPrev, ref float c)
+        {
+            for (nuint j = 0; j < 64; j += 16)
+            {
+                LgWide i = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, j));
+                LgWide f = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, HP + j));
+                LgWide g = LgMath.Tanh(LgWideVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgWide o = LgMath.Sigmoid(LgWideVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgWideVector.StoreUnsafe(i, ref gates, j);
+                LgWideVector.StoreUnsafe(f, ref gates, HP + j);
+                LgWideVector.StoreUnsafe(g, ref gates, 2 * HP + j);
+                LgWideVector.StoreUnsafe(o, ref gates, 3 * HP + j);
+                LgWide cNew = LgWideVector.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref cPrev, j), i * g);
+                LgWideVector.StoreUnsafe(cNew, ref c, j);
+                LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward256(ref float gates, ref float h, ref float cPrev, ref float c)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec i = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, j));
+                LgVec f = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, HP + j));
+                LgVec g = LgMath.Tanh(LgVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgVec o = LgMath.Sigmoid(LgVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgVector.StoreUnsafe(i, ref gates, j);
+                LgVector.StoreUnsafe(f, ref gates, HP + j);
+                LgVector.StoreUnsafe(g, ref gates, 2 * HP + j);
+                LgVector.StoreUnsafe(o, ref gates, 3 * HP + j);
+                LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref cPrev, j), i * g);
+                LgVector.StoreUnsafe(cNew, ref c, j);
+                LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+            }
+        }
+
         // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
         // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
         // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
         private static void TrainCellBackward(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
         {
-            if (LgMath.IsWideAccelerated)
-            {
-                for (nuint j = 0; j < 64; j += 16)
-                {
-                    LgWide one = LgWideVector.Create(1f);
-                    LgWide i = LgWideVector.LoadUnsafe(ref act, j);
-                    LgWide f = LgWideVector.LoadUnsafe(ref act, HP + j);
-                    LgWide g = LgWideVector.LoadUnsafe(ref act, 2 * HP + j);
-                    LgWide o = LgWideVector.LoadUnsafe(ref act, 3 * HP + j);
-                    LgWide tau = LgMath.Tanh(LgWideVector.LoadUnsafe(ref c, j));
-                    LgWide dhv = LgWideVector.LoadUnsafe(ref dh, j);
-                    LgWide dcv = LgWideFma.FusedMultiplyAdd(dhv * o, one - tau * tau, LgWideVector.LoadUnsafe(ref dc, j));
-                    LgWideVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
-                    LgWideVector.StoreUnsafe(dcv * LgWideVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
-                    LgWideVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
-                    LgWideVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
-                    LgWideVector.StoreUnsafe(dcv * f, ref dc, j);
-                    LgWideVector.StoreUnsafe(LgWideVector.Create(0f), ref dh, j);
-                }
-            }
-            else if (LgMath.IsAccelerated)
-            {
-                for (nuint j = 0; j < HP; j += 8)
-                {
-                    LgVec one = LgVector.Create(1f);
-                    LgVec i = LgVector.LoadUnsafe(ref act, j);
-                    LgVec f = LgVector.LoadUnsafe(ref act, HP + j);
-                    LgVec g = LgVector.LoadUnsafe(ref act, 2 * HP + j);
-                    LgVec o = LgVector.LoadUnsafe(ref act, 3 * HP + j);
-                    LgVec tau = LgMath.Tanh(LgVector.LoadUnsafe(ref c, j));
-                    LgVec dhv = LgVector.LoadUnsafe(ref dh, j);
-                    LgVec dcv = LgFma.MultiplyAdd(dhv * o, one - tau * tau, LgVector.LoadUnsafe(ref dc, j));
-                    LgVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
-                    LgVector.StoreUnsafe(dcv * LgVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
-                    LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
-                    LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
-                    LgVector.StoreUnsafe(dcv * f, ref dc, j);
-                    LgVector.StoreUnsafe(LgVector.Create(0f), ref dh, j);
-                }
-            }
+            if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref c, ref cPrev, ref dh, ref dc);
+            else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref c, ref cPrev, ref dh, ref dc);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -1167,6 +1144,50 @@ namespace Demo
                     LgUnsafe.Add(ref dc, j) = dcv * f;
                     LgUnsafe.Add(ref dh, j) = 0f;
                 }
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward512(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
+        {
+            for (nuint j = 0; j < 64; j += 16)
+            {
+                LgWide one = LgWideVector.Create(1f);
+                LgWide i = LgWideVector.LoadUnsafe(ref act, j);
+                LgWide f = LgWideVector.LoadUnsafe(ref act, HP + j);
+                LgWide g = LgWideVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgWide o = LgWideVector.LoadUnsafe(ref act, 3 * HP + j);
+                LgWide tau = LgMath.Tanh(LgWideVector.LoadUnsafe(ref c, j));
+                LgWide dhv = LgWideVector.LoadUnsafe(ref dh, j);
+                LgWide dcv = LgWideVector.FusedMultiplyAdd(dhv * o, one - tau * tau, LgWideVector.LoadUnsafe(ref dc, j));
+                LgWideVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
+                LgWideVector.StoreUnsafe(dcv * LgWideVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
+                LgWideVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
+                LgWideVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
+                LgWideVector.StoreUnsafe(dcv * f, ref dc, j);
+                LgWideVector.StoreUnsafe(LgWideVector.Create(0f), ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward256(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
+        {
+            for (nuint j = 0; j < HP; j += 8)
+            {
+                LgVec one = LgVector.Create(1f);
+                LgVec i = LgVector.LoadUnsafe(ref act, j);
+                LgVec f = LgVector.LoadUnsafe(ref act, HP + j);
+                LgVec g = LgVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgVec o = LgVector.LoadUnsafe(ref act, 3 * HP + j);
+                LgVec tau = LgMath.Tanh(LgVector.LoadUnsafe(ref c, j));
+                LgVec dhv = LgVector.LoadUnsafe(ref dh, j);
+                LgVec dcv = LgFma.MultiplyAdd(dhv * o, one - tau * tau, LgVector.LoadUnsafe(ref dc, j));
+                LgVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
+                LgVector.StoreUnsafe(dcv * LgVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
+                LgVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
+                LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
+                LgVector.StoreUnsafe(dcv * f, ref dc, j);
+                LgVector.StoreUnsafe(LgVector.Create(0f), ref dh, j);
             }
         }
 
