@@ -263,7 +263,7 @@ public sealed class ModelFileTests : IDisposable
             foreach (bool seekable in new[] { true, false })
             {
                 Stream stream = new MemoryStream(file, 0, length, writable: false);
-                if (!seekable) stream = new NonSeekableStream(stream);
+                if (!seekable) stream = new NonSeekableStream(stream, maxRead: 7);
                 var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, stream));
                 Assert.True(e.Error == ModelFileError.Truncated, $"length {length}, seekable {seekable}: {e.Error}: {e.Message}");
                 Assert.Contains(" bytes", e.Message);
@@ -433,7 +433,7 @@ public sealed class ModelFileTests : IDisposable
                 byte[] bad = (byte[])file.Clone();
                 patch(bad);
                 Reseal(bad);
-                Stream stream = seekable ? new MemoryStream(bad) : new NonSeekableStream(new MemoryStream(bad));
+                Stream stream = seekable ? new MemoryStream(bad) : new NonSeekableStream(bad, maxRead: 7);
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, stream));
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
@@ -552,7 +552,7 @@ public sealed class ModelFileTests : IDisposable
         int countAt = VocabularyLengthOffset(small) + 8 + 8; // after the length field, "LGVB" and the version
         BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(countAt), Vocabulary.MaxCount);
         Reseal(file);
-        var stream = new NonSeekableStream(new MemoryStream(file));
+        var stream = new NonSeekableStream(file, maxRead: 7);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(5), stream));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
@@ -743,20 +743,6 @@ public sealed class ModelFileTests : IDisposable
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    /// <summary>A read-only stream that cannot tell its length, like a pipe or a network stream.</summary>
-    private sealed class NonSeekableStream(Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, 7)); // short reads too
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 
     /// <summary>
     /// A hand-written <see cref="ISequenceModel"/> with SmallModel's sizes and a renamed parameter layout, standing in for a
