@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of one target with AFL++ and SharpFuzz, for a bounded time:
 #   tests/LstmGen.Fuzz/run-fuzz.sh TARGET SECONDS        TARGET: modelfile | vocabulary | labelled-data
 # Builds the fuzz program (Release), instruments a copy of LstmGen.Runtime.dll (and, in LstmGen.Fuzz.dll, only the
-# sample's data reader) with SharpFuzz, runs afl-fuzz on the committed seeds in corpus/TARGET, and prints AFL's
+# sample's data reader) with SharpFuzz, runs afl-fuzz on the committed seeds (corpus/TARGET and regressions/TARGET), and prints AFL's
 # figures. Exits 1 if AFL saved a crash (the crashing inputs are kept and their folder is printed), 2 on a setup error.
 # Installs nothing: it needs afl-fuzz (Debian: apt-get install afl++) and the sharpfuzz tool (`dotnet tool restore` in
 # this folder). Environment: FUZZ_OUT=DIR keeps AFL's output folder there (default: a temporary folder, removed
@@ -51,11 +51,15 @@ dotnet tool run sharpfuzz "$work/bin/LstmGen.Fuzz.dll" LstmGen.Samples.Sentiment
 # The harness is .NET, not an AFL-compiled binary (SKIP_BIN_CHECK); the machine is shared (NO_AFFINITY: no core of its own).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 export LSTMGEN_FUZZ_SCRATCH="$scratch"
+# Seeds: the committed corpus, plus the inputs that once crashed a target and are fixed (regressions/TARGET).
+mkdir "$work/seeds"
+cp "$here/corpus/$target"/* "$work/seeds/"
+if [ -d "$here/regressions/$target" ]; then cp "$here/regressions/$target"/* "$work/seeds/"; fi
 dictionary=()
 [ -f "$here/dictionaries/$target.dict" ] && dictionary=(-x "$here/dictionaries/$target.dict")
-echo "Fuzzing $target for $seconds s (seeds: corpus/$target, AFL output: $out)."
+echo "Fuzzing $target for $seconds s ($(ls "$work/seeds" | wc -l) seeds, AFL output: $out)."
 rc=0
-afl-fuzz -i "$here/corpus/$target" -o "$out" -V "$seconds" -t "${FUZZ_TIMEOUT_MS:-3000}" -m none "${dictionary[@]}" \
+afl-fuzz -i "$work/seeds" -o "$out" -V "$seconds" -t "${FUZZ_TIMEOUT_MS:-3000}" -m none "${dictionary[@]}" \
   -- dotnet "$work/bin/LstmGen.Fuzz.dll" "$target" > "$work/afl.log" 2>&1 || rc=$?
 stats="$out/default/fuzzer_stats"
 if [ ! -f "$stats" ]; then
