@@ -85,7 +85,7 @@ public class CellBenchmarks
     public float Gru_TrainStep_Batch32()
     {
         float loss = _gru.ComputeGradients(_tokens, _targets, _gruGradients, default);
-        _gruAdam.Step(_gru.Parameters, _gruGradients);
+        using (ParameterUpdate update = _gru.BeginParameterUpdate()) _gruAdam.Step(update.Values, _gruGradients);
         return loss;
     }
 
@@ -94,7 +94,7 @@ public class CellBenchmarks
     public float Rnn_TrainStep_Batch32()
     {
         float loss = _rnn.ComputeGradients(_tokens, _targets, _rnnGradients, default);
-        _rnnAdam.Step(_rnn.Parameters, _rnnGradients);
+        using (ParameterUpdate update = _rnn.BeginParameterUpdate()) _rnnAdam.Step(update.Values, _rnnGradients);
         return loss;
     }
 }

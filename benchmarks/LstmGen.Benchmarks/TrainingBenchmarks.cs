@@ -45,7 +45,7 @@ public class TrainingBenchmarks
     public float TrainStep_Batch32()
     {
         float loss = _model.ComputeGradients(_tokens, _targets, _gradients, default);
-        _adam.Step(_model.Parameters, _gradients);
+        using (ParameterUpdate update = _model.BeginParameterUpdate()) _adam.Step(update.Values, _gradients);
         return loss;
     }
 
@@ -53,7 +53,7 @@ public class TrainingBenchmarks
     public float TrainStep_Batch32_ShortTexts()
     {
         float loss = _model.ComputeGradients(_shortTexts, _targets, _gradients, default);
-        _adam.Step(_model.Parameters, _gradients);
+        using (ParameterUpdate update = _model.BeginParameterUpdate()) _adam.Step(update.Values, _gradients);
         return loss;
     }
 

@@ -64,7 +64,7 @@ public static class OnnxExporter
     /// <summary>Writes <paramref name="model"/> as an ONNX model to <paramref name="output"/>.</summary>
     /// <remarks>
     /// Supported: one-layer, one-direction LSTM models (<c>[LstmModel]</c> without <c>Layers</c> or
-    /// <c>Bidirectional</c>). The weights are read through <see cref="ISequenceModel.ParameterValues"/>, so the
+    /// <c>Bidirectional</c>). The weights are read through <see cref="ISequenceModel.Parameters"/>, so the
     /// model's caches stay valid and the model is not changed.
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
@@ -76,7 +76,7 @@ public static class OnnxExporter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(output);
-        Export(model.Shape, model.ParameterLayout, model.ParameterValues, output);
+        Export(model.Shape, model.ParameterLayout, model.Parameters, output);
     }
 
     /// <summary>

@@ -28,17 +28,26 @@ public interface ISequenceModel
     int ParameterCount { get; }
 
     /// <summary>
-    /// All parameters in one contiguous buffer, in the order and layout of <see cref="ParameterLayout"/>.
-    /// Obtaining this span marks derived caches (packed weights, folded embedding table) stale; if you keep the
-    /// span and write through it later, call <see cref="MarkParametersChanged"/>.
+    /// All parameters in one contiguous buffer, read-only, in the order and layout of <see cref="ParameterLayout"/>.
+    /// Reading never invalidates anything; write with <see cref="SetParameters"/>, <see cref="SetParameter"/> or
+    /// <see cref="BeginParameterUpdate"/>.
     /// </summary>
-    Span<float> Parameters { get; }
+    ReadOnlySpan<float> Parameters { get; }
+
+    /// <summary>Copies all parameters in (layout order) and publishes them to inference and training.</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold ParameterCount values.</exception>
+    void SetParameters(ReadOnlySpan<float> values);
+
+    /// <summary>Copies one tensor in by its PyTorch name and publishes it.</summary>
+    /// <exception cref="KeyNotFoundException">No parameter has that name.</exception>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not match the tensor's element count.</exception>
+    void SetParameter(string name, ReadOnlySpan<float> values);
 
     /// <summary>
-    /// All parameters, read-only, without marking derived caches stale (for saving or inspecting weights). Generated
-    /// models return their buffer; the default falls back to <see cref="Parameters"/>.
+    /// Opens a write scope over all parameters; disposing it publishes the change (see <see cref="ParameterStore.BeginUpdate"/>).
+    /// Concurrent inference sees the weights from before the scope until it ends, then the new ones.
     /// </summary>
-    ReadOnlySpan<float> ParameterValues => Parameters;
+    ParameterUpdate BeginParameterUpdate();
 
     /// <summary>The named parameter tensors, in buffer order.</summary>
     IReadOnlyList<ParameterInfo> ParameterLayout { get; }
@@ -49,9 +58,6 @@ public interface ISequenceModel
     /// each embedding. Both agree to float rounding.
     /// </summary>
     bool UseFoldedEmbedding { get; set; }
-
-    /// <summary>Tells the model its parameters were written, so derived caches are rebuilt before the next use.</summary>
-    void MarkParametersChanged();
 
     /// <summary>Runs one token sequence (at most SequenceLength ids, 0 = padding) and writes OutputSize outputs.</summary>
     void Predict(ReadOnlySpan<int> tokens, Span<float> output);

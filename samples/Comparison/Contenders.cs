@@ -28,14 +28,16 @@ public sealed record Contender(string Name, Func<int, ITrainableModel> Memory, F
     // LSTM: b_ih[f] + b_hh[f] = KeepBias (Keras' unit_forget_bias sets 1, which forgets 27% per step: 0.73⁵⁰ ≈ 10⁻⁷).
     private static MemoryLstm LongMemory(MemoryLstm model)
     {
-        model.LstmBiasIh.Slice(MemoryLstm.HiddenSize, MemoryLstm.HiddenSize).Fill(KeepBias);
+        using (ParameterUpdate update = model.BeginParameterUpdate())
+            update.Tensor("lstm.bias_ih_l0").Slice(MemoryLstm.HiddenSize, MemoryLstm.HiddenSize).Fill(KeepBias);
         return model;
     }
 
     // GRU: h' = (1 − z)⊙n + z⊙h, so b_iz = KeepBias makes z ≈ 0.95 and h mostly kept (zero biases start z at ½).
     private static MemoryGru LongMemory(MemoryGru model)
     {
-        model.GruBiasIh.Slice(MemoryGru.HiddenSize, MemoryGru.HiddenSize).Fill(KeepBias);
+        using (ParameterUpdate update = model.BeginParameterUpdate())
+            update.Tensor("gru.bias_ih_l0").Slice(MemoryGru.HiddenSize, MemoryGru.HiddenSize).Fill(KeepBias);
         return model;
     }
 }

@@ -187,10 +187,10 @@ public sealed class BaselineGeneratorTests
                     model.Predict(tokens, output);
                     model.PredictBatch(tokens, output);
                     model.UseFoldedEmbedding = false;
-                    model.GetParameter("fc.bias").Fill(1f);
+                    model.SetParameter("fc.bias", new float[Outer.Model.OutputSize]);
                     float[] gradients = new float[Outer.Model.ParameterCount];
                     float loss = contract.ComputeGradients(tokens, new float[Outer.Model.OutputSize], gradients, default);
-                    return loss + output[0] + contract.CreateReplica().ParameterCount + model.Shape.HiddenSize + Outer.Model.Layout.Count + model.ParameterValues.Length;
+                    return loss + output[0] + contract.CreateReplica().ParameterCount + model.Shape.HiddenSize + Outer.Model.Layout.Count + model.Parameters.Length;
                 }
             }
             """;

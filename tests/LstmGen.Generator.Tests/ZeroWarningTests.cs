@@ -70,12 +70,13 @@ public sealed class ZeroWarningTests
                     model.Predict(tokens, output);
                     model.PredictBatch(tokens, output);
                     model.UseFoldedEmbedding = false;
-                    model.Parameters.Clear();
-                    model.GetParameter("fc.bias").Fill(1f);
+                    model.SetParameters(new float[{{typeName}}.ParameterCount]);
+                    using (global::LstmGen.ParameterUpdate update = model.BeginParameterUpdate()) update.Tensor("fc.bias").Fill(1f);
+                    model.SetParameter("fc.bias", model.GetParameter("fc.bias"));
                     global::LstmGen.Training.IRecurrentModel recurrent = model;
                     float[] norms = new float[{{typeName}}.SequenceLength];
                     float loss = recurrent.ComputeHiddenGradientNorms(tokens, output, norms) + model.ComputeHiddenGradientNorms(tokens, output, norms);
-                    return output[0] + contract.ParameterCount + model.Shape.HiddenSize + {{typeName}}.Layout.Count + model.ParameterValues.Length
+                    return output[0] + contract.ParameterCount + model.Shape.HiddenSize + {{typeName}}.Layout.Count + model.Parameters.Length
                         + loss + (int)recurrent.Cell + (int)model.Cell;
                 }
             }

@@ -78,14 +78,14 @@ internal static class OnnxHarness
     public static void Randomize(ISequenceModel model, int seed, float scale, params string[] names)
     {
         var rng = new Random(seed);
-        Span<float> parameters = model.Parameters;
+        using ParameterUpdate update = model.BeginParameterUpdate();
+        Span<float> parameters = update.Values;
         foreach (ParameterInfo info in model.ParameterLayout)
         {
             if (names.Length > 0 && !names.Contains(info.Name)) continue;
             Span<float> tensor = parameters.Slice(info.Offset, info.Length);
             for (int i = 0; i < tensor.Length; i++) tensor[i] = (float)((rng.NextDouble() * 2 - 1) * scale);
         }
-        model.MarkParametersChanged();
     }
 
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)

@@ -125,7 +125,7 @@ public sealed class OnnxStructureTests
         var model = new OnnxOddModel();
         ModelShape wrong = model.Shape with { HiddenSize = model.Shape.HiddenSize + 1 };
         var error = Assert.Throws<NotSupportedException>(() =>
-            OnnxExporter.Export(wrong, model.ParameterLayout, model.ParameterValues, Stream.Null));
+            OnnxExporter.Export(wrong, model.ParameterLayout, model.Parameters, Stream.Null));
         Assert.Contains("expected", error.Message, StringComparison.Ordinal);
     }
 
@@ -159,14 +159,18 @@ public sealed class OnnxStructureTests
     // An ISequenceModel whose parameters are not an LSTM's (as a GRU or CNN model would be).
     private sealed class NotAnLstmModel : ISequenceModel
     {
-        private readonly float[] _parameters = new float[10];
+        private readonly ParameterStore _store;
+
+        public NotAnLstmModel() => _store = new ParameterStore(10, ParameterLayout, out _);
 
         public ModelShape Shape => new(10, 1, 1, 4, 1, OutputActivation.Sigmoid);
-        public int ParameterCount => _parameters.Length;
-        public Span<float> Parameters => _parameters;
+        public int ParameterCount => _store.Values.Length;
+        public ReadOnlySpan<float> Parameters => _store.Values;
         public IReadOnlyList<ParameterInfo> ParameterLayout { get; } = [new ParameterInfo("embedding.weight", [10, 1], 0, 10)];
         public bool UseFoldedEmbedding { get; set; }
-        public void MarkParametersChanged() { }
+        public void SetParameters(ReadOnlySpan<float> values) => _store.Write(values);
+        public void SetParameter(string name, ReadOnlySpan<float> values) => _store.Write(name, values);
+        public ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
         public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => output.Clear();
         public void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => outputs.Clear();
     }

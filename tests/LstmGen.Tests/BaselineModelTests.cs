@@ -246,8 +246,8 @@ public class BaselineModelTests
         Assert.Equal(5, new FfLinearModel().Shape.HiddenSize); // no hidden layer: the head reads the mean embedding
 
         var cnn = new CnnReferenceModel(seed: 3);
-        Assert.True(cnn.ParameterValues.SequenceEqual(new CnnReferenceModel(seed: 3).ParameterValues));
-        Assert.False(cnn.ParameterValues.SequenceEqual(new CnnReferenceModel(seed: 4).ParameterValues));
+        Assert.True(cnn.Parameters.SequenceEqual(new CnnReferenceModel(seed: 3).Parameters));
+        Assert.False(cnn.Parameters.SequenceEqual(new CnnReferenceModel(seed: 4).Parameters));
         AssertUniform(cnn.EmbeddingWeight, 0.05f);
         AssertUniform(cnn.Conv1Weight, MathF.Sqrt(6f / (4 * 128 + 4 * 64))); // Keras Conv1D fans: k·E and k·F
         AssertUniform(cnn.FcWeight, MathF.Sqrt(6f / (192 + 1)));
@@ -302,9 +302,8 @@ public class BaselineModelTests
         model.ComputeGradients(tokens, targets, a, default);
         replica.ComputeGradients(tokens, targets, b, default);
         Assert.Equal(a, b);
-        // Writing through the model is seen by the replica once it is told.
-        model.Parameters[model.ParameterCount - 1] += 1f;
-        replica.MarkParametersChanged();
+        // Writing through the model is seen by the replica (they share the parameter store).
+        using (ParameterUpdate update = model.BeginParameterUpdate()) update.Values[model.ParameterCount - 1] += 1f;
         Assert.Equal(model.Parameters[model.ParameterCount - 1], replica.Parameters[model.ParameterCount - 1]);
         float la = model.ComputeGradients(tokens, targets, a, default);
         float lb = replica.ComputeGradients(tokens, targets, b, default);
@@ -332,7 +331,7 @@ public class BaselineModelTests
             model.PredictBatch(tokens, outputs);
         }
         model.ComputeGradients(tokens, targets, gradients, outputs);
-        adam.Step(model.Parameters, gradients);
+        using (ParameterUpdate update = model.BeginParameterUpdate()) adam.Step(update.Values, gradients);
         model.Predict(row, output); // rebuild the packed weights after the step
 
         Allocations.AssertNone(() =>
@@ -343,7 +342,7 @@ public class BaselineModelTests
         Allocations.AssertNone(() =>
         {
             model.ComputeGradients(tokens, targets, gradients, outputs);
-            adam.Step(model.Parameters, gradients);
+            using (ParameterUpdate update = model.BeginParameterUpdate()) adam.Step(update.Values, gradients);
         }, what: "Training");
     }
 

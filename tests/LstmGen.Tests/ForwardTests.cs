@@ -73,8 +73,11 @@ public class ForwardTests
         var model = new SmallModel(seed: 4);
         int[] tokens = [3, 4, 5, 6];
         float before = model.Predict(tokens);
-        model.LstmWeightHh[5] += 0.7f;
-        model.EmbeddingWeight[4 * SmallModel.EmbeddingSize] -= 0.9f;
+        using (ParameterUpdate update = model.BeginParameterUpdate())
+        {
+            update.Tensor("lstm.weight_hh_l0")[5] += 0.7f;
+            update.Tensor("embedding.weight")[4 * SmallModel.EmbeddingSize] -= 0.9f;
+        }
         float after = model.Predict(tokens);
         Assert.NotEqual(before, after);
         AssertClose(ReferenceRecurrent.Predict(model, tokens), [after], "after edit");

@@ -46,7 +46,7 @@ public sealed class ModelFileTests : IDisposable
         return [.. Bits(outputs), .. Bits(single)];
     }
 
-    private static void AssertUnchanged(ISequenceModel model, int[] before) => Assert.Equal(before, Bits(model.ParameterValues));
+    private static void AssertUnchanged(ISequenceModel model, int[] before) => Assert.Equal(before, Bits(model.Parameters));
 
     // ------------------------------------------------------------------------------------------------ round trips
 
@@ -65,7 +65,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.NotEqual(expected, PredictionBits(loaded, tokens)); // builds the folded table from the old weights first
         Assert.Null(ModelFile.Load(loaded, path));
 
-        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(Bits(saved.Parameters), Bits(loaded.Parameters));
         Assert.Equal(expected, PredictionBits(loaded, tokens));
         loaded.UseFoldedEmbedding = !loaded.UseFoldedEmbedding;
         saved.UseFoldedEmbedding = loaded.UseFoldedEmbedding;
@@ -109,7 +109,7 @@ public sealed class ModelFileTests : IDisposable
         int[] tokens = TestModels.Tokens(saved.Shape, rows: 4, seed: 11);
         ISequenceModel loaded = CreateBaseline(name, 4);
         ModelFile.Load(loaded, new MemoryStream(Bytes(saved, null)));
-        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(Bits(saved.Parameters), Bits(loaded.Parameters));
         Assert.Equal(PredictionBits(saved, tokens), PredictionBits(loaded, tokens));
     }
 
@@ -118,7 +118,7 @@ public sealed class ModelFileTests : IDisposable
     {
         byte[] cnn = Bytes(new CnnSmallModel(1), null); // V 13, E 3, T 9, like FfSmallModel
         var ff = new FfSmallModel(2);
-        int[] before = Bits(ff.ParameterValues);
+        int[] before = Bits(ff.Parameters);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(ff, new MemoryStream(cnn)));
         Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
         Assert.Contains("of architecture embedding+convs+fc,", e.Message);
@@ -134,7 +134,7 @@ public sealed class ModelFileTests : IDisposable
         byte[] lstm = Bytes(Trained(1), null);
         ISequenceModel other = CreateBaseline(name, 2);
         Assert.Equal(new SmallModel(1).Shape, other.Shape); // every size agrees; only the layout tells them apart
-        int[] before = Bits(other.ParameterValues);
+        int[] before = Bits(other.Parameters);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, new MemoryStream(lstm)));
         Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
         Assert.Contains("of architecture embedding+lstm+fc,", e.Message);
@@ -150,7 +150,7 @@ public sealed class ModelFileTests : IDisposable
     {
         ISequenceModel other = CreateBaseline(name, 2);
         Assert.Equal(new SmallModel(1).Shape, other.Shape); // Layers and Bidirectional are not in ModelShape: the table tells
-        int[] before = Bits(other.ParameterValues);
+        int[] before = Bits(other.Parameters);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, new MemoryStream(Bytes(Trained(1), null))));
         Assert.Equal(ModelFileError.LayoutMismatch, e.Error);
         Assert.Equal(message, e.Message);
@@ -172,7 +172,7 @@ public sealed class ModelFileTests : IDisposable
         Assert.NotNull(vocabulary);
         Assert.Equal(s_vocabulary.Words, vocabulary.Words);
         Assert.Equal(8, vocabulary.IdOf("café"));
-        Assert.Equal(Bits(saved.ParameterValues), Bits(loaded.ParameterValues));
+        Assert.Equal(Bits(saved.Parameters), Bits(loaded.Parameters));
         Assert.Equal(ms.Length, ms.Position);
     }
 
@@ -191,8 +191,8 @@ public sealed class ModelFileTests : IDisposable
         Assert.NotNull(ModelFile.Load(first, ms));
         Assert.Null(ModelFile.Load(second, ms));
         Assert.Equal(42, ms.ReadByte());
-        Assert.Equal(Bits(a.ParameterValues), Bits(first.ParameterValues));
-        Assert.Equal(Bits(b.ParameterValues), Bits(second.ParameterValues));
+        Assert.Equal(Bits(a.Parameters), Bits(first.Parameters));
+        Assert.Equal(Bits(b.Parameters), Bits(second.Parameters));
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class ModelFileTests : IDisposable
         while (at % 4 != 0) Assert.Equal(0, s[at++]);
         Assert.Equal(file.Length, at + 4 * SmallModel.ParameterCount + 4);
         for (int i = 0; i < SmallModel.ParameterCount; i++)
-            Assert.Equal(model.ParameterValues[i], BinaryPrimitives.ReadSingleLittleEndian(s[(at + 4 * i)..]));
+            Assert.Equal(model.Parameters[i], BinaryPrimitives.ReadSingleLittleEndian(s[(at + 4 * i)..]));
         Assert.Equal(Crc(s[..^4]), BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]));
     }
 
@@ -257,7 +257,7 @@ public sealed class ModelFileTests : IDisposable
     {
         byte[] file = Bytes(Trained(1), s_vocabulary);
         var model = new SmallModel(5);
-        int[] before = Bits(model.ParameterValues);
+        int[] before = Bits(model.Parameters);
         for (int length = 0; length < file.Length; length++)
         {
             foreach (bool seekable in new[] { true, false })
@@ -284,7 +284,7 @@ public sealed class ModelFileTests : IDisposable
     {
         byte[] file = Bytes(Trained(1), s_vocabulary);
         var model = new SmallModel(5);
-        int[] before = Bits(model.ParameterValues);
+        int[] before = Bits(model.Parameters);
         var rng = new Rng(2024);
         var errors = new HashSet<ModelFileError>();
         // One flipped byte at every position, then 500 files with 2 to 6 flips at random positions.
@@ -323,7 +323,7 @@ public sealed class ModelFileTests : IDisposable
         string path = Path.Combine(_dir.FullName, "small.lstmgen");
         ModelFile.Save(Trained(1), path);
         var other = new H1Model(5); // V 5, E 3, H 1, T 7: same architecture, other sizes
-        int[] before = Bits(other.ParameterValues);
+        int[] before = Bits(other.Parameters);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(other, path));
         Assert.Equal(ModelFileError.ShapeMismatch, e.Error);
         Assert.Contains("VocabularySize 13 in the file, 5 in H1Model", e.Message);
@@ -358,7 +358,7 @@ public sealed class ModelFileTests : IDisposable
         // The same layout under another type loads: the type name is informational.
         var same = new FakeModel(small, name => name);
         ModelFile.Load(same, new MemoryStream(file));
-        Assert.Equal(Bits(small.ParameterValues), Bits(same.Values));
+        Assert.Equal(Bits(small.Parameters), Bits(same.Values));
         Assert.Equal(1, same.Changes);
     }
 
@@ -398,7 +398,7 @@ public sealed class ModelFileTests : IDisposable
         string path = Path.Combine(_dir.FullName, "extra.lstmgen");
         File.WriteAllBytes(path, [.. Bytes(Trained(1), null), 0]);
         var model = new SmallModel(5);
-        int[] before = Bits(model.ParameterValues);
+        int[] before = Bits(model.Parameters);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, path));
         Assert.Equal(ModelFileError.TrailingData, e.Error);
         Assert.Contains("1 unexpected bytes", e.Message);
@@ -422,9 +422,9 @@ public sealed class ModelFileTests : IDisposable
             ("type name length", b => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(52), ushort.MaxValue), ModelFileError.Corrupt),
         };
         var model = new SmallModel(5);
-        int[] before = Bits(model.ParameterValues);
+        int[] before = Bits(model.Parameters);
         ModelFile.Load(model, new MemoryStream(file)); // warm up code paths and statics
-        TestModels.Create(nameof(SmallModel), 5).ParameterValues.CopyTo(model.Parameters);
+        model.SetParameters(TestModels.Create(nameof(SmallModel), 5).Parameters);
         foreach ((string what, Action<byte[]> patch, ModelFileError expected) in cases)
         {
             foreach (bool seekable in new[] { true, false })
@@ -578,18 +578,23 @@ public sealed class ModelFileTests : IDisposable
         public FakeModel(ISequenceModel like, Func<string, string> rename)
         {
             Shape = like.Shape;
-            Values = new float[like.ParameterCount];
             ParameterLayout = [.. like.ParameterLayout.Select(p => p with { Name = rename(p.Name) })];
+            _store = new ParameterStore(like.ParameterCount, ParameterLayout, out float[] values);
+            Values = values;
         }
 
+        private readonly ParameterStore _store;
         public float[] Values { get; }
-        public int Changes { get; private set; }
+        // Every completed write advances the store's version once.
+        public int Changes => _store.Version;
         public ModelShape Shape { get; }
         public int ParameterCount => Values.Length;
-        public Span<float> Parameters => Values;
+        public ReadOnlySpan<float> Parameters => Values;
         public IReadOnlyList<ParameterInfo> ParameterLayout { get; }
         public bool UseFoldedEmbedding { get; set; }
-        public void MarkParametersChanged() => Changes++;
+        public void SetParameters(ReadOnlySpan<float> values) => _store.Write(values);
+        public void SetParameter(string name, ReadOnlySpan<float> values) => _store.Write(name, values);
+        public ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
         public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => throw new NotSupportedException("FakeModel only holds weights.");
         public void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => throw new NotSupportedException("FakeModel only holds weights.");
     }

@@ -20,11 +20,11 @@ public class ParallelTrainingTests
         for (int i = 0; i < 3; i++)
         {
             float la = a.ComputeGradients(tokens, targets, gradients, default);
-            adam.Step(a.Parameters, gradients);
+            using (ParameterUpdate update = a.BeginParameterUpdate()) adam.Step(update.Values, gradients);
             float lb = step.Run(tokens, targets);
             Assert.Equal(la, lb);
         }
-        Assert.True(a.ParameterValues.SequenceEqual(b.ParameterValues));
+        Assert.True(a.Parameters.SequenceEqual(b.Parameters));
     }
 
     [Theory]
@@ -68,9 +68,9 @@ public class ParallelTrainingTests
         Trainer.Fit(a, tokens, targets, options);
         Trainer.Fit(b, tokens, targets, options);
         Trainer.Fit(c, tokens, targets, new FitOptions { Epochs = 2, BatchSize = 16, Seed = 3, Threads = 1, ClipNorm = 1f });
-        Assert.True(a.ParameterValues.SequenceEqual(b.ParameterValues), "same thread count → bit-identical weights");
+        Assert.True(a.Parameters.SequenceEqual(b.Parameters), "same thread count → bit-identical weights");
         float maxDiff = 0;
-        for (int i = 0; i < SmallModel.ParameterCount; i++) maxDiff = Math.Max(maxDiff, Math.Abs(a.ParameterValues[i] - c.ParameterValues[i]));
+        for (int i = 0; i < SmallModel.ParameterCount; i++) maxDiff = Math.Max(maxDiff, Math.Abs(a.Parameters[i] - c.Parameters[i]));
         // 12 Adam steps move a weight by at most 12·lr = 1.2e-2; one and two threads differ only by rounding in the sum.
         Assert.True(maxDiff < 1e-4f, $"max |Δθ| between 1 and 2 threads = {maxDiff}");
     }
@@ -95,12 +95,12 @@ public class ParallelTrainingTests
         var tokens = new int[4 * t];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = 2 + i % 9;
         tokens[3 * t + 2] = 12; // only in the last row, which is the second shard's
-        model.EmbeddingWeight[12 * SmallModel.EmbeddingSize] = float.NaN;
-        float[] before = model.ParameterValues.ToArray();
+        using (ParameterUpdate update = model.BeginParameterUpdate()) update.Tensor("embedding.weight")[12 * SmallModel.EmbeddingSize] = float.NaN;
+        float[] before = model.Parameters.ToArray();
         using var step = new TrainingStep(model, new Adam(), threads: 2);
         var ex = Assert.Throws<TrainingDivergedException>(() => step.Run(tokens, new float[4]));
         Assert.Contains("Training diverged: the loss is NaN", ex.Message);
-        Assert.True(before.AsSpan().SequenceEqual(model.ParameterValues));
+        Assert.True(before.AsSpan().SequenceEqual(model.Parameters));
         // Bad input on the worker's shard surfaces on the caller as the same exception a single thread gives.
         tokens[3 * t] = 99;
         Assert.Throws<ArgumentOutOfRangeException>(() => step.Run(tokens, new float[4]));
@@ -173,12 +173,12 @@ public class ParallelTrainingTests
         // The restored weights are exactly those at the end of the best epoch (training is deterministic) ...
         var bestOnly = new H16Model(seed: 1);
         Trainer.Fit(bestOnly, train, trainY, Options(best, null));
-        Assert.True(bestOnly.ParameterValues.SequenceEqual(model.ParameterValues));
+        Assert.True(bestOnly.Parameters.SequenceEqual(model.Parameters));
         Assert.Equal(h.Epochs[best - 1].ValidationLoss!.Value, Trainer.Evaluate(model, val, valY).Loss, 12);
         // ... and not those of the last epoch.
         var last = new H16Model(seed: 1);
         Trainer.Fit(last, train, trainY, Options(h.Epochs.Count, null));
-        Assert.False(last.ParameterValues.SequenceEqual(model.ParameterValues));
+        Assert.False(last.Parameters.SequenceEqual(model.Parameters));
     }
 
     private static float[] Targets(int n, int seed)

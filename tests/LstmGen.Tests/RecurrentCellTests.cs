@@ -120,7 +120,7 @@ public class RecurrentCellTests
             model.PredictBatch(tokens, outputs);
             model.ComputeGradients(tokens, targets, gradients, outputs);
             model.ComputeHiddenGradientNorms(tokens, targets, norms);
-            adam.Step(model.Parameters, gradients);
+            using (ParameterUpdate update = model.BeginParameterUpdate()) adam.Step(update.Values, gradients);
         }
         Allocations.AssertNone(Round, callsPerWindow: 2);
     }

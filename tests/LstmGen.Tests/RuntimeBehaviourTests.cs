@@ -73,8 +73,8 @@ public class RuntimeBehaviourTests
         var a = new ReferenceModel(seed: 42);
         var b = new ReferenceModel(seed: 42);
         var c = new ReferenceModel(seed: 43);
-        Assert.True(a.ParameterValues.SequenceEqual(b.ParameterValues));
-        Assert.False(a.ParameterValues.SequenceEqual(c.ParameterValues));
+        Assert.True(a.Parameters.SequenceEqual(b.Parameters));
+        Assert.False(a.Parameters.SequenceEqual(c.Parameters));
 
         // Glorot-uniform limits: √(6 / (fanIn + fanOut)).
         float ihLimit = MathF.Sqrt(6f / (128 + 256));

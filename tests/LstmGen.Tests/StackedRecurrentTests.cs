@@ -120,7 +120,7 @@ public class StackedRecurrentTests
         int h = LstmL3BiH33Model.HiddenSize, g = LstmL3BiH33Model.GateSize;
         foreach (ParameterInfo p in model.ParameterLayout.Where(p => p.Name.StartsWith("lstm.", StringComparison.Ordinal)))
         {
-            ReadOnlySpan<float> v = model.ParameterValues.Slice(p.Offset, p.Length);
+            ReadOnlySpan<float> v = model.Parameters.Slice(p.Offset, p.Length);
             if (p.Name.Contains("weight_ih", StringComparison.Ordinal))
             {
                 // Glorot-uniform with fan-in = the layer's input width (E for l0, 2H above).

@@ -73,7 +73,8 @@ internal static class TestModels
         if (model is IRecurrentModel { Cell: RecurrentCell.Rnn })
             scale = MathF.Min(scale, 2f / MathF.Sqrt(model.Shape.EmbeddingSize + model.Shape.HiddenSize));
         var rng = new Rng(seed);
-        Initializers.Uniform(model.Parameters, -scale, scale, ref rng);
+        using ParameterUpdate update = model.BeginParameterUpdate();
+        Initializers.Uniform(update.Values, -scale, scale, ref rng);
     }
 
     /// <summary>Random ids in [2, V) with some rows padded at the front, back or middle.</summary>

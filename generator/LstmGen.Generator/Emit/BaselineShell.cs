@@ -30,7 +30,7 @@ internal static class BaselineShell
     public static void End(SourceWriter w, ShellSpec s) => ShellEmitter.End(w, s);
 
     /// <summary>Constants, parameter buffer and views, initialisation, caches and validation.</summary>
-    public static void EmitCommon(SourceWriter w, ShellSpec s, string featuresDoc, string initDoc)
+    public static void EmitCommon(SourceWriter w, ShellSpec s, string featuresDoc, string initDoc, bool folded = false)
     {
         ShellEmitter.EmitConstants(w, s, "", $$"""
             /// <summary>
@@ -39,7 +39,8 @@ internal static class BaselineShell
             /// </summary>
             public const int HiddenSize = {{s.Features}};
             """);
-        ShellEmitter.EmitParameters(w, s, "The model's sizes; <see cref=\"global::LstmGen.ModelShape.HiddenSize\"/> is the head's input width <see cref=\"HiddenSize\"/>.", intScratch: true);
+        ShellEmitter.EmitParameters(w, s, "The model's sizes; <see cref=\"global::LstmGen.ModelShape.HiddenSize\"/> is the head's input width <see cref=\"HiddenSize\"/>.", intScratch: true,
+            folded ? ShellEmitter.PrepareFoldedTable : "");
         ShellEmitter.EmitResetParameters(w, initDoc, ShellEmitter.InitLines(s.Tensors));
         ShellEmitter.EmitCaches(w, intScratch: true);
     }

@@ -63,7 +63,7 @@ internal static class FeedForwardEmitter
             """);
         BaselineShell.EmitCommon(w, shell,
             layers == 0 ? "the mean embedding, as there is no hidden layer" : "the last hidden layer's width",
-            "embedding uniform in [−0.05, 0.05]; hidden and dense kernels Glorot-uniform; biases zero.");
+            "embedding uniform in [−0.05, 0.05]; hidden and dense kernels Glorot-uniform; biases zero.", folded: layers > 0);
         EmitLayout(w, layers, width, pad, packed, maxGrad);
         EmitPack(w, layers, width, packT, packW, packB);
         EmitForward(w, layers, width, packT, packB);
@@ -94,7 +94,10 @@ internal static class FeedForwardEmitter
                 /// floats, built once after parameters change): the mean commutes with the first layer, so
                 /// a1 = ReLU(b + mean of the table rows) and no embedding is projected per call. Results agree to float rounding.
                 /// </summary>
-                public bool UseFoldedEmbedding { get; set; } = true;
+                public bool UseFoldedEmbedding { get => _owner is null ? _useFolded : _owner._useFolded; set => _useFolded = value; }
+
+                // A snapshot reads its owner's setting.
+                private bool _useFolded = true;
 
                 // Folded table [V, A1] (see UseFoldedEmbedding), built on first use.
                 private float[]? _table;

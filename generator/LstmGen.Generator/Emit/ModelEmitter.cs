@@ -23,7 +23,7 @@ internal static class ModelEmitter
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
             """, "IRecurrentModel", wide: L.Hp >= Layout.WideLanes);
         EmitConstants(w, L, frame, cell);
-        ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false);
+        ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false, ShellEmitter.PrepareFoldedTable);
         EmitState(w, L, spec, cell);
         EmitInitialization(w, frame, cell);
         EmitCaches(w, L, cell);
@@ -172,7 +172,10 @@ internal static class ModelEmitter
             /// ({{L.V}}×{{L.D * L.G}} floats, built once after parameters change) instead of projecting each embedding; results
             /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
             /// </summary>
-            public bool UseFoldedEmbedding { get; set; } = true;
+            public bool UseFoldedEmbedding { get => _owner is null ? _useFolded : _owner._useFolded; set => _useFolded = value; }
+
+            // A snapshot reads its owner's setting.
+            private bool _useFolded = true;
 
             """);
         if (cell.SeparateRecurrent)

@@ -131,10 +131,12 @@ internal static class ShellEmitter
     }
 
     /// <summary>
-    /// The layout table, the parameter buffer and its views, GetParameter, MarkParametersChanged, the constructors and
-    /// CreateReplica. <paramref name="intScratch"/> adds a per-thread int workspace (IntScratch, IntScratchLength).
+    /// The layout table, the parameter store and its read-only views, the explicit writes, the constructors, CreateReplica
+    /// and the published inference snapshots. <paramref name="intScratch"/> adds a per-thread int workspace (IntScratch,
+    /// IntScratchLength); <paramref name="prepareSnapshot"/> is what a new snapshot builds beyond its packed weights
+    /// (statements on <c>snapshot</c>, e.g. its folded table).
     /// </summary>
-    public static void EmitParameters(SourceWriter w, ModelFrame f, string shapeDoc, bool intScratch)
+    public static void EmitParameters(SourceWriter w, ModelFrame f, string shapeDoc, bool intScratch, string prepareSnapshot = "")
     {
         w.Line($$"""
             private static readonly global::LstmGen.ParameterInfo[] s_layout =
@@ -157,11 +159,16 @@ internal static class ShellEmitter
         }
         w.Line($$"""
 
-            // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
+            // All parameters, PyTorch layout, in s_layout order, owned by _store (shared with replicas made by CreateReplica),
+            // which serialises writes and versions them; the kernels read the buffer directly.
+            private readonly global::LstmGen.ParameterStore _store;
             private readonly float[] _parameters;
-            private int _version;
             private int _packedVersion = -1;
             private readonly object _cacheLock = new();
+            // Inference runs on a published snapshot, a private copy of the weights with its own packed buffers (an instance
+            // of this type with _owner set), so a write never changes weights under a running Predict. Null on a snapshot.
+            private readonly global::LstmGen.InferenceSnapshots<{{f.Declaration.TypeName}}>? _inference;
+            private readonly {{f.Declaration.TypeName}}? _owner;
 
             /// <summary>The named parameter tensors (PyTorch names and row-major shapes), in buffer order.</summary>
             public static global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> Layout => s_layout;
@@ -175,69 +182,79 @@ internal static class ShellEmitter
             public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
             /// <summary>
-            /// All {{f.ParameterCount}} parameters in one buffer, in <see cref="Layout"/> order. Obtaining the span marks derived
-            /// caches stale; if you keep it and write through it later, call <see cref="MarkParametersChanged"/>.
+            /// All {{f.ParameterCount}} parameters in one buffer, in <see cref="Layout"/> order, read-only (reading invalidates
+            /// nothing). Write with <see cref="SetParameters"/>, <see cref="SetParameter"/> or <see cref="BeginParameterUpdate"/>.
             /// </summary>
-            public global::System.Span<float> Parameters
-            {
-                get { MarkParametersChanged(); return _parameters; }
-            }
-
-            /// <summary>All parameters, read-only (does not mark caches stale).</summary>
-            public global::System.ReadOnlySpan<float> ParameterValues => _parameters;
+            public global::System.ReadOnlySpan<float> Parameters => _parameters;
 
             """);
         foreach (Tensor t in f.Tensors.Where(t => t.View))
         {
             w.Line($"""
                 /// <summary><c>{t.Name}</c> {t.ShapeText}{t.Doc}</summary>
-                public global::System.Span<float> {t.Property} => View({t.Property}Offset, {t.Length});
+                public global::System.ReadOnlySpan<float> {t.Property} => new(_parameters, {t.Property}Offset, {t.Length});
 
                 """);
         }
         string type = f.Declaration.TypeName;
         w.Line($$"""
-            /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), as a writable view.</summary>
+            /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), read-only.</summary>
             /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
-            public global::System.Span<float> GetParameter(string name)
-            {
-                foreach (global::LstmGen.ParameterInfo info in s_layout)
-                {
-                    if (info.Name == name) return View(info.Offset, info.Length);
-                }
-                global::LstmGen.ThrowHelper.UnknownParameter(name, s_layout);
-                return default;
-            }
+            public global::System.ReadOnlySpan<float> GetParameter(string name) => _store.Get(name);
 
-            /// <summary>Tells the model its parameters were written, so packed weights and derived tables are rebuilt before the next use.</summary>
-            public void MarkParametersChanged() => global::System.Threading.Interlocked.Increment(ref _version);
+            /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+            public void SetParameters(global::System.ReadOnlySpan<float> values) => _store.Write(values);
 
-            private global::System.Span<float> View(int offset, int length)
-            {
-                MarkParametersChanged();
-                return new global::System.Span<float>(_parameters, offset, length);
-            }
+            /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+            public void SetParameter(string name, global::System.ReadOnlySpan<float> values) => _store.Write(name, values);
+
+            /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+            public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
             /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
             public {{type}}(int seed = 0)
+                : this(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] parameters), parameters, owner: null)
             {
-                _parameters = new float[ParameterCount];
                 ResetParameters(seed);
             }
 
-            private {{type}}(float[] sharedParameters) => _parameters = sharedParameters;
+            private {{type}}(global::LstmGen.ParameterStore store, float[] parameters, {{type}}? owner)
+            {
+                _store = store;
+                _parameters = parameters;
+                _owner = owner;
+                if (owner is null) _inference = new(store, new SnapshotBuilder(this));
+            }
 
             /// <summary>
-            /// A model of the same type that shares this model's parameter buffer but has its own packed weights, caches and
-            /// workspaces, for data-parallel gradient computation. After the shared parameters are written through this model,
-            /// call <see cref="MarkParametersChanged"/> on the replica too.
+            /// A model of the same type that shares this model's parameters (a write through either is seen by both) but has
+            /// its own packed weights, caches and workspaces, for data-parallel gradient computation.
             /// </summary>
-            public {{type}} CreateReplica() => new(_parameters);
+            public {{type}} CreateReplica() => new(_store, _parameters, owner: null);
 
             global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
 
+            // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
+            private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<{{type}}>.IBuilder
+            {
+                private readonly {{type}} _model;
+
+                public SnapshotBuilder({{type}} model) => _model = model;
+
+                public {{type}} Create() => new(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] copy), copy, _model);
+
+                public void Fill({{type}} snapshot, global::System.ReadOnlySpan<float> parameters)
+                {
+                    snapshot._store.Write(parameters);
+                    snapshot.EnsurePacked();{{(prepareSnapshot.Length > 0 ? "\n        " + prepareSnapshot : "")}}
+                }
+            }
+
             """);
     }
+
+    /// <summary>A new snapshot of a model with a folded table builds it at once when folding is on, so no reader waits for it.</summary>
+    public const string PrepareFoldedTable = "if (snapshot.UseFoldedEmbedding) snapshot.EnsureTable();";
 
     /// <summary>The initialiser calls for tensors with a standard <see cref="Init"/>, in order (Zero needs none: the buffer is cleared).</summary>
     public static string InitLines(IEnumerable<Tensor> tensors)
@@ -254,7 +271,7 @@ internal static class ShellEmitter
         return string.Join("\n", lines);
     }
 
-    /// <summary>ResetParameters: clears the buffer, runs <paramref name="body"/> (which draws from <c>rng</c> into <c>p</c>), marks caches stale.</summary>
+    /// <summary>ResetParameters: in one write scope, clears the buffer and runs <paramref name="body"/> (which draws from <c>rng</c> into <c>p</c>).</summary>
     public static void EmitResetParameters(SourceWriter w, string initDoc, string body)
     {
         w.Line($"/// <summary>");
@@ -265,10 +282,10 @@ internal static class ShellEmitter
         w.Open($"public void ResetParameters(int seed)");
         w.Line($"""
             var rng = new global::LstmGen.Rng(seed);
-            global::System.Span<float> p = _parameters;
+            using global::LstmGen.ParameterUpdate update = _store.BeginUpdate();
+            global::System.Span<float> p = update.Values;
             p.Clear();
             {body}
-            MarkParametersChanged();
             """);
         w.Close();
         w.Line();
@@ -281,10 +298,10 @@ internal static class ShellEmitter
             // Rebuilds the packed weights (see Pack) when parameters changed since the last build.
             private void EnsurePacked()
             {
-                if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
+                if (global::System.Threading.Volatile.Read(ref _packedVersion) == _store.Version) return;
                 lock (_cacheLock)
                 {
-                    int version = global::System.Threading.Volatile.Read(ref _version);
+                    int version = _store.Version;
                     if (_packedVersion == version) return;
                     Pack(_parameters);
                     global::System.Threading.Volatile.Write(ref _packedVersion, version);
@@ -322,7 +339,7 @@ internal static class ShellEmitter
             private float[] EnsureTable()
             {
                 float[]? table = _table;
-                if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == global::System.Threading.Volatile.Read(ref _version)) return table;
+                if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == _store.Version) return table;
                 lock (_cacheLock)
                 {
                     EnsurePacked();
@@ -377,6 +394,14 @@ internal static class ShellEmitter
             if (tokens.Length > SequenceLength) global::LstmGen.ThrowHelper.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
+            using global::LstmGen.InferenceSnapshots<{f.Declaration.TypeName}>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictOne(tokens, output);
+            """);
+        w.Close();
+        w.Line();
+        w.Line($"// Predict on a published snapshot (this is one): its weights cannot change during the call.");
+        w.Open($"private void PredictOne(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)");
+        w.Line($"""
             EnsurePacked();
             {singleBody}
             """);
@@ -395,6 +420,14 @@ internal static class ShellEmitter
             int batch = tokens.Length / SequenceLength;
             if (outputs.Length != batch * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
             ValidateTokens(tokens, nameof(tokens), batched: true);
+            using global::LstmGen.InferenceSnapshots<{f.Declaration.TypeName}>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictRows(tokens, batch, outputs);
+            """);
+        w.Close();
+        w.Line();
+        w.Line($"// PredictBatch on a published snapshot (this is one).");
+        w.Open($"private void PredictRows(global::System.ReadOnlySpan<int> tokens, int batch, global::System.Span<float> outputs)");
+        w.Line($"""
             EnsurePacked();
             {batchBody}
             """);
@@ -417,6 +450,8 @@ internal static class ShellEmitter
         w.Line($"private float[]? _train;");
         if (ints) w.Line($"private int[]? _trainInts;");
         w.Line($"private int _trainRows;");
+        w.Line($"// The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).");
+        w.Line($"private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));");
     }
 
     /// <summary>
@@ -471,6 +506,7 @@ internal static class ShellEmitter
         string output = f.Output.ToString();
         return "if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);\n"
             + "int rows = tokens.Length / SequenceLength;\n"
+            + "if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);\n"
             + checks + "\n"
             + "ValidateTokens(tokens, nameof(tokens), batched: true);\n"
             + $"global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.{output}, OutputSize, rows, targets, nameof(targets));\n"

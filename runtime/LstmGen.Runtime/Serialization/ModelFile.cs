@@ -109,7 +109,7 @@ public static class ModelFile
         writer.Write(header);
 
         // The float data: on little-endian machines the buffer's bytes are already the file's; otherwise swap per chunk.
-        ReadOnlySpan<float> values = model.ParameterValues;
+        ReadOnlySpan<float> values = model.Parameters;
         if (BitConverter.IsLittleEndian)
         {
             ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(values);
@@ -174,8 +174,8 @@ public static class ModelFile
         ModelShape shape = model.Shape;
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
         int count = model.ParameterCount;
-        if (model.ParameterValues.Length != count)
-            throw new ArgumentException($"The model reports {count} parameters but its buffer holds {model.ParameterValues.Length}.", nameof(model));
+        if (model.Parameters.Length != count)
+            throw new ArgumentException($"The model reports {count} parameters but its buffer holds {model.Parameters.Length}.", nameof(model));
         if (layout.Count is < 1 or > MaxTensors)
             throw new ArgumentException($"The model has {layout.Count} parameter tensors; a model file holds 1 to {MaxTensors}.", nameof(model));
         int expectedOffset = 0;
@@ -276,7 +276,7 @@ public static class ModelFile
 
     /// <summary>
     /// Reads a model file from <paramref name="stream"/> into <paramref name="model"/>, which must have the file's sizes
-    /// and parameter layout, and calls <see cref="ISequenceModel.MarkParametersChanged"/>. The whole record, checksum
+    /// and parameter layout, and publishes them with <see cref="ISequenceModel.SetParameters"/>. The whole record, checksum
     /// included, is verified before any weight is written. The stream is left just after the record.
     /// </summary>
     /// <returns>The stored vocabulary, or null when the file has none.</returns>

@@ -164,8 +164,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
                 Span<int> words = MemoryMarshal.Cast<float, int>(staging.AsSpan());
                 BinaryPrimitives.ReverseEndianness(words, words);
             }
-            staging.CopyTo(model!.Parameters);
-            model.MarkParametersChanged();
+            model!.SetParameters(staging);
         }
         return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed);
     }

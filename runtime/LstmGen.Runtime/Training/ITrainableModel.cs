@@ -16,8 +16,8 @@ public interface ITrainableModel : ISequenceModel
 
     /// <summary>
     /// A model of the same type that shares this model's parameter buffer but owns its caches and workspaces, so that
-    /// <see cref="ComputeGradients"/> can run on it and on this model at the same time (data-parallel training). After
-    /// the shared parameters change, call <see cref="ISequenceModel.MarkParametersChanged"/> on the replica.
+    /// <see cref="ComputeGradients"/> can run on it and on this model at the same time (data-parallel training). A write
+    /// through either is seen by both.
     /// </summary>
     ITrainableModel CreateReplica();
 }

@@ -191,7 +191,7 @@ public static class Trainer
         }
         if (best is not null && bestEpoch != history[^1].Epoch)
         {
-            best.CopyTo(model.Parameters);
+            model.SetParameters(best);
         }
         return new TrainingHistory(history, stoppedEarly, bestEpoch);
     }

@@ -99,7 +99,7 @@ public sealed unsafe class TrainingStep : IDisposable
             if (!float.IsFinite(loss)) return $"the loss is {loss}";
             if (!Training.Gradients.AllFinite(_gradients)) return "a gradient is not finite";
             if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
-            _optimizer.Step(model.Parameters, _gradients);
+            using (ParameterUpdate update = model.BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
             return null;
         }
 
@@ -113,7 +113,6 @@ public sealed unsafe class TrainingStep : IDisposable
         tokens.CopyTo(_tokens);
         targets.CopyTo(_targets);
         _rows = rows;
-        for (int k = 1; k < _models.Length; k++) _models[k].MarkParametersChanged();
 
         _team.Run(_computeShard);
         loss = 0;
@@ -132,11 +131,15 @@ public sealed unsafe class TrainingStep : IDisposable
         _scale = _clipNorm is float c && norm > c ? (float)(c / norm) : 1f;
 
         _optimizer.BeginStep(_length);
-        fixed (float* p = model.Parameters)
+        // The workers write slices through the pointer while this thread holds the write scope.
+        using (ParameterUpdate update = model.BeginParameterUpdate())
         {
-            _parameters = p;
-            try { _team.Run(_updateSlice); }
-            finally { _parameters = null; }
+            fixed (float* p = update.Values)
+            {
+                _parameters = p;
+                try { _team.Run(_updateSlice); }
+                finally { _parameters = null; }
+            }
         }
         return null;
     }

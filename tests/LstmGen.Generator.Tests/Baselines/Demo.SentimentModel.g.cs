@@ -114,11 +114,16 @@ namespace Demo
         [global::System.ThreadStatic]
         private static float[]? t_scratch;
 
-        // All parameters, PyTorch layout, in s_layout order; shared with replicas made by CreateReplica.
+        // All parameters, PyTorch layout, in s_layout order, owned by _store (shared with replicas made by CreateReplica),
+        // which serialises writes and versions them; the kernels read the buffer directly.
+        private readonly global::LstmGen.ParameterStore _store;
         private readonly float[] _parameters;
-        private int _version;
         private int _packedVersion = -1;
         private readonly object _cacheLock = new();
+        // Inference runs on a published snapshot, a private copy of the weights with its own packed buffers (an instance
+        // of this type with _owner set), so a write never changes weights under a running Predict. Null on a snapshot.
+        private readonly global::LstmGen.InferenceSnapshots<SentimentModel>? _inference;
+        private readonly SentimentModel? _owner;
 
         /// <summary>The named parameter tensors (PyTorch names and row-major shapes), in buffer order.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> Layout => s_layout;
@@ -132,76 +137,84 @@ namespace Demo
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
-        /// All 1329729 parameters in one buffer, in <see cref="Layout"/> order. Obtaining the span marks derived
-        /// caches stale; if you keep it and write through it later, call <see cref="MarkParametersChanged"/>.
+        /// All 1329729 parameters in one buffer, in <see cref="Layout"/> order, read-only (reading invalidates
+        /// nothing). Write with <see cref="SetParameters"/>, <see cref="SetParameter"/> or <see cref="BeginParameterUpdate"/>.
         /// </summary>
-        public global::System.Span<float> Parameters
-        {
-            get { MarkParametersChanged(); return _parameters; }
-        }
-
-        /// <summary>All parameters, read-only (does not mark caches stale).</summary>
-        public global::System.ReadOnlySpan<float> ParameterValues => _parameters;
+        public global::System.ReadOnlySpan<float> Parameters => _parameters;
 
         /// <summary><c>embedding.weight</c> [10000, 128]; row 0 is the padding token's (unused: padding is masked).</summary>
-        public global::System.Span<float> EmbeddingWeight => View(EmbeddingWeightOffset, 1280000);
+        public global::System.ReadOnlySpan<float> EmbeddingWeight => new(_parameters, EmbeddingWeightOffset, 1280000);
 
         /// <summary><c>lstm.weight_ih_l0</c> [256, 128], gate blocks i, f, g, o of 64 rows each.</summary>
-        public global::System.Span<float> LstmWeightIh => View(LstmWeightIhOffset, 32768);
+        public global::System.ReadOnlySpan<float> LstmWeightIh => new(_parameters, LstmWeightIhOffset, 32768);
 
         /// <summary><c>lstm.weight_hh_l0</c> [256, 64], gate blocks i, f, g, o.</summary>
-        public global::System.Span<float> LstmWeightHh => View(LstmWeightHhOffset, 16384);
+        public global::System.ReadOnlySpan<float> LstmWeightHh => new(_parameters, LstmWeightHhOffset, 16384);
 
         /// <summary><c>lstm.bias_ih_l0</c> [256].</summary>
-        public global::System.Span<float> LstmBiasIh => View(LstmBiasIhOffset, 256);
+        public global::System.ReadOnlySpan<float> LstmBiasIh => new(_parameters, LstmBiasIhOffset, 256);
 
         /// <summary><c>lstm.bias_hh_l0</c> [256].</summary>
-        public global::System.Span<float> LstmBiasHh => View(LstmBiasHhOffset, 256);
+        public global::System.ReadOnlySpan<float> LstmBiasHh => new(_parameters, LstmBiasHhOffset, 256);
 
         /// <summary><c>fc.weight</c> [1, 64].</summary>
-        public global::System.Span<float> FcWeight => View(FcWeightOffset, 64);
+        public global::System.ReadOnlySpan<float> FcWeight => new(_parameters, FcWeightOffset, 64);
 
         /// <summary><c>fc.bias</c> [1].</summary>
-        public global::System.Span<float> FcBias => View(FcBiasOffset, 1);
+        public global::System.ReadOnlySpan<float> FcBias => new(_parameters, FcBiasOffset, 1);
 
-        /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), as a writable view.</summary>
+        /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), read-only.</summary>
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
-        public global::System.Span<float> GetParameter(string name)
-        {
-            foreach (global::LstmGen.ParameterInfo info in s_layout)
-            {
-                if (info.Name == name) return View(info.Offset, info.Length);
-            }
-            global::LstmGen.ThrowHelper.UnknownParameter(name, s_layout);
-            return default;
-        }
+        public global::System.ReadOnlySpan<float> GetParameter(string name) => _store.Get(name);
 
-        /// <summary>Tells the model its parameters were written, so packed weights and derived tables are rebuilt before the next use.</summary>
-        public void MarkParametersChanged() => global::System.Threading.Interlocked.Increment(ref _version);
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+        public void SetParameters(global::System.ReadOnlySpan<float> values) => _store.Write(values);
 
-        private global::System.Span<float> View(int offset, int length)
-        {
-            MarkParametersChanged();
-            return new global::System.Span<float>(_parameters, offset, length);
-        }
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+        public void SetParameter(string name, global::System.ReadOnlySpan<float> values) => _store.Write(name, values);
+
+        /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+        public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
         public SentimentModel(int seed = 0)
+            : this(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] parameters), parameters, owner: null)
         {
-            _parameters = new float[ParameterCount];
             ResetParameters(seed);
         }
 
-        private SentimentModel(float[] sharedParameters) => _parameters = sharedParameters;
+        private SentimentModel(global::LstmGen.ParameterStore store, float[] parameters, SentimentModel? owner)
+        {
+            _store = store;
+            _parameters = parameters;
+            _owner = owner;
+            if (owner is null) _inference = new(store, new SnapshotBuilder(this));
+        }
 
         /// <summary>
-        /// A model of the same type that shares this model's parameter buffer but has its own packed weights, caches and
-        /// workspaces, for data-parallel gradient computation. After the shared parameters are written through this model,
-        /// call <see cref="MarkParametersChanged"/> on the replica too.
+        /// A model of the same type that shares this model's parameters (a write through either is seen by both) but has
+        /// its own packed weights, caches and workspaces, for data-parallel gradient computation.
         /// </summary>
-        public SentimentModel CreateReplica() => new(_parameters);
+        public SentimentModel CreateReplica() => new(_store, _parameters, owner: null);
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
+
+        // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
+        private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<SentimentModel>.IBuilder
+        {
+            private readonly SentimentModel _model;
+
+            public SnapshotBuilder(SentimentModel model) => _model = model;
+
+            public SentimentModel Create() => new(new global::LstmGen.ParameterStore(ParameterCount, s_layout, out float[] copy), copy, _model);
+
+            public void Fill(SentimentModel snapshot, global::System.ReadOnlySpan<float> parameters)
+            {
+                snapshot._store.Write(parameters);
+                snapshot.EnsurePacked();
+                if (snapshot.UseFoldedEmbedding) snapshot.EnsureTable();
+            }
+        }
 
         // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
         // so the step broadcasts h_k and FMAs a row.
@@ -228,7 +241,10 @@ namespace Demo
         /// (10000×256 floats, built once after parameters change) instead of projecting each embedding; results
         /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
         /// </summary>
-        public bool UseFoldedEmbedding { get; set; } = true;
+        public bool UseFoldedEmbedding { get => _owner is null ? _useFolded : _owner._useFolded; set => _useFolded = value; }
+
+        // A snapshot reads its owner's setting.
+        private bool _useFolded = true;
 
         /// <summary>
         /// Re-initialises every parameter like Keras, deterministically for <paramref name="seed"/>: embedding uniform in
@@ -238,7 +254,8 @@ namespace Demo
         public void ResetParameters(int seed)
         {
             var rng = new global::LstmGen.Rng(seed);
-            global::System.Span<float> p = _parameters;
+            using global::LstmGen.ParameterUpdate update = _store.BeginUpdate();
+            global::System.Span<float> p = update.Values;
             p.Clear();
             global::LstmGen.Initializers.Uniform(p.Slice(EmbeddingWeightOffset, 1280000), -0.05f, 0.05f, ref rng);
             // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
@@ -253,7 +270,6 @@ namespace Demo
                 }
             }
             global::LstmGen.Initializers.GlorotUniform(p.Slice(FcWeightOffset, 64), 64, 1, ref rng);
-            MarkParametersChanged();
         }
 
         // Packs, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias b_ih + b_hh in the padded gate layout
@@ -297,10 +313,10 @@ namespace Demo
         // Rebuilds the packed weights (see Pack) when parameters changed since the last build.
         private void EnsurePacked()
         {
-            if (global::System.Threading.Volatile.Read(ref _packedVersion) == global::System.Threading.Volatile.Read(ref _version)) return;
+            if (global::System.Threading.Volatile.Read(ref _packedVersion) == _store.Version) return;
             lock (_cacheLock)
             {
-                int version = global::System.Threading.Volatile.Read(ref _version);
+                int version = _store.Version;
                 if (_packedVersion == version) return;
                 Pack(_parameters);
                 global::System.Threading.Volatile.Write(ref _packedVersion, version);
@@ -326,7 +342,7 @@ namespace Demo
         private float[] EnsureTable()
         {
             float[]? table = _table;
-            if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == global::System.Threading.Volatile.Read(ref _version)) return table;
+            if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == _store.Version) return table;
             lock (_cacheLock)
             {
                 EnsurePacked();
@@ -358,6 +374,13 @@ namespace Demo
             if (tokens.Length > SequenceLength) global::LstmGen.ThrowHelper.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
+            using global::LstmGen.InferenceSnapshots<SentimentModel>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictOne(tokens, output);
+        }
+
+        // Predict on a published snapshot (this is one): its weights cannot change during the call.
+        private void PredictOne(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> output)
+        {
             EnsurePacked();
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
@@ -428,6 +451,13 @@ namespace Demo
             int batch = tokens.Length / SequenceLength;
             if (outputs.Length != batch * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
             ValidateTokens(tokens, nameof(tokens), batched: true);
+            using global::LstmGen.InferenceSnapshots<SentimentModel>.Lease lease = _inference!.Acquire();
+            lease.Value.PredictRows(tokens, batch, outputs);
+        }
+
+        // PredictBatch on a published snapshot (this is one).
+        private void PredictRows(global::System.ReadOnlySpan<int> tokens, int batch, global::System.Span<float> outputs)
+        {
             EnsurePacked();
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
@@ -683,6 +713,8 @@ namespace Demo
         private float[]? _train;
         private int[]? _trainInts;
         private int _trainRows;
+        // The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).
+        private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));
         // Packed gradients of one layer: W_hhᵀ [H, GP] per direction, W_ihᵀ [PackedInputSize, DGP], the biases [DGP].
         private readonly float[] _gradWhhT = new float[Directions * HiddenSize * GP];
         private readonly float[] _gradWihT = new float[128 * DGP];
@@ -720,6 +752,7 @@ namespace Demo
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
             if (gradients.Length != ParameterCount) global::LstmGen.ThrowHelper.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
             if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) global::LstmGen.ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
             ValidateTokens(tokens, nameof(tokens), batched: true);
@@ -760,6 +793,7 @@ namespace Demo
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) global::LstmGen.ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
             if (norms.Length != SequenceLength) global::LstmGen.ThrowHelper.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
             ValidateTokens(tokens, nameof(tokens), batched: true);
             global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
