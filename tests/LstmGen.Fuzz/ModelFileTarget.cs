@@ -16,7 +16,7 @@ namespace LstmGen.Fuzz;
 /// </summary>
 internal static class ModelFileTarget
 {
-    private static readonly float[] s_initial = new FuzzModel(seed: 1).ParameterValues.ToArray();
+    private static readonly float[] s_initial = new FuzzModel(seed: 1).Parameters.ToArray();
     private static FuzzModel s_model = new(seed: 1);
 
     /// <summary>Runs the target on one input; returns what each load gave (for the reproduce mode).</summary>
@@ -89,7 +89,7 @@ internal static class ModelFileTarget
         {
             CheckMessage(e);
             Check(e.Message.StartsWith(messagePrefix, StringComparison.Ordinal), $"The message of a failed Load(path) does not start with the path: {e.Message}");
-            Check(s_model.ParameterValues.SequenceEqual(s_initial), $"A failed load ({e.Error}: {e.Message}) changed the model's parameters.");
+            Check(s_model.Parameters.SequenceEqual(s_initial), $"A failed load ({e.Error}: {e.Message}) changed the model's parameters.");
             return e.Error;
         }
         CheckLoaded(data, end(), vocabulary);
@@ -104,7 +104,7 @@ internal static class ModelFileTarget
         Check(end >= 52 + floatBytes + 4 && end <= data.Length, $"Load succeeded, but its record end {end} cannot hold {floatBytes} bytes of weights in {data.Length} bytes of input.");
         ReadOnlySpan<byte> stored = data.AsSpan((int)end - 4 - floatBytes, floatBytes);
         if (BitConverter.IsLittleEndian)
-            Check(MemoryMarshal.AsBytes(s_model.ParameterValues).SequenceEqual(stored), "Load succeeded but the model's parameters are not the file's float data.");
+            Check(MemoryMarshal.AsBytes(s_model.Parameters).SequenceEqual(stored), "Load succeeded but the model's parameters are not the file's float data.");
         bool flagged = (data[12] & 1) != 0;
         Check(flagged == vocabulary is not null, $"The vocabulary flag is {(flagged ? "set" : "clear")} but Load returned {(vocabulary is null ? "no" : "a")} vocabulary.");
         Check(vocabulary is null || vocabulary.Count <= FuzzModel.VocabularySize, $"Load returned a vocabulary of {vocabulary?.Count} ids for a model of {FuzzModel.VocabularySize}.");
