@@ -80,32 +80,24 @@ public static class OnnxExporter
     }
 
     /// <summary>
-    /// Writes <paramref name="model"/> as an ONNX model to the file <paramref name="path"/>, replacing it only once the
-    /// whole model is written (a failure leaves an existing file untouched).
+    /// Writes <paramref name="model"/> as an ONNX model to the file <paramref name="path"/> atomically, with
+    /// <see cref="LstmGen.Serialization.AtomicFile.Write"/>: the target is replaced only once the whole model is written
+    /// (a failure leaves an existing file untouched). Symbolic links are followed, directories, FIFOs and devices refused,
+    /// and an existing file's permission bits kept.
     /// </summary>
     /// <inheritdoc cref="Export(ISequenceModel, Stream)" path="/remarks"/>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="NotSupportedException">The model is not a one-layer, one-direction embedding → LSTM → dense model.</exception>
+    /// <exception cref="NotSupportedException">The model is not a one-layer, one-direction embedding → LSTM → dense model
+    /// (checked before the file system is touched).</exception>
+    /// <exception cref="IOException">The target is not a regular file, or the file could not be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The target is read-only or the folder is not writable.</exception>
     public static void Export(ISequenceModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temporary = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Export(model, stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        ModelProto proto = Build(model.Shape, model.ParameterLayout, model.Parameters);
+        LstmGen.Serialization.AtomicFile.Write(path, proto.WriteTo);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace LstmGen;
 /// <remarks>
 /// Writers hold the store's lock for the whole write; snapshot builders take the same lock, so a snapshot is always
 /// copied from a buffer no writer is changing. The lock is a <see cref="Monitor"/>: reentrant, and released on the
-/// thread that took it, so a scope must be disposed on the thread that began it.
+/// thread that took it (a scope is a ref struct, so it ends on the thread that began it).
 /// </remarks>
 public sealed class ParameterStore
 {
@@ -20,7 +20,6 @@ public sealed class ParameterStore
     private readonly object _lock = new();
     private int _version;
     private int _depth;
-    private int _ownerThread;
 
     /// <summary>Creates a zeroed buffer of <paramref name="length"/> floats described by <paramref name="layout"/>.</summary>
     /// <param name="length">Number of parameters.</param>
@@ -75,27 +74,22 @@ public sealed class ParameterStore
     /// <summary>
     /// Opens a write scope: the buffer is writable through <see cref="ParameterUpdate.Values"/> until the scope is
     /// disposed, which advances <see cref="Version"/>. Concurrent inference keeps using the weights published before
-    /// the scope until it ends. Dispose it on the thread that began it.
+    /// the scope until it ends.
     /// </summary>
     public ParameterUpdate BeginUpdate()
     {
         Monitor.Enter(_lock);
-        _ownerThread = Environment.CurrentManagedThreadId;
         return new ParameterUpdate(this, _buffer, ++_depth);
     }
 
     internal void EndUpdate(int depth)
     {
-        if (Monitor.IsEntered(_lock) && depth == _depth)
-        {
-            _depth--;
-            Interlocked.Increment(ref _version);
-            Monitor.Exit(_lock);
-            return;
-        }
-        // Not this thread's innermost open scope: a scope disposed twice is ignored, one disposed elsewhere is an error.
-        if (!Monitor.IsEntered(_lock) && Volatile.Read(ref _depth) > 0 && Volatile.Read(ref _ownerThread) != Environment.CurrentManagedThreadId)
-            throw new InvalidOperationException("A parameter update scope must be disposed on the thread that began it.");
+        // Only this thread's innermost open scope ends (a scope disposed twice is ignored). A scope is a ref struct, so it
+        // cannot reach another thread.
+        if (!Monitor.IsEntered(_lock) || depth != _depth) return;
+        _depth--;
+        Interlocked.Increment(ref _version);
+        Monitor.Exit(_lock);
     }
 
     /// <summary>

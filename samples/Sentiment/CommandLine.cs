@@ -14,6 +14,12 @@ public sealed class Options
     /// <summary>Default batch size.</summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>
+    /// Largest batch size accepted: a training step keeps every row's activations, so memory grows with the batch and
+    /// far larger batches only exhaust it (and sizes near 55,000 exceed what one training workspace can index).
+    /// </summary>
+    public const int MaxBatchSize = 4_096;
+
     /// <summary>Default seed for data generation, weight initialisation, shuffling and the splits.</summary>
     public const int DefaultSeed = 42;
 
@@ -58,12 +64,12 @@ public sealed class Options
         Usage: Sentiment [options] [--] [sentence ...]
 
         Options:
-          --data PATH        Train on labelled data instead of the built-in generated reviews. PATH is a file of lines
-                             "text<TAB>label" (label 0 = negative, 1 = positive; blank lines are skipped) or a folder,
-                             whose *.txt files are all read. Repeat to combine several.
+          --data PATH        Train on labelled data instead of the built-in generated reviews. PATH is a UTF-8 file of
+                             lines "text<TAB>label" (label 0 = negative, 1 = positive; blank lines are skipped; at most
+                             1 MiB a line) or a folder, whose *.txt files are all read. Repeat to combine several.
                              Example: --data ../shared/data/uci-sentiment-labelled-sentences
           --epochs N         Passes over the training data (default {DefaultEpochs}).
-          --batch-size N     Sequences per gradient step (default {DefaultBatchSize}).
+          --batch-size N     Sequences per gradient step, 1 to {MaxBatchSize} (default {DefaultBatchSize}).
           --seed N           Seed for data, initial weights, shuffling and splits (default {DefaultSeed}).
           --reviews N        Number of built-in reviews to generate (default 4000).
           --save FILE        Where to save the trained model with its vocabulary (default {DefaultSavePath} in the
@@ -116,7 +122,7 @@ public sealed class Options
                     o.Epochs = Int(args, ref i, name, inline, 1, 10_000);
                     break;
                 case "--batch-size":
-                    o.BatchSize = Int(args, ref i, name, inline, 1, 65_536);
+                    o.BatchSize = Int(args, ref i, name, inline, 1, MaxBatchSize);
                     break;
                 case "--seed":
                     o.Seed = Int(args, ref i, name, inline, int.MinValue, int.MaxValue);

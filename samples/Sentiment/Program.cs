@@ -30,135 +30,168 @@ if (options.Help)
 bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 var ui = new Ui(interactive);
 
-// --load: no training; the model file brings the weights and the vocabulary they were trained with.
-if (options.LoadPath is string loadPath)
+// Every failure ends in a message and a documented exit code: 2 for bad arguments, data or model files (caught where they
+// arise), 1 for training or saving; anything unforeseen is reported as a failure (1) rather than a crash.
+try
 {
-    if (Directory.Exists(loadPath)) return Fail($"{loadPath} is a folder; --load needs a model file saved with --save.", 2);
-    var loaded = new SentimentModel();
-    Vocabulary? savedVocabulary;
+    return Run(options, ui);
+}
+catch (Exception e)
+{
+    return Fail($"unexpected failure ({e.GetType().Name}): {e.Message}", 1);
+}
+
+static int Run(Options options, Ui ui)
+{
+    // --load: no training; the model file brings the weights and the vocabulary they were trained with.
+    if (options.LoadPath is string loadPath)
+    {
+        if (Directory.Exists(loadPath)) return Fail($"{loadPath} is a folder; --load needs a model file saved with --save.", 2);
+        var loaded = new SentimentModel();
+        Vocabulary? savedVocabulary;
+        try
+        {
+            savedVocabulary = ModelFile.Load(loaded, loadPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Fail($"cannot load the model: {e.Message}", 2);
+        }
+        if (savedVocabulary is null)
+            return Fail($"{loadPath}: the model file has no vocabulary, so sentences cannot be turned into token ids; save models with this sample's --save.", 2);
+        ui.Line($"Model: {Path.GetFullPath(loadPath)} ({SentimentModel.ParameterCount:N0} parameters, vocabulary of {savedVocabulary.Count:N0} ids); no training");
+        Classify(loaded, new TextVectorizer(savedVocabulary), options.Sentences, ui);
+        return 0;
+    }
+
+    // 1. Data: the built-in generated reviews, or the --data files.
+    List<Row> rows;
+    string source;
     try
     {
-        savedVocabulary = ModelFile.Load(loaded, loadPath);
+        if (options.DataPaths.Count == 0)
+        {
+            rows = ReviewGenerator.GenerateReviews(options.Reviews, options.Seed).Select(r => new Row(r.Text, r.Label, r.Kind)).ToList();
+            source = $"{rows.Count:N0} generated reviews (seed {options.Seed})";
+        }
+        else
+        {
+            rows = LabelledData.Read(options.DataPaths).Select(r => new Row(r.Text, r.Label, null)).ToList();
+            source = $"{rows.Count:N0} labelled sentences from {string.Join(", ", options.DataPaths)}";
+            if (rows.Count < 20) throw new DataException($"{string.Join(", ", options.DataPaths)}: only {rows.Count} labelled lines; at least 20 are needed to train and test.");
+            if (rows.All(r => r.Label == rows[0].Label)) throw new DataException($"{string.Join(", ", options.DataPaths)}: every line has label {rows[0].Label}; both classes are needed.");
+        }
     }
-    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    catch (DataException e)
     {
-        return Fail($"cannot load the model: {e.Message}", 2);
+        return Fail(e.Message, 2);
     }
-    if (savedVocabulary is null)
-        return Fail($"{loadPath}: the model file has no vocabulary, so sentences cannot be turned into token ids; save models with this sample's --save.", 2);
-    ui.Line($"Model: {Path.GetFullPath(loadPath)} ({SentimentModel.ParameterCount:N0} parameters, vocabulary of {savedVocabulary.Count:N0} ids); no training");
-    Classify(loaded, new TextVectorizer(savedVocabulary), options.Sentences, ui);
+
+    // 2. Shuffle with the seed and hold out 20% for the test; the vocabulary sees only the training 80%.
+    var shuffleRng = new Rng(options.Seed ^ 0x5EED);
+    Row[] shuffled = [.. rows];
+    shuffleRng.Shuffle<Row>(shuffled);
+    int testCount = Math.Max(1, shuffled.Length / 5);
+    Row[] train = shuffled[..^testCount];
+    Row[] test = shuffled[^testCount..];
+
+    var model = new SentimentModel(options.Seed);
+    ModelShape shape = model.Shape;
+    TextVectorizer vectorizer;
+    try
+    {
+        vectorizer = TextVectorizer.Adapt(train.Select(r => r.Text), maxSize: shape.VocabularySize);
+    }
+    catch (ArgumentException e)
+    {
+        // A word too long to store (more than 65,535 UTF-8 bytes): bad data, found before any training.
+        return Fail($"the training texts cannot make a vocabulary: {e.Message}", 2);
+    }
+    int t = shape.SequenceLength;
+    int[] trainTokens = vectorizer.EncodeBatch(train.Select(r => r.Text).ToArray(), t);
+    float[] trainTargets = train.Select(r => (float)r.Label).ToArray();
+    int[] testTokens = vectorizer.EncodeBatch(test.Select(r => r.Text).ToArray(), t);
+    float[] testTargets = test.Select(r => (float)r.Label).ToArray();
+
+    ui.Header(source, train.Length, test.Length, vectorizer.Vocabulary.Count, shape, SentimentModel.ParameterCount);
+
+    // 3. Train: Adam (Keras defaults), binary cross-entropy, 10% of the training rows held out for validation.
+    var fit = new FitOptions
+    {
+        Epochs = options.Epochs,
+        BatchSize = options.BatchSize,
+        Seed = options.Seed,
+        ValidationSplit = 0.1,
+    };
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    var clock = Stopwatch.StartNew();
+    try
+    {
+        ui.Train(progress => Trainer.Fit(model, trainTokens, trainTargets, fit, progress, cancel.Token));
+    }
+    catch (OperationCanceledException)
+    {
+        return Fail("Training was cancelled.", 1);
+    }
+    catch (TrainingDivergedException e)
+    {
+        return Fail(e.Message, 1);
+    }
+    catch (ArgumentException e)
+    {
+        // For example a batch the model cannot train in one step (ArgumentOutOfRangeException naming the largest allowed).
+        return Fail($"cannot train with these settings: {e.Message}", 2);
+    }
+    catch (OutOfMemoryException)
+    {
+        return Fail($"training ran out of memory with batches of {options.BatchSize}; try a smaller --batch-size.", 1);
+    }
+    clock.Stop();
+
+    // 4. Held-out test accuracy, overall and (for the generated reviews) by sentence structure.
+    Evaluation evaluation = Trainer.Evaluate(model, testTokens, testTargets);
+    ui.Line($"Trained in {clock.Elapsed.TotalSeconds:F1} s. Test ({test.Length:N0} held-out rows): accuracy {evaluation.Accuracy * 100:F1}%, loss {evaluation.Loss:F4}.");
+    foreach (ReviewKind kind in Enum.GetValues<ReviewKind>())
+    {
+        int[] idx = Enumerable.Range(0, test.Length).Where(i => test[i].Kind == kind).ToArray();
+        if (idx.Length == 0) continue;
+        int[] kt = new int[idx.Length * t];
+        float[] ky = new float[idx.Length];
+        for (int i = 0; i < idx.Length; i++)
+        {
+            testTokens.AsSpan(idx[i] * t, t).CopyTo(kt.AsSpan(i * t, t));
+            ky[i] = testTargets[idx[i]];
+        }
+        Evaluation e = Trainer.Evaluate(model, kt, ky);
+        ui.Line($"  {kind,-9} {idx.Length,5:N0} rows   accuracy {e.Accuracy * 100:F1}%");
+    }
+
+    // 5. Save the weights with the vocabulary they need (atomically: a failed save leaves an older file intact).
+    if (!options.NoSave)
+    {
+        string savePath = options.SavePath ?? Options.DefaultSavePath;
+        try
+        {
+            savePath = Path.GetFullPath(savePath);
+            ModelFile.Save(model, savePath, vectorizer.Vocabulary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Fail($"cannot save the model to {savePath}: {e.Message}", 1);
+        }
+        ui.Line($"Saved the model and its vocabulary to {savePath} ({new FileInfo(savePath).Length:N0} bytes); classify without training: --load {savePath}");
+    }
+
+    // 6. Classify the article's sentences and any given on the command line.
+    Classify(model, vectorizer, options.Sentences, ui);
     return 0;
 }
-
-// 1. Data: the built-in generated reviews, or the --data files.
-List<Row> rows;
-string source;
-try
-{
-    if (options.DataPaths.Count == 0)
-    {
-        rows = ReviewGenerator.GenerateReviews(options.Reviews, options.Seed).Select(r => new Row(r.Text, r.Label, r.Kind)).ToList();
-        source = $"{rows.Count:N0} generated reviews (seed {options.Seed})";
-    }
-    else
-    {
-        rows = LabelledData.Read(options.DataPaths).Select(r => new Row(r.Text, r.Label, null)).ToList();
-        source = $"{rows.Count:N0} labelled sentences from {string.Join(", ", options.DataPaths)}";
-        if (rows.Count < 20) throw new DataException($"{string.Join(", ", options.DataPaths)}: only {rows.Count} labelled lines; at least 20 are needed to train and test.");
-        if (rows.All(r => r.Label == rows[0].Label)) throw new DataException($"{string.Join(", ", options.DataPaths)}: every line has label {rows[0].Label}; both classes are needed.");
-    }
-}
-catch (DataException e)
-{
-    return Fail(e.Message, 2);
-}
-
-// 2. Shuffle with the seed and hold out 20% for the test; the vocabulary sees only the training 80%.
-var shuffleRng = new Rng(options.Seed ^ 0x5EED);
-Row[] shuffled = [.. rows];
-shuffleRng.Shuffle<Row>(shuffled);
-int testCount = Math.Max(1, shuffled.Length / 5);
-Row[] train = shuffled[..^testCount];
-Row[] test = shuffled[^testCount..];
-
-var model = new SentimentModel(options.Seed);
-ModelShape shape = model.Shape;
-TextVectorizer vectorizer = TextVectorizer.Adapt(train.Select(r => r.Text), maxSize: shape.VocabularySize);
-int t = shape.SequenceLength;
-int[] trainTokens = vectorizer.EncodeBatch(train.Select(r => r.Text).ToArray(), t);
-float[] trainTargets = train.Select(r => (float)r.Label).ToArray();
-int[] testTokens = vectorizer.EncodeBatch(test.Select(r => r.Text).ToArray(), t);
-float[] testTargets = test.Select(r => (float)r.Label).ToArray();
-
-ui.Header(source, train.Length, test.Length, vectorizer.Vocabulary.Count, shape, SentimentModel.ParameterCount);
-
-// 3. Train: Adam (Keras defaults), binary cross-entropy, 10% of the training rows held out for validation.
-var fit = new FitOptions
-{
-    Epochs = options.Epochs,
-    BatchSize = options.BatchSize,
-    Seed = options.Seed,
-    ValidationSplit = 0.1,
-};
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    if (cancel.IsCancellationRequested) return; // a second Ctrl+C ends the process
-    e.Cancel = true;
-    cancel.Cancel();
-};
-var clock = Stopwatch.StartNew();
-try
-{
-    ui.Train(progress => Trainer.Fit(model, trainTokens, trainTargets, fit, progress, cancel.Token));
-}
-catch (OperationCanceledException)
-{
-    return Fail("Training was cancelled.", 1);
-}
-catch (TrainingDivergedException e)
-{
-    return Fail(e.Message, 1);
-}
-clock.Stop();
-
-// 4. Held-out test accuracy, overall and (for the generated reviews) by sentence structure.
-Evaluation evaluation = Trainer.Evaluate(model, testTokens, testTargets);
-ui.Line($"Trained in {clock.Elapsed.TotalSeconds:F1} s. Test ({test.Length:N0} held-out rows): accuracy {evaluation.Accuracy * 100:F1}%, loss {evaluation.Loss:F4}.");
-foreach (ReviewKind kind in Enum.GetValues<ReviewKind>())
-{
-    int[] idx = Enumerable.Range(0, test.Length).Where(i => test[i].Kind == kind).ToArray();
-    if (idx.Length == 0) continue;
-    int[] kt = new int[idx.Length * t];
-    float[] ky = new float[idx.Length];
-    for (int i = 0; i < idx.Length; i++)
-    {
-        testTokens.AsSpan(idx[i] * t, t).CopyTo(kt.AsSpan(i * t, t));
-        ky[i] = testTargets[idx[i]];
-    }
-    Evaluation e = Trainer.Evaluate(model, kt, ky);
-    ui.Line($"  {kind,-9} {idx.Length,5:N0} rows   accuracy {e.Accuracy * 100:F1}%");
-}
-
-// 5. Save the weights with the vocabulary they need (atomically: a failed save leaves an older file intact).
-if (!options.NoSave)
-{
-    string savePath = Path.GetFullPath(options.SavePath ?? Options.DefaultSavePath);
-    try
-    {
-        ModelFile.Save(model, savePath, vectorizer.Vocabulary);
-    }
-    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-    {
-        return Fail($"cannot save the model to {savePath}: {e.Message}", 1);
-    }
-    ui.Line($"Saved the model and its vocabulary to {savePath} ({new FileInfo(savePath).Length:N0} bytes); classify without training: --load {savePath}");
-}
-
-// 6. Classify the article's sentences and any given on the command line.
-Classify(model, vectorizer, options.Sentences, ui);
-return 0;
 
 static void Classify(SentimentModel model, TextVectorizer vectorizer, List<string> extra, Ui ui)
 {

@@ -414,6 +414,7 @@ public sealed class ModelFileTests : IDisposable
         int vocabularyAt = VocabularyLengthOffset(small);
         var cases = new (string What, Action<byte[]> Patch, ModelFileError Expected)[]
         {
+            // Seekable: more than the stream holds. Not seekable: the vocabulary record ends long before its declared length.
             ("vocabulary length 2 GB", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(vocabularyAt), int.MaxValue), ModelFileError.Truncated),
             ("vocabulary length 2⁶² ", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(vocabularyAt), 1L << 62), ModelFileError.Corrupt),
             ("parameter count 2⁶² ", b => BinaryPrimitives.WriteInt64LittleEndian(b.AsSpan(40), 1L << 62), ModelFileError.Corrupt),
@@ -436,7 +437,8 @@ public sealed class ModelFileTests : IDisposable
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(model, stream));
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                Assert.True(e.Error == expected, $"{what}, seekable {seekable}: {e.Error}: {e.Message}");
+                ModelFileError expectedHere = what.StartsWith("vocabulary length 2 GB", StringComparison.Ordinal) && !seekable ? ModelFileError.Corrupt : expected;
+                Assert.True(e.Error == expectedHere, $"{what}, seekable {seekable}: {e.Error}: {e.Message}");
                 Assert.True(allocated < 1 << 20, $"{what}, seekable {seekable}: allocated {allocated:N0} bytes");
             }
         }
@@ -498,6 +500,167 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal("a+b", ModelFile.ArchitectureOf([new ParameterInfo("a.x", [1], 0, 1), new ParameterInfo("b", [1], 1, 1), new ParameterInfo("a.y", [1], 2, 1)]));
     }
 
+    // ------------------------------------------------------------------------------------------------ hostile lengths (issue 15, defect 5)
+
+    // A consistent file whose vocabulary length field claims up to 2 GB, on a stream that really has that many bytes (zeros
+    // after the record, as a sparse file or an endless pipe would give): the loader must stop at the real record's end.
+    [Theory]
+    [InlineData(int.MaxValue, true)]
+    [InlineData(int.MaxValue, false)]
+    [InlineData(2_000_000_000L, true)]
+    [InlineData(2_000_000_000L, false)]
+    [InlineData(100_000_000L, true)]
+    [InlineData(100_000_000L, false)]
+    public void AHugeDeclaredVocabularyLengthFailsFastWithBoundedAllocation(long length, bool seekable)
+    {
+        SmallModel small = Trained(1);
+        byte[] file = Bytes(small, s_vocabulary);
+        int at = VocabularyLengthOffset(small);
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(at), length);
+        Reseal(file);
+        long declared = at + 8 + length + 4 + 4L * SmallModel.ParameterCount + 4;
+        var model = new SmallModel(5);
+        int[] before = Bits(model.Parameters);
+        ModelFile.Load(new SmallModel(6), new MemoryStream(Bytes(small, s_vocabulary))); // warm up code paths and statics
+
+        foreach (bool inspect in new[] { false, true })
+        {
+            var stream = new ZeroPaddedStream(file, declared, seekable);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.Throws<ModelFileException>(() =>
+            {
+                if (inspect) ModelFile.Inspect(stream);
+                else ModelFile.Load(model, stream);
+            });
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            clock.Stop();
+            Assert.True(e.Error == ModelFileError.Corrupt, $"{e.Error}: {e.Message}");
+            Assert.Contains($"declared as {length} bytes but holds 102", e.Message);
+            Assert.True(allocated < 256 << 10, $"allocated {allocated:N0} bytes");
+            Assert.True(stream.Delivered < 64 << 10, $"read {stream.Delivered:N0} bytes");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        }
+        AssertUnchanged(model, before);
+    }
+
+    [Fact]
+    public void AVocabularyCountAboveTheModelsVocabularySizeIsRejectedBeforeItsWordsAreRead()
+    {
+        SmallModel small = Trained(1);
+        byte[] file = Bytes(small, s_vocabulary);
+        int countAt = VocabularyLengthOffset(small) + 8 + 8; // after the length field, "LGVB" and the version
+        BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(countAt), Vocabulary.MaxCount);
+        Reseal(file);
+        var stream = new NonSeekableStream(new MemoryStream(file));
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(5), stream));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        Assert.Equal(ModelFileError.Corrupt, e.Error);
+        Assert.Contains($"the word count {Vocabulary.MaxCount} is outside [2, 13] (the model's VocabularySize is 13)", e.Message);
+        Assert.True(allocated < 256 << 10, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void ADamagedVocabularyRecordIsAChecksumMismatch()
+    {
+        SmallModel small = Trained(1);
+        byte[] file = Bytes(small, s_vocabulary);
+        int at = file.AsSpan().IndexOf("movie"u8);
+        file[at] = (byte)'n'; // every length stays valid: only the vocabulary's own checksum sees it
+        var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(5), new MemoryStream(file)));
+        Assert.Equal(ModelFileError.ChecksumMismatch, e.Error);
+        Assert.Contains("checksum mismatch", e.Message);
+    }
+
+    // ------------------------------------------------------------------------------------------------ names and weights from files (defect 8)
+
+    // Replaces the string field at `at` (uint16 length + UTF-8) with `text`, and reseals the file.
+    private static byte[] WithString(byte[] file, int at, string text)
+    {
+        int oldLength = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(at));
+        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        byte[] length = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)utf8.Length);
+        byte[] patched = [.. file.AsSpan(0, at), .. length, .. utf8, .. file.AsSpan(at + 2 + oldLength)];
+        return patched;
+    }
+
+    [Fact]
+    public void NamesFromAFileReachMessagesEscaped()
+    {
+        const string evil = "\u001b]0;pwned\u0007\u001b[2J\u001b[31mEvil\u202eModel\r\n";
+        // The type name (shown in a shape mismatch; its length changes, so the float data must stay aligned: pad to 4).
+        byte[] file = Bytes(Trained(1), null);
+        int oldType = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(52));
+        string typeName = evil;
+        while ((Encoding.UTF8.GetByteCount(typeName) - oldType) % 4 != 0) typeName += "x";
+        byte[] badType = WithString(file, 52, typeName);
+        Reseal(badType);
+        Assert.Equal(typeName, ModelFile.Inspect(new MemoryStream(badType)).ModelType); // the data itself is kept as it is
+        var shape = Assert.Throws<ModelFileException>(() => ModelFile.Load(new H1Model(1), new MemoryStream(badType)));
+        Assert.Equal(ModelFileError.ShapeMismatch, shape.Error);
+        AssertPrintable(shape.Message);
+        Assert.Contains(@"\u001B]0;pwned\u0007\u001B[2J\u001B[31mEvil\u202EModel\u000D\u000A", shape.Message);
+
+        // A parameter name of the same byte length (shown in a layout mismatch and in corrupt-field messages).
+        int nameAt = file.AsSpan().IndexOf("lstm.bias_hh_l0"u8) - 2;
+        byte[] badName = WithString(file, nameAt, "lstm.bias\u001b[2Jl0");
+        Reseal(badName);
+        var layout = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), new MemoryStream(badName)));
+        Assert.Equal(ModelFileError.LayoutMismatch, layout.Error);
+        AssertPrintable(layout.Message);
+        Assert.Contains(@"lstm.bias\u001B[2Jl0 [28]", layout.Message);
+        badName[nameAt + 2 + 15] = 0; // the rank of that tensor
+        Reseal(badName);
+        var rank = Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new MemoryStream(badName)));
+        Assert.Equal(ModelFileError.Corrupt, rank.Error);
+        AssertPrintable(rank.Message);
+        Assert.Contains(@"(lstm.bias\u001B[2Jl0) has rank 0", rank.Message);
+    }
+
+    private static void AssertPrintable(string message)
+    {
+        foreach (char c in message)
+            Assert.False(char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format,
+                $"U+{(int)c:X4} in the message: {message.Replace('\u001b', '?')}");
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "∞")]
+    [InlineData(float.NegativeInfinity, "-∞")]
+    public void ANonFiniteWeightIsNeitherSavedNorLoaded(float bad, string shown)
+    {
+        // Saving: refused before anything is written, naming the tensor and element.
+        SmallModel model = Trained(1);
+        ParameterInfo fc = model.ParameterLayout.Single(p => p.Name == "fc.weight"); // [1, 7]
+        using (ParameterUpdate update = model.BeginParameterUpdate()) update.Values[fc.Offset + 5] = bad;
+        string path = Path.Combine(_dir.FullName, "nan.lstmgen");
+        var save = Assert.Throws<ArgumentException>(() => ModelFile.Save(model, path));
+        Assert.Contains($"fc.weight[0, 5] (parameter {fc.Offset + 5}) is {shown}", save.Message);
+        Assert.Empty(Directory.GetFiles(_dir.FullName));
+        Assert.Throws<ArgumentException>(() => ModelFile.Save(model, new MemoryStream()));
+
+        // Loading: an intact file with such a weight (written by something else) is refused; the model is unchanged.
+        byte[] file = Bytes(Trained(1), s_vocabulary);
+        int weightsAt = file.Length - 4 - 4 * SmallModel.ParameterCount;
+        BinaryPrimitives.WriteSingleLittleEndian(file.AsSpan(weightsAt + 4 * (fc.Offset + 5)), bad);
+        Reseal(file);
+        var target = new SmallModel(5);
+        int[] before = Bits(target.Parameters);
+        var load = Assert.Throws<ModelFileException>(() => ModelFile.Load(target, new MemoryStream(file)));
+        Assert.Equal(ModelFileError.NonFiniteWeight, load.Error);
+        Assert.Contains($"fc.weight[0, 5] (parameter {fc.Offset + 5}) is {shown}", load.Message);
+        AssertUnchanged(target, before);
+        var inspect = Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new MemoryStream(file)));
+        Assert.Equal(ModelFileError.NonFiniteWeight, inspect.Error);
+        Assert.Contains("fc.weight[0, 5]", inspect.Message);
+        // Damage is still reported as damage first.
+        file[weightsAt] ^= 1;
+        Assert.Equal(ModelFileError.ChecksumMismatch, Assert.Throws<ModelFileException>(() => ModelFile.Load(target, new MemoryStream(file))).Error);
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static string ReadString(ReadOnlySpan<byte> s, ref int at)
@@ -552,6 +715,32 @@ public sealed class ModelFileTests : IDisposable
             budget -= n;
             if (n < buffer.Length) throw new IOException("simulated: no space left on device");
         }
+    }
+
+    /// <summary>The given bytes, then zeros up to <c>length</c>; seekable (with that length) or not. Counts what it gave.</summary>
+    private sealed class ZeroPaddedStream(byte[] head, long length, bool seekable) : Stream
+    {
+        private long _position;
+        public long Delivered => _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => seekable;
+        public override bool CanWrite => false;
+        public override long Length => seekable ? length : throw new NotSupportedException();
+        public override long Position { get => seekable ? _position : throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = (int)Math.Min(buffer.Length, length - _position);
+            for (int i = 0; i < n; i++) buffer[i] = _position + i < head.Length ? head[_position + i] : (byte)0;
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A read-only stream that cannot tell its length, like a pipe or a network stream.</summary>

@@ -45,4 +45,16 @@ public class CommandLineTests
         Assert.Contains("--no-save", Options.Usage);
         Assert.Contains("--load FILE", Options.Usage);
     }
+
+    [Theory]
+    [InlineData("65536")]
+    [InlineData("4097")]
+    [InlineData("0")]
+    public void AnAbsurdBatchSizeIsAUsageErrorNamingTheLargestAllowed(string size)
+    {
+        var e = Assert.Throws<UsageException>(() => Options.Parse(["--batch-size", size]));
+        Assert.Contains($"between 1 and {Options.MaxBatchSize}; got {size}", e.Message);
+        Assert.Equal(Options.MaxBatchSize, Options.Parse(["--batch-size", "4096"]).BatchSize);
+        Assert.Contains($"1 to {Options.MaxBatchSize}", Options.Usage);
+    }
 }

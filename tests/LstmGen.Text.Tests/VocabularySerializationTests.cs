@@ -229,23 +229,75 @@ public class VocabularySerializationTests
     }
 
     [Fact]
-    public void Save_FailingMidway_LeavesTheExistingFileIntact()
+    public void WordsThatCannotBeSaved_AreRejectedWhenTheVocabularyIsMade()
+    {
+        // Before issue 15 these were accepted and only Save failed (after training, in the sample).
+        var surrogate = Assert.Throws<ArgumentException>(() => new Vocabulary(["fine", "bad\uD800"]));
+        Assert.Contains("index 1", surrogate.Message, StringComparison.Ordinal);
+        Assert.Contains("unpaired surrogate", surrogate.Message, StringComparison.Ordinal);
+        var tooLong = Assert.Throws<ArgumentException>(() => new Vocabulary(["fine", new string('é', 32_768)])); // 65,536 bytes
+        Assert.Contains("65,536 UTF-8 bytes", tooLong.Message, StringComparison.Ordinal);
+        // The longest word the format stores round-trips.
+        var longest = new Vocabulary([new string('x', Vocabulary.MaxWordBytes), new string('é', Vocabulary.MaxWordBytes / 2)]);
+        Assert.Equal(longest.Words, Load(Save(longest)).Words);
+    }
+
+    [Fact]
+    public void Save_RefusesADirectoryTarget_AndLeavesNothingBehind()
     {
         string dir = Path.Combine(Path.GetTempPath(), "lstmgen-vocab-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(Path.Combine(dir, "vocab.bin"));
         try
         {
-            string path = Path.Combine(dir, "vocab.bin");
-            Sample.Save(path);
-            // An unpaired surrogate cannot be written as UTF-8: the save fails after the temporary file was created.
-            var bad = new Vocabulary(["fine", "bad\uD800"]);
-            Assert.Throws<InvalidOperationException>(() => bad.Save(path));
-            Assert.Equal(Sample.Words, Vocabulary.Load(path).Words);
-            Assert.Equal(["vocab.bin"], Directory.GetFiles(dir).Select(Path.GetFileName));
+            Assert.ThrowsAny<IOException>(() => Sample.Save(Path.Combine(dir, "vocab.bin")));
+            Assert.Equal(["vocab.bin"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void AHugeDeclaredCount_AllocatesOnlyForTheWordsPresent()
+    {
+        byte[] record = Record(Vocabulary.MaxCount, "a"u8.ToArray(), "b"u8.ToArray());
+        // A stream that knows its length: refused at once, naming the bytes needed.
+        var seekable = Assert.Throws<InvalidDataException>(() => Load(record));
+        Assert.Contains($"{Vocabulary.MaxCount} ids need at least", seekable.Message, StringComparison.Ordinal);
+        // A pipe: the words are read until the data runs out (here the checksum is taken for a length), and memory follows
+        // the words, not the count.
+        Load(Save(Sample)); // warm up
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<InvalidDataException>(() => Vocabulary.Load(new PipeStream(record)));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 128 << 10, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void WordsInMessages_AreEscaped()
+    {
+        byte[] evil = Encoding.UTF8.GetBytes("\u001b[2Jx");
+        var e = Assert.Throws<InvalidDataException>(() => Load(Record(4, evil, evil)));
+        Assert.DoesNotContain('\u001b', e.Message);
+        Assert.Contains(@"\u001B[2Jx", e.Message, StringComparison.Ordinal);
+        var made = Assert.Throws<ArgumentException>(() => new Vocabulary(["\u001b[31mred", "\u001b[31mred"]));
+        Assert.DoesNotContain('\u001b', made.Message);
+    }
+
+    /// <summary>A stream without a length, like a pipe.</summary>
+    private sealed class PipeStream(byte[] data) : Stream
+    {
+        private readonly MemoryStream _inner = new(data);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -121,4 +121,35 @@ public class VocabularyTests
         Assert.Equal(2, v.Count);
         Assert.Equal(1, v.IdOf("anything"));
     }
+
+    [Fact]
+    public void BuildAndAdapt_RejectAWordTooLongToSave_NamingTheText()
+    {
+        string word = new('w', Vocabulary.MaxWordBytes + 1);
+        var build = Assert.Throws<ArgumentException>(() => Vocabulary.Build([["ok"], ["fine", word]]));
+        Assert.Contains("Text 1", build.Message, StringComparison.Ordinal);
+        Assert.Contains("65,536 UTF-8 bytes long; a vocabulary word is at most 65,535", build.Message, StringComparison.Ordinal);
+        Assert.True(build.Message.Length < 1000, "the message quotes only the start of the word");
+        var adapt = Assert.Throws<ArgumentException>(() => TextVectorizer.Adapt(["good movie", "bad " + word]));
+        Assert.Contains("Text 1", adapt.Message, StringComparison.Ordinal);
+        // Multi-byte letters count in bytes: 32,768 × 'é' is 65,536 bytes.
+        Assert.Throws<ArgumentException>(() => Vocabulary.Build([[new string('é', 32_768)]]));
+        // Left out by maxSize or minCount, it is just an unknown word.
+        Vocabulary cut = Vocabulary.Build([["ok", "ok", "fine", "fine"], [word]], maxSize: 4);
+        Assert.Equal(["", "[UNK]", "fine", "ok"], cut.Words);
+        Assert.Equal(Vocabulary.OutOfVocabularyId, cut.IdOf(word));
+        Assert.Equal(["", "[UNK]", "ok"], Vocabulary.Build([["ok", "ok"], [word]], minCount: 2).Words);
+        // At the limit, the vocabulary is built and can be saved.
+        Vocabulary v = Vocabulary.Build([["ok", new string('w', Vocabulary.MaxWordBytes)]]);
+        using var ms = new MemoryStream();
+        v.Save(ms);
+        Assert.Equal(4, v.Count);
+    }
+
+    [Fact]
+    public void Build_RejectsAnUnpairedSurrogate()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Vocabulary.Build([["ok"], ["x\uDC00"]]));
+        Assert.Contains("unpaired surrogate", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -42,11 +42,21 @@ namespace LstmGen.Serialization;
 /// <see cref="ModelFileException.Error"/> and message say what is wrong: another kind of file, a newer format version,
 /// a truncated file (with the byte counts), an impossible field, a checksum mismatch, or an intact file for a model of
 /// other sizes or another parameter layout (expected versus found). Sizes read from the file are checked against the
-/// stream's length (when it has one) and data is read in bounded chunks, so a corrupted length field cannot cause a
-/// huge allocation. A record may be embedded in a larger stream; the stream overloads read exactly its bytes.</para>
-/// <para><b>Saving to a path</b> writes a temporary file in the same folder, flushes it to disk, then renames it over
-/// the target, so a crash or a full disk midway leaves any previous file intact; the temporary file is deleted on
-/// failure.</para>
+/// stream's length (when it has one), the vocabulary record is parsed as it arrives (its word count is at most the
+/// header's VocabularySize, each word at most 65,535 bytes, and it must end exactly at its declared length) and the
+/// weights are read in bounded chunks, so a corrupted length field cannot cause a huge allocation: memory grows only
+/// with bytes actually present, and a record that ends before its declared length fails as soon as that is seen.
+/// A record may be embedded in a larger stream; the stream overloads read exactly its bytes.</para>
+/// <para><b>Weights are finite.</b> Saving refuses a model with a NaN or ±∞ weight (<see cref="ArgumentException"/>
+/// naming the tensor and element), and loading refuses such a file (<see cref="ModelFileError.NonFiniteWeight"/>), so
+/// a diverged model is never stored or loaded silently.</para>
+/// <para><b>Names from a file</b> (the model type, the architecture tag, parameter names, vocabulary words) are
+/// escaped before they appear in a message: control characters, escape sequences and bidirectional overrides are
+/// shown as <c>\uXXXX</c>.</para>
+/// <para><b>Saving to a path</b> goes through <see cref="AtomicFile"/>: a temporary file in the target's folder,
+/// flushed to disk, is renamed over the target, so a crash or a full disk midway leaves any previous file intact.
+/// Symbolic links are followed (the link's target is replaced); directories, FIFOs and devices are refused; an existing
+/// file's permission bits are kept; see <see cref="AtomicFile"/>.</para>
 /// <para>The format is documented in <c>docs/model-file-format.md</c> too.</para>
 /// </remarks>
 public static class ModelFile
@@ -97,14 +107,17 @@ public static class ModelFile
     /// to <paramref name="stream"/> in the format described in the remarks.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
-    /// <exception cref="ArgumentException">The vocabulary has more ids than the model's VocabularySize, or the model's
-    /// parameter layout does not describe its parameter buffer.</exception>
-    /// <exception cref="InvalidOperationException">A vocabulary word cannot be saved (see <see cref="Vocabulary.Save(Stream)"/>).</exception>
+    /// <exception cref="ArgumentException">The vocabulary has more ids than the model's VocabularySize, the model's
+    /// parameter layout does not describe its parameter buffer, or a weight is NaN or ±∞ (the message names it).</exception>
     public static void Save(ISequenceModel model, Stream stream, Vocabulary? vocabulary = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        byte[] header = BuildHeader(model, vocabulary);
+        Write(model, BuildHeader(model, vocabulary), stream);
+    }
+
+    private static void Write(ISequenceModel model, byte[] header, Stream stream)
+    {
         var writer = new ChecksumWriter(stream);
         writer.Write(header);
 
@@ -132,14 +145,16 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Writes the model (and <paramref name="vocabulary"/>, if given) to the file at <paramref name="path"/>: first to a
-    /// temporary file in the same folder, flushed to disk, which then replaces the target. A failure midway leaves an
-    /// existing file untouched and removes the temporary file.
+    /// Writes the model (and <paramref name="vocabulary"/>, if given) to the file at <paramref name="path"/> atomically
+    /// with <see cref="AtomicFile.Write"/>: a temporary file in the same folder, flushed to disk, then replaces the target.
+    /// A failure midway leaves an existing file untouched and removes the temporary file.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty; or see <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/>.</exception>
-    /// <exception cref="IOException">The file could not be written (the previous file, if any, is unchanged).</exception>
-    /// <exception cref="UnauthorizedAccessException">The folder or the target is not writable.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty; or see <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/>
+    /// (checked before the file system is touched).</exception>
+    /// <exception cref="IOException">The target is a directory, FIFO, device or dangling link, or the file could not be
+    /// written (the previous file, if any, is unchanged).</exception>
+    /// <exception cref="UnauthorizedAccessException">The target is read-only or the folder is not writable.</exception>
     public static void Save(ISequenceModel model, string path, Vocabulary? vocabulary = null)
         => Save(model, path, vocabulary, wrapStream: null);
 
@@ -148,25 +163,13 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        // Hidden, unique and in the same folder, so the final rename stays on one file system (and so is atomic).
-        string temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        byte[] header = BuildHeader(model, vocabulary); // every argument error before the file system is touched
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: ChunkBytes))
-            {
-                Stream target = wrapStream is null ? file : wrapStream(file);
-                Save(model, target, vocabulary);
-                target.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            Stream target = wrapStream is null ? file : wrapStream(file);
+            Write(model, header, target);
+            target.Flush();
+        });
     }
 
     private static byte[] BuildHeader(ISequenceModel model, Vocabulary? vocabulary)
@@ -189,6 +192,9 @@ public static class ModelFile
         }
         if (expectedOffset != count)
             throw new ArgumentException($"The model's parameter tensors hold {expectedOffset} values but it has {count} parameters.", nameof(model));
+        int nonFinite = FirstNonFinite(model.Parameters);
+        if (nonFinite >= 0)
+            throw new ArgumentException($"The model's weight {Locate(layout, nonFinite)} is {NonFiniteText(model.Parameters[nonFinite])}; a model file holds finite weights only (did training diverge?).", nameof(model));
 
         byte[] vocabularyBytes = [];
         if (vocabulary is not null)
@@ -268,6 +274,37 @@ public static class ModelFile
             _crc.Append(data);
             stream.Write(data);
         }
+    }
+
+    /// <summary>Index of the first NaN or ±∞ in <paramref name="values"/>, or −1.</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        // The exponent bits all ones ⇔ NaN or ±∞.
+        ReadOnlySpan<uint> bits = MemoryMarshal.Cast<float, uint>(values);
+        const uint exponent = 0x7F800000u;
+        for (int i = 0; i < bits.Length; i++)
+            if ((bits[i] & exponent) == exponent) return i;
+        return -1;
+    }
+
+    internal static string NonFiniteText(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "∞" : "-∞";
+
+    /// <summary>"name[i, j] (parameter k)" for the element at <paramref name="index"/> of the whole parameter buffer.</summary>
+    internal static string Locate(IReadOnlyList<ParameterInfo> layout, long index)
+    {
+        foreach (ParameterInfo p in layout)
+        {
+            if (index < p.Offset || index >= (long)p.Offset + p.Length) continue;
+            long rest = index - p.Offset;
+            var position = new long[p.Shape.Count];
+            for (int d = p.Shape.Count - 1; d >= 0; d--)
+            {
+                position[d] = rest % p.Shape[d];
+                rest /= p.Shape[d];
+            }
+            return $"{Printable.Escape(p.Name)}[{string.Join(", ", position)}] (parameter {index})";
+        }
+        return $"parameter {index}";
     }
 
     internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

@@ -26,6 +26,9 @@ public enum ModelFileError
 
     /// <summary>A file holds more bytes after the end of the record.</summary>
     TrailingData = 7,
+
+    /// <summary>The file is intact but a weight is NaN or ±∞ (the message names the tensor and element).</summary>
+    NonFiniteWeight = 8,
 }
 
 /// <summary>

@@ -63,25 +63,26 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         for (int k = 0; k < tensorCount; k++)
         {
             string name = String($"the name of tensor {k}");
-            int rank = Byte($"the rank of tensor {k} ({name})");
+            string shown = Printable.Escape(name); // names from the file reach messages only escaped
+            int rank = Byte($"the rank of tensor {k} ({shown})");
             if (rank is < 1 or > ModelFile.MaxRank)
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) has rank {rank}, outside [1, {ModelFile.MaxRank}].");
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({shown}) has rank {rank}, outside [1, {ModelFile.MaxRank}].");
             var dims = new int[rank];
             long product = 1;
             for (int d = 0; d < rank; d++)
             {
-                dims[d] = Int32($"dimension {d} of tensor {k} ({name})");
+                dims[d] = Int32($"dimension {d} of tensor {k} ({shown})");
                 if (dims[d] < 1)
-                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: dimension {d} of tensor {k} ({name}) is {dims[d]}.");
+                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: dimension {d} of tensor {k} ({shown}) is {dims[d]}.");
                 product *= dims[d]; // ≤ parameterCount·2³¹ after the check below, so no overflow
                 if (product > parameterCount)
-                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) is larger than the {parameterCount} parameters of the whole model.");
+                    throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({shown}) is larger than the {parameterCount} parameters of the whole model.");
             }
-            long elements = Int64($"the element count of tensor {k} ({name})");
+            long elements = Int64($"the element count of tensor {k} ({shown})");
             if (elements != product)
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({name}) declares {elements} elements but its shape [{string.Join(", ", dims)}] has {product}.");
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: tensor {k} ({shown}) declares {elements} elements but its shape [{string.Join(", ", dims)}] has {product}.");
             if (offset + elements > parameterCount)
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the tensors up to {k} ({name}) hold more than the {parameterCount} declared parameters.");
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the tensors up to {k} ({shown}) hold more than the {parameterCount} declared parameters.");
             tensors.Add(new ParameterInfo(name, dims, (int)offset, (int)elements));
             offset += elements;
         }
@@ -104,7 +105,9 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         // An intact file for another model is a mismatch; a damaged one is corrupt. So decide only after the checksum.
         (ModelFileError Error, string Message)? mismatch = model is null ? null : Compare(shape, (int)parameterCount, tensors, modelType, architecture, model);
 
-        byte[] vocabularyBytes = hasVocabulary ? ReadGrowing((int)vocabularyLength, "the vocabulary record") : [];
+        // The vocabulary is parsed as it streams in: its count is bounded by the header's VocabularySize and it must end
+        // exactly at its declared length, so a huge declared length costs nothing until bytes actually arrive.
+        Vocabulary? vocabulary = hasVocabulary ? ReadVocabulary(vocabularyLength, shape.VocabularySize) : null;
         Span<byte> pad = stackalloc byte[4];
         ReadExactly(pad[..(int)padding], "the alignment padding");
         if (pad[..(int)padding].ContainsAnyExcept((byte)0))
@@ -112,17 +115,44 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
 
         // The weights: into a staging buffer when loading (the model is written only after the checksum), else read through.
         float[]? staging = model is not null && mismatch is null ? new float[parameterCount] : null;
+        long nonFinite = -1; // the first NaN or ±∞, reported only once the file is known to be intact
+        float nonFiniteValue = 0;
         if (staging is not null)
         {
             Span<byte> bytes = MemoryMarshal.AsBytes(staging.AsSpan());
             for (int at = 0; at < bytes.Length; at += ModelFile.ChunkBytes)
                 ReadExactly(bytes.Slice(at, Math.Min(ModelFile.ChunkBytes, bytes.Length - at)), "the parameter data");
+            if (!BitConverter.IsLittleEndian)
+            {
+                Span<int> words = MemoryMarshal.Cast<float, int>(staging.AsSpan());
+                BinaryPrimitives.ReverseEndianness(words, words);
+            }
+            nonFinite = ModelFile.FirstNonFinite(staging);
+            if (nonFinite >= 0) nonFiniteValue = staging[nonFinite];
         }
         else
         {
             var chunk = new byte[(int)Math.Min(ModelFile.ChunkBytes, 4 * parameterCount)];
+            long index = 0;
             for (long left = 4 * parameterCount; left > 0; left -= chunk.Length)
-                ReadExactly(chunk.AsSpan(0, (int)Math.Min(chunk.Length, left)), "the parameter data");
+            {
+                Span<byte> part = chunk.AsSpan(0, (int)Math.Min(chunk.Length, left));
+                ReadExactly(part, "the parameter data");
+                if (nonFinite < 0)
+                {
+                    for (int i = 0; i < part.Length; i += 4)
+                    {
+                        // The exponent bits all ones ⇔ NaN or ±∞ (byte order does not matter for this mask test).
+                        if ((BinaryPrimitives.ReadUInt32LittleEndian(part[i..]) & 0x7F800000u) == 0x7F800000u)
+                        {
+                            nonFinite = index + i / 4;
+                            nonFiniteValue = BinaryPrimitives.ReadSingleLittleEndian(part[i..]);
+                            break;
+                        }
+                    }
+                }
+                index += part.Length / 4;
+            }
         }
 
         uint computed = _crc.Value;
@@ -138,32 +168,13 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
                 throw Error(ModelFileError.TrailingData, $"{(_available >= 0 ? extra.ToString(System.Globalization.CultureInfo.InvariantCulture) : "Some")} unexpected bytes follow the model record, which ends at byte {_consumed}.");
         }
         if (mismatch is { } m) throw Error(m.Error, m.Message);
-
-        Vocabulary? vocabulary = null;
-        if (hasVocabulary)
+        if (nonFinite >= 0)
         {
-            using var ms = new MemoryStream(vocabularyBytes, writable: false);
-            try
-            {
-                vocabulary = Vocabulary.Load(ms);
-            }
-            catch (InvalidDataException e)
-            {
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is invalid: {e.Message}", e);
-            }
-            if (ms.Position != ms.Length)
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is declared as {ms.Length} bytes but holds {ms.Position}.");
-            if (vocabulary.Count > shape.VocabularySize)
-                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary has {vocabulary.Count} ids but the model's VocabularySize is {shape.VocabularySize}.");
+            throw Error(ModelFileError.NonFiniteWeight, $"The model file's weight {ModelFile.Locate(tensors, nonFinite)} is {ModelFile.NonFiniteText(nonFiniteValue)}; a model file must hold finite weights (was it saved from a diverged model?).");
         }
 
         if (staging is not null)
         {
-            if (!BitConverter.IsLittleEndian)
-            {
-                Span<int> words = MemoryMarshal.Cast<float, int>(staging.AsSpan());
-                BinaryPrimitives.ReverseEndianness(words, words);
-            }
             model!.SetParameters(staging);
         }
         return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed);
@@ -172,11 +183,12 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
     private static (ModelFileError, string)? Compare(ModelShape shape, int parameterCount, List<ParameterInfo> tensors,
         string modelType, string architecture, ISequenceModel model)
     {
+        string fileType = Printable.Escape(modelType), fileArchitecture = Printable.Escape(architecture);
         string target = model.GetType().Name;
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
         string expectedArchitecture = ModelFile.ArchitectureOf(layout);
         if (architecture != expectedArchitecture)
-            return (ModelFileError.LayoutMismatch, $"The model file holds a {modelType} of architecture {architecture}, but {target}'s architecture is {expectedArchitecture}.");
+            return (ModelFileError.LayoutMismatch, $"The model file holds a {fileType} of architecture {fileArchitecture}, but {target}'s architecture is {expectedArchitecture}.");
 
         ModelShape s = model.Shape;
         var diffs = new List<string>();
@@ -188,7 +200,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         Check(nameof(ModelShape.OutputSize), shape.OutputSize, s.OutputSize);
         if (shape.Output != s.Output) diffs.Add($"Output {shape.Output} in the file, {s.Output} in {target}");
         if (diffs.Count > 0)
-            return (ModelFileError.ShapeMismatch, $"The model file is for a model of other sizes ({modelType}): {string.Join("; ", diffs)}.");
+            return (ModelFileError.ShapeMismatch, $"The model file is for a model of other sizes ({fileType}): {string.Join("; ", diffs)}.");
 
         if (tensors.Count != layout.Count)
             return (ModelFileError.LayoutMismatch, $"The model file has {tensors.Count} parameter tensors but {target} has {layout.Count}.");
@@ -196,7 +208,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         {
             ParameterInfo f = tensors[k], m = layout[k];
             if (f.Name != m.Name || !f.Shape.SequenceEqual(m.Shape))
-                return (ModelFileError.LayoutMismatch, $"Parameter {k} is {f.Name} {f.ShapeText} in the model file but {m.Name} {m.ShapeText} in {target}.");
+                return (ModelFileError.LayoutMismatch, $"Parameter {k} is {Printable.Escape(f.Name)} {f.ShapeText} in the model file but {m.Name} {m.ShapeText} in {target}.");
         }
         if (parameterCount != model.ParameterCount)
             return (ModelFileError.LayoutMismatch, $"The model file has {parameterCount} parameters but {target} has {model.ParameterCount}.");
@@ -257,20 +269,63 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         }
     }
 
-    // Reads `length` bytes into a buffer that grows only as data actually arrives, so a corrupt length on a stream of
-    // unknown size ends in "truncated" after allocating about as much as was read, never the declared amount.
-    private byte[] ReadGrowing(int length, string what)
+    private Vocabulary ReadVocabulary(long length, int vocabularySize)
     {
-        byte[] buffer = new byte[Math.Min(length, ModelFile.ChunkBytes)];
-        int filled = 0;
-        while (filled < length)
+        var record = new RecordStream(this, length);
+        long available = _available >= 0 ? Math.Min(length, _available - _consumed) : length;
+        Vocabulary vocabulary;
+        try
         {
-            if (filled == buffer.Length) Array.Resize(ref buffer, (int)Math.Min(length, 2L * buffer.Length));
-            int n = Math.Min(buffer.Length - filled, ModelFile.ChunkBytes);
-            ReadExactly(buffer.AsSpan(filled, n), what);
-            filled += n;
+            vocabulary = Vocabulary.Read(record, available, Math.Min(vocabularySize, Vocabulary.MaxCount), $" (the model's VocabularySize is {vocabularySize})");
         }
-        return buffer;
+        catch (InvalidDataException e) when (e.Data.Contains(Vocabulary.ChecksumMismatchKey))
+        {
+            throw Error(ModelFileError.ChecksumMismatch, $"Corrupt model file: the vocabulary record is damaged: {e.Message}", e);
+        }
+        catch (InvalidDataException e) when (record.ReadPastEnd)
+        {
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is longer than its declared {length} bytes ({e.Message})", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is invalid: {e.Message}", e);
+        }
+        if (record.Left > 0)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the vocabulary record is declared as {length} bytes but holds {length - record.Left}.");
+        return vocabulary;
+    }
+
+    // The vocabulary record's bytes, read through the reader (so they count in the checksum and the byte counts) and
+    // never past its declared length: reading past it looks like the end of the record to the vocabulary parser.
+    private sealed class RecordStream(ModelFileReader reader, long length) : Stream
+    {
+        public long Left { get; private set; } = length;
+        public bool ReadPastEnd { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            Span<byte> part = buffer[..(int)Math.Min(buffer.Length, Left)];
+            if (part.IsEmpty)
+            {
+                ReadPastEnd |= !buffer.IsEmpty;
+                return 0;
+            }
+            int got = reader.ReadAtMost(part);
+            if (got < part.Length) throw reader.Truncated("the vocabulary record", part.Length - got);
+            Left -= got;
+            return got;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private int ReadAtMost(Span<byte> buffer)

@@ -42,6 +42,8 @@ public sealed class TextVectorizer
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="texts"/> or one of its texts is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> or <paramref name="minCount"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A word that would be kept is longer than <see cref="Vocabulary.MaxWordBytes"/> UTF-8
+    /// bytes, so the vocabulary could not be saved (the message gives the text's index; see <see cref="Vocabulary.Build"/>).</exception>
     public static TextVectorizer Adapt(IEnumerable<string> texts, int maxSize = Vocabulary.MaxCount, int minCount = 1, TextNormalizer? normalizer = null)
     {
         ArgumentNullException.ThrowIfNull(texts);

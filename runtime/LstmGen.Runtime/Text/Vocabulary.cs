@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
+using LstmGen.Serialization;
 
 namespace LstmGen.Text;
 
@@ -20,7 +22,13 @@ namespace LstmGen.Text;
 /// </code>
 /// <para>The reserved words are not stored. Loading checks every field and throws <see cref="InvalidDataException"/> naming
 /// what is wrong: another file type, an unknown version, a truncated record, invalid UTF-8, an empty, duplicate or
-/// reserved word, or a checksum mismatch. A record may be embedded in a larger stream; loading reads exactly its bytes.</para>
+/// reserved word, or a checksum mismatch. A record may be embedded in a larger stream; loading reads exactly its bytes.
+/// Memory grows only with the words actually read (a corrupt count allocates nothing for words that are not there), and
+/// on a stream that knows its length, a count that cannot fit in the bytes left is rejected before any word is read.
+/// Words in messages are escaped (control characters and escape sequences shown as <c>\uXXXX</c>).</para>
+/// <para><b>Limits</b>, checked when a vocabulary is made (<see cref="Vocabulary(IEnumerable{string})"/>, <see cref="Build"/>,
+/// <see cref="TextVectorizer.Adapt"/>), so that every vocabulary can be saved: at most <see cref="MaxCount"/> ids, and
+/// every word valid UTF-16 (no unpaired surrogate) of at most <see cref="MaxWordBytes"/> bytes in UTF-8.</para>
 /// </remarks>
 public sealed class Vocabulary
 {
@@ -39,10 +47,10 @@ public sealed class Vocabulary
     /// <summary>Version written by <see cref="Save(Stream)"/>.</summary>
     public const int FormatVersion = 1;
 
-    /// <summary>Largest <see cref="Count"/> a file may declare (guards against allocating for a corrupt header).</summary>
+    /// <summary>Largest <see cref="Count"/> of a vocabulary (and of a file's declared count).</summary>
     public const int MaxCount = 1 << 24;
 
-    /// <summary>Largest UTF-8 length of a stored word, in bytes.</summary>
+    /// <summary>Largest UTF-8 length of a word, in bytes (the format stores lengths up to this).</summary>
     public const int MaxWordBytes = 65_535;
 
     private static ReadOnlySpan<byte> Magic => "LGVB"u8;
@@ -57,7 +65,8 @@ public sealed class Vocabulary
     /// <paramref name="words"/>[k] gets id k.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="words"/> or one of its words is null.</exception>
-    /// <exception cref="ArgumentException">A word is empty, repeated, or a reserved word in another position; or there are too many.</exception>
+    /// <exception cref="ArgumentException">A word is empty, repeated, a reserved word in another position, longer than
+    /// <see cref="MaxWordBytes"/> UTF-8 bytes or has an unpaired surrogate; or there are more than <see cref="MaxCount"/> ids.</exception>
     public Vocabulary(IEnumerable<string> words)
     {
         ArgumentNullException.ThrowIfNull(words);
@@ -82,11 +91,40 @@ public sealed class Vocabulary
                 throw new ArgumentException($"The word at index {k} is empty; the empty word is reserved for padding (id 0).", nameof(words));
             if (w == OutOfVocabularyToken)
                 throw new ArgumentException($"The word at index {k} is \"{OutOfVocabularyToken}\", which is reserved for id 1.", nameof(words));
+            if (CheckWord(w) is string problem)
+                throw new ArgumentException($"The word at index {k} {problem}", nameof(words));
             if (!_ids.TryAdd(w, id))
-                throw new ArgumentException($"The word \"{w}\" appears twice (indexes {_ids[w] - 2 + skip} and {k}).", nameof(words));
+                throw new ArgumentException($"The word \"{Printable.Escape(w)}\" appears twice (indexes {_ids[w] - 2 + skip} and {k}).", nameof(words));
             _words[id] = w;
         }
         _spanIds = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    // From a loaded record, whose words were checked as they were read.
+    private Vocabulary(string[] words, Dictionary<string, int> ids)
+    {
+        _words = words;
+        _ids = ids;
+        _spanIds = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Why <paramref name="word"/> cannot be stored (a sentence continuing "The word …"), or null.</summary>
+    private static string? CheckWord(string word)
+    {
+        int bytes;
+        try
+        {
+            bytes = s_utf8.GetByteCount(word);
+        }
+        catch (EncoderFallbackException)
+        {
+            return $"(\"{Printable.Escape(word, 40)}\") has an unpaired surrogate, so it cannot be saved as UTF-8.";
+        }
+        return bytes > MaxWordBytes
+            ? $"(\"{Printable.Escape(word, 40)}\") is {bytes:N0} UTF-8 bytes long; a vocabulary word is at most {MaxWordBytes:N0}."
+            : null;
     }
 
     /// <summary>
@@ -100,6 +138,10 @@ public sealed class Vocabulary
     /// <param name="minCount">Words seen fewer times than this are left out (and so map to id 1). Must be at least 1.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tokenizedTexts"/> or one of its texts or words is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSize"/> or <paramref name="minCount"/> is out of range.</exception>
+    /// <exception cref="ArgumentException">A word that would be kept is longer than <see cref="MaxWordBytes"/> UTF-8 bytes or
+    /// has an unpaired surrogate (the message gives the index of the first text with it), so the vocabulary could not be
+    /// saved. Such a word left out by <paramref name="maxSize"/> or <paramref name="minCount"/> is no error: like any unknown
+    /// word, it maps to id 1.</exception>
     public static Vocabulary Build(IEnumerable<IEnumerable<string>> tokenizedTexts, int maxSize = MaxCount, int minCount = 1)
     {
         ArgumentNullException.ThrowIfNull(tokenizedTexts);
@@ -107,6 +149,7 @@ public sealed class Vocabulary
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSize, MaxCount);
         ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        Dictionary<string, (int Text, string Problem)>? invalid = null;
         int index = 0;
         foreach (IEnumerable<string> text in tokenizedTexts)
         {
@@ -115,7 +158,10 @@ public sealed class Vocabulary
             {
                 if (word is null) throw new ArgumentNullException(nameof(tokenizedTexts), $"Text {index} contains a null word.");
                 if (word.Length == 0 || word == OutOfVocabularyToken) continue;
-                counts[word] = counts.GetValueOrDefault(word) + 1;
+                ref long count = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, word, out bool seen);
+                // Each distinct word is checked once, when first seen; it is an error only if it is among the words kept.
+                if (!seen && CheckWord(word) is string problem) (invalid ??= new(StringComparer.Ordinal))[word] = (index, problem);
+                count++;
             }
             index++;
         }
@@ -129,7 +175,12 @@ public sealed class Vocabulary
         });
         int keep = Math.Min(ranked.Count, maxSize - 2);
         var words = new string[keep];
-        for (int i = 0; i < keep; i++) words[i] = ranked[i].Key;
+        for (int i = 0; i < keep; i++)
+        {
+            words[i] = ranked[i].Key;
+            if (invalid is not null && invalid.TryGetValue(words[i], out (int Text, string Problem) bad))
+                throw new ArgumentException($"Text {bad.Text} has a word that cannot be in a vocabulary: the word {bad.Problem}", nameof(tokenizedTexts));
+        }
         return new Vocabulary(words);
     }
 
@@ -170,8 +221,6 @@ public sealed class Vocabulary
 
     /// <summary>Writes the vocabulary to <paramref name="stream"/> in the binary form described in the remarks.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
-    /// <exception cref="InvalidOperationException">A word (given explicitly) has an unpaired surrogate or is longer than
-    /// <see cref="MaxWordBytes"/> UTF-8 bytes.</exception>
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -187,30 +236,18 @@ public sealed class Vocabulary
     }
 
     /// <summary>
-    /// Writes the vocabulary to the file at <paramref name="path"/>. The data goes to a temporary file in the same folder that
-    /// then replaces the target, so an existing file is never left half-written.
+    /// Writes the vocabulary to the file at <paramref name="path"/> atomically with <see cref="AtomicFile.Write"/>: a
+    /// temporary file in the same folder then replaces the target, so an existing file is never left half-written.
+    /// Symbolic links are followed, directories, FIFOs and devices refused, and an existing file's permission bits kept.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
-    /// <exception cref="IOException">The file could not be written.</exception>
+    /// <exception cref="IOException">The target is not a regular file, or the file could not be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The target is read-only or the folder is not writable.</exception>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Save(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        byte[] bytes = ToBytes();
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     /// <summary>Reads a vocabulary written by <see cref="Save(Stream)"/>, leaving <paramref name="stream"/> just after it.</summary>
@@ -219,7 +256,7 @@ public sealed class Vocabulary
     public static Vocabulary Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return Read(stream);
+        return Read(stream, Remaining(stream), MaxCount, "");
     }
 
     /// <summary>Reads a vocabulary written by <see cref="Save(BinaryWriter)"/>.</summary>
@@ -229,7 +266,7 @@ public sealed class Vocabulary
     {
         ArgumentNullException.ThrowIfNull(reader);
         // BinaryReader does not buffer ahead for byte reads, so its base stream is positioned exactly.
-        return Read(reader.BaseStream);
+        return Read(reader.BaseStream, Remaining(reader.BaseStream), MaxCount, "");
     }
 
     /// <summary>Reads a vocabulary from the file at <paramref name="path"/>.</summary>
@@ -242,7 +279,7 @@ public sealed class Vocabulary
         Vocabulary v;
         try
         {
-            v = Read(fs);
+            v = Read(fs, Remaining(fs), MaxCount, "");
         }
         catch (InvalidDataException e)
         {
@@ -254,24 +291,13 @@ public sealed class Vocabulary
 
     private byte[] ToBytes()
     {
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        // Every word was checked when the vocabulary was made: valid UTF-16 of at most MaxWordBytes UTF-8 bytes.
         int size = 12 + 4;
         var encoded = new byte[_words.Length][];
         for (int id = 2; id < _words.Length; id++)
         {
-            byte[] bytes;
-            try
-            {
-                bytes = utf8.GetBytes(_words[id]);
-            }
-            catch (EncoderFallbackException e)
-            {
-                throw new InvalidOperationException($"Word {id} contains an unpaired surrogate and cannot be saved as UTF-8.", e);
-            }
-            if (bytes.Length > MaxWordBytes)
-                throw new InvalidOperationException($"Word {id} is {bytes.Length} UTF-8 bytes long; at most {MaxWordBytes} can be saved.");
-            encoded[id] = bytes;
-            size += 4 + bytes.Length;
+            encoded[id] = s_utf8.GetBytes(_words[id]);
+            size += 4 + encoded[id].Length;
         }
         var buffer = new byte[size];
         Span<byte> s = buffer;
@@ -289,7 +315,20 @@ public sealed class Vocabulary
         return buffer;
     }
 
-    private static Vocabulary Read(Stream stream)
+    internal const string ChecksumMismatchKey = "LstmGen.ChecksumMismatch";
+
+    private static long Remaining(Stream stream)
+    {
+        if (!stream.CanSeek) return -1;
+        try { return stream.Length - stream.Position; }
+        catch (NotSupportedException) { return -1; }
+    }
+
+    /// <summary>
+    /// Reads one record. <paramref name="available"/> is how many bytes the stream can still give (−1: unknown);
+    /// <paramref name="maxCount"/> bounds the declared count, <paramref name="countLimit"/> says why (for the message).
+    /// </summary>
+    internal static Vocabulary Read(Stream stream, long available, int maxCount, string countLimit)
     {
         var crc = new Crc32();
         Span<byte> header = stackalloc byte[12];
@@ -300,12 +339,17 @@ public sealed class Vocabulary
         if (version != FormatVersion)
             throw new InvalidDataException($"Unsupported vocabulary format version {version}; this library reads version {FormatVersion}.");
         int count = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
-        if (count is < 2 or > MaxCount)
-            throw new InvalidDataException($"Corrupt vocabulary: the word count {count} is outside [2, {MaxCount}].");
+        if (count < 2 || count > maxCount)
+            throw new InvalidDataException($"Corrupt vocabulary: the word count {count} is outside [2, {maxCount}]{countLimit}.");
+        // Each word takes at least its 4-byte length, and the checksum 4 more.
+        long smallest = 12 + 4L * (count - 2) + 4;
+        if (available >= 0 && smallest > available)
+            throw new InvalidDataException($"Truncated vocabulary: {count} ids need at least {smallest} bytes but only {available} are present.");
 
-        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        var words = new List<string>(Math.Min(count, 1 << 16)) { PaddingToken, OutOfVocabularyToken };
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Capacity grows with the words actually read, not with the declared count.
+        int initial = Math.Min(count, 1024);
+        var words = new List<string>(initial) { PaddingToken, OutOfVocabularyToken };
+        var ids = new Dictionary<string, int>(initial, StringComparer.Ordinal);
         Span<byte> lengthBytes = stackalloc byte[4];
         byte[] wordBytes = new byte[256];
         for (int id = 2; id < count; id++)
@@ -314,13 +358,13 @@ public sealed class Vocabulary
             int length = BinaryPrimitives.ReadInt32LittleEndian(lengthBytes);
             if (length is < 1 or > MaxWordBytes)
                 throw new InvalidDataException($"Corrupt vocabulary: word {id} has length {length}, outside [1, {MaxWordBytes}].");
-            if (wordBytes.Length < length) wordBytes = new byte[Math.Max(length, wordBytes.Length * 2)];
+            if (wordBytes.Length < length) wordBytes = new byte[Math.Min(MaxWordBytes, Math.Max(length, wordBytes.Length * 2))];
             Span<byte> bytes = wordBytes.AsSpan(0, length);
             ReadExactly(stream, bytes, $"word {id} of {count - 1}", ref crc);
             string word;
             try
             {
-                word = utf8.GetString(bytes);
+                word = s_utf8.GetString(bytes);
             }
             catch (DecoderFallbackException e)
             {
@@ -328,8 +372,8 @@ public sealed class Vocabulary
             }
             if (word == OutOfVocabularyToken)
                 throw new InvalidDataException($"Corrupt vocabulary: word {id} is the reserved \"{OutOfVocabularyToken}\".");
-            if (!seen.Add(word))
-                throw new InvalidDataException($"Corrupt vocabulary: word {id} (\"{word}\") appears twice.");
+            if (!ids.TryAdd(word, id))
+                throw new InvalidDataException($"Corrupt vocabulary: word {id} (\"{Printable.Escape(word)}\") appears twice.");
             words.Add(word);
         }
         uint expected = crc.Value;
@@ -338,8 +382,12 @@ public sealed class Vocabulary
         ReadExactly(stream, trailer, "the checksum", ref ignored);
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
         if (stored != expected)
-            throw new InvalidDataException($"Corrupt vocabulary: checksum mismatch (stored 0x{stored:X8}, computed 0x{expected:X8}).");
-        return new Vocabulary(words);
+        {
+            var e = new InvalidDataException($"Corrupt vocabulary: checksum mismatch (stored 0x{stored:X8}, computed 0x{expected:X8}).");
+            e.Data[ChecksumMismatchKey] = true; // damage rather than a malformed field, for ModelFile's error kind
+            throw e;
+        }
+        return new Vocabulary([.. words], ids);
     }
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what, ref Crc32 crc)

@@ -2,7 +2,10 @@ using LstmGen;
 
 namespace LstmGen.Training;
 
-/// <summary>Losses on logits, each returning its value and writing ∂L/∂logit, in forms that stay finite for any logit.</summary>
+/// <summary>
+/// Losses on logits for training, each returning its value and writing ∂L/∂logit, in forms that stay finite for any logit;
+/// and the same losses on activated outputs, for evaluation.
+/// </summary>
 public static class Losses
 {
     /// <summary>
@@ -50,6 +53,40 @@ public static class Losses
         return (float)loss;
     }
 
+    /// <summary>
+    /// Batch-mean loss computed from activated outputs (probabilities, as <see cref="ISequenceModel.PredictBatch"/>
+    /// returns them) rather than logits, for evaluation: binary or categorical cross-entropy on probabilities clamped to
+    /// [1e-7, 1 − 1e-7] (categorical: only below, at 1e-7), or mean squared error for linear outputs. Summed in double,
+    /// row by row in order.
+    /// </summary>
+    internal static double MeanLossOfOutputs(OutputActivation activation, int outputSize, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets)
+    {
+        int o = outputSize, rows = outputs.Length / o;
+        double loss = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> p = outputs.Slice(r * o, o);
+            ReadOnlySpan<float> y = targets.Slice(r * o, o);
+            switch (activation)
+            {
+                case OutputActivation.Sigmoid:
+                    for (int i = 0; i < o; i++)
+                    {
+                        double pi = Math.Clamp(p[i], 1e-7, 1 - 1e-7);
+                        loss -= y[i] * Math.Log(pi) + (1 - y[i]) * Math.Log(1 - pi);
+                    }
+                    break;
+                case OutputActivation.Softmax:
+                    for (int i = 0; i < o; i++) loss -= y[i] * Math.Log(Math.Max(p[i], 1e-7));
+                    break;
+                default:
+                    for (int i = 0; i < o; i++) loss += (double)(p[i] - y[i]) * (p[i] - y[i]) / o;
+                    break;
+            }
+        }
+        return loss / rows;
+    }
+
     /// <summary>Checks targets before any weight changes: the count, and the range the loss needs.</summary>
     /// <exception cref="ArgumentException">A target count or value the loss cannot take.</exception>
     public static void ValidateTargets(OutputActivation activation, int outputSize, int rows, ReadOnlySpan<float> targets, string paramName)
@@ -74,24 +111,5 @@ public static class Losses
                     throw new ArgumentException($"Targets of row {r} sum to {sum}; softmax targets must be one-hot or a distribution (use Targets.OneHot for class ids).", paramName);
             }
         }
-    }
-}
-
-/// <summary>Helpers to build target arrays.</summary>
-public static class Targets
-{
-    /// <summary>One-hot rows for class ids in [0, classes).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A class id is out of range.</exception>
-    public static float[] OneHot(ReadOnlySpan<int> classIds, int classes)
-    {
-        var result = new float[classIds.Length * classes];
-        for (int i = 0; i < classIds.Length; i++)
-        {
-            int c = classIds[i];
-            if ((uint)c >= (uint)classes)
-                throw new ArgumentOutOfRangeException(nameof(classIds), c, $"Class id {c} at index {i} is outside [0, {classes}).");
-            result[i * classes + c] = 1f;
-        }
-        return result;
     }
 }

@@ -2,78 +2,6 @@ using System.Diagnostics;
 
 namespace LstmGen.Training;
 
-/// <summary>Settings for <see cref="Trainer.Fit"/>, with Keras-like defaults.</summary>
-public sealed class FitOptions
-{
-    /// <summary>Passes over the training data. Default 10.</summary>
-    public int Epochs { get; init; } = 10;
-    /// <summary>Sequences per gradient step. Default 32.</summary>
-    public int BatchSize { get; init; } = 32;
-    /// <summary>Seed for shuffling and the validation split. Same seed and data → bit-identical weights.</summary>
-    public int Seed { get; init; }
-    /// <summary>Shuffle the training rows each epoch. Default true.</summary>
-    public bool Shuffle { get; init; } = true;
-    /// <summary>Fraction of rows (taken from the end, as Keras does) held out for validation when no validation set is given.</summary>
-    public double ValidationSplit { get; init; }
-    /// <summary>Explicit validation tokens (rows of SequenceLength ids); overrides <see cref="ValidationSplit"/>.</summary>
-    public int[]? ValidationTokens { get; init; }
-    /// <summary>Targets for <see cref="ValidationTokens"/>.</summary>
-    public float[]? ValidationTargets { get; init; }
-    /// <summary>The optimizer; default <see cref="Adam"/> with Keras defaults.</summary>
-    public IOptimizer? Optimizer { get; init; }
-    /// <summary>Clip gradients to this global L2 norm (null = no clipping).</summary>
-    public float? ClipNorm { get; init; }
-    /// <summary>Stop after this many epochs without a lower validation loss and restore the best weights (null = off).</summary>
-    public int? EarlyStoppingPatience { get; init; }
-    /// <summary>
-    /// Threads for data-parallel steps (default 1). Each batch is split into this many shards whose gradients are summed in
-    /// a fixed order, so results are bit-identical for a given value; different values agree to float rounding.
-    /// </summary>
-    public int Threads { get; init; } = 1;
-}
-
-/// <summary>Progress of training, reported after every batch and at the end of every epoch.</summary>
-/// <param name="Epoch">1-based epoch.</param>
-/// <param name="Epochs">Total epochs.</param>
-/// <param name="Batch">1-based batch within the epoch.</param>
-/// <param name="Batches">Batches per epoch.</param>
-/// <param name="Loss">Mean training loss so far in this epoch.</param>
-/// <param name="Accuracy">Training accuracy so far in this epoch (NaN for linear outputs).</param>
-/// <param name="SequencesPerSecond">Training throughput so far in this epoch.</param>
-/// <param name="EpochEnd">The epoch's summary, on the last report of an epoch; otherwise null.</param>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double SequencesPerSecond, EpochResult? EpochEnd);
-
-/// <summary>Metrics of one epoch.</summary>
-public sealed record EpochResult(int Epoch, double Loss, double Accuracy, double? ValidationLoss, double? ValidationAccuracy, double SequencesPerSecond, TimeSpan Elapsed);
-
-/// <summary>What <see cref="Trainer.Fit"/> returns: one entry per completed epoch.</summary>
-public sealed record TrainingHistory(IReadOnlyList<EpochResult> Epochs, bool StoppedEarly, int? BestEpoch);
-
-/// <summary>Loss and accuracy on a data set.</summary>
-public readonly record struct Evaluation(double Loss, double Accuracy);
-
-/// <summary>Training stopped because the loss or a gradient was not finite; the weights are those before the failing step.</summary>
-public sealed class TrainingDivergedException : Exception
-{
-    private const string Advice = "The weights were left as they were before this step; lower the learning rate or set ClipNorm.";
-
-    /// <summary>A failure in <see cref="Trainer.Fit"/> at a known epoch and batch.</summary>
-    public TrainingDivergedException(int epoch, int batch, string what)
-        : base($"Training diverged at epoch {epoch}, batch {batch}: {what}. {Advice}")
-    {
-        Epoch = epoch;
-        Batch = batch;
-    }
-
-    /// <summary>A failure of a single <see cref="TrainingStep.Run"/>.</summary>
-    public TrainingDivergedException(string what) : base($"Training diverged: {what}. {Advice}") { }
-
-    /// <summary>1-based epoch of the failing step (0 outside <see cref="Trainer.Fit"/>).</summary>
-    public int Epoch { get; }
-    /// <summary>1-based batch of the failing step (0 outside <see cref="Trainer.Fit"/>).</summary>
-    public int Batch { get; }
-}
-
 /// <summary>A Keras-style training loop for generated models.</summary>
 public static class Trainer
 {
@@ -95,7 +23,11 @@ public static class Trainer
         int t = shape.SequenceLength, o = shape.OutputSize;
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
-        if (options.ValidationSplit is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, "ValidationSplit must be in [0, 1).");
+        // Written so that NaN fails too (every comparison with NaN is false).
+        if (!(options.ValidationSplit >= 0 && options.ValidationSplit < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, $"ValidationSplit must be in [0, 1) but is {options.ValidationSplit}.");
+        if (options.EarlyStoppingPatience is < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingPatience, $"EarlyStoppingPatience must be at least 0 (or null for off) but is {options.EarlyStoppingPatience}.");
         int rows = CheckRows(tokens, t, shape.VocabularySize, nameof(tokens));
         Losses.ValidateTargets(shape.Output, o, rows, targets, nameof(targets));
 
@@ -180,7 +112,7 @@ public static class Trainer
                 if (vl < bestLoss)
                 {
                     bestLoss = vl; bestEpoch = epoch; sinceBest = 0;
-                    best = model.ParameterValues(best);
+                    best = CopyParameters(model, best);
                 }
                 else if (++sinceBest > patience)
                 {
@@ -205,34 +137,13 @@ public static class Trainer
         Losses.ValidateTargets(shape.Output, o, rows, targets, nameof(targets));
         var outputs = new float[rows * o];
         model.PredictBatch(tokens, outputs);
-        // Loss from the outputs: binary or categorical cross-entropy on probabilities clamped to [1e-7, 1 − 1e-7], or MSE.
-        double loss = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> p = outputs.AsSpan(r * o, o);
-            ReadOnlySpan<float> y = targets.AsSpan(r * o, o);
-            switch (shape.Output)
-            {
-                case OutputActivation.Sigmoid:
-                    for (int i = 0; i < o; i++)
-                    {
-                        double pi = Math.Clamp(p[i], 1e-7, 1 - 1e-7);
-                        loss -= y[i] * Math.Log(pi) + (1 - y[i]) * Math.Log(1 - pi);
-                    }
-                    break;
-                case OutputActivation.Softmax:
-                    for (int i = 0; i < o; i++) loss -= y[i] * Math.Log(Math.Max(p[i], 1e-7));
-                    break;
-                default:
-                    for (int i = 0; i < o; i++) loss += (double)(p[i] - y[i]) * (p[i] - y[i]) / o;
-                    break;
-            }
-        }
+        double loss = Losses.MeanLossOfOutputs(shape.Output, o, outputs, targets);
         double correct = CountCorrect(shape.Output, o, outputs, targets);
-        return new Evaluation(loss / rows, Accuracy(shape.Output, correct, rows * o, rows));
+        return new Evaluation(loss, Accuracy(shape.Output, correct, rows * o, rows));
     }
 
-    private static float[] ParameterValues(this ISequenceModel model, float[]? into)
+    // A copy of the weights into `into` (made on first use), for restoring the best epoch.
+    private static float[] CopyParameters(ISequenceModel model, float[]? into)
     {
         into ??= new float[model.ParameterCount];
         model.Parameters.CopyTo(into);
@@ -243,9 +154,7 @@ public static class Trainer
     {
         if (tokens.Length == 0 || tokens.Length % t != 0)
             throw new ArgumentException($"Expected whole rows of {t} token ids but got {tokens.Length} ids.", paramName);
-        for (int i = 0; i < tokens.Length; i++)
-            if ((uint)tokens[i] >= (uint)vocabulary)
-                ThrowHelper.TokenOutOfRangeInBatch(paramName, tokens[i], i / t, i % t, vocabulary);
+        TokenChecks.InRange(tokens, t, vocabulary, paramName);
         return tokens.Length / t;
     }
 

@@ -32,6 +32,7 @@ public sealed unsafe class TrainingStep : IDisposable
     private int _rows;
     private float _scale = 1f;
     private float* _parameters;
+    private int _running; // 1 while a step runs: the fields above belong to it
 
     /// <summary>Prepares steps for <paramref name="model"/> (Adam with Keras defaults unless <paramref name="optimizer"/> is given).</summary>
     /// <param name="model">The model to train; its replicas are made here.</param>
@@ -81,7 +82,10 @@ public sealed unsafe class TrainingStep : IDisposable
     /// One step on a batch of B rows of SequenceLength ids and B×OutputSize targets; returns the batch-mean loss before
     /// the update. <paramref name="outputs"/> (empty, or B×OutputSize) receives the forward pass's activated outputs.
     /// </summary>
-    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; the weights are unchanged.</exception>
+    /// <exception cref="ArgumentException">Spans of the wrong length, a token id out of range or a target the loss cannot
+    /// take; the message names the row of the whole batch, whatever the thread count.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; this step did not change the weights.</exception>
+    /// <exception cref="InvalidOperationException">Another <see cref="Run"/> on this instance is in progress (a step is not reentrant).</exception>
     public float Run(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs = default)
     {
         string? failure = TryRun(tokens, targets, outputs, out float loss);
@@ -89,8 +93,33 @@ public sealed unsafe class TrainingStep : IDisposable
         return loss;
     }
 
-    /// <summary>As <see cref="Run"/>, but returns what was not finite (weights unchanged) instead of throwing; null on success.</summary>
+    /// <summary>
+    /// As <see cref="Run"/>, but returns what was not finite and the state of the weights (which this step did not change)
+    /// instead of throwing; null on success.
+    /// </summary>
     internal string? TryRun(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
+    {
+        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+            throw new InvalidOperationException("A TrainingStep runs one step at a time; this one is already running a step on another thread.");
+        try
+        {
+            string? failure = Step(tokens, targets, outputs, out loss);
+            return failure is null ? null : failure + WeightsState(_models[0].Parameters);
+        }
+        finally { Volatile.Write(ref _running, 0); }
+    }
+
+    // What a failed step leaves: its own update never ran, but an earlier one may have overflowed the weights.
+    private static string WeightsState(ReadOnlySpan<float> weights)
+    {
+        int bad = 0;
+        foreach (float w in weights) if (!float.IsFinite(w)) bad++;
+        return bad == 0
+            ? "; this step did not change the weights"
+            : $"; this step did not change the weights, but {bad} of the {weights.Length} were already not finite (an earlier update overflowed)";
+    }
+
+    private string? Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
     {
         ITrainableModel model = _models[0];
         if (_team is null)
@@ -107,7 +136,8 @@ public sealed unsafe class TrainingStep : IDisposable
         if (tokens.Length == 0 || tokens.Length % t != 0) ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, t);
         int rows = tokens.Length / t;
         if (!outputs.IsEmpty && outputs.Length != rows * _outputs) ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * _outputs, "batch × OutputSize, or empty");
-        // Check everything on this thread first, so a bad batch is rejected before any shard runs.
+        // Check everything on this thread first, so a bad batch is rejected before any shard runs and errors name batch rows.
+        TokenChecks.InRange(tokens, t, model.Shape.VocabularySize, nameof(tokens));
         Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
         if (_tokens.Length < tokens.Length) { _tokens = new int[tokens.Length]; _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
         tokens.CopyTo(_tokens);

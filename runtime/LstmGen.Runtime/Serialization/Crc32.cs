@@ -1,4 +1,4 @@
-namespace LstmGen.Text;
+namespace LstmGen.Serialization;
 
 /// <summary>CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by zip, gzip and PNG.</summary>
 internal struct Crc32

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LstmGen.Training;
+
+/// <summary>
+/// Adam with bias correction and Keras defaults (lr 1e-3, β1 0.9, β2 0.999, ε 1e-7):
+/// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
+/// (PyTorch's placement of ε). Optional decoupled-from-nothing L2: g ← g + λ·θ before the update.
+/// </summary>
+public sealed class Adam : IOptimizer
+{
+    private float[] _m = [];
+    private float[] _v = [];
+    private int _t;
+    private float _c1, _c2;
+    private float _learningRate;
+
+    /// <summary>Creates Adam.</summary>
+    /// <param name="learningRate">Step size, finite and ≥ 0.</param>
+    /// <param name="beta1">First-moment decay, in [0, 1).</param>
+    /// <param name="beta2">Second-moment decay, in [0, 1).</param>
+    /// <param name="epsilon">Denominator guard, finite and > 0.</param>
+    /// <param name="weightDecay">L2 coefficient, finite and ≥ 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A setting outside its range, infinite or NaN (the message names it).</exception>
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, float weightDecay = 0f)
+    {
+        _learningRate = OptimizerChecks.LearningRate(learningRate, nameof(learningRate));
+        Beta1 = OptimizerChecks.UnitInterval(beta1, nameof(beta1));
+        Beta2 = OptimizerChecks.UnitInterval(beta2, nameof(beta2));
+        Epsilon = OptimizerChecks.Positive(epsilon, nameof(epsilon));
+        WeightDecay = OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
+    }
+
+    /// <summary>Step size: finite and ≥ 0 (0 leaves the weights unchanged, for example at the start of a warm-up schedule).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, infinite or NaN.</exception>
+    public float LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = OptimizerChecks.LearningRate(value, nameof(LearningRate));
+    }
+    /// <summary>First-moment decay.</summary>
+    public float Beta1 { get; }
+    /// <summary>Second-moment decay.</summary>
+    public float Beta2 { get; }
+    /// <summary>Denominator guard.</summary>
+    public float Epsilon { get; }
+    /// <summary>L2 coefficient λ added to the gradient as λ·θ (0 = off).</summary>
+    public float WeightDecay { get; }
+    /// <summary>Steps taken.</summary>
+    public int Iterations => _t;
+
+    /// <inheritdoc />
+    public void Reset() { _t = 0; _m = []; _v = []; }
+
+    /// <inheritdoc />
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => OptimizerChecks.WholeStep(this, parameters, gradients);
+
+    /// <inheritdoc />
+    public void BeginStep(int parameterCount)
+    {
+        if (_m.Length != parameterCount) { _m = new float[parameterCount]; _v = new float[parameterCount]; _t = 0; }
+        _t++;
+        _c1 = 1f / (1f - MathF.Pow(Beta1, _t));
+        _c2 = 1f / MathF.Sqrt(1f - MathF.Pow(Beta2, _t));
+    }
+
+    /// <inheritdoc />
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    {
+        OptimizerChecks.Slice(parameters.Length, gradients.Length, offset, _m.Length, _t);
+        float c2 = _c2;
+        float b1 = Beta1, b2 = Beta2, lr = LearningRate * _c1, eps = Epsilon, wd = WeightDecay;
+        ref float p = ref MemoryMarshal.GetReference(parameters);
+        ref float g = ref MemoryMarshal.GetReference(gradients);
+        ref float m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_m), offset);
+        ref float v = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_v), offset);
+        int i = 0, n = parameters.Length;
+        if (VectorMath.IsAccelerated)
+        {
+            var vb1 = Vector256.Create(b1); var vb1c = Vector256.Create(1 - b1);
+            var vb2 = Vector256.Create(b2); var vb2c = Vector256.Create(1 - b2);
+            var vlr = Vector256.Create(lr); var vc2 = Vector256.Create(c2); var veps = Vector256.Create(eps); var vwd = Vector256.Create(wd);
+            for (; i + 8 <= n; i += 8)
+            {
+                nuint k = (nuint)i;
+                Vector256<float> pv = Vector256.LoadUnsafe(ref p, k);
+                Vector256<float> gv = Fma.MultiplyAdd(vwd, pv, Vector256.LoadUnsafe(ref g, k));
+                Vector256<float> mv = Fma.MultiplyAdd(vb1, Vector256.LoadUnsafe(ref m, k), vb1c * gv);
+                Vector256<float> vv = Fma.MultiplyAdd(vb2, Vector256.LoadUnsafe(ref v, k), vb2c * gv * gv);
+                mv.StoreUnsafe(ref m, k);
+                vv.StoreUnsafe(ref v, k);
+                // θ − lr·c1·m / (√v·c2 + ε)
+                (pv - vlr * mv / Fma.MultiplyAdd(Vector256.Sqrt(vv), vc2, veps)).StoreUnsafe(ref p, k);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);
+            ref float mi = ref Unsafe.Add(ref m, i);
+            ref float vi = ref Unsafe.Add(ref v, i);
+            mi = b1 * mi + (1 - b1) * gi;
+            vi = b2 * vi + (1 - b2) * gi * gi;
+            Unsafe.Add(ref p, i) -= lr * mi / (MathF.Sqrt(vi) * c2 + eps);
+        }
+    }
+}

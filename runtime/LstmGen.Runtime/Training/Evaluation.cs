@@ -1,0 +1,4 @@
+namespace LstmGen.Training;
+
+/// <summary>Loss and accuracy on a data set.</summary>
+public readonly record struct Evaluation(double Loss, double Accuracy);
