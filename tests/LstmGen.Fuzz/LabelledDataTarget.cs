@@ -4,9 +4,11 @@ using static LstmGen.Fuzz.Targets;
 namespace LstmGen.Fuzz;
 
 /// <summary>
-/// The sentiment sample's data reader, <c>LabelledData.Read</c>, on the input written to a file. Documented failure:
-/// <see cref="DataException"/> only, whose message names the file. Rows that are read must be a trimmed, non-empty text
-/// on one line and a label of 0 or 1.
+/// The sentiment sample's data reader: <c>LabelledData.Read(paths)</c> on the input written to a file, and
+/// <c>LabelledData.Read(Stream, name)</c> on it through a stream that hands out 1 to 7 bytes per read (so line breaks,
+/// CRLF pairs, byte order marks and multi-byte characters fall across reads). Documented failure: <see cref="DataException"/>
+/// only, whose message starts with the file name. Both must give the same rows or the same message; rows must be a
+/// trimmed, non-empty text on one line with a label of 0 or 1.
 /// </summary>
 internal static class LabelledDataTarget
 {
@@ -15,10 +17,20 @@ internal static class LabelledDataTarget
     {
         string path = ScratchFile;
         File.WriteAllBytes(path, data);
+        string fromFile = Read(() => LabelledData.Read([path]), path);
+        var trickle = new TrickleStream(data, seekable: false, TrickleChunk(data));
+        string fromStream = Read(() => LabelledData.Read(trickle, path), path);
+        Check(fromStream == fromFile, $"Read(path) gave \"{fromFile}\" but Read(Stream) over short reads gave \"{fromStream}\".");
+        return fromFile.Length <= 200 ? fromFile : fromFile[..200] + "…";
+    }
+
+    // The rows (checked) as one string, or the message.
+    private static string Read(Func<List<(string Text, int Label)>> read, string path)
+    {
         List<(string Text, int Label)> rows;
         try
         {
-            rows = LabelledData.Read([path]);
+            rows = read();
         }
         catch (DataException e)
         {
@@ -32,6 +44,6 @@ internal static class LabelledDataTarget
             Check(!text.Contains('\n') && !text.Contains('\r'), "A row's text spans lines.");
             Check(label is 0 or 1, $"A row has label {label}.");
         }
-        return $"{rows.Count} rows";
+        return $"{rows.Count} rows: " + string.Join(" | ", rows.Select(r => $"{r.Label} {r.Text}"));
     }
 }

@@ -33,5 +33,7 @@ internal static class Seeds
         File.WriteAllBytes(Path.Combine(data, "bom.txt"), [.. Encoding.UTF8.Preamble, .. utf8.GetBytes("Très bon, 日本\t1\n")]);
         File.WriteAllText(Path.Combine(data, "separators.txt"), "next\u0085line stays one text\t0\rold Mac ending\t1\r", utf8);
         File.WriteAllText(Path.Combine(data, "bad-label.txt"), "fine\t1\nno label here\t2\n", utf8);
+        // A UTF-16 byte order mark: refused (the reader reads UTF-8 only).
+        File.WriteAllBytes(Path.Combine(data, "utf16.txt"), [.. Encoding.Unicode.Preamble, .. Encoding.Unicode.GetBytes("good\t1\r\n")]);
     }
 }
