@@ -146,6 +146,10 @@ public class TimeSeriesTests
         float[] series = [1, 5, 2, 8, 3];
         Assert.Equal([6f, 3f, 9f], RecursiveForecast.OneStepAhead(f, series, 2..5));
         Assert.Throws<ArgumentException>(() => RecursiveForecast.OneStepAhead(f, series, 0..2));
+        // Three steps ahead of step 4 starts from the truth [1, 5] (steps 0–1): 6, 7, 8; of step 5 from [1, 5, 2]: 3, 4, 5.
+        Assert.Equal([8f, 5f], RecursiveForecast.StepsAhead(f, [1, 5, 2, 8, 3, 9], 4..6, steps: 3));
+        Assert.Equal(RecursiveForecast.OneStepAhead(f, series, 2..5), RecursiveForecast.StepsAhead(f, series, 2..5, steps: 1));
+        Assert.Throws<ArgumentException>(() => RecursiveForecast.StepsAhead(f, series, 3..5, steps: 4));
     }
 
     [Fact]

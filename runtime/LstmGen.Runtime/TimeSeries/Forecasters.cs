@@ -45,6 +45,30 @@ public static class RecursiveForecast
         for (int i = 0; i < length; i++) result[i] = forecaster.Next(series.Slice(start + i - forecaster.Window, forecaster.Window));
         return result;
     }
+
+    /// <summary>
+    /// <paramref name="steps"/>-ahead forecasts over <c>series[range]</c>: the value at step t is the last of
+    /// <paramref name="steps"/> recursive forecasts made from the truth up to step t − steps (so 1 is
+    /// <see cref="OneStepAhead"/>, and 12 on monthly data is "a year ahead", every month scored from a year before).
+    /// </summary>
+    public static float[] StepsAhead(IOneStepForecaster forecaster, ReadOnlySpan<float> series, Range range, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(forecaster);
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "Must be at least 1.");
+        (int start, int length) = range.GetOffsetAndLength(series.Length);
+        int w = forecaster.Window;
+        if (start - steps + 1 < w)
+            throw new ArgumentException($"The range starts at {start}; forecasting it {steps} steps ahead needs {w + steps - 1} values of history.", nameof(range));
+        var result = new float[length];
+        var path = new float[steps];
+        for (int i = 0; i < length; i++)
+        {
+            int origin = start + i - steps + 1; // the first step forecast, not seen
+            Run(forecaster, series[..origin], path);
+            result[i] = path[^1];
+        }
+        return result;
+    }
 }
 
 /// <summary>
