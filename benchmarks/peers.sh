@@ -40,9 +40,13 @@ for l in lines:
 lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
 def field(name):
     m = re.search(rf"^{name}:\s*(.+)$", lscpu, re.M); return m.group(1).strip() if m else "?"
-peak = re.search(r"([\d.]+)", sys.argv[2]).group(1); peak2 = re.search(r"([\d.]+)", sys.argv[3]).group(1)
+peak, peak2 = (re.search(r"core\): ([\d.]+)", a).group(1) for a in sys.argv[2:4])
+def per_core(name):
+    # lscpu gives the total and the instance count, e.g. "64 KiB (2 instances)".
+    m = re.match(r"([\d.]+) (\w+) \((\d+) instances?\)", field(name))
+    return f"{float(m.group(1)) / int(m.group(3)):g} {m.group(2)}" if m else field(name)
 out = ["# LstmGen against its peers, one window", "",
-       f"CPU: {field('Model name')} (family {field('CPU family')}, model {field('Model')}); L1d {field('L1d cache')}, L2 {field('L2 cache')}; "
+       f"CPU: {field('Model name')} (family {field('CPU family')}, model {field('Model')}); L1d {per_core('L1d cache')}, L2 {per_core('L2 cache')} per core; "
        f"one-core AVX2 FMA peak {peak} GFLOP/s before, {peak2} after the run.", "",
        "Reference workload (vocab 10,000, embedding 128, LSTM 64, sequence 100, dense random tokens); best of the rounds.", "",
        "| row | threads | LstmGen | PyTorch 2.6 | TorchSharp | ONNX Runtime | × PyTorch | × ONNX Runtime |",
