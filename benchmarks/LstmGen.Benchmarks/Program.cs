@@ -13,7 +13,7 @@ namespace LstmGen.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
-/// full DefaultJob. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
+/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>). Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
 /// always run, so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
 /// </summary>
 public static class Program
@@ -23,6 +23,12 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // `--peers N`: the peer-comparison rows for N threads, timed as the peer harness times the other frameworks.
+        if (args.Length == 2 && args[0] == "--peers" && int.TryParse(args[1], out int peerThreads))
+        {
+            PeerRows.Run(peerThreads);
+            return 0;
+        }
         bool smoke = args.Contains("--smoke");
         bool shortRun = args.Contains("--short");
         // --write-results: also regenerate benchmarks/RESULTS.md and its chart; --note TEXT: a line for that report.
