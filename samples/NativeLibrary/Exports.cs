@@ -9,7 +9,7 @@ using LstmGen.Text;
 namespace LstmGen.Samples.NativeLibrary;
 
 /// <summary>
-/// The C ABI of <c>lstmgen.h</c>. Every entry point catches every exception and returns a status code instead (with no closures, so the token entry points allocate nothing), because
+/// The C ABI of <c>lstmgen.h</c>. Every entry point catches every exception and returns a status code instead, because
 /// an exception that crosses an <see cref="UnmanagedCallersOnlyAttribute"/> boundary ends the host process; the message
 /// goes to the calling thread's last-error slot.
 /// </summary>
@@ -151,7 +151,7 @@ public static unsafe class Exports
 
     private static void SetError(string message)
     {
-        // Success clears the message in place, so the token entry points allocate nothing after a thread's first call.
+        // Success clears the message in place instead of allocating an empty one.
         if (message.Length == 0 && t_error is not null)
         {
             t_error[0] = 0;
