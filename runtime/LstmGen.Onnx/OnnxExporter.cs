@@ -147,9 +147,15 @@ public static class OnnxExporter
             kind = cell.ToString().ToUpperInvariant();
             (features, width, body) = RecurrentGraph.Write(g, shape, cell);
         }
+        else if (TextCnnGraph.Detect(g))
+        {
+            kind = "text CNN";
+            (features, width, body) = TextCnnGraph.Write(g, shape);
+        }
         else
         {
-            throw new NotSupportedException("ONNX export supports recurrent models (LSTM, GRU, RNN); this model has no 'lstm.', 'gru.' or 'rnn.' weights.");
+            kind = "feed-forward";
+            (features, width, body) = FeedForwardGraph.Write(g, shape);
         }
 
         // Dense head: logits = features·fc.weightᵀ + fc.bias, then the output activation.

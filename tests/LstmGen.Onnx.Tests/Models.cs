@@ -60,3 +60,29 @@ public sealed partial class OnnxRnnL3BiModel;
 [GruModel(VocabularySize = 500, EmbeddingSize = 32, HiddenSize = 48, SequenceLength = 50, Layers = 2, Bidirectional = true)]
 public sealed partial class OnnxGruMediumModel;
 
+/// <summary>A text CNN with three branches; rows shorter than a branch's width give that branch no window.</summary>
+[TextCnnModel(VocabularySize = 41, EmbeddingSize = 6, SequenceLength = 13, KernelSizes = new[] { 2, 3, 5 }, Filters = 7, OutputSize = 2)]
+public sealed partial class OnnxCnnModel;
+
+/// <summary>A text CNN whose widths include 1 and the whole sequence, softmax head.</summary>
+[TextCnnModel(VocabularySize = 29, EmbeddingSize = 5, SequenceLength = 7, KernelSizes = new[] { 1, 4, 7 }, Filters = 19, OutputSize = 3,
+              Output = OutputActivation.Softmax)]
+public sealed partial class OnnxCnnEdgeModel;
+
+/// <summary>A text CNN of the comparison's size, linear head.</summary>
+[TextCnnModel(VocabularySize = 500, EmbeddingSize = 32, SequenceLength = 40, KernelSizes = new[] { 3, 4, 5 }, Filters = 24, OutputSize = 2,
+              Output = OutputActivation.Linear)]
+public sealed partial class OnnxCnnMediumModel;
+
+/// <summary>The feed-forward baseline with one hidden layer.</summary>
+[FeedForwardModel(VocabularySize = 50, EmbeddingSize = 16, SequenceLength = 10, HiddenSizes = new[] { 48 })]
+public sealed partial class OnnxFeedForwardModel;
+
+/// <summary>Two hidden layers, softmax head.</summary>
+[FeedForwardModel(VocabularySize = 40, EmbeddingSize = 20, SequenceLength = 17, HiddenSizes = new[] { 33, 7 }, OutputSize = 4,
+                  Output = OutputActivation.Softmax)]
+public sealed partial class OnnxFeedForwardDeepModel;
+
+/// <summary>No hidden layer: the head reads the mean embedding.</summary>
+[FeedForwardModel(VocabularySize = 11, EmbeddingSize = 5, SequenceLength = 6, HiddenSizes = new int[0], OutputSize = 2, Output = OutputActivation.Linear)]
+public sealed partial class OnnxBagModel;

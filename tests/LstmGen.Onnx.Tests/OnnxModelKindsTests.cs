@@ -22,6 +22,12 @@ public sealed class OnnxModelKindsTests
         ["gru-medium"] = () => new OnnxGruMediumModel(),
         ["rnn-bidirectional"] = () => new OnnxRnnBiModel(),
         ["rnn-3-layers-bidirectional"] = () => new OnnxRnnL3BiModel(),
+        ["cnn"] = () => new OnnxCnnModel(),
+        ["cnn-widths-1-4-7"] = () => new OnnxCnnEdgeModel(),
+        ["cnn-medium"] = () => new OnnxCnnMediumModel(),
+        ["feed-forward"] = () => new OnnxFeedForwardModel(),
+        ["feed-forward-deep"] = () => new OnnxFeedForwardDeepModel(),
+        ["feed-forward-no-hidden"] = () => new OnnxBagModel(),
     };
 
     public static TheoryData<string> Kinds() => [.. Factories.Keys];
@@ -55,6 +61,29 @@ public sealed class OnnxModelKindsTests
         // The recurrent and CNN features of an empty row are 0, so the output is the activation of fc.bias.
         if (!kind.StartsWith("feed-forward", StringComparison.Ordinal))
             OnnxHarness.AssertClose(Activate(Parameter(model, "fc.bias"), shape.Output), predicted, "all-padding row vs activation(fc.bias)");
+    }
+
+    [Fact]
+    public void CNN_branches_wider_than_the_row_contribute_nothing()
+    {
+        // Rows of 1 … T tokens (after padding of every kind): widths 2, 3 and 5 switch on one after another.
+        var model = new OnnxCnnModel();
+        OnnxHarness.Randomize(model, seed: 8, scale: 0.5f);
+        const int t = OnnxCnnModel.SequenceLength;
+        var tokens = new int[t * t];
+        var rng = new Random(9);
+        for (int n = 1; n <= t; n++)
+        {
+            Span<int> row = tokens.AsSpan((n - 1) * t, t);
+            // n tokens at scattered positions (the rest padding), in a seeded order.
+            int[] positions = Enumerable.Range(0, t).OrderBy(_ => rng.Next()).Take(n).ToArray();
+            foreach (int p in positions) row[p] = rng.Next(1, OnnxCnnModel.VocabularySize);
+        }
+        using InferenceSession session = OnnxHarness.Session(OnnxHarness.Export(model));
+        float[] onnx = OnnxHarness.Run(session, tokens, t, t, OnnxCnnModel.OutputSize);
+        var expected = new float[onnx.Length];
+        model.PredictBatch(tokens, expected);
+        OnnxHarness.AssertClose(expected, onnx, "rows of 1 … T tokens");
     }
 
     [Theory]
@@ -121,6 +150,15 @@ public sealed class OnnxModelKindsTests
         ParameterInfo[] layout = model.ParameterLayout.Where(p => p.Name != "gru.bias_hh_l1_reverse").ToArray();
         var error = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model.Shape, layout, model.Parameters, Stream.Null));
         Assert.Contains("'gru.bias_hh_l1_reverse'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_kind_is_in_the_metadata()
+    {
+        using InferenceSession cnn = OnnxHarness.Session(OnnxHarness.Export(new OnnxCnnModel()));
+        Assert.Equal("text CNN", cnn.ModelMetadata.CustomMetadataMap["lstmgen.model_kind"]);
+        using InferenceSession gru = OnnxHarness.Session(OnnxHarness.Export(new OnnxGruModel()));
+        Assert.Equal("GRU", gru.ModelMetadata.CustomMetadataMap["lstmgen.model_kind"]);
     }
 
     private static ReadOnlySpan<float> Parameter(ISequenceModel model, string name)
