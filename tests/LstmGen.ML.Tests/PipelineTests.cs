@@ -142,6 +142,65 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public void Classifier_composes_with_other_MLNET_estimators_and_the_chain_saves_and_loads()
+    {
+        // The user's column is "Review"; ML.NET's own transforms run before the LstmGen estimator.
+        var ml = new MLContext(seed: 18);
+        IDataView data = ml.Data.LoadFromTextFile<Review>(WriteMemoryTask(300, seed: 19), separatorChar: '\t');
+        var pipeline = ml.Transforms.CopyColumns("Review", "Text")
+            .Append(ml.Transforms.Text.NormalizeText("Review", keepPunctuations: false))
+            .Append(ml.LstmGenBinaryClassifier<MlMemoryGru>("Label", "Review", new FitOptions { Epochs = 8, BatchSize = 16, Seed = 1 }));
+        TransformerChain<LstmGenTransformer> model = pipeline.Fit(data);
+        Assert.True(ml.BinaryClassification.Evaluate(model.Transform(data)).Accuracy >= 0.95);
+
+        string path = Path.Combine(_directory, "chain.zip");
+        ml.Model.SaveWithLstmGen(model, data.Schema, path);
+        ITransformer loaded = ml.Model.LoadWithLstmGen(path, out _);
+        Assert.Equal(model.Transform(data).GetColumn<float>("Probability").ToArray(), loaded.Transform(data).GetColumn<float>("Probability").ToArray());
+    }
+
+    [Fact]
+    public void A_file_whose_LstmGen_entry_is_missing_or_cut_is_refused()
+    {
+        var ml = new MLContext(seed: 20);
+        IDataView data = ml.Data.LoadFromTextFile<Review>(WriteMemoryTask(50, seed: 21), separatorChar: '\t');
+        LstmGenTransformer model = ml.LstmGenBinaryClassifier<MlMemoryGru>(fit: new FitOptions { Epochs = 1 }).Fit(data);
+        string path = Path.Combine(_directory, "model.zip");
+        ml.Model.SaveWithLstmGen(model, data.Schema, path);
+        string entryName = LstmGenModelOperations.EntryFolder + "0.lstmgen";
+        byte[] entry;
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+        using (var bytes = new MemoryStream())
+        {
+            using (Stream stream = zip.GetEntry(entryName)!.Open()) stream.CopyTo(bytes);
+            entry = bytes.ToArray();
+        }
+
+        string missing = Rewrite(path, "missing.zip", entryName, null);
+        Exception noEntry = Assert.ThrowsAny<Exception>(() => ml.Model.LoadWithLstmGen(missing, out _));
+        Assert.Contains("more LstmGen mappings than the file has LstmGen models", Flatten(noEntry), StringComparison.Ordinal);
+
+        string cut = Rewrite(path, "cut.zip", entryName, entry[..(entry.Length / 2)]);
+        Exception truncated = Assert.ThrowsAny<Exception>(() => ml.Model.LoadWithLstmGen(cut, out _));
+        Assert.Contains("runcated", Flatten(truncated), StringComparison.Ordinal);
+    }
+
+    // A copy of the zip with one entry removed (replacement null) or replaced.
+    private string Rewrite(string source, string name, string entryName, byte[]? replacement)
+    {
+        string path = Path.Combine(_directory, name);
+        File.Copy(source, path);
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update);
+        zip.GetEntry(entryName)!.Delete();
+        if (replacement is not null)
+        {
+            using Stream stream = zip.CreateEntry(entryName).Open();
+            stream.Write(replacement);
+        }
+        return path;
+    }
+
+    [Fact]
     public void Token_vector_column_trains_a_CNN_and_scores_as_Predict()
     {
         var ml = new MLContext(seed: 10);
@@ -199,6 +258,11 @@ public sealed class PipelineTests : IDisposable
         var longRow = Assert.Throws<ArgumentOutOfRangeException>(() => ml.LstmGenBinaryClassifier<MlMemoryCnn>(
             new LstmGenBinaryOptions { TokensColumnName = "Ids" }).Fit(ml.Data.LoadFromEnumerable(tooLong)));
         Assert.Contains("Row 0", longRow.Message, StringComparison.Ordinal);
+
+        TokenRow[] fractionalId = [new TokenRow { Ids = [3f, 2.5f], Label = true }];
+        var notWhole = Assert.Throws<ArgumentException>(() => ml.LstmGenBinaryClassifier<MlMemoryCnn>(
+            new LstmGenBinaryOptions { TokensColumnName = "Ids" }).Fit(ml.Data.LoadFromEnumerable(fractionalId)));
+        Assert.Contains("token 1 is 2.5", notWhole.Message, StringComparison.Ordinal);
     }
 
     [Fact]
