@@ -99,4 +99,41 @@ internal static class OnnxHarness
                 $"{what}: value {i}: ONNX Runtime {actual[i]:R} vs LstmGen {expected[i]:R} (|Δ| = {diff:E2} > {allowed:E2}).");
         }
     }
+
+    /// <summary>
+    /// Exports <paramref name="model"/>, runs seeded padded rows (<see cref="Tokens"/>) in ONNX Runtime and checks them
+    /// against <c>PredictBatch</c> (folded and unfolded) and <c>Predict</c> per row, and one row alone against the batch.
+    /// </summary>
+    public static void CheckParity(ISequenceModel model, int patternRows, int seed)
+    {
+        ModelShape shape = model.Shape;
+        int t = shape.SequenceLength, o = shape.OutputSize;
+        int[] tokens = Tokens(patternRows, t, shape.VocabularySize, seed);
+        int rows = tokens.Length / t;
+
+        using InferenceSession session = Session(Export(model));
+        float[] onnx = Run(session, tokens, rows, t, o);
+
+        // The outputs must depend on the input (a constant graph would otherwise pass against a constant model).
+        Assert.Contains(onnx, value => Math.Abs(value - onnx[0]) > 1e-3);
+
+        var batch = new float[rows * o];
+        foreach (bool folded in new[] { true, false })
+        {
+            model.UseFoldedEmbedding = folded;
+            model.PredictBatch(tokens, batch);
+            AssertClose(batch, onnx, $"PredictBatch (folded: {folded})");
+        }
+
+        var single = new float[o];
+        for (int r = 0; r < rows; r++)
+        {
+            model.Predict(tokens.AsSpan(r * t, t), single);
+            AssertClose(single, onnx.AsSpan(r * o, o), $"Predict row {r}");
+        }
+
+        // Batch size is a free dimension: one row alone gives the same as in the batch.
+        float[] alone = Run(session, tokens.AsSpan(2 * t, t), 1, t, o);
+        AssertClose(onnx.AsSpan(2 * o, o), alone, "row 2 alone vs in the batch");
+    }
 }

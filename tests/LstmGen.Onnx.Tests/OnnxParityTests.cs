@@ -62,36 +62,5 @@ public sealed class OnnxParityTests
         return model;
     }
 
-    private static void CheckParity(ISequenceModel model, int patternRows, int seed)
-    {
-        ModelShape shape = model.Shape;
-        int t = shape.SequenceLength, o = shape.OutputSize;
-        int[] tokens = OnnxHarness.Tokens(patternRows, t, shape.VocabularySize, seed);
-        int rows = tokens.Length / t;
-
-        using InferenceSession session = OnnxHarness.Session(OnnxHarness.Export(model));
-        float[] onnx = OnnxHarness.Run(session, tokens, rows, t, o);
-
-        // The outputs must depend on the input (a constant graph would otherwise pass against a constant model).
-        Assert.Contains(onnx, value => Math.Abs(value - onnx[0]) > 1e-3);
-
-        var batch = new float[rows * o];
-        foreach (bool folded in new[] { true, false })
-        {
-            model.UseFoldedEmbedding = folded;
-            model.PredictBatch(tokens, batch);
-            OnnxHarness.AssertClose(batch, onnx, $"PredictBatch (folded: {folded})");
-        }
-
-        var single = new float[o];
-        for (int r = 0; r < rows; r++)
-        {
-            model.Predict(tokens.AsSpan(r * t, t), single);
-            OnnxHarness.AssertClose(single, onnx.AsSpan(r * o, o), $"Predict row {r}");
-        }
-
-        // Batch size is a free dimension: one row alone gives the same as in the batch.
-        float[] alone = OnnxHarness.Run(session, tokens.AsSpan(2 * t, t), 1, t, o);
-        OnnxHarness.AssertClose(onnx.AsSpan(2 * o, o), alone, "row 2 alone vs in the batch");
-    }
+    private static void CheckParity(ISequenceModel model, int patternRows, int seed) => OnnxHarness.CheckParity(model, patternRows, seed);
 }
