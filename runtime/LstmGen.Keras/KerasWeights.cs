@@ -299,7 +299,7 @@ internal static partial class KerasFileReader
 
     public static List<SourceLayer> ReadLegacy(IH5Group root)
     {
-        string[] names = root.Attribute("layer_names").Read<string[]>();
+        string[] names = Strings(root, "layer_names");
         var found = new List<SourceLayer>();
         var counters = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string raw in names)
@@ -308,7 +308,7 @@ internal static partial class KerasFileReader
             if (!root.LinkExists(name))
                 throw new KerasImportException($"layer_names lists '{name}' but the file has no group of that name.");
             IH5Group group = root.Group(name);
-            string[] weights = group.AttributeExists("weight_names") ? group.Attribute("weight_names").Read<string[]>() : [];
+            string[] weights = group.AttributeExists("weight_names") ? Strings(group, "weight_names") : [];
             weights = weights.Select(w => w.TrimEnd('\0')).Where(w => w.Length > 0).ToArray();
             if (weights.Length == 0) continue;
             var arrays = weights.Select(w => ReadArray(group.Dataset(w), $"{name}/{w}")).ToList();
@@ -341,6 +341,16 @@ internal static partial class KerasFileReader
             found.Add(new SourceLayer(kind, name, index, arrays, backward, name));
         }
         return found;
+    }
+
+    // A list-of-names attribute. Keras 2 writes a layer without weights as np.asarray([]), an empty float64 array.
+    private static string[] Strings(IH5Object owner, string name)
+    {
+        IH5Attribute attribute = owner.Attribute(name);
+        if (attribute.Type.Class == H5DataTypeClass.String) return attribute.Read<string[]>();
+        ulong[] dims = attribute.Space.Dimensions;
+        if (dims.Length == 1 && dims[0] == 0) return [];
+        throw new KerasImportException($"Attribute '{name}' of '{owner.Name}' holds {attribute.Type.Class} data; Keras writes a list of names there.");
     }
 
     private static SourceArray ReadArray(IH5Dataset dataset, string path)

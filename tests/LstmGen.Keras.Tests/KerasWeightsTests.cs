@@ -195,6 +195,21 @@ public class KerasWeightsTests
     }
 
     [Fact]
+    public void BareKeras3WeightsFileLoadsLikeTheArchive()
+    {
+        // model.weights.h5 alone (Keras 3's model.save_weights("x.weights.h5")): no configuration, the same weights.
+        using var zip = ZipFile.OpenRead(Fixture("gru_l2_bi.keras"));
+        var h5 = new MemoryStream();
+        using (Stream s = zip.GetEntry("model.weights.h5")!.Open()) s.CopyTo(h5);
+        h5.Position = 0;
+        var bare = new KerasGruL2Bi(1);
+        KerasWeights.Load(bare, h5);
+        var archive = new KerasGruL2Bi(2);
+        KerasWeights.Load(archive, Fixture("gru_l2_bi.keras"));
+        Assert.True(bare.Parameters.SequenceEqual(archive.Parameters));
+    }
+
+    [Fact]
     public void ArchiveWithoutWeightsIsRefused()
     {
         var output = new MemoryStream();

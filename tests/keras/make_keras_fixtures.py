@@ -202,19 +202,21 @@ def write_legacy(path, config, layers, full_model=True):
     group has attribute weight_names, and each weight is the dataset at <layer name>/<weight name>
     (for example "lstm/lstm/lstm_cell/kernel:0"). layers: list of (layer name, [(weight name, array)])."""
     with h5py.File(path, "w") as f:
+        # As Keras 2 writes them: JSON and version strings encoded to bytes (fixed-length HDF5 strings), name lists as
+        # numpy byte-string arrays, and a layer without weights with weight_names = np.asarray([]) (an empty float64 array).
         if full_model:
-            f.attrs["model_config"] = json.dumps(config)
-            f.attrs["keras_version"] = "2.15.0"
-            f.attrs["backend"] = "tensorflow"
+            f.attrs["model_config"] = json.dumps(config).encode("utf8")
+            f.attrs["keras_version"] = b"2.15.0"
+            f.attrs["backend"] = b"tensorflow"
             root = f.create_group("model_weights")
         else:
             root = f
-        root.attrs["layer_names"] = np.array([n.encode("utf8") for n, _ in layers])
-        root.attrs["backend"] = "tensorflow"
-        root.attrs["keras_version"] = "2.15.0"
+        root.attrs["layer_names"] = np.asarray([n.encode("utf8") for n, _ in layers])
+        root.attrs["backend"] = b"tensorflow"
+        root.attrs["keras_version"] = b"2.15.0"
         for name, weights in layers:
             g = root.create_group(name)
-            g.attrs["weight_names"] = np.array([w.encode("utf8") for w, _ in weights], dtype="S" + str(max([len(w) for w, _ in weights] + [1])))
+            g.attrs["weight_names"] = np.asarray([w.encode("utf8") for w, _ in weights])
             for wname, a in weights:
                 g.create_dataset(wname, data=a)  # the path inside the layer group repeats the layer name
 
@@ -259,6 +261,7 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
                                         layer=inner, merge_mode="concat"))
         else:
             configs.append(rnn_config(kind, lname, H, rs, **extra))
+    configs.append(layer_config("Dropout", "dropout", rate=0.25))
     configs.append(layer_config("Dense", "dense", units=O, activation=output, use_bias=True))
     config = sequential(configs, T)
 
@@ -272,7 +275,7 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
                 lp = "layers/" + ("bidirectional" if n == 0 else "bidirectional_%d" % n)
                 groups += [(lp, []), (lp + "/forward_layer", []), (lp + "/forward_layer/cell", fw),
                            (lp + "/backward_layer", []), (lp + "/backward_layer/cell", bw)]
-        groups.append(("layers/dense", head))
+        groups += [("layers/dropout", []), ("layers/dense", head)]
         write_keras3(os.path.join(OUT, name + ".keras"), config, groups)
     else:
         entries = [("embedding", [("embedding/embeddings:0", emb)])]
@@ -288,6 +291,7 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
                     ws += [("%s/%s_%s%s/%s%s/%s:0" % (ln, direction, kind, suffix, cell, suffix, p), a)
                            for p, a in zip(("kernel", "recurrent_kernel", "bias"), w)]
                 entries.append((ln, ws))
+        entries.append(("dropout", []))  # weightless: listed in layer_names, empty weight_names
         entries.append(("dense", [("dense/kernel:0", head[0]), ("dense/bias:0", head[1])]))
         write_legacy(os.path.join(OUT, name + ".h5"), config, entries, full_model=(fmt == "h5"))
     if reset_after:
