@@ -157,7 +157,7 @@ public static class KerasWeights
             using var file = H5File.Open(stream, leaveOpen);
             if (file.LinkExists("layers") || file.LinkExists("_layer_checkpoint_dependencies"))
             {
-                layers = KerasFileReader.ReadKeras3(file);
+                layers = new KerasFileReader(model.ParameterCount).ReadKeras3(file);
             }
             else
             {
@@ -165,7 +165,7 @@ public static class KerasWeights
                 if (!root.AttributeExists("layer_names"))
                     throw new KerasImportException("The HDF5 file has neither a 'layers' group (Keras 3) nor a 'layer_names' attribute (legacy Keras): it does not hold Keras weights.");
                 if (configJson is null && file.AttributeExists("model_config")) configJson = file.Attribute("model_config").Read<string>();
-                layers = KerasFileReader.ReadLegacy(root);
+                layers = new KerasFileReader(model.ParameterCount).ReadLegacy(root);
             }
         }
         catch (KerasImportException)
@@ -230,15 +230,19 @@ internal sealed record SourceArray(string Path, int[] Shape, float[] Values)
 /// </summary>
 internal sealed record SourceLayer(string Kind, string Where, int Index, IReadOnlyList<SourceArray> Arrays, IReadOnlyList<SourceArray>? Backward, string ConfigKey);
 
-/// <summary>Reads the Keras 3 and legacy layouts into <see cref="SourceLayer"/>s.</summary>
-internal static partial class KerasFileReader
+/// <summary>
+/// Reads the Keras 3 and legacy layouts into <see cref="SourceLayer"/>s. No array may hold more than
+/// <paramref name="maxElements"/> values (the whole model's parameter count: a larger one cannot fit it), so a file that
+/// declares huge datasets is refused before they are read.
+/// </summary>
+internal sealed partial class KerasFileReader(long maxElements)
 {
     private static readonly string[] Kinds = ["embedding", "lstm", "gru", "simple_rnn", "bidirectional", "conv1d", "dense"];
 
     [GeneratedRegex(@"^(?<base>[a-z0-9_]+?)(?:_(?<n>[0-9]+))?$")]
     private static partial Regex LayerName();
 
-    public static List<SourceLayer> ReadKeras3(IH5Group file)
+    public List<SourceLayer> ReadKeras3(IH5Group file)
     {
         IH5Group layers = file.Group(file.LinkExists("layers") ? "layers" : "_layer_checkpoint_dependencies");
         var found = new List<SourceLayer>();
@@ -276,7 +280,7 @@ internal static partial class KerasFileReader
         return found;
     }
 
-    private static IReadOnlyList<SourceArray> Vars(IH5Group layer, string path, string where)
+    private IReadOnlyList<SourceArray> Vars(IH5Group layer, string path, string where)
     {
         if (!layer.LinkExists(path))
             throw new KerasImportException($"Layer '{where}' has no '{path}' group; a Keras 3 file stores this layer's variables there.");
@@ -297,7 +301,7 @@ internal static partial class KerasFileReader
         return null;
     }
 
-    public static List<SourceLayer> ReadLegacy(IH5Group root)
+    public List<SourceLayer> ReadLegacy(IH5Group root)
     {
         string[] names = Strings(root, "layer_names");
         var found = new List<SourceLayer>();
@@ -353,7 +357,7 @@ internal static partial class KerasFileReader
         throw new KerasImportException($"Attribute '{name}' of '{owner.Name}' holds {attribute.Type.Class} data; Keras writes a list of names there.");
     }
 
-    private static SourceArray ReadArray(IH5Dataset dataset, string path)
+    private SourceArray ReadArray(IH5Dataset dataset, string path)
     {
         ulong[] dims = dataset.Space.Dimensions;
         if (dims.Length == 0) throw new KerasImportException($"'{path}' is a scalar, not a weight tensor.");
@@ -364,7 +368,8 @@ internal static partial class KerasFileReader
             if (dims[i] > int.MaxValue) throw new KerasImportException($"'{path}' has dimension {dims[i]}, too large for a model tensor.");
             shape[i] = (int)dims[i];
             count *= shape[i];
-            if (count > Array.MaxLength) throw new KerasImportException($"'{path}' has more elements than an array can hold.");
+            if (count > maxElements)
+                throw new KerasImportException($"'{path}' has shape [{string.Join(", ", dims)}], more values than the whole model has ({maxElements}); the file is for a larger model.");
         }
         IH5DataType type = dataset.Type;
         float[] values;

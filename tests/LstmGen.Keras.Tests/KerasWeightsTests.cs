@@ -189,6 +189,8 @@ public class KerasWeightsTests
         Refused(new KerasLstmH8(1), File.ReadAllBytes(Fixture("lstm.keras")), "needs [3, 32]");
         Refused(new KerasLstmL2Bi(1), File.ReadAllBytes(Fixture("lstm.keras")), "has 1 recurrent layer(s) but the model has Layers = 2");
         Refused(new KerasRnnBiSoftmax(1), File.ReadAllBytes(Fixture("rnn_l3_softmax.keras")), "has 3 recurrent layer(s)");
+        // A dataset larger than the whole model is refused before it is read (ff_deep's embedding [40, 20] > 383 parameters).
+        Refused(new KerasLstm(1), File.ReadAllBytes(Fixture("ff_deep.keras")), "more values than the whole model has (383)");
         Refused(new KerasLstmL2Bi(1), File.ReadAllBytes(Fixture("lstm_l2_bi_legacy.h5")).AsSpan(0, 4000).ToArray(), "cannot be read");
         Refused(new KerasLstm(1), Encoding.UTF8.GetBytes("not a model at all"), "neither a .keras archive");
         Refused(new KerasLstm(1), EditArchive("lstm.keras", null, dropConfig: true)[..100], "not a valid zip");
