@@ -19,6 +19,7 @@ public class KerasWeightsTests
     public static TheoryData<string, string> Cases => new()
     {
         { "lstm.keras", nameof(KerasLstm) },
+        { "lstm_no_bias.keras", nameof(KerasLstm) },
         { "gru_l2_bi.keras", nameof(KerasGruL2Bi) },
         { "rnn_l3_softmax.keras", nameof(KerasRnnL3Softmax) },
         { "lstm_l2_bi_legacy.h5", nameof(KerasLstmL2Bi) },
@@ -76,6 +77,16 @@ public class KerasWeightsTests
 
         m = KerasWeights.Load(new KerasLstmL2Bi(1), Fixture("lstm_l2_bi_legacy.h5"));
         Assert.Equal(["embedding", "bidirectional", "bidirectional_1", "dense"], m.Select(x => x.KerasLayer));
+    }
+
+    [Fact]
+    public void UseBiasFalseGivesZeroBiases()
+    {
+        var model = new KerasLstm(1);
+        KerasWeights.Load(model, Fixture("lstm_no_bias.keras"));
+        foreach (string name in new[] { "lstm.bias_ih_l0", "lstm.bias_hh_l0", "fc.bias" })
+            Assert.All(model.GetParameter(name).ToArray(), v => Assert.Equal(0f, v));
+        Assert.Contains(model.GetParameter("lstm.weight_hh_l0").ToArray(), v => v != 0);
     }
 
     [Fact]

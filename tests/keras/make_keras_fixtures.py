@@ -228,7 +228,8 @@ def write_expected(name, tokens, probabilities):
 
 # ---------------------------------------------------------------------------------------------- cases
 
-def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, seed, fmt, reset_after=True):
+def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, seed, fmt, reset_after=True, use_bias=True):
+    """use_bias=False: the cells and the Dense have no bias variable (Keras stores kernel and recurrent_kernel only)."""
     rng = Rng(seed)
     emb = rng.embedding(V, E)
     stack = []
@@ -236,9 +237,12 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
         inp = E if n == 0 else H * (2 if bidirectional else 1)
         fw = recurrent_weights(rng, kind, inp, H, reset_after)
         bw = recurrent_weights(rng, kind, inp, H, reset_after) if bidirectional else None
+        if not use_bias:
+            fw[2] = np.zeros_like(fw[2])
+            bw = None if bw is None else bw[:2] + [np.zeros_like(bw[2])]
         stack.append((fw, bw))
     D = 2 if bidirectional else 1
-    head = [rng.uniform(D * H, O), rng.uniform(O)]
+    head = [rng.uniform(D * H, O), rng.uniform(O) if use_bias else np.zeros(O, dtype=np.float32)]
     tokens = make_tokens(rng, V, T, 5)
     probs = []
     for row in tokens:
@@ -254,7 +258,7 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
     for n in range(layers):
         rs = n < layers - 1
         lname = kind if n == 0 else "%s_%d" % (kind, n)
-        extra = {} if reset_after else {"reset_after": False}
+        extra = ({} if reset_after else {"reset_after": False}) | ({} if use_bias else {"use_bias": False})
         if bidirectional:
             inner = rnn_config(kind, "forward_" + lname, H, rs, **extra)
             configs.append(layer_config("Bidirectional", "bidirectional" if n == 0 else "bidirectional_%d" % n,
@@ -262,9 +266,12 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
         else:
             configs.append(rnn_config(kind, lname, H, rs, **extra))
     configs.append(layer_config("Dropout", "dropout", rate=0.25))
-    configs.append(layer_config("Dense", "dense", units=O, activation=output, use_bias=True))
+    configs.append(layer_config("Dense", "dense", units=O, activation=output, use_bias=use_bias))
     config = sequential(configs, T)
 
+    if not use_bias:
+        stack = [(fw[:2], None if bw is None else bw[:2]) for fw, bw in stack]
+        head = head[:1]
     if fmt == "keras":
         groups = [("layers/embedding", [emb])]
         for n, (fw, bw) in enumerate(stack):
@@ -292,7 +299,7 @@ def recurrent_case(name, kind, V, E, H, T, O, layers, bidirectional, output, see
                            for p, a in zip(("kernel", "recurrent_kernel", "bias"), w)]
                 entries.append((ln, ws))
         entries.append(("dropout", []))  # weightless: listed in layer_names, empty weight_names
-        entries.append(("dense", [("dense/kernel:0", head[0]), ("dense/bias:0", head[1])]))
+        entries.append(("dense", [(w, a) for w, a in zip(("dense/kernel:0", "dense/bias:0"), head)]))
         write_legacy(os.path.join(OUT, name + ".h5"), config, entries, full_model=(fmt == "h5"))
     if reset_after:
         write_expected(name, tokens, probs)
@@ -372,6 +379,7 @@ def main():
     recurrent_case("lstm_l2_bi_legacy", "lstm", 13, 3, 7, 9, 1, 2, True, "sigmoid", 204, "h5")
     recurrent_case("gru_legacy_weights", "gru", 13, 3, 7, 9, 1, 1, False, "sigmoid", 205, "weights")
     recurrent_case("rnn_bi_softmax_legacy", "simple_rnn", 11, 5, 9, 6, 3, 1, True, "softmax", 206, "h5")
+    recurrent_case("lstm_no_bias", "lstm", 13, 3, 7, 9, 1, 1, False, "sigmoid", 210, "keras", use_bias=False)
     recurrent_case("gru_reset_before", "gru", 13, 3, 7, 9, 1, 1, False, "sigmoid", 207, "keras", reset_after=False)
     cnn_case("cnn", 13, 3, 9, [2, 3, 5], 4, 1, 208)
     ff_case("ff_deep", 40, 20, 17, [33, 7], 4, 209)
