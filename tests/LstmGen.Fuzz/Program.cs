@@ -5,8 +5,8 @@ using SharpFuzz;
 //   LstmGen.Fuzz TARGET                  under afl-fuzz: AFL persistent mode, one input per execution on stdin
 //   LstmGen.Fuzz TARGET PATH...          runs each file (a folder: each file in it) once, prints the outcome, and exits
 //                                        with 1 if any input crashed the target: how to reproduce a crash
-//   LstmGen.Fuzz --seeds DIR             writes the seed corpus to DIR/modelfile, DIR/vocabulary, DIR/labelled-data
-// TARGET is modelfile, vocabulary or labelled-data.
+//   LstmGen.Fuzz --seeds DIR             writes the seed corpus to DIR/modelfile, DIR/vocabulary, DIR/labelled-data, DIR/safetensors
+// TARGET is modelfile, vocabulary, labelled-data or safetensors.
 
 if (args.Length == 2 && args[0] == "--seeds")
 {

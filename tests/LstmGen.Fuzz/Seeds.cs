@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using LstmGen.Serialization;
 using LstmGen.Text;
@@ -35,5 +36,45 @@ internal static class Seeds
         File.WriteAllText(Path.Combine(data, "bad-label.txt"), "fine\t1\nno label here\t2\n", utf8);
         // A UTF-16 byte order mark: refused (the reader reads UTF-8 only).
         File.WriteAllBytes(Path.Combine(data, "utf16.txt"), [.. Encoding.Unicode.Preamble, .. Encoding.Unicode.GetBytes("good\t1\r\n")]);
+
+        string tensors = Directory.CreateDirectory(Path.Combine(folder, "safetensors")).FullName;
+        // Loads into FuzzModel: as saved; with the names under "encoder." (the target's prefix map); with user metadata.
+        Safetensors.Save(new FuzzModel(seed: 11), Path.Combine(tensors, "plain.safetensors"));
+        Safetensors.Save(new FuzzModel(seed: 12), Path.Combine(tensors, "prefixed.safetensors"), new SafetensorsSaveOptions
+        {
+            Prefixes = new Dictionary<string, string> { [""] = "encoder." },
+            Metadata = new Dictionary<string, string> { ["epoch"] = "3", ["note"] = "café" },
+        });
+        // F16 and BF16 data, and an extra I64 tensor (skipped: the file's last byte is odd; refused when AFL makes it even).
+        File.WriteAllBytes(Path.Combine(tensors, "f16.safetensors"), Recode(new FuzzModel(seed: 13), "F16", extra: false));
+        File.WriteAllBytes(Path.Combine(tensors, "bf16-extra.safetensors"), Recode(new FuzzModel(seed: 14), "BF16", extra: true));
+        // Another model: a shape mismatch.
+        Safetensors.Save(new FuzzOtherShapeModel(seed: 15), Path.Combine(tensors, "other-shape.safetensors"));
+    }
+
+    // The model's tensors as 16-bit floats (F16 or BF16, truncated), optionally followed by an I64 "step" tensor.
+    private static byte[] Recode(ISequenceModel model, string dtype, bool extra)
+    {
+        var header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
+        var body = new List<byte>();
+        foreach (ParameterInfo p in model.ParameterLayout)
+        {
+            header.Append(CultureInfo.InvariantCulture, $",\"{p.Name}\":{{\"dtype\":\"{dtype}\",\"shape\":[{string.Join(',', p.Shape)}],\"data_offsets\":[{body.Count},{body.Count + 2 * p.Length}]}}");
+            foreach (float v in model.Parameters.Slice(p.Offset, p.Length))
+            {
+                ushort bits = dtype == "F16" ? BitConverter.HalfToUInt16Bits((Half)v) : (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16);
+                body.Add((byte)bits);
+                body.Add((byte)(bits >> 8));
+            }
+        }
+        if (extra)
+        {
+            header.Append(CultureInfo.InvariantCulture, $",\"step\":{{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[{body.Count},{body.Count + 8}]}}");
+            // Odd last byte: the target then sets AllowUnusedTensors, so the skip path is a seed; AFL flips it.
+            body.AddRange(BitConverter.GetBytes(0x0100_0000_0000_002AL));
+        }
+        header.Append('}');
+        byte[] json = Encoding.UTF8.GetBytes(header.ToString());
+        return [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. body];
     }
 }

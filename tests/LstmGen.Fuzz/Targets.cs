@@ -9,7 +9,7 @@ internal sealed class FuzzAssertionException(string message, Exception? innerExc
 internal static class Targets
 {
     /// <summary>The target names, as given on the command line.</summary>
-    public static readonly string[] Names = ["modelfile", "vocabulary", "labelled-data"];
+    public static readonly string[] Names = ["modelfile", "vocabulary", "labelled-data", "safetensors"];
 
     /// <summary>The target called <paramref name="name"/>.</summary>
     public static bool TryGet(string name, [NotNullWhen(true)] out Func<byte[], string>? target)
@@ -19,6 +19,7 @@ internal static class Targets
             "modelfile" => ModelFileTarget.Run,
             "vocabulary" => VocabularyTarget.Run,
             "labelled-data" => LabelledDataTarget.Run,
+            "safetensors" => SafetensorsTarget.Run,
             _ => null,
         };
         return target is not null;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one target with AFL++ and SharpFuzz, for a bounded time:
-#   tests/LstmGen.Fuzz/run-fuzz.sh TARGET SECONDS        TARGET: modelfile | vocabulary | labelled-data
+#   tests/LstmGen.Fuzz/run-fuzz.sh TARGET SECONDS        TARGET: modelfile | vocabulary | labelled-data | safetensors
 # Builds the fuzz program (Release), instruments a copy of LstmGen.Runtime.dll (and, in LstmGen.Fuzz.dll, only the
 # sample's data reader) with SharpFuzz, runs afl-fuzz on the committed seeds (corpus/TARGET and regressions/TARGET), and prints AFL's
 # figures. Exits 1 if AFL saved a crash (the crashing inputs are kept and their folder is printed), 2 on a setup error.
@@ -14,8 +14,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 target="${1:-}"
 seconds="${2:-}"
 case "$target" in
-  modelfile | vocabulary | labelled-data) ;;
-  *) echo "usage: $0 {modelfile|vocabulary|labelled-data} SECONDS" >&2; exit 2 ;;
+  modelfile | vocabulary | labelled-data | safetensors) ;;
+  *) echo "usage: $0 {modelfile|vocabulary|labelled-data|safetensors} SECONDS" >&2; exit 2 ;;
 esac
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   echo "run-fuzz.sh: SECONDS must be a positive whole number, not '$seconds'." >&2

@@ -43,6 +43,18 @@ internal sealed class TorchFixture
         return Parse(path, File.ReadAllBytes(path));
     }
 
+    /// <summary>Loads a fixture file in this format by its file name in the Fixtures folder (for example the safetensors cases' <c>st_gru_l2_bi.bin</c>).</summary>
+    public static TorchFixture LoadFile(string fileName)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", fileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Fixture file '{fileName}' not found; see tests/pytorch/README.md.", path);
+        }
+
+        return Parse(path, File.ReadAllBytes(path));
+    }
+
     public bool Has(string name) => _entries.ContainsKey(name);
 
     public int[] Shape(string name) => (int[])Get(name).Shape.Clone();
