@@ -299,6 +299,21 @@ public static class LabelledText
         return 0;
     }
 
+    /// <summary>
+    /// Splits labelled rows into a training and a test part, stratified by label and seeded (see
+    /// <see cref="Training.DataSplit.Stratified"/>): round(n_c·<paramref name="testFraction"/>) rows of each label c go to the test part.
+    /// Both parts keep the rows' order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> outside [0, 1).</exception>
+    public static (List<LabelledExample> Train, List<LabelledExample> Test) Split(IReadOnlyList<LabelledExample> rows, double testFraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        int[] classes = [.. rows.Select(r => ids.TryGetValue(r.Label, out int id) ? id : ids[r.Label] = ids.Count)];
+        Training.SplitIndices split = Training.DataSplit.Stratified(classes, 0, testFraction, seed);
+        return ([.. split.Train.Select(i => rows[i])], [.. split.Test.Select(i => rows[i])]);
+    }
+
     /// <summary>The start of a text for a message, with control and format characters (so also terminal escape sequences) shown as \uXXXX.</summary>
     public static string Excerpt(string s)
     {

@@ -116,18 +116,21 @@ public sealed class ConsoleProgress : TrainingCallback
 
     private static string Metric(string name, double v) => $"{name} {v.ToString("F4", CultureInfo.InvariantCulture)}";
 
-    // Joins the fields with two spaces (one when tight), dropping the highest priority number first until the line fits.
+    // Joins the fields with two spaces, dropping the highest priority number first until the line fits; if the essential
+    // fields alone are too wide, one space between them, then a cut.
     private static string Fit(List<(string Text, int Priority)> fields, int width)
     {
         while (true)
         {
             string line = string.Join("  ", fields.Select(f => f.Text));
             if (line.Length <= width) return line;
-            line = string.Join(" ", fields.Select(f => f.Text));
-            if (line.Length <= width) return line;
-            int drop = fields.FindLastIndex(f => f.Priority == fields.Max(g => g.Priority));
-            if (fields[drop].Priority == 0) return line.Length <= width ? line : line[..width];
-            fields.RemoveAt(drop);
+            int top = fields.Max(g => g.Priority);
+            if (top == 0)
+            {
+                line = string.Join(" ", fields.Select(f => f.Text));
+                return line.Length <= width ? line : line[..width];
+            }
+            fields.RemoveAt(fields.FindLastIndex(f => f.Priority == top));
         }
     }
 
