@@ -61,9 +61,9 @@ public sealed class Options
 
     /// <summary>The usage text.</summary>
     public static string Usage => $"""
-        Trains a sentiment classifier — LstmGen's text recipe: an ensemble of 3 generated LSTMs (Embedding(10000, 128) →
-        LSTM(64) → Dense(1, sigmoid)) averaged with a naive-Bayes-scaled hashed uni+bigram logistic regression —
-        reports its test accuracy, then classifies a few sentences.
+        Trains a sentiment classifier — LstmGen's default text recipe: a generated LSTM (Embedding(10000, 128) → LSTM(64) →
+        Dense(1, sigmoid)) whose probabilities are averaged with a naive-Bayes-scaled hashed uni+bigram logistic
+        regression — reports its test accuracy, then classifies a few sentences.
 
         Usage: Sentiment [options] [--] [sentence ...]
 

@@ -335,4 +335,34 @@ public class KerasTrainingTests
         Assert.Equal(b, a);
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdamW(weightDecay: -1f));
     }
+
+    [Fact]
+    public void ClassWeights_ScaleEachClasssLoss_AsKerasClassWeight()
+    {
+        var probe = new SmallModel(seed: 4);
+        int[] tokens = TestModels.Tokens(probe.Shape, 8, seed: 6);
+        float[] y = [1, 0, 0, 1, 0, 1, 1, 0];
+        int t = SmallModel.SequenceLength;
+        // Reference: weights (3, 0) → g = (n₀·3/B)·g₀, g₀ the mean gradient of the class-0 rows alone.
+        int[] zeroRows = [1, 2, 4, 7];
+        int[] zeroTokens = [.. zeroRows.SelectMany(r => tokens.Skip(r * t).Take(t))];
+        var g0 = new float[SmallModel.ParameterCount];
+        probe.ComputeGradients(zeroTokens, new float[4], g0, default);
+        float[] expected = probe.Parameters.ToArray();
+        for (int i = 0; i < expected.Length; i++) expected[i] -= 0.1f * (4 * 3f / 8) * g0[i];
+
+        var model = new SmallModel(seed: 4);
+        Trainer.Fit(model, tokens, y, new FitOptions { Epochs = 1, BatchSize = 8, Shuffle = false, Optimizer = new Sgd(0.1f), ClassWeights = [3f, 0f] });
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], model.Parameters[i], 6);
+
+        // Weights (1, 1) train as no weights, to float rounding.
+        var plain = new SmallModel(seed: 4);
+        var ones = new SmallModel(seed: 4);
+        Trainer.Fit(plain, tokens, y, new FitOptions { Epochs = 2, BatchSize = 4, Optimizer = new Sgd(0.1f) });
+        Trainer.Fit(ones, tokens, y, new FitOptions { Epochs = 2, BatchSize = 4, Optimizer = new Sgd(0.1f), ClassWeights = [1f, 1f] });
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(plain.Parameters[i], ones.Parameters[i], 5);
+
+        Assert.Contains("2 classes", Assert.Throws<ArgumentException>(() => Trainer.Fit(model, tokens, y, new FitOptions { ClassWeights = [1f] })).Message);
+        Assert.Throws<ArgumentException>(() => Trainer.Fit(model, tokens, y, new FitOptions { ClassWeights = [1f, 1f], Threads = 2 }));
+    }
 }

@@ -56,7 +56,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         Options = options ?? new TextClassifierOptions();
         if (Options.EnsembleSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.EnsembleSize, "EnsembleSize must be at least 1.");
         if (Options.AverageLastEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.AverageLastEpochs, "AverageLastEpochs must be at least 1.");
-        if (Options.Wide is { Weight: var w } && !(w >= 0 && w <= 1)) throw new ArgumentOutOfRangeException(nameof(options), w, "Wide.Weight must be in [0, 1].");
+        if (Options.Wide is { Weight: float w } && !(w >= 0 && w <= 1)) throw new ArgumentOutOfRangeException(nameof(options), w, "Wide.Weight must be in [0, 1].");
     }
 
     /// <summary>The settings.</summary>
@@ -191,8 +191,36 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         }
         Vectorizer = vectorizer;
         _classNames = names;
+        _wideWeight = 0.5f;
+        if (Wide is not null && o.Wide!.Weight is null && valTexts.Length > 0) _wideWeight = ChooseWideWeight(valTexts, valIds);
         return _histories;
     }
+
+    // The w in {0, 0.05, …, 1} whose mix (1 − w)·p_deep + w·p_wide has the lowest cross-entropy on the validation part.
+    private float ChooseWideWeight(string[] texts, int[] ids)
+    {
+        int k = _classNames.Length;
+        HashedNGramModel wide = Wide!;
+        Wide = null; // the deep part alone
+        float[] deep = PredictProbabilities(texts);
+        Wide = wide;
+        var pw = new float[texts.Length * k];
+        for (int r = 0; r < texts.Length; r++) wide.PredictProbabilities(wide.Features(Options.Normalizer.Tokenize(texts[r])), pw.AsSpan(r * k, k));
+        float best = 0.5f;
+        double bestLoss = double.PositiveInfinity;
+        for (int step = 0; step <= 20; step++)
+        {
+            float w = step / 20f;
+            double loss = 0;
+            for (int r = 0; r < texts.Length; r++)
+                loss -= Math.Log(Math.Max((1 - w) * deep[r * k + ids[r]] + w * pw[r * k + ids[r]], 1e-7));
+            if (loss < bestLoss) { bestLoss = loss; best = w; }
+        }
+        return best;
+    }
+
+    /// <summary>The weight of the linear part in the probability average (see <see cref="WideOptions.Weight"/>).</summary>
+    public float WideWeight => Options.Wide?.Weight ?? _wideWeight;
 
     /// <summary>The class of one raw text and every class's probability.</summary>
     /// <exception cref="InvalidOperationException">The classifier is not trained.</exception>

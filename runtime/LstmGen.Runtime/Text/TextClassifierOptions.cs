@@ -34,8 +34,12 @@ public sealed class TextClassifierOptions
     /// and including the best one (1 = the best epoch's weights alone; default 1).
     /// </summary>
     public int AverageLastEpochs { get; init; } = 1;
-    /// <summary>The hashed uni+bigram linear part, or null for none (default null).</summary>
-    public WideOptions? Wide { get; init; }
+    /// <summary>
+    /// The hashed uni+bigram linear part (naive-Bayes scaled, its weight chosen on the validation part), or null for none.
+    /// Default on: on the UCI sentences it lifts the LSTM from 82.0% to 85.2% (10-fold CV; tests/Tools/TextCv), naive
+    /// Bayes scoring 83.8%.
+    /// </summary>
+    public WideOptions? Wide { get; init; } = new();
     /// <summary>Length bucketing in Fit (default true: same results' quality, less padding work).</summary>
     public bool LengthBucketing { get; init; } = true;
     /// <summary>Seed for the split, initialisation and shuffling (member k uses Seed + k).</summary>
@@ -62,8 +66,10 @@ public sealed class WideOptions
     /// <summary>Most epochs (default 20; early stopping on the validation part).</summary>
     public int Epochs { get; init; } = 20;
     /// <summary>
-    /// Weight of the linear part's probabilities in the final average, in [0, 1]: p = (1 − w)·p_deep + w·p_wide
-    /// (default 0.5).
+    /// Weight w of the linear part's probabilities in the final average, in [0, 1]: p = (1 − w)·p_deep + w·p_wide
+    /// (default 0.5, the best measured). Null: chosen on the validation part, the w of 0, 0.05, …, 1 with the lowest
+    /// validation cross-entropy (0.5 when there is no validation part); on the UCI sentences that scored 84.9% against
+    /// 85.2% for 0.5 (the validation part is small), but it adapts to data where bag-of-words fails.
     /// </summary>
-    public float Weight { get; init; } = 0.5f;
+    public float? Weight { get; init; } = 0.5f;
 }

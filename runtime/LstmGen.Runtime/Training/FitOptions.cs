@@ -48,6 +48,13 @@ public sealed class FitOptions
     /// steps then cost almost nothing, since training skips a step that is padding in every row of the batch.
     /// </summary>
     public bool LengthBucketing { get; init; }
+    /// <summary>
+    /// Keras' <c>class_weight</c>: row i's loss counts w[class of i] times (the class of a target as in
+    /// <see cref="DataSplit.ClassesOfTargets"/>); the batch loss is (1/B)·Σᵢ w_{cᵢ}·ℓᵢ. Computed exactly from the runtime
+    /// side: each batch's rows are grouped by class, each group's mean gradient g_c is computed, and the step uses
+    /// Σ_c (n_c·w_c/B)·g_c. Needs <see cref="Threads"/> = 1 and a one-output sigmoid or a softmax model. Null = all 1.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
     /// <summary>Validation class ids (for the int-label <see cref="Trainer.Fit(ITrainableModel, int[], int[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>); an alternative to <see cref="ValidationTargets"/>.</summary>
     public int[]? ValidationLabels { get; init; }
     /// <summary>

@@ -57,6 +57,17 @@ public static class Trainer
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
         IOptimizer optimizer = options.Optimizer ?? new Adam();
         using var step = new TrainingStep(model, optimizer, options.Threads, options.ClipNorm);
+        WeightedStep? weighted = null;
+        if (options.ClassWeights is { } classWeights)
+        {
+            if (options.Threads != 1) throw new ArgumentException("ClassWeights need Threads = 1.", nameof(options));
+            int classes = shape.Output == OutputActivation.Softmax ? o : shape.Output == OutputActivation.Sigmoid && o == 1 ? 2
+                : throw new ArgumentException($"ClassWeights need a one-output sigmoid or a softmax model; this one has {o} {shape.Output} outputs.", nameof(options));
+            if (classWeights.Count != classes) throw new ArgumentException($"ClassWeights has {classWeights.Count} values but the model has {classes} classes.", nameof(options));
+            for (int c = 0; c < classes; c++)
+                if (!(classWeights[c] >= 0 && float.IsFinite(classWeights[c]))) throw new ArgumentOutOfRangeException(nameof(options), classWeights[c], $"Class weight {c} is {classWeights[c]}; weights must be finite and ≥ 0.");
+            weighted = new WeightedStep(model, optimizer, options.ClipNorm, [.. classWeights]);
+        }
         int batchSize = Math.Min(options.BatchSize, trainRows);
         int batches = (trainRows + batchSize - 1) / batchSize;
         var order = new int[trainRows];
@@ -102,7 +113,10 @@ public static class Trainer
                 ReadOnlySpan<int> bt = batchTokens.AsSpan(0, n * t);
                 ReadOnlySpan<float> by = batchTargets.AsSpan(0, n * o);
                 // Forward, backward, clipping and update; a non-finite loss or gradient leaves the weights unchanged.
-                string? failure = step.TryRun(bt, by, predictions.AsSpan(0, n * o), out float loss);
+                float loss;
+                string? failure = weighted is null
+                    ? step.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss)
+                    : weighted.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss);
                 if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure);
                 // Accuracy of this batch comes from the training forward pass, before the update, as Keras reports it.
                 correct += CountCorrect(shape.Output, o, predictions.AsSpan(0, n * o), by);
@@ -165,7 +179,7 @@ public static class Trainer
         Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = o.Seed, Shuffle = o.Shuffle, ValidationSplit = o.ValidationSplit,
         ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
         EarlyStoppingPatience = o.EarlyStoppingPatience, EarlyStopping = o.EarlyStopping, AutoEarlyStopping = o.AutoEarlyStopping,
-        Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads,
+        Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads, ClassWeights = o.ClassWeights,
     };
 
     /// <summary>Targets for class ids: one-hot rows for a softmax model, 0/1 values for a one-output sigmoid model.</summary>

@@ -10,8 +10,12 @@ using LstmGen.Tools;
 //
 //   nice -n 10 dotnet run -c Release --project tests/Tools/TextCv -- [--data FOLDER] [--folds N] [recipe ...]
 //
-// Recipes: nb, nb-sentiment, wide, lstm, lstm-default-normaliser, avg3, ens3, wide+lstm, wide+avg3, wide+ens3, default
-// (the TextClassifierOptions defaults = the sample's). With --folds N only the first N folds run (for quick looks).
+// Recipes: nb, nb-sentiment (naive Bayes with the Keras-like or the sentiment normaliser), wide (plain hashed uni+bigram
+// logistic regression), wide-nb (naive-Bayes scaled), lstm, lstm-default-normaliser, avg3 (checkpoint averaging of 3
+// epochs), ens3 (3 seeds), wide+lstm / wide+avg3 / wide+ens3 (the linear part's weight chosen on validation),
+// wide70+lstm, wide50+avg3,
+// wide50+lstm / wide50+ens3 / wide70+ens3 (fixed weight 0.5 / 0.7), default (the TextClassifierOptions defaults = the
+// sample's). With --folds N only the first N folds run (for quick looks).
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string data = Path.Combine("..", "shared", "data", "uci-sentiment-labelled-sentences");
@@ -40,6 +44,7 @@ if (bucketingTiming)
     return 0;
 }
 
+var results = new Dictionary<string, List<double>>();
 foreach (string recipe in recipes)
 {
     var clock = Stopwatch.StartNew();
@@ -53,6 +58,18 @@ foreach (string recipe in recipes)
     double mean = accuracies.Average();
     double sd = Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / Math.Max(1, accuracies.Count - 1));
     Console.WriteLine($"{recipe,-26} {mean * 100:F2}% ± {sd * 100:F2} (sd over {accuracies.Count} folds; min {accuracies.Min() * 100:F1}, max {accuracies.Max() * 100:F1})  {clock.Elapsed.TotalSeconds:F0} s");
+    results[recipe] = accuracies;
+}
+// Paired differences against naive Bayes on the same folds: mean ± sd of (recipe − nb) per fold.
+if (results.TryGetValue("nb", out List<double>? nbScores))
+{
+    foreach ((string recipe, List<double> scores) in results)
+    {
+        if (recipe == "nb") continue;
+        double[] d = [.. scores.Zip(nbScores, (a, b) => a - b)];
+        double m = d.Average(), sdd = Math.Sqrt(d.Sum(x => (x - m) * (x - m)) / Math.Max(1, d.Length - 1));
+        Console.WriteLine($"{recipe,-26} − nb: {m * 100:+0.00;-0.00} points ± {sdd * 100:F2} (paired over folds; better on {d.Count(x => x > 0)} of {d.Length} folds)");
+    }
 }
 return 0;
 
@@ -95,7 +112,7 @@ internal static class Recipes
 
     private static TextClassifierOptions Options(string recipe, int seed)
     {
-        var wide = new WideOptions();
+        var wide = new WideOptions { Weight = null };
         var plainWide = new WideOptions { NaiveBayesScaling = false };
         return recipe switch
         {
@@ -107,6 +124,10 @@ internal static class Recipes
             "wide+lstm" => new TextClassifierOptions { Seed = seed, Wide = wide, EnsembleSize = 1, AverageLastEpochs = 1 },
             "wide+avg3" => new TextClassifierOptions { Seed = seed, Wide = wide, AverageLastEpochs = 3 },
             "wide+ens3" => new TextClassifierOptions { Seed = seed, Wide = wide, EnsembleSize = 3 },
+            "wide50+lstm" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.5f } },
+            "wide70+lstm" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.7f } },
+            "wide50+avg3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.5f }, AverageLastEpochs = 3 },
+            "wide50+ens3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.5f }, EnsembleSize = 3 },
             "wide70+ens3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.7f }, EnsembleSize = 3 },
             "wide70+avg3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.7f }, AverageLastEpochs = 3 },
             "plainwide+ens3" => new TextClassifierOptions { Seed = seed, Wide = plainWide, EnsembleSize = 3 },
