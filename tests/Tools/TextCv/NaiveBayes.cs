@@ -42,12 +42,19 @@ public sealed class NaiveBayes
             _logTheta[f] = [.. Enumerable.Range(0, classes).Select(c => Math.Log((n[c] + alpha) / (total[c] + alpha * counts.Count)))];
     }
 
-    /// <summary>The most probable class of a document (the first on ties).</summary>
-    public int Predict(IReadOnlyList<string> words)
+    /// <summary>log π_c + Σ_f n_f·log θ_cf per class (features unseen in training skipped).</summary>
+    public double[] LogScores(IReadOnlyList<string> words)
     {
         double[] score = [.. _logPrior];
         foreach (string f in Features(words))
             if (_logTheta.TryGetValue(f, out double[]? t)) for (int c = 0; c < score.Length; c++) score[c] += t[c];
+        return score;
+    }
+
+    /// <summary>The most probable class of a document (the first on ties).</summary>
+    public int Predict(IReadOnlyList<string> words)
+    {
+        double[] score = LogScores(words);
         int best = 0;
         for (int c = 1; c < score.Length; c++) if (score[c] > score[best]) best = c;
         return best;
