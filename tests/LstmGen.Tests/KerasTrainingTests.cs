@@ -365,4 +365,33 @@ public class KerasTrainingTests
         Assert.Contains("2 classes", Assert.Throws<ArgumentException>(() => Trainer.Fit(model, tokens, y, new FitOptions { ClassWeights = [1f] })).Message);
         Assert.Throws<ArgumentException>(() => Trainer.Fit(model, tokens, y, new FitOptions { ClassWeights = [1f, 1f], Threads = 2 }));
     }
+
+    [Fact]
+    public void LengthBucketing_IsSeeded_AndTrainsOnEveryRow()
+    {
+        var shape = new SmallModel().Shape;
+        int t = shape.SequenceLength;
+        int[] tokens = TestModels.Tokens(shape, 64, seed: 8);
+        for (int r = 0; r < 64; r++) tokens.AsSpan(r * t + 1 + r % (t - 1)).Clear(); // lengths 2 … t
+        float[] y = [.. Enumerable.Range(0, 64).Select(i => (float)(i % 2))];
+        SmallModel Train(bool bucketing, int seed)
+        {
+            var m = new SmallModel(seed: 1);
+            TrainingHistory h = Trainer.Fit(m, tokens, y, new FitOptions { Epochs = 2, BatchSize = 8, Seed = seed, LengthBucketing = bucketing, Callbacks = [new RowCounter(64)] });
+            Assert.Equal(2, h.Epochs.Count);
+            return m;
+        }
+        Assert.True(Train(true, 3).Parameters.SequenceEqual(Train(true, 3).Parameters));
+        Assert.False(Train(true, 3).Parameters.SequenceEqual(Train(false, 3).Parameters));
+        Assert.False(Train(true, 3).Parameters.SequenceEqual(Train(true, 4).Parameters));
+    }
+
+    // Checks that every epoch trains on all rows exactly once (the epoch-end report's row count).
+    private sealed class RowCounter(int rows) : TrainingCallback
+    {
+        public override void OnBatchEnd(TrainingContext context, TrainingProgress progress)
+        {
+            if (progress.EpochEnd is not null) Assert.Equal(rows, progress.RowsSeen);
+        }
+    }
 }
