@@ -43,24 +43,38 @@ catch (Exception e)
 
 static int Run(Options options, Ui ui)
 {
-    // --load: no training; the model file brings the weights and the vocabulary they were trained with.
+    static SentimentModel Create(int seed) => new(seed);
+
+    // Test files given as they are (--test), read before anything is trained so a bad file fails fast.
+    List<Row>? given = null;
+    if (options.TestPaths.Count > 0)
+    {
+        try
+        {
+            given = LabelledData.Read(options.TestPaths).Select(r => new Row(r.Text, r.Label, null)).ToList();
+        }
+        catch (DataException e)
+        {
+            return Fail(e.Message, 2);
+        }
+    }
+
+    // --load: no training; the model file brings the whole classifier (vocabulary, normaliser, models, linear part).
     if (options.LoadPath is string loadPath)
     {
         if (Directory.Exists(loadPath)) return Fail($"{loadPath} is a folder; --load needs a model file saved with --save.", 2);
-        var loaded = new SentimentModel();
-        Vocabulary? savedVocabulary;
+        TextClassifier<SentimentModel> loaded;
         try
         {
-            savedVocabulary = ModelFile.Load(loaded, loadPath);
+            loaded = TextClassifier<SentimentModel>.Load(loadPath, Create);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return Fail($"cannot load the model: {e.Message}", 2);
         }
-        if (savedVocabulary is null)
-            return Fail($"{loadPath}: the model file has no vocabulary, so sentences cannot be turned into token ids; save models with this sample's --save.", 2);
-        ui.Line($"Model: {Path.GetFullPath(loadPath)} ({SentimentModel.ParameterCount:N0} parameters, vocabulary of {savedVocabulary.Count:N0} ids); no training");
-        Classify(loaded, new TextVectorizer(savedVocabulary), options.Sentences, ui);
+        ui.Line($"Model: {Path.GetFullPath(loadPath)} ({loaded.Models.Count} × {SentimentModel.ParameterCount:N0} parameters{(loaded.Wide is null ? "" : " + linear part")}, vocabulary of {loaded.Vectorizer!.Vocabulary.Count:N0} ids); no training");
+        if (given is not null) Report(loaded, given, ui);
+        Classify(loaded, options.Sentences, ui);
         return 0;
     }
 
@@ -87,42 +101,33 @@ static int Run(Options options, Ui ui)
         return Fail(e.Message, 2);
     }
 
-    // 2. Shuffle with the seed and hold out 20% for the test; the vocabulary sees only the training 80%.
-    var shuffleRng = new Rng(options.Seed ^ 0x5EED);
-    Row[] shuffled = [.. rows];
-    shuffleRng.Shuffle<Row>(shuffled);
-    int testCount = Math.Max(1, shuffled.Length / 5);
-    Row[] train = shuffled[..^testCount];
-    Row[] test = shuffled[^testCount..];
-
-    var model = new SentimentModel(options.Seed);
-    ModelShape shape = model.Shape;
-    TextVectorizer vectorizer;
-    try
+    // 2. The test set: the --test files as given, or 20% held out (stratified by label, seeded); the classifier sees
+    //    only the rest, and learns its vocabulary from it.
+    Row[] train, test;
+    if (given is not null)
     {
-        vectorizer = TextVectorizer.Adapt(train.Select(r => r.Text), maxSize: shape.VocabularySize);
+        train = [.. rows];
+        test = [.. given];
     }
-    catch (ArgumentException e)
+    else
     {
-        // A word too long to store (more than 65,535 UTF-8 bytes): bad data, found before any training.
-        return Fail($"the training texts cannot make a vocabulary: {e.Message}", 2);
+        SplitIndices split = DataSplit.Stratified([.. rows.Select(r => r.Label)], 0, 0.2, options.Seed);
+        train = [.. split.Train.Select(i => rows[i])];
+        test = [.. split.Test.Select(i => rows[i])];
     }
-    int t = shape.SequenceLength;
-    int[] trainTokens = vectorizer.EncodeBatch(train.Select(r => r.Text).ToArray(), t);
-    float[] trainTargets = train.Select(r => (float)r.Label).ToArray();
-    int[] testTokens = vectorizer.EncodeBatch(test.Select(r => r.Text).ToArray(), t);
-    float[] testTargets = test.Select(r => (float)r.Label).ToArray();
 
-    ui.Header(source, train.Length, test.Length, vectorizer.Vocabulary.Count, shape, SentimentModel.ParameterCount);
+    ModelShape shape = new SentimentModel().Shape;
+    ui.Header(source, train.Length, test.Length, given is not null, shape, SentimentModel.ParameterCount);
 
-    // 3. Train: Adam (Keras defaults), binary cross-entropy, 10% of the training rows held out for validation.
-    var fit = new FitOptions
+    // 3. Train: the default recipe (TextClassifierOptions' defaults, the best measured on the UCI sentences), with the
+    //    epochs, batch size and seed of the command line.
+    var classifier = new TextClassifier<SentimentModel>(Create, new TextClassifierOptions
     {
         Epochs = options.Epochs,
         BatchSize = options.BatchSize,
         Seed = options.Seed,
-        ValidationSplit = 0.1,
-    };
+        Callbacks = [new ConsoleProgress()],
+    });
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
@@ -133,7 +138,8 @@ static int Run(Options options, Ui ui)
     var clock = Stopwatch.StartNew();
     try
     {
-        ui.Train(progress => Trainer.Fit(model, trainTokens, trainTargets, fit, progress, cancel.Token));
+        IReadOnlyList<TrainingHistory> histories = classifier.Fit(train.Select(r => r.Text).ToList(), train.Select(r => LabelName(r.Label)).ToList(), cancel.Token);
+        ui.Line($"Trained in {clock.Elapsed.TotalSeconds:F1} s; best epoch{(histories.Count == 1 ? "" : "s")} (on validation loss): {string.Join(", ", histories.Select(h => h.BestEpoch ?? h.Epochs.Count))}; weight of the linear part {classifier.WideWeight:F2}.");
     }
     catch (OperationCanceledException)
     {
@@ -145,67 +151,68 @@ static int Run(Options options, Ui ui)
     }
     catch (ArgumentException e)
     {
-        // For example a batch the model cannot train in one step (ArgumentOutOfRangeException naming the largest allowed).
-        return Fail($"cannot train with these settings: {e.Message}", 2);
+        // A word too long to store, or a batch the model cannot train in one step: bad data or settings.
+        return Fail($"cannot train with this data or these settings: {e.Message}", 2);
     }
     catch (OutOfMemoryException)
     {
         return Fail($"training ran out of memory with batches of {options.BatchSize}; try a smaller --batch-size.", 1);
     }
-    clock.Stop();
 
-    // 4. Held-out test accuracy, overall and (for the generated reviews) by sentence structure.
-    Evaluation evaluation = Trainer.Evaluate(model, testTokens, testTargets);
-    ui.Line($"Trained in {clock.Elapsed.TotalSeconds:F1} s. Test ({test.Length:N0} held-out rows): accuracy {evaluation.Accuracy * 100:F1}%, loss {evaluation.Loss:F4}.");
-    foreach (ReviewKind kind in Enum.GetValues<ReviewKind>())
-    {
-        int[] idx = Enumerable.Range(0, test.Length).Where(i => test[i].Kind == kind).ToArray();
-        if (idx.Length == 0) continue;
-        int[] kt = new int[idx.Length * t];
-        float[] ky = new float[idx.Length];
-        for (int i = 0; i < idx.Length; i++)
-        {
-            testTokens.AsSpan(idx[i] * t, t).CopyTo(kt.AsSpan(i * t, t));
-            ky[i] = testTargets[idx[i]];
-        }
-        Evaluation e = Trainer.Evaluate(model, kt, ky);
-        ui.Line($"  {kind,-9} {idx.Length,5:N0} rows   accuracy {e.Accuracy * 100:F1}%");
-    }
+    // 4. Test accuracy and metrics, overall and (for the generated reviews) by sentence structure.
+    Report(classifier, test, ui);
 
-    // 5. Save the weights with the vocabulary they need (atomically: a failed save leaves an older file intact).
+    // 5. Save the whole classifier (atomically: a failed save leaves an older file intact).
     if (!options.NoSave)
     {
         string savePath = options.SavePath ?? Options.DefaultSavePath;
         try
         {
             savePath = Path.GetFullPath(savePath);
-            ModelFile.Save(model, savePath, vectorizer.Vocabulary);
+            classifier.Save(savePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             return Fail($"cannot save the model to {savePath}: {e.Message}", 1);
         }
-        ui.Line($"Saved the model and its vocabulary to {savePath} ({new FileInfo(savePath).Length:N0} bytes); classify without training: --load {savePath}");
+        ui.Line($"Saved the classifier to {savePath} ({new FileInfo(savePath).Length:N0} bytes); classify without training: --load {savePath}");
     }
 
     // 6. Classify the article's sentences and any given on the command line.
-    Classify(model, vectorizer, options.Sentences, ui);
+    Classify(classifier, options.Sentences, ui);
     return 0;
 }
 
-static void Classify(SentimentModel model, TextVectorizer vectorizer, List<string> extra, Ui ui)
+static string LabelName(int label) => label == 1 ? "positive" : "negative";
+
+static void Report(TextClassifier<SentimentModel> classifier, IReadOnlyList<Row> test, Ui ui)
+{
+    TextEvaluation e = classifier.Evaluate(test.Select(r => r.Text).ToList(), test.Select(r => LabelName(r.Label)).ToList());
+    ClassificationMetrics m = e.Metrics;
+    ui.Line($"Test ({test.Count:N0} rows): accuracy {e.Accuracy * 100:F1}%, loss {e.Loss:F4}, macro F1 {m.MacroF1:F3}, ROC-AUC {m.RocAuc:F3}; confusion (true × predicted, negative/positive): [[{m.ConfusionMatrix[0, 0]}, {m.ConfusionMatrix[0, 1]}], [{m.ConfusionMatrix[1, 0]}, {m.ConfusionMatrix[1, 1]}]]");
+    foreach (ReviewKind kind in Enum.GetValues<ReviewKind>())
+    {
+        Row[] part = [.. test.Where(r => r.Kind == kind)];
+        if (part.Length == 0) continue;
+        TextEvaluation k = classifier.Evaluate(part.Select(r => r.Text).ToList(), part.Select(r => LabelName(r.Label)).ToList());
+        ui.Line($"  {kind,-9} {part.Length,5:N0} rows   accuracy {k.Accuracy * 100:F1}%");
+    }
+}
+
+static void Classify(TextClassifier<SentimentModel> classifier, List<string> extra, Ui ui)
 {
     string[] sentences = ["I love this movie", "This movie is terrible", "I hate this movie", .. extra];
     int t = SentimentModel.SequenceLength;
+    TextVectorizer vectorizer = classifier.Vectorizer!;
+    TextPrediction[] predicted = classifier.Predict(sentences);
     var predictions = new List<Prediction>(sentences.Length);
-    var ids = new int[t];
-    Span<float> output = stackalloc float[1];
-    foreach (string sentence in sentences)
+    for (int i = 0; i < sentences.Length; i++)
     {
-        int words = vectorizer.Encode(sentence, ids);
-        int unknown = ids.AsSpan().Count(Vocabulary.OutOfVocabularyId);
-        model.Predict(ids, output);
-        predictions.Add(new Prediction(sentence, output[0], words, unknown, Math.Max(0, words - t)));
+        int[] ids = vectorizer.EncodeAll(sentences[i]);
+        int unknown = ids.Count(id => id == Vocabulary.OutOfVocabularyId);
+        int positive = Array.IndexOf(classifier.ClassNames.ToArray(), "positive");
+        float p = positive >= 0 ? predicted[i].Probabilities[positive] : predicted[i].Probabilities[^1];
+        predictions.Add(new Prediction(sentences[i], p, ids.Length, unknown, Math.Max(0, ids.Length - t)));
     }
     ui.Predictions(predictions);
 }
@@ -248,38 +255,21 @@ namespace LstmGen.Samples.Sentiment
             else Console.WriteLine(text);
         }
 
-        public void Header(string source, int train, int test, int vocabulary, ModelShape shape, int parameters)
+        public void Header(string source, int train, int test, bool testGiven, ModelShape shape, int parameters)
         {
-            string model = $"Embedding({shape.VocabularySize:N0}, {shape.EmbeddingSize}) → LSTM({shape.HiddenSize}) → Dense({shape.OutputSize}, {shape.Output.ToString().ToLowerInvariant()}), {shape.SequenceLength} tokens, {parameters:N0} parameters";
+            string model = $"Embedding({shape.VocabularySize:N0}, {shape.EmbeddingSize}) → LSTM({shape.HiddenSize}) → Dense({shape.OutputSize}, {shape.Output.ToString().ToLowerInvariant()}), {shape.SequenceLength} tokens, {parameters:N0} parameters; averaged with a hashed uni+bigram logistic regression";
+            string data = $"{source}: {train:N0} to train (10% of them for validation), {test:N0} to test{(testGiven ? " (the --test files)" : "")}";
             if (interactive)
             {
                 AnsiConsole.Write(new Rule("[bold]LstmGen sentiment[/]").LeftJustified());
-                AnsiConsole.MarkupLine($"[grey]Data[/]   {Markup.Escape(source)}: {train:N0} to train (10% of them for validation), {test:N0} to test");
-                AnsiConsole.MarkupLine($"[grey]Words[/]  vocabulary of {vocabulary:N0} ids from the training texts");
+                AnsiConsole.MarkupLine($"[grey]Data[/]   {Markup.Escape(data)}");
                 AnsiConsole.MarkupLine($"[grey]Model[/]  {Markup.Escape(model)}");
             }
             else
             {
-                Console.WriteLine($"Data:  {source}: {train:N0} to train (10% of them for validation), {test:N0} to test");
-                Console.WriteLine($"Words: vocabulary of {vocabulary:N0} ids from the training texts");
+                Console.WriteLine($"Data:  {data}");
                 Console.WriteLine($"Model: {model}");
             }
-        }
-
-        /// <summary>Runs <paramref name="training"/>, showing its progress.</summary>
-        public void Train(Action<IProgress<TrainingProgress>> training)
-        {
-            if (!interactive)
-            {
-                training(new PlainProgress());
-                return;
-            }
-            var metrics = new MetricsColumn();
-            AnsiConsole.Progress()
-                .AutoClear(false)
-                .HideCompleted(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn(), metrics)
-                .Start(context => training(new SpectreProgress(context, metrics)));
         }
 
         public void Predictions(IReadOnlyList<Prediction> predictions)
@@ -305,59 +295,5 @@ namespace LstmGen.Samples.Sentiment
                     Console.WriteLine($"  {p.Probability:F3}  {p.Label}  {p.Sentence}{(p.Note.Length > 0 ? $"  ({p.Note})" : "")}");
             }
         }
-
-        internal static string Describe(TrainingProgress p) => $"Epoch {p.Epoch}/{p.Epochs}  {Metrics(p)}";
-
-        // loss and accuracy so far in the epoch, validation loss and accuracy at its end, throughput.
-        internal static string Metrics(TrainingProgress p)
-        {
-            string text = $"loss {p.Loss:F4}  acc {p.Accuracy * 100:F1}%";
-            if (p.EpochEnd is { ValidationLoss: double vl, ValidationAccuracy: double va })
-                text += $"  val_loss {vl:F4}  val_acc {va * 100:F1}%";
-            return text + $"  {p.SequencesPerSecond:N0} seq/s";
-        }
-    }
-
-    /// <summary>Reports synchronously (unlike <see cref="Progress{T}"/>, which posts to the thread pool): one line per epoch.</summary>
-    internal sealed class PlainProgress : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            if (value.EpochEnd is { } end)
-                Console.WriteLine($"{Ui.Describe(value)}  ({end.Elapsed.TotalSeconds:F1} s)");
-        }
-    }
-
-    /// <summary>One Spectre.Console progress bar per epoch, updated after every batch.</summary>
-    internal sealed class SpectreProgress(ProgressContext context, MetricsColumn metrics) : IProgress<TrainingProgress>
-    {
-        private ProgressTask? _task;
-        private int _epoch;
-
-        public void Report(TrainingProgress value)
-        {
-            if (_task is null || value.Epoch != _epoch)
-            {
-                _task?.StopTask();
-                _task = context.AddTask($"Epoch {value.Epoch}/{value.Epochs}", maxValue: value.Batches);
-                _epoch = value.Epoch;
-            }
-            metrics.Set(_task.Id, Ui.Metrics(value));
-            _task.Value = value.Batch;
-            if (value.EpochEnd is not null) _task.StopTask();
-        }
-    }
-
-    /// <summary>A progress column showing each epoch's latest metrics (set from the training thread, read by the renderer).</summary>
-    internal sealed class MetricsColumn : ProgressColumn
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> _text = new();
-
-        protected override bool NoWrap => true;
-
-        public void Set(int taskId, string text) => _text[taskId] = text;
-
-        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
-            => new Spectre.Console.Text(_text.GetValueOrDefault(task.Id, ""), new Style(Color.Grey));
     }
 }

@@ -202,7 +202,8 @@ public sealed class ModelFileTests : IDisposable
         string path = Path.Combine(_dir.FullName, "m.lstmgen");
         ModelFile.Save(model, path, s_vocabulary);
         ModelFileInfo info = ModelFile.Inspect(path);
-        Assert.Equal(ModelFile.FormatVersion, info.FormatVersion);
+        Assert.Equal(1, info.FormatVersion); // no extension record: still written as version 1
+        Assert.Null(info.Extension);
         Assert.Equal(typeof(SmallModel).FullName, info.ModelType);
         Assert.Equal("embedding+lstm+fc", info.Architecture);
         Assert.Equal(model.Shape, info.Shape);
@@ -363,14 +364,39 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void Version2_StoresAnExtensionRecord_AndRefusesItsFlagInVersion1()
+    {
+        SmallModel model = Trained(1);
+        byte[] extension = [.. Enumerable.Range(0, 70_000).Select(i => (byte)i)];
+        var ms = new MemoryStream();
+        ModelFile.Save(model, ms, s_vocabulary, extension);
+        byte[] file = ms.ToArray();
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(8)));
+        var loaded = new SmallModel(7);
+        ModelFileInfo info = ModelFile.Read(new MemoryStream(file), loaded);
+        Assert.Equal(2, info.FormatVersion);
+        Assert.Equal(extension, info.Extension);
+        Assert.Equal(s_vocabulary.Words, info.Vocabulary!.Words);
+        Assert.Equal(Bits(model.Parameters), Bits(loaded.Parameters));
+        // Truncated inside the extension: named.
+        var t = Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new LstmGen.Tests.NonSeekableStream(new MemoryStream(file[..2000]))));
+        Assert.Equal(ModelFileError.Truncated, t.Error);
+        // The extension flag in a version-1 header is an unknown bit.
+        byte[] v1 = Bytes(model, null);
+        BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(12), 2);
+        Reseal(v1);
+        Assert.Contains("unknown flag bits 0x00000002", Assert.Throws<ModelFileException>(() => ModelFile.Inspect(new MemoryStream(v1))).Message);
+    }
+
+    [Fact]
     public void ANewerFormatVersionIsRejected()
     {
         byte[] file = Bytes(Trained(1), null);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 3);
         Reseal(file);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), new MemoryStream(file)));
         Assert.Equal(ModelFileError.UnsupportedVersion, e.Error);
-        Assert.Contains("format version 2, newer than version 1", e.Message);
+        Assert.Contains("format version 3, newer than version 2", e.Message);
 
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 0);
         Reseal(file);

@@ -161,15 +161,15 @@ public class ParallelTrainingTests
         FitOptions Options(int epochs, int? patience) => new()
         {
             Epochs = epochs, BatchSize = 16, Seed = 5, Optimizer = new Adam(0.02f),
-            ValidationTokens = val, ValidationTargets = valY, EarlyStoppingPatience = patience,
+            ValidationTokens = val, ValidationTargets = valY, EarlyStoppingPatience = patience, AutoEarlyStopping = patience is not null,
         };
         var model = new H16Model(seed: 1);
-        TrainingHistory h = Trainer.Fit(model, train, trainY, Options(40, 2));
+        TrainingHistory h = Trainer.Fit(model, train, trainY, Options(40, 3));
 
         Assert.True(h.StoppedEarly, "validation loss never rose for 3 epochs: " + string.Join(" ", h.Epochs.Select(e => $"{e.ValidationLoss:F3}")));
         int best = h.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch;
         Assert.Equal(best, h.BestEpoch);
-        Assert.Equal(best + 3, h.Epochs.Count); // stops once patience (2) epochs have passed without improvement, on the 3rd
+        Assert.Equal(best + 3, h.Epochs.Count); // Keras: stops once patience (3) epochs in a row have not improved
         // The restored weights are exactly those at the end of the best epoch (training is deterministic) ...
         var bestOnly = new H16Model(seed: 1);
         Trainer.Fit(bestOnly, train, trainY, Options(best, null));

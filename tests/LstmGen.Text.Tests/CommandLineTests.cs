@@ -58,3 +58,16 @@ public class CommandLineTests
         Assert.Contains($"1 to {Options.MaxBatchSize}", Options.Usage);
     }
 }
+
+/// <summary>The sample's <c>--test</c> option.</summary>
+public class TestOptionTests
+{
+    [Fact]
+    public void TestFilesAreCollected_AndDocumented()
+    {
+        Options o = Options.Parse(["--test", "a.txt", "--test=b.txt", "--data", "d.txt"]);
+        Assert.Equal(["a.txt", "b.txt"], o.TestPaths);
+        Assert.Contains("--test PATH", Options.Usage);
+        Assert.Equal(10, Options.DefaultEpochs);
+    }
+}

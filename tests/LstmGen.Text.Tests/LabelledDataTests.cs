@@ -63,7 +63,7 @@ public class LabelledDataTests
     [InlineData("good\t1\nbad\t2\n", ":2: the label must be 0 (negative) or 1 (positive) but is '2'")]
     [InlineData("good\tpositive\n", ":1: the label must be 0")]
     [InlineData("good\t1\n\t0\n", ":2: the text before the tab is empty")]
-    [InlineData("good\t\n", ":1: the label must be 0")]
+    [InlineData("good\t\n", ":1: the label after the tab is empty")]
     [InlineData("\n\n", "no labelled lines")]
     public void MalformedFiles_NameTheFileAndLine(string contents, string expected)
     {

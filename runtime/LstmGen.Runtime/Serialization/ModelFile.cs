@@ -57,12 +57,18 @@ namespace LstmGen.Serialization;
 /// flushed to disk, is renamed over the target, so a crash or a full disk midway leaves any previous file intact.
 /// Symbolic links are followed (the link's target is replaced); directories, FIFOs and devices are refused; an existing
 /// file's permission bits are kept; see <see cref="AtomicFile"/>.</para>
+/// <para><b>Version 2</b> (written only when an extension record is stored, so plain model files stay version 1): flag
+/// bit 1 = an extension record follows the vocabulary; an <c>int64</c> X (its length) follows V in the header, and the X
+/// bytes follow the vocabulary record, before the padding. <c>TextClassifier</c> stores its pipeline there.</para>
 /// <para>The format is documented in <c>docs/model-file-format.md</c> too.</para>
 /// </remarks>
 public static class ModelFile
 {
     /// <summary>The format version that <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/> writes and this library reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+
+    /// <summary>Largest extension record (see the format), in bytes.</summary>
+    public const int MaxExtensionBytes = int.MaxValue;
 
     /// <summary>The conventional file extension.</summary>
     public const string Extension = ".lstmgen";
@@ -77,6 +83,7 @@ public static class ModelFile
     public const int MaxStringBytes = 1024;
 
     internal const uint FlagVocabulary = 1;
+    internal const uint FlagExtension = 2;
     internal const int ChunkBytes = 1 << 16;
 
     /// <summary>The 8 magic bytes at offset 0.</summary>
@@ -113,7 +120,15 @@ public static class ModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
-        Write(model, BuildHeader(model, vocabulary), stream);
+        Write(model, BuildHeader(model, vocabulary, null), stream);
+    }
+
+    // A version-2 record with an extension record (for example a text classifier's pipeline) after the vocabulary.
+    internal static void Save(ISequenceModel model, Stream stream, Vocabulary? vocabulary, byte[] extension)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        Write(model, BuildHeader(model, vocabulary, extension), stream);
     }
 
     private static void Write(ISequenceModel model, byte[] header, Stream stream)
@@ -159,11 +174,11 @@ public static class ModelFile
         => Save(model, path, vocabulary, wrapStream: null);
 
     // wrapStream lets tests put a failing stream between the writer and the temporary file.
-    internal static void Save(ISequenceModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream)
+    internal static void Save(ISequenceModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream, byte[]? extension = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] header = BuildHeader(model, vocabulary); // every argument error before the file system is touched
+        byte[] header = BuildHeader(model, vocabulary, extension); // every argument error before the file system is touched
         AtomicFile.Write(path, file =>
         {
             Stream target = wrapStream is null ? file : wrapStream(file);
@@ -172,7 +187,7 @@ public static class ModelFile
         });
     }
 
-    private static byte[] BuildHeader(ISequenceModel model, Vocabulary? vocabulary)
+    private static byte[] BuildHeader(ISequenceModel model, Vocabulary? vocabulary, byte[]? extension)
     {
         ModelShape shape = model.Shape;
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
@@ -208,8 +223,9 @@ public static class ModelFile
 
         var h = new HeaderWriter();
         h.Bytes(Magic);
-        h.UInt32(FormatVersion);
-        h.UInt32(vocabulary is null ? 0 : FlagVocabulary);
+        // Version 1 unless an extension is stored, so files without one stay readable by version-1 readers.
+        h.UInt32(extension is null ? 1u : 2u);
+        h.UInt32((vocabulary is null ? 0 : FlagVocabulary) | (extension is null ? 0 : FlagExtension));
         h.Int32(shape.VocabularySize);
         h.Int32(shape.EmbeddingSize);
         h.Int32(shape.HiddenSize);
@@ -228,7 +244,9 @@ public static class ModelFile
             h.Int64(p.Length);
         }
         h.Int64(vocabularyBytes.Length);
+        if (extension is not null) h.Int64(extension.Length);
         h.Bytes(vocabularyBytes);
+        if (extension is not null) h.Bytes(extension);
         while (h.Length % 4 != 0) h.Byte(0);
         return h.ToArray();
     }
@@ -311,6 +329,11 @@ public static class ModelFile
 
     // ------------------------------------------------------------------------------------------------ loading
 
+    // Loads into model (when given) and returns everything the record holds, extension included.
+    internal static ModelFileInfo Read(Stream stream, ISequenceModel? model) => new ModelFileReader(stream, model, wholeStream: false).Read();
+
+    internal static ModelFileInfo ReadPath(string path, ISequenceModel? model) => ReadFile(path, model);
+
     /// <summary>
     /// Reads a model file from <paramref name="stream"/> into <paramref name="model"/>, which must have the file's sizes
     /// and parameter layout, and publishes them with <see cref="ISequenceModel.SetParameters"/>. The whole record, checksum
@@ -386,4 +409,8 @@ public static class ModelFile
 /// <param name="Length">Bytes in the record, checksum included.</param>
 public sealed record ModelFileInfo(
     int FormatVersion, string ModelType, string Architecture, ModelShape Shape, int ParameterCount,
-    IReadOnlyList<ParameterInfo> Parameters, Vocabulary? Vocabulary, long Length);
+    IReadOnlyList<ParameterInfo> Parameters, Vocabulary? Vocabulary, long Length)
+{
+    /// <summary>The extension record of a version-2 file (a text classifier's pipeline), or null.</summary>
+    public byte[]? Extension { get; init; }
+}

@@ -37,8 +37,9 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         if (version < 1)
             throw Error(ModelFileError.Corrupt, $"Corrupt model file: format version {version} does not exist (versions start at 1).");
         uint flags = UInt32("the flags");
-        if ((flags & ~ModelFile.FlagVocabulary) != 0)
-            throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~ModelFile.FlagVocabulary:X8} are set (version 1 defines only bit 0).");
+        uint known = version >= 2 ? ModelFile.FlagVocabulary | ModelFile.FlagExtension : ModelFile.FlagVocabulary;
+        if ((flags & ~known) != 0)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~known:X8} are set (version {version} defines only {(version >= 2 ? "bits 0 and 1" : "bit 0")}).");
 
         int vocabularySize = Size("VocabularySize");
         int embeddingSize = Size("EmbeddingSize");
@@ -95,7 +96,17 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
             throw Error(ModelFileError.Corrupt, hasVocabulary
                 ? $"Corrupt model file: the vocabulary record length {vocabularyLength} is outside [16, {int.MaxValue}]."
                 : $"Corrupt model file: no vocabulary is flagged but its length is {vocabularyLength}, not 0.");
-        long afterVocabulary = _consumed + vocabularyLength;
+        long extensionLength = 0;
+        bool hasExtension = (flags & ModelFile.FlagExtension) != 0;
+        if (version >= 2)
+        {
+            extensionLength = Int64("the extension length");
+            if (hasExtension ? extensionLength is < 0 or > ModelFile.MaxExtensionBytes : extensionLength != 0)
+                throw Error(ModelFileError.Corrupt, hasExtension
+                    ? $"Corrupt model file: the extension record length {extensionLength} is outside [0, {ModelFile.MaxExtensionBytes}]."
+                    : $"Corrupt model file: no extension is flagged but its length is {extensionLength}, not 0.");
+        }
+        long afterVocabulary = _consumed + vocabularyLength + extensionLength;
         long padding = (4 - afterVocabulary % 4) % 4;
         // Every term is bounded (lengths ≤ 2³¹, parameterCount ≤ 2³¹), so this sum cannot overflow.
         _declared = afterVocabulary + padding + 4 * parameterCount + 4;
@@ -108,6 +119,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         // The vocabulary is parsed as it streams in: its count is bounded by the header's VocabularySize and it must end
         // exactly at its declared length, so a huge declared length costs nothing until bytes actually arrive.
         Vocabulary? vocabulary = hasVocabulary ? ReadVocabulary(vocabularyLength, shape.VocabularySize) : null;
+        byte[]? extension = hasExtension ? ReadExtension(extensionLength) : null;
         Span<byte> pad = stackalloc byte[4];
         ReadExactly(pad[..(int)padding], "the alignment padding");
         if (pad[..(int)padding].ContainsAnyExcept((byte)0))
@@ -177,7 +189,22 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         {
             model!.SetParameters(staging);
         }
-        return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed);
+        return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed) { Extension = extension };
+    }
+
+    // The extension's bytes, in chunks, so memory grows only with bytes actually present.
+    private byte[] ReadExtension(long length)
+    {
+        using var collected = new MemoryStream();
+        var chunk = new byte[(int)Math.Min(ModelFile.ChunkBytes, Math.Max(1, length))];
+        for (long left = length; left > 0;)
+        {
+            int n = (int)Math.Min(chunk.Length, left);
+            ReadExactly(chunk.AsSpan(0, n), "the extension record");
+            collected.Write(chunk, 0, n);
+            left -= n;
+        }
+        return collected.ToArray();
     }
 
     private static (ModelFileError, string)? Compare(ModelShape shape, int parameterCount, List<ParameterInfo> tensors,

@@ -38,13 +38,33 @@ public sealed class TextNormalizer
     /// <summary>Lower-cases and strips punctuation: the default, like Keras <c>"lower_and_strip_punctuation"</c>.</summary>
     public static TextNormalizer Default { get; } = new();
 
+    /// <summary>
+    /// For sentiment and other short-text classification: as <see cref="Default"/>, but an apostrophe inside a word is kept
+    /// (as ASCII <c>'</c>), so <c>it's</c> ≠ <c>its</c> and <c>don’t</c> → <c>don't</c>, and <c>?</c> and <c>!</c> are words of
+    /// their own (<c>really?!</c> → <c>really ? !</c>), as they carry sentiment that stripping deletes.
+    /// </summary>
+    public static TextNormalizer Sentiment { get; } = new(keepApostrophes: true, punctuationTokens: "?!");
+
     /// <summary>Creates a normaliser.</summary>
     /// <param name="lowercase">Lower-case letters with the invariant culture.</param>
     /// <param name="stripPunctuation">Treat punctuation and symbols as word separators and delete apostrophes.</param>
-    public TextNormalizer(bool lowercase = true, bool stripPunctuation = true)
+    /// <param name="keepApostrophes">With <paramref name="stripPunctuation"/>: keep an apostrophe that has a kept character
+    /// on both sides (written as ASCII <c>'</c>); others (quotes around a word) separate words.</param>
+    /// <param name="punctuationTokens">With <paramref name="stripPunctuation"/>: punctuation characters (ASCII or BMP,
+    /// fullwidth forms mapped to ASCII first) that become one-character words instead of separators.</param>
+    /// <exception cref="ArgumentException"><paramref name="punctuationTokens"/> holds a character that is not punctuation or a symbol.</exception>
+    public TextNormalizer(bool lowercase = true, bool stripPunctuation = true, bool keepApostrophes = false, string punctuationTokens = "")
     {
+        ArgumentNullException.ThrowIfNull(punctuationTokens);
+        foreach (char c in punctuationTokens)
+        {
+            if (char.IsSurrogate(c) || Classify(new Rune(c)) != Kind.Punctuation)
+                throw new ArgumentException($"'{c}' (U+{(int)c:X4}) is not a punctuation or symbol character, so it cannot be a punctuation token.", nameof(punctuationTokens));
+        }
         Lowercase = lowercase;
         StripPunctuation = stripPunctuation;
+        KeepApostrophes = keepApostrophes;
+        PunctuationTokens = new string([.. punctuationTokens.Distinct().Order()]);
     }
 
     /// <summary>Whether letters are lower-cased (invariant culture).</summary>
@@ -52,6 +72,22 @@ public sealed class TextNormalizer
 
     /// <summary>Whether punctuation and symbols separate words and apostrophes are deleted.</summary>
     public bool StripPunctuation { get; }
+
+    /// <summary>Whether an apostrophe between two kept characters is kept (see the constructor).</summary>
+    public bool KeepApostrophes { get; }
+
+    /// <summary>Punctuation characters that are words of their own (sorted, distinct).</summary>
+    public string PunctuationTokens { get; }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is TextNormalizer o && o.Lowercase == Lowercase && o.StripPunctuation == StripPunctuation
+        && o.KeepApostrophes == KeepApostrophes && o.PunctuationTokens == PunctuationTokens;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Lowercase, StripPunctuation, KeepApostrophes, PunctuationTokens);
+
+    /// <inheritdoc />
+    public override string ToString() => $"TextNormalizer(lowercase: {Lowercase}, stripPunctuation: {StripPunctuation}, keepApostrophes: {KeepApostrophes}, punctuationTokens: \"{PunctuationTokens}\")";
 
     /// <summary>
     /// A destination length that is always enough for <see cref="TryNormalize"/> on <paramref name="textLength"/> UTF-16 code
@@ -142,9 +178,26 @@ public sealed class TextNormalizer
                     break;
                 case Kind.Apostrophe:
                     if (!StripPunctuation) goto case Kind.Keep;
-                    break; // deleted: "don't" → "dont"
+                    if (!KeepApostrophes) break; // deleted: "don't" → "dont"
+                    // Kept between two kept characters ("it's"); otherwise a quote, which separates.
+                    if (inWord && !pendingSpace && i < text.Length && Rune.DecodeFromUtf16(text[i..], out Rune next, out _) == OperationStatus.Done
+                        && Classify(next.Value is >= 0xFF01 and <= 0xFF5E ? new Rune(next.Value - 0xFEE0) : next) == Kind.Keep)
+                    {
+                        if (!Append(new Rune('\''), destination, ref w, ref pendingSpace)) return Fail(out charsWritten);
+                        break;
+                    }
+                    goto case Kind.Separator;
                 case Kind.Punctuation:
                     if (!StripPunctuation) goto case Kind.Keep;
+                    if (rune.IsBmp && PunctuationTokens.Contains((char)rune.Value, StringComparison.Ordinal))
+                    {
+                        // A word of its own: separated from what precedes and follows.
+                        if (inWord) pendingSpace = true;
+                        if (!Append(rune, destination, ref w, ref pendingSpace)) return Fail(out charsWritten);
+                        inWord = true;
+                        pendingSpace = true;
+                        break;
+                    }
                     goto case Kind.Separator;
                 case Kind.Separator:
                     if (inWord) pendingSpace = true;

@@ -10,7 +10,7 @@ namespace LstmGen.Training;
 /// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
 /// (PyTorch's placement of ε). Optional decoupled-from-nothing L2: g ← g + λ·θ before the update.
 /// </summary>
-public sealed class Adam : IOptimizer
+public sealed class Adam : IOptimizer, ILearningRate
 {
     private float[] _m = [];
     private float[] _v = [];

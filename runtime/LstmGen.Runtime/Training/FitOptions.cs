@@ -1,6 +1,6 @@
 namespace LstmGen.Training;
 
-/// <summary>Settings for <see cref="Trainer.Fit"/>, with Keras-like defaults.</summary>
+/// <summary>Settings for <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>, with Keras-like defaults.</summary>
 public sealed class FitOptions
 {
     /// <summary>Passes over the training data. Default 10.</summary>
@@ -12,8 +12,10 @@ public sealed class FitOptions
     /// <summary>Shuffle the training rows each epoch. Default true.</summary>
     public bool Shuffle { get; init; } = true;
     /// <summary>
-    /// Fraction of rows (taken from the end, as Keras does) held out for validation when no validation set is given; in
-    /// [0, 1) (NaN is refused), 0 = none.
+    /// Fraction of rows held out for validation when no validation set is given; in [0, 1) (NaN is refused), 0 = none.
+    /// Unlike Keras (which takes the last rows, one class of a label-sorted file), the rows are drawn at random with
+    /// <see cref="Seed"/> and stratified by class (a single sigmoid output: y ≥ 0.5; softmax: the arg-max), so validation has
+    /// the class proportions of the data (<see cref="DataSplit.Stratified"/>).
     /// </summary>
     public double ValidationSplit { get; init; }
     /// <summary>Explicit validation tokens (rows of SequenceLength ids); overrides <see cref="ValidationSplit"/>.</summary>
@@ -24,8 +26,37 @@ public sealed class FitOptions
     public IOptimizer? Optimizer { get; init; }
     /// <summary>Clip gradients to this global L2 norm (null = no clipping).</summary>
     public float? ClipNorm { get; init; }
-    /// <summary>Stop after this many epochs (≥ 0) without a lower validation loss and restore the best weights (null = off).</summary>
+    /// <summary>
+    /// Shorthand for <c>new EarlyStopping(patience)</c> (Keras semantics: stop once this many epochs (≥ 0) in a row have not
+    /// lowered the validation loss; restore the best epoch's weights). Null = see <see cref="EarlyStopping"/>.
+    /// </summary>
     public int? EarlyStoppingPatience { get; init; }
+    /// <summary>
+    /// Early stopping to use. When null, and neither <see cref="EarlyStoppingPatience"/> is set nor
+    /// <see cref="AutoEarlyStopping"/> is false, Fit with validation data uses <c>new EarlyStopping()</c>
+    /// (patience <see cref="Training.EarlyStopping.DefaultPatience"/> on validation loss, best weights restored), as the
+    /// model usually overfits within a few epochs.
+    /// </summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+    /// <summary>Whether Fit with validation data stops early by default (see <see cref="EarlyStopping"/>). Default true.</summary>
+    public bool AutoEarlyStopping { get; init; } = true;
+    /// <summary>Further callbacks (progress, schedules, checkpoints, logs), called in order after early stopping's checks.</summary>
+    public IReadOnlyList<TrainingCallback>? Callbacks { get; init; }
+    /// <summary>
+    /// Batch rows of similar length together (seeded): each epoch the shuffled rows are cut into pools of 16 batches,
+    /// each pool is sorted by the number of non-padding tokens, cut into batches, and the batch order is shuffled. Padded
+    /// steps then cost almost nothing, since training skips a step that is padding in every row of the batch.
+    /// </summary>
+    public bool LengthBucketing { get; init; }
+    /// <summary>
+    /// Keras' <c>class_weight</c>: row i's loss counts w[class of i] times (the class of a target as in
+    /// <see cref="DataSplit.ClassesOfTargets"/>); the batch loss is (1/B)·Σᵢ w_{cᵢ}·ℓᵢ. Computed exactly from the runtime
+    /// side: each batch's rows are grouped by class, each group's mean gradient g_c is computed, and the step uses
+    /// Σ_c (n_c·w_c/B)·g_c. Needs <see cref="Threads"/> = 1 and a one-output sigmoid or a softmax model. Null = all 1.
+    /// </summary>
+    public IReadOnlyList<float>? ClassWeights { get; init; }
+    /// <summary>Validation class ids (for the int-label <see cref="Trainer.Fit(ITrainableModel, int[], int[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>); an alternative to <see cref="ValidationTargets"/>.</summary>
+    public int[]? ValidationLabels { get; init; }
     /// <summary>
     /// Threads for data-parallel steps (default 1). Each batch is split into this many shards whose gradients are summed in
     /// a fixed order, so results are bit-identical for a given value; different values agree to float rounding.

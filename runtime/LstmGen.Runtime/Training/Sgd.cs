@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace LstmGen.Training;
 
 /// <summary>SGD with optional momentum: u ← μ·u + g (+ λ·θ);  θ ← θ − lr·u.</summary>
-public sealed class Sgd : IOptimizer
+public sealed class Sgd : IOptimizer, ILearningRate
 {
     private float[] _u = [];
     private int _steps;

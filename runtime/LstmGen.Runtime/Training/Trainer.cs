@@ -31,7 +31,7 @@ public static class Trainer
         int rows = CheckRows(tokens, t, shape.VocabularySize, nameof(tokens));
         Losses.ValidateTargets(shape.Output, o, rows, targets, nameof(targets));
 
-        // Validation set: explicit, or the last fraction of the rows (before shuffling, like Keras).
+        // Validation set: explicit, or a seeded stratified sample of the rows.
         int[]? valTokens = options.ValidationTokens;
         float[]? valTargets = options.ValidationTargets;
         int trainRows = rows;
@@ -45,37 +45,64 @@ public static class Trainer
         {
             int valRows = (int)(rows * options.ValidationSplit);
             if (valRows == 0 || valRows == rows) throw new ArgumentException($"ValidationSplit {options.ValidationSplit} of {rows} rows leaves no training or no validation data.", nameof(options));
-            trainRows = rows - valRows;
-            valTokens = tokens[(trainRows * t)..];
-            valTargets = targets[(trainRows * o)..];
+            SplitIndices split = ValidationRows(shape, targets, options.ValidationSplit, options.Seed);
+            if (split.Validation.Length == 0) throw new ArgumentException($"ValidationSplit {options.ValidationSplit} of {rows} rows leaves no validation row in any class.", nameof(options));
+            valTokens = Gather(tokens, t, split.Validation);
+            valTargets = Gather(targets, o, split.Validation);
+            tokens = Gather(tokens, t, split.Train);
+            targets = Gather(targets, o, split.Train);
+            trainRows = split.Train.Length;
         }
 
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
-        using var step = new TrainingStep(model, options.Optimizer, options.Threads, options.ClipNorm);
+        IOptimizer optimizer = options.Optimizer ?? new Adam();
+        using var step = new TrainingStep(model, optimizer, options.Threads, options.ClipNorm);
+        WeightedStep? weighted = null;
+        if (options.ClassWeights is { } classWeights)
+        {
+            if (options.Threads != 1) throw new ArgumentException("ClassWeights need Threads = 1.", nameof(options));
+            int classes = shape.Output == OutputActivation.Softmax ? o : shape.Output == OutputActivation.Sigmoid && o == 1 ? 2
+                : throw new ArgumentException($"ClassWeights need a one-output sigmoid or a softmax model; this one has {o} {shape.Output} outputs.", nameof(options));
+            if (classWeights.Count != classes) throw new ArgumentException($"ClassWeights has {classWeights.Count} values but the model has {classes} classes.", nameof(options));
+            for (int c = 0; c < classes; c++)
+                if (!(classWeights[c] >= 0 && float.IsFinite(classWeights[c]))) throw new ArgumentOutOfRangeException(nameof(options), classWeights[c], $"Class weight {c} is {classWeights[c]}; weights must be finite and ≥ 0.");
+            weighted = new WeightedStep(model, optimizer, options.ClipNorm, [.. classWeights]);
+        }
         int batchSize = Math.Min(options.BatchSize, trainRows);
         int batches = (trainRows + batchSize - 1) / batchSize;
         var order = new int[trainRows];
         for (int i = 0; i < trainRows; i++) order[i] = i;
+        var batchOrder = new int[batches];
+        for (int i = 0; i < batches; i++) batchOrder[i] = i;
+        int[]? lengths = options.LengthBucketing ? RowLengths(tokens, t) : null;
         var rng = new Rng(options.Seed);
         var batchTokens = new int[batchSize * t];
         var batchTargets = new float[batchSize * o];
         var predictions = new float[batchSize * o];
-        float[]? best = null;
-        double bestLoss = double.PositiveInfinity;
-        int? bestEpoch = null;
-        int sinceBest = 0;
-        bool stoppedEarly = false;
         var history = new List<EpochResult>();
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        var callbacks = new List<TrainingCallback>();
+        EarlyStopping? stopping = options.EarlyStopping
+            ?? (options.EarlyStoppingPatience is int patience ? new EarlyStopping(patience)
+            : options.AutoEarlyStopping && valTokens is not null ? new EarlyStopping() : null);
+        if (stopping is not null) callbacks.Add(stopping);
+        if (options.Callbacks is not null) callbacks.AddRange(options.Callbacks);
+        var context = new TrainingContext(model, optimizer, options.Epochs, batches, trainRows, valTokens is not null, history);
+        foreach (TrainingCallback c in callbacks) c.OnTrainBegin(context);
+
+        for (int epoch = 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
         {
             if (options.Shuffle) rng.Shuffle<int>(order);
+            if (lengths is not null) Bucket(order, lengths, batchSize, batchOrder, ref rng);
+            foreach (TrainingCallback c in callbacks) c.OnEpochBegin(context, epoch);
             var clock = Stopwatch.StartNew();
             double lossSum = 0, correct = 0;
             int seen = 0;
-            for (int b = 0; b < batches; b++)
+            for (int k = 0; k < batches; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                foreach (TrainingCallback c in callbacks) c.OnBatchBegin(context, epoch, k + 1);
+                int b = batchOrder[k];
                 int start = b * batchSize, n = Math.Min(batchSize, trainRows - start);
                 for (int r = 0; r < n; r++)
                 {
@@ -86,15 +113,22 @@ public static class Trainer
                 ReadOnlySpan<int> bt = batchTokens.AsSpan(0, n * t);
                 ReadOnlySpan<float> by = batchTargets.AsSpan(0, n * o);
                 // Forward, backward, clipping and update; a non-finite loss or gradient leaves the weights unchanged.
-                string? failure = step.TryRun(bt, by, predictions.AsSpan(0, n * o), out float loss);
-                if (failure is not null) throw new TrainingDivergedException(epoch, b + 1, failure);
+                float loss;
+                string? failure = weighted is null
+                    ? step.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss)
+                    : weighted.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss);
+                if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure);
                 // Accuracy of this batch comes from the training forward pass, before the update, as Keras reports it.
                 correct += CountCorrect(shape.Output, o, predictions.AsSpan(0, n * o), by);
                 lossSum += loss * n;
                 seen += n;
                 double rate = seen / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                bool last = b == batches - 1;
-                if (!last) progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches, lossSum / seen, Accuracy(shape.Output, correct, seen * o, seen), rate, null));
+                if (k < batches - 1 && (progress is not null || callbacks.Count > 0))
+                {
+                    var report = new TrainingProgress(epoch, options.Epochs, k + 1, batches, lossSum / seen, Accuracy(shape.Output, correct, seen * o, seen), rate, null) { RowsSeen = seen };
+                    progress?.Report(report);
+                    foreach (TrainingCallback c in callbacks) c.OnBatchEnd(context, report);
+                }
             }
             clock.Stop();
             double? valLoss = null, valAcc = null;
@@ -103,29 +137,107 @@ public static class Trainer
                 Evaluation ev = Evaluate(model, valTokens, valTargets!);
                 valLoss = ev.Loss; valAcc = ev.Accuracy;
             }
-            var result = new EpochResult(epoch, lossSum / seen, Accuracy(shape.Output, correct, seen * o, seen), valLoss, valAcc, seen / clock.Elapsed.TotalSeconds, clock.Elapsed);
-            history.Add(result);
-            progress?.Report(new TrainingProgress(epoch, options.Epochs, batches, batches, result.Loss, result.Accuracy, result.SequencesPerSecond, result));
-
-            if (options.EarlyStoppingPatience is int patience && valLoss is double vl)
+            var result = new EpochResult(epoch, lossSum / seen, Accuracy(shape.Output, correct, seen * o, seen), valLoss, valAcc, seen / clock.Elapsed.TotalSeconds, clock.Elapsed)
             {
-                if (vl < bestLoss)
-                {
-                    bestLoss = vl; bestEpoch = epoch; sinceBest = 0;
-                    best = CopyParameters(model, best);
-                }
-                else if (++sinceBest > patience)
-                {
-                    stoppedEarly = true;
-                    break;
-                }
-            }
+                LearningRate = context.LearningRate,
+            };
+            history.Add(result);
+            var end = new TrainingProgress(epoch, options.Epochs, batches, batches, result.Loss, result.Accuracy, result.SequencesPerSecond, result) { RowsSeen = seen };
+            progress?.Report(end);
+            foreach (TrainingCallback c in callbacks) c.OnBatchEnd(context, end);
+            foreach (TrainingCallback c in callbacks) c.OnEpochEnd(context, result);
         }
-        if (best is not null && bestEpoch != history[^1].Epoch)
+        foreach (TrainingCallback c in callbacks) c.OnTrainEnd(context);
+        bool stoppedEarly = history.Count < options.Epochs;
+        return new TrainingHistory(history, stoppedEarly, context.RestoredEpoch);
+    }
+
+    /// <summary>
+    /// <see cref="Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> with
+    /// one class id per row (sparse categorical cross-entropy, Keras' <c>SparseCategoricalCrossentropy</c>): for a softmax
+    /// model the ids are in [0, OutputSize) and the loss is the softmax cross-entropy of the one-hot rows (the same value
+    /// and gradient); for a one-output sigmoid model they are 0 or 1 (binary cross-entropy).
+    /// <see cref="FitOptions.ValidationLabels"/> may give the validation rows' ids.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A class id out of range (the message gives its index).</exception>
+    public static TrainingHistory Fit(ITrainableModel model, int[] tokens, int[] labels, FitOptions? options = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(labels);
+        options ??= new FitOptions();
+        if (options.ValidationLabels is int[] vl)
         {
-            model.SetParameters(best);
+            if (options.ValidationTargets is not null) throw new ArgumentException("Give ValidationLabels or ValidationTargets, not both.", nameof(options));
+            options = With(options, TargetsOf(model.Shape, vl, "options.ValidationLabels"));
         }
-        return new TrainingHistory(history, stoppedEarly, bestEpoch);
+        return Fit(model, tokens, TargetsOf(model.Shape, labels, nameof(labels)), options, progress, cancellationToken);
+    }
+
+    private static FitOptions With(FitOptions o, float[] validationTargets) => new()
+    {
+        Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = o.Seed, Shuffle = o.Shuffle, ValidationSplit = o.ValidationSplit,
+        ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
+        EarlyStoppingPatience = o.EarlyStoppingPatience, EarlyStopping = o.EarlyStopping, AutoEarlyStopping = o.AutoEarlyStopping,
+        Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads, ClassWeights = o.ClassWeights,
+    };
+
+    /// <summary>Targets for class ids: one-hot rows for a softmax model, 0/1 values for a one-output sigmoid model.</summary>
+    /// <exception cref="ArgumentException">The model is neither, or an id is out of range.</exception>
+    public static float[] TargetsOf(ModelShape shape, ReadOnlySpan<int> labels, string paramName = "labels")
+    {
+        if (shape.Output == OutputActivation.Softmax)
+        {
+            for (int i = 0; i < labels.Length; i++)
+                if ((uint)labels[i] >= (uint)shape.OutputSize)
+                    throw new ArgumentOutOfRangeException(paramName, labels[i], $"Class id {labels[i]} at index {i} is outside [0, {shape.OutputSize}).");
+            return Targets.OneHot(labels, shape.OutputSize);
+        }
+        if (shape.Output == OutputActivation.Sigmoid && shape.OutputSize == 1)
+        {
+            var y = new float[labels.Length];
+            for (int i = 0; i < labels.Length; i++)
+            {
+                if (labels[i] is not (0 or 1)) throw new ArgumentOutOfRangeException(paramName, labels[i], $"Class id {labels[i]} at index {i} is not 0 or 1 (a one-output sigmoid model has two classes).");
+                y[i] = labels[i];
+            }
+            return y;
+        }
+        throw new ArgumentException($"Class ids need a softmax model or a one-output sigmoid model; this one has {shape.OutputSize} {shape.Output} outputs.", paramName);
+    }
+
+    // The validation split of Fit: stratified by the targets' classes, seeded.
+    internal static SplitIndices ValidationRows(ModelShape shape, float[] targets, double fraction, int seed)
+        => DataSplit.Stratified(DataSplit.ClassesOfTargets(shape.Output, shape.OutputSize, targets), fraction, 0, seed);
+
+    private static T[] Gather<T>(T[] rows, int width, int[] indices)
+    {
+        var result = new T[indices.Length * width];
+        for (int i = 0; i < indices.Length; i++) Array.Copy(rows, indices[i] * width, result, i * width, width);
+        return result;
+    }
+
+    private static int[] RowLengths(int[] tokens, int t)
+    {
+        var lengths = new int[tokens.Length / t];
+        for (int r = 0; r < lengths.Length; r++) lengths[r] = t - tokens.AsSpan(r * t, t).Count(0);
+        return lengths;
+    }
+
+    // Pools of 16 batches of the (already shuffled) order, each sorted by length; then a shuffled batch order.
+    private static void Bucket(int[] order, int[] lengths, int batchSize, int[] batchOrder, ref Rng rng)
+    {
+        int pool = batchSize * 16;
+        var keys = new int[Math.Min(pool, order.Length)];
+        for (int start = 0; start < order.Length; start += pool)
+        {
+            int n = Math.Min(pool, order.Length - start);
+            Span<int> part = order.AsSpan(start, n);
+            for (int i = 0; i < n; i++) keys[i] = lengths[part[i]];
+            keys.AsSpan(0, n).Sort(part);
+        }
+        for (int i = 0; i < batchOrder.Length; i++) batchOrder[i] = i;
+        rng.Shuffle<int>(batchOrder);
     }
 
     /// <summary>Mean loss and accuracy of <paramref name="model"/> on a data set (no weights change).</summary>
@@ -139,15 +251,27 @@ public static class Trainer
         model.PredictBatch(tokens, outputs);
         double loss = Losses.MeanLossOfOutputs(shape.Output, o, outputs, targets);
         double correct = CountCorrect(shape.Output, o, outputs, targets);
-        return new Evaluation(loss, Accuracy(shape.Output, correct, rows * o, rows));
+        return new Evaluation(loss, Accuracy(shape.Output, correct, rows * o, rows)) { Classification = Classify(shape, outputs, targets) };
     }
 
-    // A copy of the weights into `into` (made on first use), for restoring the best epoch.
-    private static float[] CopyParameters(ISequenceModel model, float[]? into)
+    /// <summary>As <see cref="Evaluate(ISequenceModel, int[], float[])"/> with one class id per row (see <see cref="TargetsOf"/>).</summary>
+    public static Evaluation Evaluate(ISequenceModel model, int[] tokens, int[] labels)
     {
-        into ??= new float[model.ParameterCount];
-        model.Parameters.CopyTo(into);
-        return into;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(labels);
+        return Evaluate(model, tokens, TargetsOf(model.Shape, labels, nameof(labels)));
+    }
+
+    // Per-class metrics for a one-output sigmoid model (classes 0, 1 with P(1) = p) or a softmax model (arg-max of the targets).
+    private static ClassificationMetrics? Classify(ModelShape shape, float[] outputs, float[] targets)
+    {
+        int o = shape.OutputSize, rows = outputs.Length / o;
+        if (shape.Output == OutputActivation.Softmax && o >= 2)
+            return ClassificationMetrics.Compute(outputs, DataSplit.ClassesOfTargets(shape.Output, o, targets), o);
+        if (shape.Output != OutputActivation.Sigmoid || o != 1) return null;
+        var probabilities = new float[rows * 2];
+        for (int r = 0; r < rows; r++) { probabilities[2 * r] = 1 - outputs[r]; probabilities[2 * r + 1] = outputs[r]; }
+        return ClassificationMetrics.Compute(probabilities, DataSplit.ClassesOfTargets(shape.Output, o, targets), 2);
     }
 
     private static int CheckRows(int[] tokens, int t, int vocabulary, string paramName)

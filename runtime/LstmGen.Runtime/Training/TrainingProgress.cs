@@ -9,4 +9,8 @@ namespace LstmGen.Training;
 /// <param name="Accuracy">Training accuracy so far in this epoch (NaN for linear outputs).</param>
 /// <param name="SequencesPerSecond">Training throughput so far in this epoch.</param>
 /// <param name="EpochEnd">The epoch's summary, on the last report of an epoch; otherwise null.</param>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double SequencesPerSecond, EpochResult? EpochEnd);
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double SequencesPerSecond, EpochResult? EpochEnd)
+{
+    /// <summary>Rows trained on so far in this epoch.</summary>
+    public int RowsSeen { get; init; }
+}
