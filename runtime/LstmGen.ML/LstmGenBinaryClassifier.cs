@@ -24,7 +24,7 @@ public sealed class LstmGenBinaryOptions
     /// </summary>
     public string? TokensColumnName { get; init; }
 
-    /// <summary>How <see cref="Trainer.Fit"/> trains the model (epochs, batch size, seed, optimizer, …).</summary>
+    /// <summary>How <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> trains the model (epochs, batch size, seed, optimizer, …).</summary>
     public FitOptions Fit { get; init; } = new();
 
     /// <summary>Words seen fewer times than this in the training texts become out-of-vocabulary (id 1). Defaults to 1.</summary>
@@ -33,7 +33,7 @@ public sealed class LstmGenBinaryOptions
 
 /// <summary>
 /// An ML.NET estimator that trains a generated LstmGen model (any sigmoid model with one output: LSTM, GRU, RNN, text
-/// CNN, feed-forward) as a binary classifier with the runtime's <see cref="Trainer.Fit"/>, and gives an
+/// CNN, feed-forward) as a binary classifier with the runtime's <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>, and gives an
 /// <see cref="LstmGenTransformer"/> that adds <c>Score</c>, <c>Probability</c> and <c>PredictedLabel</c>, the columns
 /// <c>mlContext.BinaryClassification.Evaluate</c> reads.
 /// </summary>
@@ -72,7 +72,7 @@ public sealed class LstmGenBinaryClassifier<TModel> : IEstimator<LstmGenTransfor
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, a label is not 0 or 1, or a
     /// token row is too long (the message names the row).</exception>
     /// <exception cref="ArgumentException">A token id is not a whole number ≥ 0 (naming the row), or is out of range (from
-    /// <see cref="Trainer.Fit"/>, naming its position).</exception>
+    /// <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>, naming its position).</exception>
     public LstmGenTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

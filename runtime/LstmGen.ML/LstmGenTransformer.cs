@@ -35,7 +35,7 @@ public sealed class LstmGenTransformer : ITransformer
     /// <summary>The vocabulary learned from the training texts (null for token-vector input).</summary>
     public Vocabulary? Vocabulary => Scorer.Vectorizer?.Vocabulary;
 
-    /// <summary>What <see cref="Trainer.Fit"/> reported while fitting.</summary>
+    /// <summary>What <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/> reported while fitting.</summary>
     public TrainingHistory? History { get; }
 
     /// <inheritdoc/>
