@@ -34,6 +34,7 @@ public static class KernelInfo
     public static KernelPath Current =>
         VectorMath.IsWideAccelerated ? KernelPath.Vector512
         : VectorMath.IsAccelerated ? KernelPath.Vector256
+        : VectorMath.IsNarrowAccelerated ? KernelPath.Vector128
         : KernelPath.Scalar;
 
     /// <summary>Bits per vector of <see cref="Current"/>: 512, 256, 128, or 0 on the scalar path.</summary>
@@ -49,6 +50,7 @@ public static class KernelInfo
     public static bool FusedMultiplyAdd => Current switch
     {
         KernelPath.Scalar => false,
+        KernelPath.Vector128 => VectorMath.IsNarrowFused,
         _ => true,
     };
 

@@ -19,6 +19,12 @@ public sealed class KernelInfoTests
         if (Off("DOTNET_EnableHWIntrinsic")) Assert.Equal(KernelPath.Scalar, path);
         if (Off("DOTNET_EnableAVX2")) Assert.True(path < KernelPath.Vector256, $"AVX2 is off but the path is {path}");
         if (Off("DOTNET_EnableAVX512")) Assert.True(path < KernelPath.Vector512, $"AVX-512 is off but the path is {path}");
+        // Without AVX2, x64 (SSE4.1) takes the 128-bit path; .NET 10 switches FMA off with AVX2, so it multiplies, then adds.
+        if (Off("DOTNET_EnableAVX2") && !Off("DOTNET_EnableHWIntrinsic") && Sse41.IsSupported)
+        {
+            Assert.Equal(KernelPath.Vector128, path);
+            Assert.Equal(Fma.IsSupported, KernelInfo.FusedMultiplyAdd);
+        }
         // The 256-bit path exactly when the hardware gives 8-float vectors with FMA (and no AVX-512).
         bool v256 = Vector256.IsHardwareAccelerated && Fma.IsSupported;
         Assert.Equal(v256, path >= KernelPath.Vector256);
