@@ -32,11 +32,17 @@ public class FmaPeakBenchmark
     /// </summary>
     public static bool UsesVector512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
-    /// <summary>fp32 lanes of the <see cref="FmaPeak"/> kernel: 16 with AVX-512, else 8.</summary>
-    public static int Lanes => UsesVector512 ? 16 : Avx2Lanes;
+    /// <summary>
+    /// Whether <see cref="FmaPeak"/> runs the Vector128 kernel: without AVX2 + FMA (DOTNET_EnableAVX2=0, or ARM64), where
+    /// LstmGen's 128-bit path runs; its multiply-add is VectorMath.MultiplyAdd, fused only where the hardware has FMA.
+    /// </summary>
+    public static bool UsesVector128 => !(Fma.IsSupported && Vector256.IsHardwareAccelerated) && VectorMath.IsNarrowAccelerated;
 
-    /// <summary>The instruction set of the <see cref="FmaPeak"/> kernel, for the report: "AVX-512" or "AVX2".</summary>
-    public static string IsaName => UsesVector512 ? "AVX-512" : "AVX2";
+    /// <summary>fp32 lanes of the <see cref="FmaPeak"/> kernel: 16 with AVX-512, 8 with AVX2, 4 on the 128-bit path.</summary>
+    public static int Lanes => UsesVector512 ? 16 : UsesVector128 ? 4 : Avx2Lanes;
+
+    /// <summary>The instruction set of the <see cref="FmaPeak"/> kernel, for the report: "AVX-512", "AVX2", "128-bit …".</summary>
+    public static string IsaName => UsesVector512 ? "AVX-512" : UsesVector128 ? (VectorMath.IsNarrowFused ? "128-bit FMA" : "128-bit mul+add") : "AVX2";
 
     /// <summary>FLOPs of one <see cref="FmaPeak"/> call: 2 (mul+add) · <see cref="Lanes"/> · chains · iterations.</summary>
     public static double FlopsPerInvoke => 2.0 * Lanes * Chains * Iterations;
@@ -44,13 +50,13 @@ public class FmaPeakBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        if (!Fma.IsSupported || !Vector256.IsHardwareAccelerated)
-            throw new PlatformNotSupportedException("FmaPeak needs AVX2 + FMA.");
+        if ((!Fma.IsSupported || !Vector256.IsHardwareAccelerated) && !UsesVector128)
+            throw new PlatformNotSupportedException("FmaPeak needs AVX2 + FMA or hardware Vector128.");
     }
 
     /// <summary>One call of the widest kernel (<see cref="FlopsPerInvoke"/> FLOPs): the machine's peak.</summary>
     [Benchmark]
-    public float FmaPeak() => UsesVector512 ? Kernel512(Iterations) : Kernel256(Iterations);
+    public float FmaPeak() => UsesVector512 ? Kernel512(Iterations) : UsesVector128 ? Kernel128(Iterations) : Kernel256(Iterations);
 
     /// <summary>One call of the Vector256 kernel (<see cref="Avx2FlopsPerInvoke"/> FLOPs), whatever the machine supports.</summary>
     [Benchmark]
@@ -85,6 +91,34 @@ public class FmaPeakBenchmark
         }
         Vector256<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
         return Vector256.Sum(sum);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static float Kernel128(int iterations)
+    {
+        Vector128<float> m = Vector128.Create(0.9999999f);
+        Vector128<float> b = Vector128.Create(1e-7f);
+        Vector128<float> a0 = Vector128.Create(1.00f), a1 = Vector128.Create(1.01f), a2 = Vector128.Create(1.02f);
+        Vector128<float> a3 = Vector128.Create(1.03f), a4 = Vector128.Create(1.04f), a5 = Vector128.Create(1.05f);
+        Vector128<float> a6 = Vector128.Create(1.06f), a7 = Vector128.Create(1.07f), a8 = Vector128.Create(1.08f);
+        Vector128<float> a9 = Vector128.Create(1.09f), a10 = Vector128.Create(1.10f), a11 = Vector128.Create(1.11f);
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = VectorMath.MultiplyAdd(a0, m, b);
+            a1 = VectorMath.MultiplyAdd(a1, m, b);
+            a2 = VectorMath.MultiplyAdd(a2, m, b);
+            a3 = VectorMath.MultiplyAdd(a3, m, b);
+            a4 = VectorMath.MultiplyAdd(a4, m, b);
+            a5 = VectorMath.MultiplyAdd(a5, m, b);
+            a6 = VectorMath.MultiplyAdd(a6, m, b);
+            a7 = VectorMath.MultiplyAdd(a7, m, b);
+            a8 = VectorMath.MultiplyAdd(a8, m, b);
+            a9 = VectorMath.MultiplyAdd(a9, m, b);
+            a10 = VectorMath.MultiplyAdd(a10, m, b);
+            a11 = VectorMath.MultiplyAdd(a11, m, b);
+        }
+        Vector128<float> sum = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11));
+        return Vector128.Sum(sum);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

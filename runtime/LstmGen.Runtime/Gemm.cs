@@ -8,13 +8,16 @@ namespace LstmGen;
 /// <summary>
 /// Single-precision matrix products on row-major spans with explicit leading dimensions. The AVX2 path is a
 /// register-blocked micro-kernel: 6 rows of A × 16 columns of B held in 12 accumulators, so every loaded B vector
-/// feeds six FMAs and every broadcast A element two.
+/// feeds six FMAs and every broadcast A element two. The 128-bit path (x64 without AVX2, ARM64 AdvSimd) runs the same
+/// tiles 8 columns wide in 2 four-float vectors per row, over the same columns and in the same order over p, so with
+/// fused multiply-add it gives the 256-bit path's bits.
 /// </summary>
 public static class Gemm
 {
     private const int Mr = 6;
     private const int Nr = 16;
     private const int WideNr = 32;
+    private const int NarrowNr = 8;
     // Rows of B per k-block: 256 rows of a 256-float-wide B is 256 KiB, a quarter of a 1 MiB L2.
     private const int KBlock = 256;
 
@@ -26,6 +29,15 @@ public static class Gemm
     public static void MultiplyAdd(int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
+        MultiplyAddOn(VectorMath.IsAccelerated ? KernelPath.Vector256 : VectorMath.IsNarrowAccelerated ? KernelPath.Vector128 : KernelPath.Scalar,
+            m, n, k, a, lda, b, ldb, c, ldc);
+    }
+
+    // MultiplyAdd on a given path (Vector256 means the widest of 256 and 512), checked; tests run the 128-bit path here
+    // beside the 256-bit one on the same inputs.
+    internal static void MultiplyAddOn(KernelPath path, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+    {
         if (m == 0 || n == 0 || k == 0) return;
         CheckExtent(a.Length, m, k, lda, nameof(a), overlappingRows: true);
         CheckExtent(b.Length, k, n, ldb, nameof(b));
@@ -33,9 +45,18 @@ public static class Gemm
         ref float pa = ref MemoryMarshal.GetReference(a);
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float pc = ref MemoryMarshal.GetReference(c);
-        if (!VectorMath.IsAccelerated)
+        if (path == KernelPath.Scalar)
         {
             MultiplyAddScalar(m, n, k, ref pa, lda, ref pb, ldb, ref pc, ldc);
+            return;
+        }
+        if (path == KernelPath.Vector128)
+        {
+            for (int p0 = 0; p0 < k; p0 += KBlock)
+            {
+                int kc = Math.Min(KBlock, k - p0);
+                MultiplyAddBlock128(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
+            }
             return;
         }
         // Long sums (weight gradients over all T·B pairs) run in blocks of KBlock rows of B: a block of B stays in L2 while
@@ -101,6 +122,38 @@ public static class Gemm
                 else if (rest >= 4) { Kernel4x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
                 else if (rest >= 2) { Kernel2x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
                 else { Kernel1x16(k, ref ai, ref bj, ldb, ref cij); i++; }
+            }
+        }
+        if (nFull < n)
+        {
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++)
+                {
+                    float av = Unsafe.Add(ref pa, i * lda + p);
+                    for (int j = nFull; j < n; j++)
+                        Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
+                }
+        }
+    }
+
+    // The 128-bit form of MultiplyAddBlock: the 256-bit path's columns (whole 16-column panels, the rest scalar) in 8-column
+    // panels, rows in blocks of 6, 4, 2, 1 as there, so each element is the same multiply-add sequence over p.
+    private static void MultiplyAddBlock128(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    {
+        int nFull = n - n % Nr;
+        for (int j = 0; j < nFull; j += NarrowNr)
+        {
+            int i = 0;
+            while (i < m)
+            {
+                int rest = m - i;
+                ref float ai = ref Unsafe.Add(ref pa, i * lda);
+                ref float bj = ref Unsafe.Add(ref pb, j);
+                ref float cij = ref Unsafe.Add(ref pc, i * ldc + j);
+                if (rest >= Mr && rest != 8) { Kernel6x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
+                else if (rest >= 4) { Kernel4x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
+                else if (rest >= 2) { Kernel2x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
+                else { Kernel1x8(k, ref ai, ref bj, ldb, ref cij); i++; }
             }
         }
         if (nFull < n)
@@ -202,6 +255,13 @@ public static class Gemm
             Vector256<float> va = Vector256.Create(alpha);
             for (; i + 8 <= x.Length; i += 8)
                 Fma.MultiplyAdd(va, Vector256.LoadUnsafe(ref px, (nuint)i), Vector256.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref py, (nuint)i);
+        }
+        // Four at a time after the eight (and alone on the 128-bit path): an element's operation does not depend on the width.
+        if (VectorMath.IsNarrowAccelerated)
+        {
+            Vector128<float> va = Vector128.Create(alpha);
+            for (; i + 4 <= x.Length; i += 4)
+                VectorMath.MultiplyAdd(va, Vector128.LoadUnsafe(ref px, (nuint)i), Vector128.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref py, (nuint)i);
         }
         for (; i < x.Length; i++) Unsafe.Add(ref py, i) += alpha * Unsafe.Add(ref px, i);
     }
@@ -414,5 +474,104 @@ public static class Gemm
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
+    }
+
+    // The 128-bit tiles: rows × 8 columns in 2 four-float vectors per row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel6x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1, l4 = 4 * l1, l5 = 5 * l1;
+        nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1;
+        Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
+        Vector128<float> c10 = Vector128.LoadUnsafe(ref c, c1), c11 = Vector128.LoadUnsafe(ref c, c1 + 4);
+        Vector128<float> c20 = Vector128.LoadUnsafe(ref c, c2), c21 = Vector128.LoadUnsafe(ref c, c2 + 4);
+        Vector128<float> c30 = Vector128.LoadUnsafe(ref c, c3), c31 = Vector128.LoadUnsafe(ref c, c3 + 4);
+        Vector128<float> c40 = Vector128.LoadUnsafe(ref c, c4), c41 = Vector128.LoadUnsafe(ref c, c4 + 4);
+        Vector128<float> c50 = Vector128.LoadUnsafe(ref c, c5), c51 = Vector128.LoadUnsafe(ref c, c5 + 4);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
+            av = Vector128.Create(Unsafe.Add(ref a, l2 + p));
+            c20 = VectorMath.MultiplyAdd(av, b0, c20); c21 = VectorMath.MultiplyAdd(av, b1, c21);
+            av = Vector128.Create(Unsafe.Add(ref a, l3 + p));
+            c30 = VectorMath.MultiplyAdd(av, b0, c30); c31 = VectorMath.MultiplyAdd(av, b1, c31);
+            av = Vector128.Create(Unsafe.Add(ref a, l4 + p));
+            c40 = VectorMath.MultiplyAdd(av, b0, c40); c41 = VectorMath.MultiplyAdd(av, b1, c41);
+            av = Vector128.Create(Unsafe.Add(ref a, l5 + p));
+            c50 = VectorMath.MultiplyAdd(av, b0, c50); c51 = VectorMath.MultiplyAdd(av, b1, c51);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 4);
+        c20.StoreUnsafe(ref c, c2); c21.StoreUnsafe(ref c, c2 + 4);
+        c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 4);
+        c40.StoreUnsafe(ref c, c4); c41.StoreUnsafe(ref c, c4 + 4);
+        c50.StoreUnsafe(ref c, c5); c51.StoreUnsafe(ref c, c5 + 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel4x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
+        nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
+        Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
+        Vector128<float> c10 = Vector128.LoadUnsafe(ref c, c1), c11 = Vector128.LoadUnsafe(ref c, c1 + 4);
+        Vector128<float> c20 = Vector128.LoadUnsafe(ref c, c2), c21 = Vector128.LoadUnsafe(ref c, c2 + 4);
+        Vector128<float> c30 = Vector128.LoadUnsafe(ref c, c3), c31 = Vector128.LoadUnsafe(ref c, c3 + 4);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
+            av = Vector128.Create(Unsafe.Add(ref a, l2 + p));
+            c20 = VectorMath.MultiplyAdd(av, b0, c20); c21 = VectorMath.MultiplyAdd(av, b1, c21);
+            av = Vector128.Create(Unsafe.Add(ref a, l3 + p));
+            c30 = VectorMath.MultiplyAdd(av, b0, c30); c31 = VectorMath.MultiplyAdd(av, b1, c31);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 4);
+        c20.StoreUnsafe(ref c, c2); c21.StoreUnsafe(ref c, c2 + 4);
+        c30.StoreUnsafe(ref c, c3); c31.StoreUnsafe(ref c, c3 + 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel2x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    {
+        nuint l1 = (nuint)lda;
+        nuint c1 = (nuint)ldc;
+        Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
+        Vector128<float> c10 = Vector128.LoadUnsafe(ref c, c1), c11 = Vector128.LoadUnsafe(ref c, c1 + 4);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
+        c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Kernel1x8(int k, ref float a, ref float b, int ldb, ref float c)
+    {
+        Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
+        nuint bOff = 0;
+        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        {
+            Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
     }
 }

@@ -1,12 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace LstmGen;
 
 /// <summary>
-/// Activation functions for generated kernels: vectorised approximations for the AVX2 and AVX-512 paths (the same
-/// operations lane for lane, so both widths give identical results) and exact scalar
+/// Activation functions for generated kernels: vectorised approximations for the 128-bit (SSE/AVX, ARM64 AdvSimd), AVX2 and
+/// AVX-512 paths (the same operations lane for lane, so the widths give identical results where the 128-bit path has
+/// FMA) and exact scalar
 /// forms for the fallback path and for reference code.
 /// </summary>
 /// <remarks>
@@ -40,6 +42,36 @@ public static class VectorMath
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && IsAccelerated;
     }
+
+    /// <summary>
+    /// True when the 128-bit kernels can run: 4-lane vectors in hardware, with SSE4.1 (for rounding) on x64 or AdvSimd on
+    /// ARM64. The generated and runtime kernels take this path when <see cref="IsAccelerated"/> is false: x64 CPUs without
+    /// AVX2 (or <c>DOTNET_EnableAVX2=0</c>, or NativeAOT's default x86-64-v2), and every ARM64 CPU.
+    /// </summary>
+    public static bool IsNarrowAccelerated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector128.IsHardwareAccelerated && (Sse41.IsSupported || AdvSimd.Arm64.IsSupported);
+    }
+
+    /// <summary>
+    /// True when <see cref="MultiplyAdd(Vector128{float}, Vector128{float}, Vector128{float})"/> is fused (x64 FMA3 or ARM64
+    /// AdvSimd). Without it the 128-bit path rounds the product and the sum separately, so its results differ from the
+    /// wider paths' in the last bits (they stay within the tested tolerances of the double reference).
+    /// </summary>
+    public static bool IsNarrowFused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported || AdvSimd.IsSupported;
+    }
+
+    /// <summary>
+    /// a·b + c for four lanes: one rounding where the hardware fuses it (<see cref="IsNarrowFused"/>), else a·b rounded,
+    /// then the sum (a software-emulated fused form would be far slower than the scalar loops).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c)
+        => IsNarrowFused ? Vector128.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     /// <summary>
     /// Hints the CPU to bring <paramref name="count"/> floats from <paramref name="start"/> into L1, one 64-byte line at a
@@ -141,6 +173,51 @@ public static class VectorMath
         return t | (x & signMask);
     }
 
+    /// <summary>
+    /// e^x for four lanes: the operations of the eight-lane form through the portable Vector128 API (SSE4.1/AVX on x64,
+    /// AdvSimd on ARM64), with <see cref="MultiplyAdd(Vector128{float}, Vector128{float}, Vector128{float})"/> for each FMA.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        x = Vector128.Min(Vector128.Max(x, Vector128.Create(ExpLow)), Vector128.Create(ExpHigh));
+        // n = round(x / ln 2), ties to even as RoundToNearestInteger
+        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
+        // r = x - n·ln2, in two steps for accuracy (n·Ln2Hi is exact, so the first step loses nothing unfused)
+        Vector128<float> r = MultiplyAdd(-n, Vector128.Create(Ln2Hi), x);
+        r = MultiplyAdd(-n, Vector128.Create(Ln2Lo), r);
+        // e^r ≈ 1 + r + r²·P(r), P a degree-5 minimax polynomial
+        Vector128<float> p = Vector128.Create(1.9875691500e-4f);
+        p = MultiplyAdd(p, r, Vector128.Create(1.3981999507e-3f));
+        p = MultiplyAdd(p, r, Vector128.Create(8.3334519073e-3f));
+        p = MultiplyAdd(p, r, Vector128.Create(4.1665795894e-2f));
+        p = MultiplyAdd(p, r, Vector128.Create(1.6666665459e-1f));
+        p = MultiplyAdd(p, r, Vector128.Create(5.0000001201e-1f));
+        Vector128<float> r2 = r * r;
+        Vector128<float> er = MultiplyAdd(p, r2, r + Vector128<float>.One);
+        // 2^n from the exponent bits: (n + 127) << 23 (n is a whole number in [−126, 128]: the native conversion is exact)
+        Vector128<int> bits = (Vector128.ConvertToInt32Native(n) + Vector128.Create(127)) << 23;
+        return er * bits.AsSingle();
+    }
+
+    /// <summary>σ(x) = 1 / (1 + e^-x) for four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> x)
+        => Vector128<float>.One / (Vector128<float>.One + Exp(-x));
+
+    /// <summary>tanh(x) = sign(x)·(1 − 2 / (e^{2|x|} + 1)) for four lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> x)
+    {
+        Vector128<float> signMask = Vector128.Create(-0.0f);
+        Vector128<float> ax = Vector128.AndNot(x, signMask);
+        // for |x| ≥ 10, tanh rounds to 1 in float (2/(e^20 + 1) < ulp/2); the clamp keeps e^{2|x|} finite
+        ax = Vector128.Min(ax, Vector128.Create(10f));
+        Vector128<float> e = Exp(ax + ax);
+        Vector128<float> t = Vector128<float>.One - Vector128.Create(2f) / (e + Vector128<float>.One);
+        return t | (x & signMask);
+    }
+
     /// <summary>Exact σ(x) in single precision.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
@@ -149,7 +226,7 @@ public static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Tanh(float x) => MathF.Tanh(x);
 
-    /// <summary>Σ a[i]·b[i], eight lanes at a time with a scalar tail.</summary>
+    /// <summary>Σ a[i]·b[i], eight (or, on the 128-bit path, four) lanes at a time with a scalar tail.</summary>
     public static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException("Spans differ in length.", nameof(b));
@@ -162,11 +239,18 @@ public static class VectorMath
                 acc = Fma.MultiplyAdd(Vector256.Create(a.Slice(i, 8)), Vector256.Create(b.Slice(i, 8)), acc);
             sum = Vector256.Sum(acc);
         }
+        else if (IsNarrowAccelerated && a.Length >= 4)
+        {
+            Vector128<float> acc = Vector128<float>.Zero;
+            for (; i + 4 <= a.Length; i += 4)
+                acc = MultiplyAdd(Vector128.Create(a.Slice(i, 4)), Vector128.Create(b.Slice(i, 4)), acc);
+            sum = Vector128.Sum(acc);
+        }
         for (; i < a.Length; i++) sum += a[i] * b[i];
         return sum;
     }
 
-    /// <summary>x ← alpha · x, eight lanes at a time with a scalar tail.</summary>
+    /// <summary>x ← alpha · x, eight lanes at a time, then four, with a scalar tail.</summary>
     public static void Scale(Span<float> x, float alpha)
     {
         int i = 0;
@@ -175,6 +259,12 @@ public static class VectorMath
             ref float px = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             Vector256<float> va = Vector256.Create(alpha);
             for (; i + 8 <= x.Length; i += 8) (va * Vector256.LoadUnsafe(ref px, (nuint)i)).StoreUnsafe(ref px, (nuint)i);
+        }
+        if (IsNarrowAccelerated)
+        {
+            ref float px = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            Vector128<float> va = Vector128.Create(alpha);
+            for (; i + 4 <= x.Length; i += 4) (va * Vector128.LoadUnsafe(ref px, (nuint)i)).StoreUnsafe(ref px, (nuint)i);
         }
         for (; i < x.Length; i++) x[i] *= alpha;
     }

@@ -26,6 +26,7 @@ if (options.Help)
     Console.WriteLine(ComparisonOptions.Usage);
     return 0;
 }
+Console.WriteLine(KernelInfo.Describe());
 Directory.CreateDirectory(options.OutputDirectory);
 IReadOnlyList<Contender> contenders = Contender.All;
 AnsiConsole.Write(new Rule("[bold]LstmGen comparison[/]").LeftJustified());

@@ -1,47 +1,49 @@
-/* LstmGen sentiment model as a native library (NativeAOT): no .NET installation needed at run time.
- * Every function returns a status (LSTMGEN_OK or an error code); after an error, lstmgen_last_error() gives a message
- * for the calling thread. Handles are checked: a closed, foreign or null handle gives LSTMGEN_ERROR_HANDLE, never a
- * crash. A handle may be used from several threads at once, except that lstmgen_close must not race other calls on it. */
+/* lstmgen.h: the C ABI of samples/NativeLibrary (a generated LSTM, NativeAOT-compiled into a shared library).
+ *
+ * Every function returns a status code; on failure lstmgen_last_error() says why (this thread's last error). Handles are
+ * numbers from a table, never pointers: a freed or invented handle returns LSTMGEN_BAD_HANDLE. Inference on one handle
+ * may run on several threads at once. Strings are UTF-8, NUL-terminated. */
 #ifndef LSTMGEN_H
 #define LSTMGEN_H
+
 #include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef int64_t lstmgen_handle;
-
-enum lstmgen_status {
+enum {
     LSTMGEN_OK = 0,
-    LSTMGEN_ERROR_ARGUMENT = 1, /* a null pointer, a negative count, a buffer too small */
-    LSTMGEN_ERROR_HANDLE = 2,   /* not an open handle */
-    LSTMGEN_ERROR_FILE = 3,     /* the model file is missing, damaged or for another model */
-    LSTMGEN_ERROR_INPUT = 4,    /* a token id out of range, a sequence too long, text that is not UTF-8 */
-    LSTMGEN_ERROR_INTERNAL = 5
+    LSTMGEN_BAD_HANDLE = 1,   /* not a live model handle */
+    LSTMGEN_BAD_ARGUMENT = 2, /* null pointer, bad count, output buffer too small */
+    LSTMGEN_BAD_TOKEN = 3,    /* a token id outside [0, vocabulary size) */
+    LSTMGEN_BAD_FILE = 4,     /* model file unreadable, damaged or for another model */
+    LSTMGEN_INTERNAL = 5      /* anything else; see lstmgen_last_error() */
 };
 
-/* Opens a model file saved by the sentiment sample (--save FILE); *out receives the handle. */
-int32_t lstmgen_open(const char *path_utf8, lstmgen_handle *out);
+typedef int64_t lstmgen_handle;
 
-/* The model's fixed sizes: vocabulary, sequence length (tokens per row), outputs per row. Any pointer may be null. */
-int32_t lstmgen_info(lstmgen_handle model, int32_t *vocabulary_size, int32_t *sequence_length, int32_t *output_size);
-
-/* One sequence of token ids (0 = padding, at most sequence_length of them) → output_size probabilities. */
-int32_t lstmgen_predict(lstmgen_handle model, const int32_t *tokens, int32_t token_count, float *output, int32_t output_capacity);
-
-/* rows × sequence_length token ids, row-major → rows × output_size probabilities. */
-int32_t lstmgen_predict_batch(lstmgen_handle model, const int32_t *tokens, int32_t rows, float *outputs, int32_t output_capacity);
-
-/* Raw text (UTF-8), normalised and encoded with the vocabulary stored in the model file → probabilities. */
-int32_t lstmgen_predict_text(lstmgen_handle model, const char *text_utf8, float *output, int32_t output_capacity);
-
-/* Closes the handle; closing it again gives LSTMGEN_ERROR_HANDLE. */
-int32_t lstmgen_close(lstmgen_handle model);
-
-/* The calling thread's last error message (UTF-8), or "" after success. Valid until that thread's next call. */
-const char *lstmgen_last_error(void);
+/* A model with the weights of a model file (LstmGen's ModelFile format). */
+int32_t lstmgen_create(const char* path, lstmgen_handle* handle);
+/* A freshly initialised model (Keras-style initialisers, deterministic per seed). */
+int32_t lstmgen_create_seeded(int32_t seed, lstmgen_handle* handle);
+/* Writes the model file. */
+int32_t lstmgen_save(lstmgen_handle handle, const char* path);
+/* The model's sizes; any pointer may be NULL. */
+int32_t lstmgen_shape(lstmgen_handle handle, int32_t* vocabulary_size, int32_t* sequence_length, int32_t* output_size);
+/* One sequence of 0..sequence_length token ids (0 = padding) into output_size floats (capacity: floats at outputs). */
+int32_t lstmgen_predict(lstmgen_handle handle, const int32_t* tokens, int32_t count, float* outputs, int32_t capacity);
+/* rows x sequence_length token ids into rows x output_size floats. */
+int32_t lstmgen_predict_batch(lstmgen_handle handle, const int32_t* tokens, int32_t rows, float* outputs, int32_t capacity);
+/* Releases the model; the handle is dead afterwards. */
+int32_t lstmgen_free(lstmgen_handle handle);
+/* This thread's last error message, or "" when none; valid until this thread's next failing call. */
+const char* lstmgen_last_error(void);
+/* One line naming the kernel path, e.g. "LstmGen kernels: Vector256 (8 floats, AVX2 + FMA), X64, NativeAOT". */
+const char* lstmgen_kernel_path(void);
 
 #ifdef __cplusplus
 }
 #endif
+
 #endif

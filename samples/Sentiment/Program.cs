@@ -27,6 +27,7 @@ if (options.Help)
     Console.WriteLine(Options.Usage);
     return 0;
 }
+Console.WriteLine(KernelInfo.Describe());
 bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
 var ui = new Ui(interactive);
 

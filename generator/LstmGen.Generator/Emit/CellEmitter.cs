@@ -115,6 +115,7 @@ internal abstract class CellEmitter
         {
             if (wideUnits > 0) w.Line($"if (LgMath.IsWideAccelerated) {k.Name}{Simd.Avx512.Suffix}({args});");
             w.Line($"{(wideUnits > 0 ? "else " : "")}if (LgMath.IsAccelerated) {k.Name}{Simd.Avx2.Suffix}({args});");
+            w.Line($"else if (LgMath.IsNarrowAccelerated) {k.Name}{Simd.Narrow.Suffix}({args});");
             using (w.Block($"else"))
             using (w.Block($"for (nuint j = 0; j < {k.ScalarBound}; j++)"))
                 k.Scalar(w);
@@ -133,6 +134,9 @@ internal abstract class CellEmitter
             w.Line();
         }
         EmitForm(w, k, Simd.Avx2, "HP");
+        w.Close();
+        w.Line();
+        EmitForm(w, k, Simd.Narrow, "HP");
         w.Close();
         w.Line();
     }

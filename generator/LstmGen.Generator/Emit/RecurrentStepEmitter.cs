@@ -42,7 +42,7 @@ internal static class RecurrentStepEmitter
 
         w.Line($$"""
             // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Simd.Avx512.Lanes}} : {{Simd.Avx2.Lanes}};
+            private static int StepChunkWidth => LgMath.IsWideAccelerated ? {{Simd.Avx512.Lanes}} : LgMath.IsNarrowAccelerated && !LgMath.IsAccelerated ? {{Simd.Narrow.Lanes}} : {{Simd.Avx2.Lanes}};
 
             // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
             // chunk-major ({{(L.Hp >= Simd.Avx512.Lanes ? "16-unit chunks with AVX-512, else " : "")}}8-unit chunks): chunk u0's row k, gate q, unit u at u0·{{L.Gates}}·H + k·{{L.Gates}}·width + q·width + u.
@@ -60,6 +60,11 @@ internal static class RecurrentStepEmitter
                     if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, {{chunkArgs}}, kDescending: true); }
                     else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, {{chunkArgs}}, kDescending: false); } }
                 }
+                else if (LgMath.IsNarrowAccelerated)
+                {
+                    if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, {{chunkArgs}}, kDescending: true); }
+                    else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, {{chunkArgs}}, kDescending: false); } }
+                }
                 else
                 {
                     // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, the cell update in place, then h' = h.
@@ -72,6 +77,7 @@ internal static class RecurrentStepEmitter
             """);
         if (wideUnits > 0) EmitChunk(w, L, cell, "StepChunkWide", Simd.Avx512, biasParam, cParam);
         EmitChunk(w, L, cell, "StepChunk", Simd.Avx2, biasParam, cParam);
+        EmitChunk(w, L, cell, "StepChunkNarrow", Simd.Narrow, biasParam, cParam);
 
         w.Line($$"""
             // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).

@@ -71,6 +71,8 @@ internal static class ShellEmitter
         w.Line($"using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;");
         w.Line($"using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;");
         w.Line($"using LgVector = global::System.Runtime.Intrinsics.Vector256;");
+        w.Line($"using LgNarrow = global::System.Runtime.Intrinsics.Vector128<float>;");
+        w.Line($"using LgNarrowVector = global::System.Runtime.Intrinsics.Vector128;");
         if (wide)
         {
             // AVX-512 (16-lane) kernels, emitted when a hidden layer spans at least one 16-float vector.

@@ -3,7 +3,7 @@ namespace LstmGen.Generator.Emit;
 /// <summary>
 /// One SIMD width as the emitted code spells it: the vector type, its static class, the fused multiply-add and the lanes.
 /// Every vector kernel body is written once against a dialect and emitted for each width, so the widths compute the
-/// same operations lane for lane and give bit-identical results. A new width (Vector128) is one more instance.
+/// same operations lane for lane and give bit-identical results.
 /// </summary>
 /// <param name="Suffix">Suffix of the kernel forms emitted for this width: <c>CellUpdate256</c>, <c>CellUpdate512</c>.</param>
 /// <param name="Vec">The vector type alias (emitted in the file header).</param>
@@ -21,6 +21,12 @@ internal sealed record Simd(string Suffix, string Vec, string Vector, string Fma
     /// hardware lacks it, which is how the tests compare it with the AVX2 form on any machine.
     /// </summary>
     public static readonly Simd Avx512 = new("512", "LgWide", "LgWideVector", "LgWideVector.FusedMultiplyAdd", 16, 4);
+
+    /// <summary>
+    /// 128-bit: Vector128 through the portable API, for x64 without AVX2 and ARM64 AdvSimd; its multiply-add is the
+    /// runtime's <c>VectorMath.MultiplyAdd</c> (fused where the hardware has FMA, so the form then gives the wider forms' bits).
+    /// </summary>
+    public static readonly Simd Narrow = new("128", "LgNarrow", "LgNarrowVector", "LgMath.MultiplyAdd", 4, 2);
 
     /// <summary><c>Vector.LoadUnsafe(ref source, offset)</c>.</summary>
     public string Load(string source, string offset) => $"{Vector}.LoadUnsafe(ref {source}, {offset})";

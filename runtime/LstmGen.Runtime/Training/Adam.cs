@@ -96,6 +96,24 @@ public sealed class Adam : IOptimizer, ILearningRate
                 (pv - vlr * mv / Fma.MultiplyAdd(Vector256.Sqrt(vv), vc2, veps)).StoreUnsafe(ref p, k);
             }
         }
+        // The same operations four at a time (the 128-bit path, and the 256-bit path's tail).
+        if (VectorMath.IsNarrowAccelerated)
+        {
+            var vb1 = Vector128.Create(b1); var vb1c = Vector128.Create(1 - b1);
+            var vb2 = Vector128.Create(b2); var vb2c = Vector128.Create(1 - b2);
+            var vlr = Vector128.Create(lr); var vc2 = Vector128.Create(c2); var veps = Vector128.Create(eps); var vwd = Vector128.Create(wd);
+            for (; i + 4 <= n; i += 4)
+            {
+                nuint k = (nuint)i;
+                Vector128<float> pv = Vector128.LoadUnsafe(ref p, k);
+                Vector128<float> gv = VectorMath.MultiplyAdd(vwd, pv, Vector128.LoadUnsafe(ref g, k));
+                Vector128<float> mv = VectorMath.MultiplyAdd(vb1, Vector128.LoadUnsafe(ref m, k), vb1c * gv);
+                Vector128<float> vv = VectorMath.MultiplyAdd(vb2, Vector128.LoadUnsafe(ref v, k), vb2c * gv * gv);
+                mv.StoreUnsafe(ref m, k);
+                vv.StoreUnsafe(ref v, k);
+                (pv - vlr * mv / VectorMath.MultiplyAdd(Vector128.Sqrt(vv), vc2, veps)).StoreUnsafe(ref p, k);
+            }
+        }
         for (; i < n; i++)
         {
             float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);

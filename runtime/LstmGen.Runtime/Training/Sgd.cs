@@ -71,6 +71,19 @@ public sealed class Sgd : IOptimizer, ILearningRate
                 Fma.MultiplyAddNegated(vlr, uv, pv).StoreUnsafe(ref p, k);
             }
         }
+        // The same operations four at a time (the 128-bit path, and the 256-bit path's tail); −lr·u + θ is MultiplyAddNegated.
+        if (VectorMath.IsNarrowAccelerated)
+        {
+            var vlr = Vector128.Create(lr); var vmu = Vector128.Create(mu); var vwd = Vector128.Create(wd);
+            for (; i + 4 <= n; i += 4)
+            {
+                nuint k = (nuint)i;
+                Vector128<float> pv = Vector128.LoadUnsafe(ref p, k);
+                Vector128<float> uv = VectorMath.MultiplyAdd(vmu, Vector128.LoadUnsafe(ref u, k), VectorMath.MultiplyAdd(vwd, pv, Vector128.LoadUnsafe(ref g, k)));
+                uv.StoreUnsafe(ref u, k);
+                VectorMath.MultiplyAdd(-vlr, uv, pv).StoreUnsafe(ref p, k);
+            }
+        }
         for (; i < n; i++)
         {
             float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);

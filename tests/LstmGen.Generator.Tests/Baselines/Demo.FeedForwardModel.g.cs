@@ -9,6 +9,8 @@ using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOp
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
+using LgNarrow = global::System.Runtime.Intrinsics.Vector128<float>;
+using LgNarrowVector = global::System.Runtime.Intrinsics.Vector128;
 
 namespace Demo
 {

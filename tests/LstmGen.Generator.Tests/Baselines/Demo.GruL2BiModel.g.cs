@@ -9,6 +9,8 @@ using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOp
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
+using LgNarrow = global::System.Runtime.Intrinsics.Vector128<float>;
+using LgNarrowVector = global::System.Runtime.Intrinsics.Vector128;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
@@ -582,7 +584,7 @@ namespace Demo
         }
 
         // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : 8;
+        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : LgMath.IsNarrowAccelerated && !LgMath.IsAccelerated ? 4 : 8;
 
         // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
         // chunk-major (16-unit chunks with AVX-512, else 8-unit chunks): chunk u0's row k, gate q, unit u at u0·3·H + k·3·width + q·width + u.
@@ -599,6 +601,11 @@ namespace Demo
             {
                 if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); }
                 else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); } }
+            }
+            else if (LgMath.IsNarrowAccelerated)
+            {
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); } }
             }
             else
             {
@@ -679,6 +686,38 @@ namespace Demo
             LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, u0) - n, n), ref hNext, u0);
         }
 
+        // 4 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        private static void StepChunkNarrow(nuint u0, ref float input, ref float biasHh, ref float w, ref float h, ref float hNext, bool kDescending)
+        {
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 3 * HiddenSize);
+            LgNarrow a00 = LgNarrowVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgNarrow.Zero;
+            LgNarrow a10 = LgNarrowVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgNarrow.Zero;
+            LgNarrow a20 = LgNarrowVector.LoadUnsafe(ref biasHh, u0 + 2 * HP), a21 = LgNarrow.Zero;
+            nint rowStep = kDescending ? -24 : 24, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 264 : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 22 : 0);
+            for (int k = 0; k < 24; k += 2)
+            {
+                LgNarrow b0 = LgNarrowVector.Create(hk), b1 = LgNarrowVector.Create(LgUnsafe.Add(ref hk, 1));
+                a00 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 4), b0, a10);
+                a20 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 8), b0, a20);
+                a01 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 12), b1, a01);
+                a11 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 16), b1, a11);
+                a21 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 20), b1, a21);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgNarrow z0 = a00 + a01;
+            LgNarrow z1 = a10 + a11;
+            LgNarrow z2 = a20 + a21;
+            LgNarrow r = LgMath.Sigmoid(z0), z = LgMath.Sigmoid(z1);
+            LgNarrow n = LgMath.Tanh(LgMath.MultiplyAdd(r, z2, LgNarrowVector.LoadUnsafe(ref input, u0 + 2 * HP)));
+            // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+            LgNarrowVector.StoreUnsafe(LgMath.MultiplyAdd(z, LgNarrowVector.LoadUnsafe(ref h, u0) - n, n), ref hNext, u0);
+        }
+
         // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
         private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
         {
@@ -697,6 +736,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) CellUpdate512(ref x, ref hh, ref h);
             else if (LgMath.IsAccelerated) CellUpdate256(ref x, ref hh, ref h);
+            else if (LgMath.IsNarrowAccelerated) CellUpdate128(ref x, ref hh, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -740,6 +780,19 @@ namespace Demo
                 LgVec n = LgMath.Tanh(LgFma.MultiplyAdd(r, LgVector.LoadUnsafe(ref hh, 2 * HP + j), LgVector.LoadUnsafe(ref x, 2 * HP + j)));
                 // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
                 LgVector.StoreUnsafe(LgFma.MultiplyAdd(z, LgVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate128(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow r = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref x, j) + LgNarrowVector.LoadUnsafe(ref hh, j));
+                LgNarrow z = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref x, HP + j) + LgNarrowVector.LoadUnsafe(ref hh, HP + j));
+                LgNarrow n = LgMath.Tanh(LgMath.MultiplyAdd(r, LgNarrowVector.LoadUnsafe(ref hh, 2 * HP + j), LgNarrowVector.LoadUnsafe(ref x, 2 * HP + j)));
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgNarrowVector.StoreUnsafe(LgMath.MultiplyAdd(z, LgNarrowVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
             }
         }
 
@@ -1120,6 +1173,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) TrainCellForward512(ref x, ref hh, ref h);
             else if (LgMath.IsAccelerated) TrainCellForward256(ref x, ref hh, ref h);
+            else if (LgMath.IsNarrowAccelerated) TrainCellForward128(ref x, ref hh, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -1178,6 +1232,22 @@ namespace Demo
             }
         }
 
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward128(ref float x, ref float hh, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow r = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref x, j) + LgNarrowVector.LoadUnsafe(ref hh, j));
+                LgNarrow z = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref x, HP + j) + LgNarrowVector.LoadUnsafe(ref hh, HP + j));
+                LgNarrow n = LgMath.Tanh(LgMath.MultiplyAdd(r, LgNarrowVector.LoadUnsafe(ref hh, 2 * HP + j), LgNarrowVector.LoadUnsafe(ref x, 2 * HP + j)));
+                LgNarrowVector.StoreUnsafe(r, ref x, j);
+                LgNarrowVector.StoreUnsafe(z, ref x, HP + j);
+                LgNarrowVector.StoreUnsafe(n, ref x, 2 * HP + j);
+                // h' = n + z⊙(h − n) = (1 − z)⊙n + z⊙h
+                LgNarrowVector.StoreUnsafe(LgMath.MultiplyAdd(z, LgNarrowVector.LoadUnsafe(ref h, j) - n, n), ref h, j);
+            }
+        }
+
         // With d = ∂L/∂h_t and hn = W_hn·h_{t−1} + b_hn (kept in hh):  da_n = d⊙(1 − z)⊙(1 − n²);
         // da_z = d⊙(h_{t−1} − n)⊙z(1 − z);  da_r = da_n⊙hn⊙r(1 − r).  Input side (W_ih, b_ih, x): act ← (da_r, da_z, da_n);
         // recurrent side (W_hh, b_hh): hh ← (da_r, da_z, r⊙da_n);  direct path: dh ← z⊙d (the caller adds W_hhᵀ·hh).
@@ -1185,6 +1255,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref hh, ref hPrev, ref dh);
             else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref hh, ref hPrev, ref dh);
+            else if (LgMath.IsNarrowAccelerated) TrainCellBackward128(ref act, ref hh, ref hPrev, ref dh);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -1272,6 +1343,30 @@ namespace Demo
                 LgVector.StoreUnsafe(daZ, ref hh, HP + j);
                 LgVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
                 LgVector.StoreUnsafe(d * z, ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward128(ref float act, ref float hh, ref float hPrev, ref float dh)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow one = LgNarrow.One;
+                LgNarrow r = LgNarrowVector.LoadUnsafe(ref act, j);
+                LgNarrow z = LgNarrowVector.LoadUnsafe(ref act, HP + j);
+                LgNarrow n = LgNarrowVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgNarrow hn = LgNarrowVector.LoadUnsafe(ref hh, 2 * HP + j);
+                LgNarrow d = LgNarrowVector.LoadUnsafe(ref dh, j);
+                LgNarrow daN = d * (one - z) * (one - n * n);
+                LgNarrow daZ = d * (LgNarrowVector.LoadUnsafe(ref hPrev, j) - n) * z * (one - z);
+                LgNarrow daR = daN * hn * r * (one - r);
+                LgNarrowVector.StoreUnsafe(daR, ref act, j);
+                LgNarrowVector.StoreUnsafe(daZ, ref act, HP + j);
+                LgNarrowVector.StoreUnsafe(daN, ref act, 2 * HP + j);
+                LgNarrowVector.StoreUnsafe(daR, ref hh, j);
+                LgNarrowVector.StoreUnsafe(daZ, ref hh, HP + j);
+                LgNarrowVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
+                LgNarrowVector.StoreUnsafe(d * z, ref dh, j);
             }
         }
 

@@ -9,6 +9,8 @@ using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOp
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
+using LgNarrow = global::System.Runtime.Intrinsics.Vector128<float>;
+using LgNarrowVector = global::System.Runtime.Intrinsics.Vector128;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
@@ -509,7 +511,7 @@ namespace Demo
         }
 
         // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : 8;
+        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : LgMath.IsNarrowAccelerated && !LgMath.IsAccelerated ? 4 : 8;
 
         // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
         // chunk-major (16-unit chunks with AVX-512, else 8-unit chunks): chunk u0's row k, gate q, unit u at u0·1·H + k·1·width + q·width + u.
@@ -526,6 +528,11 @@ namespace Demo
             {
                 if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref w, ref h, ref hNext, kDescending: true); }
                 else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref w, ref h, ref hNext, kDescending: false); } }
+            }
+            else if (LgMath.IsNarrowAccelerated)
+            {
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, kDescending: false); } }
             }
             else
             {
@@ -580,6 +587,27 @@ namespace Demo
             LgVector.StoreUnsafe(LgMath.Tanh(z0), ref hNext, u0);
         }
 
+        // 4 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        private static void StepChunkNarrow(nuint u0, ref float input, ref float w, ref float h, ref float hNext, bool kDescending)
+        {
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 1 * HiddenSize);
+            LgNarrow a00 = LgNarrowVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgNarrow.Zero;
+            nint rowStep = kDescending ? -8 : 8, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 152 : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 38 : 0);
+            for (int k = 0; k < 40; k += 2)
+            {
+                LgNarrow b0 = LgNarrowVector.Create(hk), b1 = LgNarrowVector.Create(LgUnsafe.Add(ref hk, 1));
+                a00 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 0), b0, a00);
+                a01 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 4), b1, a01);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgNarrow z0 = a00 + a01;
+            LgNarrowVector.StoreUnsafe(LgMath.Tanh(z0), ref hNext, u0);
+        }
+
         // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
         private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
         {
@@ -598,6 +626,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) CellUpdate512(ref gates, ref h);
             else if (LgMath.IsAccelerated) CellUpdate256(ref gates, ref h);
+            else if (LgMath.IsNarrowAccelerated) CellUpdate128(ref gates, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -626,6 +655,15 @@ namespace Demo
             for (nuint j = 0; j < HP; j += 8)
             {
                 LgVector.StoreUnsafe(LgMath.Tanh(LgVector.LoadUnsafe(ref gates, j)), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate128(ref float gates, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrowVector.StoreUnsafe(LgMath.Tanh(LgNarrowVector.LoadUnsafe(ref gates, j)), ref h, j);
             }
         }
 
@@ -984,6 +1022,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) TrainCellForward512(ref act, ref h);
             else if (LgMath.IsAccelerated) TrainCellForward256(ref act, ref h);
+            else if (LgMath.IsNarrowAccelerated) TrainCellForward128(ref act, ref h);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -1021,11 +1060,23 @@ namespace Demo
             }
         }
 
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward128(ref float act, ref float h)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow a = LgMath.Tanh(LgNarrowVector.LoadUnsafe(ref act, j));
+                LgNarrowVector.StoreUnsafe(a, ref act, j);
+                LgNarrowVector.StoreUnsafe(a, ref h, j);
+            }
+        }
+
         // da = dh⊙(1 − h'²) overwrites the activation; no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·da).
         private static void TrainCellBackward(ref float act, ref float dh)
         {
             if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref dh);
             else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref dh);
+            else if (LgMath.IsNarrowAccelerated) TrainCellBackward128(ref act, ref dh);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -1062,6 +1113,17 @@ namespace Demo
                 LgVec a = LgVector.LoadUnsafe(ref act, j);
                 LgVector.StoreUnsafe(LgVector.LoadUnsafe(ref dh, j) * (LgVec.One - a * a), ref act, j);
                 LgVector.StoreUnsafe(LgVec.Zero, ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward128(ref float act, ref float dh)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow a = LgNarrowVector.LoadUnsafe(ref act, j);
+                LgNarrowVector.StoreUnsafe(LgNarrowVector.LoadUnsafe(ref dh, j) * (LgNarrow.One - a * a), ref act, j);
+                LgNarrowVector.StoreUnsafe(LgNarrow.Zero, ref dh, j);
             }
         }
 

@@ -9,6 +9,8 @@ using LgMethodImplOptions = global::System.Runtime.CompilerServices.MethodImplOp
 using LgUnsafe = global::System.Runtime.CompilerServices.Unsafe;
 using LgVec = global::System.Runtime.Intrinsics.Vector256<float>;
 using LgVector = global::System.Runtime.Intrinsics.Vector256;
+using LgNarrow = global::System.Runtime.Intrinsics.Vector128<float>;
+using LgNarrowVector = global::System.Runtime.Intrinsics.Vector128;
 using LgWide = global::System.Runtime.Intrinsics.Vector512<float>;
 using LgWideVector = global::System.Runtime.Intrinsics.Vector512;
 
@@ -524,7 +526,7 @@ namespace Demo
         }
 
         // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
-        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : 8;
+        private static int StepChunkWidth => LgMath.IsWideAccelerated ? 16 : LgMath.IsNarrowAccelerated && !LgMath.IsAccelerated ? 4 : 8;
 
         // One step: h' (into hNext) and, for the LSTM, c from h and the step's input part. w is the unit's W_hh packed
         // chunk-major (16-unit chunks with AVX-512, else 8-unit chunks): chunk u0's row k, gate q, unit u at u0·4·H + k·4·width + q·width + u.
@@ -541,6 +543,11 @@ namespace Demo
             {
                 if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
                 else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+            }
+            else if (LgMath.IsNarrowAccelerated)
+            {
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
             }
             else
             {
@@ -631,6 +638,42 @@ namespace Demo
             LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
+        // 4 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        private static void StepChunkNarrow(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
+        {
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
+            LgNarrow a00 = LgNarrowVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgNarrow.Zero;
+            LgNarrow a10 = LgNarrowVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgNarrow.Zero;
+            LgNarrow a20 = LgNarrowVector.LoadUnsafe(ref input, u0 + 2 * HP), a21 = LgNarrow.Zero;
+            LgNarrow a30 = LgNarrowVector.LoadUnsafe(ref input, u0 + 3 * HP), a31 = LgNarrow.Zero;
+            nint rowStep = kDescending ? -32 : 32, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 992 : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 62 : 0);
+            for (int k = 0; k < 64; k += 2)
+            {
+                LgNarrow b0 = LgNarrowVector.Create(hk), b1 = LgNarrowVector.Create(LgUnsafe.Add(ref hk, 1));
+                a00 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 0), b0, a00);
+                a10 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 4), b0, a10);
+                a20 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 8), b0, a20);
+                a30 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 12), b0, a30);
+                a01 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 16), b1, a01);
+                a11 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 20), b1, a11);
+                a21 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 24), b1, a21);
+                a31 = LgMath.MultiplyAdd(LgNarrowVector.LoadUnsafe(ref row, 28), b1, a31);
+                row = ref LgUnsafe.Add(ref row, rowStep);
+                hk = ref LgUnsafe.Add(ref hk, hStep);
+            }
+            LgNarrow z0 = a00 + a01;
+            LgNarrow z1 = a10 + a11;
+            LgNarrow z2 = a20 + a21;
+            LgNarrow z3 = a30 + a31;
+            LgNarrow i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
+            LgNarrow cNew = LgMath.MultiplyAdd(f, LgNarrowVector.LoadUnsafe(ref c, u0), i * g);
+            LgNarrowVector.StoreUnsafe(cNew, ref c, u0);
+            LgNarrowVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
+        }
+
         // gates[j] = input[j] + Σ_k h[k]·W_hhᵀ[k, j] for j < GP, in plain loops (the fallback without AVX2).
         private static void RecurrentProductScalar(ref float input, ref float whhT, ref float h, ref float gates)
         {
@@ -649,6 +692,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) CellUpdate512(ref gates, ref h, ref c);
             else if (LgMath.IsAccelerated) CellUpdate256(ref gates, ref h, ref c);
+            else if (LgMath.IsNarrowAccelerated) CellUpdate128(ref gates, ref h, ref c);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -691,6 +735,21 @@ namespace Demo
                 LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, j), i * g);
                 LgVector.StoreUnsafe(cNew, ref c, j);
                 LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void CellUpdate128(ref float gates, ref float h, ref float c)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow i = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, j));
+                LgNarrow f = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, HP + j));
+                LgNarrow g = LgMath.Tanh(LgNarrowVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgNarrow o = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgNarrow cNew = LgMath.MultiplyAdd(f, LgNarrowVector.LoadUnsafe(ref c, j), i * g);
+                LgNarrowVector.StoreUnsafe(cNew, ref c, j);
+                LgNarrowVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
             }
         }
 
@@ -1062,6 +1121,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) TrainCellForward512(ref gates, ref h, ref cPrev, ref c);
             else if (LgMath.IsAccelerated) TrainCellForward256(ref gates, ref h, ref cPrev, ref c);
+            else if (LgMath.IsNarrowAccelerated) TrainCellForward128(ref gates, ref h, ref cPrev, ref c);
             else
             {
                 for (nuint j = 0; j < HiddenSize; j++)
@@ -1119,6 +1179,25 @@ namespace Demo
             }
         }
 
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellForward128(ref float gates, ref float h, ref float cPrev, ref float c)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow i = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, j));
+                LgNarrow f = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, HP + j));
+                LgNarrow g = LgMath.Tanh(LgNarrowVector.LoadUnsafe(ref gates, 2 * HP + j));
+                LgNarrow o = LgMath.Sigmoid(LgNarrowVector.LoadUnsafe(ref gates, 3 * HP + j));
+                LgNarrowVector.StoreUnsafe(i, ref gates, j);
+                LgNarrowVector.StoreUnsafe(f, ref gates, HP + j);
+                LgNarrowVector.StoreUnsafe(g, ref gates, 2 * HP + j);
+                LgNarrowVector.StoreUnsafe(o, ref gates, 3 * HP + j);
+                LgNarrow cNew = LgMath.MultiplyAdd(f, LgNarrowVector.LoadUnsafe(ref cPrev, j), i * g);
+                LgNarrowVector.StoreUnsafe(cNew, ref c, j);
+                LgNarrowVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref h, j);
+            }
+        }
+
         // With τ = tanh(c_t):  dc += dh·o·(1 − τ²);  dz_o = dh·τ·o(1 − o);  dz_i = dc·g·i(1 − i);
         // dz_f = dc·c_{t−1}·f(1 − f);  dz_g = dc·i·(1 − g²);  then dc ← dc·f for step t − 1. dZ overwrites the activations.
         // The LSTM has no direct path from h_{t−1} to h_t, so dh ← 0 (the caller adds W_hhᵀ·dZ).
@@ -1126,6 +1205,7 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated) TrainCellBackward512(ref act, ref c, ref cPrev, ref dh, ref dc);
             else if (LgMath.IsAccelerated) TrainCellBackward256(ref act, ref c, ref cPrev, ref dh, ref dc);
+            else if (LgMath.IsNarrowAccelerated) TrainCellBackward128(ref act, ref c, ref cPrev, ref dh, ref dc);
             else
             {
                 for (nuint j = 0; j < HP; j++)
@@ -1188,6 +1268,28 @@ namespace Demo
                 LgVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
                 LgVector.StoreUnsafe(dcv * f, ref dc, j);
                 LgVector.StoreUnsafe(LgVector.Create(0f), ref dh, j);
+            }
+        }
+
+        [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
+        internal static void TrainCellBackward128(ref float act, ref float c, ref float cPrev, ref float dh, ref float dc)
+        {
+            for (nuint j = 0; j < HP; j += 4)
+            {
+                LgNarrow one = LgNarrowVector.Create(1f);
+                LgNarrow i = LgNarrowVector.LoadUnsafe(ref act, j);
+                LgNarrow f = LgNarrowVector.LoadUnsafe(ref act, HP + j);
+                LgNarrow g = LgNarrowVector.LoadUnsafe(ref act, 2 * HP + j);
+                LgNarrow o = LgNarrowVector.LoadUnsafe(ref act, 3 * HP + j);
+                LgNarrow tau = LgMath.Tanh(LgNarrowVector.LoadUnsafe(ref c, j));
+                LgNarrow dhv = LgNarrowVector.LoadUnsafe(ref dh, j);
+                LgNarrow dcv = LgMath.MultiplyAdd(dhv * o, one - tau * tau, LgNarrowVector.LoadUnsafe(ref dc, j));
+                LgNarrowVector.StoreUnsafe(dcv * g * i * (one - i), ref act, j);
+                LgNarrowVector.StoreUnsafe(dcv * LgNarrowVector.LoadUnsafe(ref cPrev, j) * f * (one - f), ref act, HP + j);
+                LgNarrowVector.StoreUnsafe(dcv * i * (one - g * g), ref act, 2 * HP + j);
+                LgNarrowVector.StoreUnsafe(dhv * tau * o * (one - o), ref act, 3 * HP + j);
+                LgNarrowVector.StoreUnsafe(dcv * f, ref dc, j);
+                LgNarrowVector.StoreUnsafe(LgNarrowVector.Create(0f), ref dh, j);
             }
         }
 
