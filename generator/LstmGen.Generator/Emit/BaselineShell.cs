@@ -4,16 +4,6 @@ using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
 
-/// <summary>What the shell of a non-recurrent model needs to know.</summary>
-internal sealed class ShellSpec : ModelFrame
-{
-    public ShellSpec(DeclarationSpec declaration, int v, int e, int t, int o, int features, HeadActivation output, IReadOnlyList<Tensor> tensors)
-        : base(declaration, v, e, t, o, output, BaselineShell.TileRows, tensors) => Features = features;
-
-    /// <summary>Width of the feature vector the dense head reads (the generated <c>HiddenSize</c>).</summary>
-    public int Features { get; }
-}
-
 /// <summary>
 /// The text CNN's and the feed-forward model's use of <see cref="ShellEmitter"/> (one HiddenSize constant for the head's
 /// input, Keras initialisation per tensor, inference through <c>Infer</c> on tiles) plus what only they share: the dense
@@ -24,20 +14,20 @@ internal static class BaselineShell
 {
     public const int TileRows = KernelSizes.BaselineTileRows;
 
-    public static void Begin(SourceWriter w, ShellSpec s, string attribute, string architecture, string summary)
-        => ShellEmitter.Begin(w, s, attribute, architecture, summary, "ITrainableModel");
+    public static void Begin(SourceWriter w, ModelPlan s, string architecture, string summary)
+        => ShellEmitter.Begin(w, s, architecture, summary, "ITrainableModel");
 
-    public static void End(SourceWriter w, ShellSpec s) => ShellEmitter.End(w, s);
+    public static void End(SourceWriter w, ModelPlan s) => ShellEmitter.End(w, s);
 
     /// <summary>Constants, parameter buffer and views, initialisation, caches and validation.</summary>
-    public static void EmitCommon(SourceWriter w, ShellSpec s, string featuresDoc, string initDoc, bool folded = false)
+    public static void EmitCommon(SourceWriter w, ModelPlan s, string featuresDoc, string initDoc, bool folded = false)
     {
         ShellEmitter.EmitConstants(w, s, "", $$"""
             /// <summary>
             /// Width of the feature vector the dense head reads ({{featuresDoc}}); it is <see cref="global::LstmGen.ModelShape.HiddenSize"/>
             /// in <see cref="Shape"/> and the second dimension of <c>fc.weight</c>.
             /// </summary>
-            public const int HiddenSize = {{s.Features}};
+            public const int HiddenSize = {{s.Find<HeadPlan>()!.Features}};
             """);
         ShellEmitter.EmitParameters(w, s, "The model's sizes; <see cref=\"global::LstmGen.ModelShape.HiddenSize\"/> is the head's input width <see cref=\"HiddenSize\"/>.", intScratch: true,
             folded ? ShellEmitter.PrepareFoldedTable : "");
@@ -46,7 +36,7 @@ internal static class BaselineShell
     }
 
     /// <summary>Predict, Predict(span), PredictBatch: validation, then the model's <c>Infer</c> on tiles of rows; and the dense head.</summary>
-    public static void EmitPredict(SourceWriter w, ShellSpec s)
+    public static void EmitPredict(SourceWriter w, ModelPlan s)
     {
         ShellEmitter.EmitPredict(w, s, "Infer(tokens, 1, tokens.Length, output, Scratch(), IntScratch());", " in a per-thread workspace", """
             float[] scratch = Scratch();
@@ -61,7 +51,7 @@ internal static class BaselineShell
     }
 
     /// <summary>ComputeGradients (validation, workspace growth) and the head's training forward (loss) and backward.</summary>
-    public static void EmitTraining(SourceWriter w, ShellSpec s, string passDoc)
+    public static void EmitTraining(SourceWriter w, ModelPlan s, string passDoc)
     {
         ShellEmitter.EmitTrainingFields(w, ints: true);
         w.Line();

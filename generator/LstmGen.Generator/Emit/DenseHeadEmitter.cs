@@ -9,7 +9,7 @@ internal static class DenseHeadEmitter
     /// The head of a recurrent model: it reads the top layer's final state of each direction, stored as Directions blocks
     /// of HP floats (h_forward at 0, h_reverse at HP), against fc.weight [OutputSize, Directions·HiddenSize].
     /// </summary>
-    public static void Emit(SourceWriter w, Layout L, ModelSpec spec)
+    public static void Emit(SourceWriter w, RecurrentPlan L, HeadActivation output)
     {
         string features = L.D == 2 ? "[h_fwd; h_rev]" : "h";
         w.Line($$"""
@@ -28,11 +28,11 @@ internal static class DenseHeadEmitter
                 }
             }
 
-            // The logits, then {{Activation(spec.Output)}}.
+            // The logits, then {{Activation(output)}}.
             private void Head(ref float h, global::System.Span<float> output)
             {
                 HeadLogits(ref h, output);
-                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{spec.Output}}, output);
+                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
             }
 
             """);

@@ -11,72 +11,41 @@ namespace LstmGen.Generator.Emit;
 /// </summary>
 internal static class FeedForwardEmitter
 {
-    public static string Emit(FeedForwardSpec spec)
+    public static string Emit(ModelPlan plan)
     {
-        int v = spec.VocabularySize, e = spec.EmbeddingSize, t = spec.SequenceLength, o = spec.OutputSize;
-        int[] hs = spec.HiddenSizes.ToArray();
-        int layers = hs.Length;
+        int v = plan.V, e = plan.E, o = plan.O;
+        LinearPlan[] linear = plan.All<LinearPlan>();
+        int layers = linear.Length;
         // width[l] is the width of activation l (0 = the mean embedding); pad[l] its padded leading dimension.
-        int[] width = new[] { e }.Concat(hs).ToArray();
-        int[] pad = width.Select(x => (int)KernelSizes.RoundUp(x, KernelSizes.GemmColumns)).ToArray();
-        int features = width[layers];
+        int[] width = new[] { e }.Concat(linear.Select(x => x.Outputs)).ToArray();
+        int[] pad = new[] { (int)KernelSizes.RoundUp(e, KernelSizes.GemmColumns) }.Concat(linear.Select(x => x.PaddedOutputs)).ToArray();
+        int[] packT = linear.Select(x => x.PackT).ToArray(), packW = linear.Select(x => x.PackW).ToArray(), packB = linear.Select(x => x.PackB).ToArray();
 
-        var tensors = new List<Tensor>();
-        int offset = 0;
-        void Add(string name, string property, int[] shape, Init init, int fanIn, int fanOut, string doc)
-        {
-            var tensor = new Tensor(name, property, shape, offset, init, fanIn, fanOut, doc);
-            tensors.Add(tensor);
-            offset += tensor.Length;
-        }
-        Add("embedding.weight", "EmbeddingWeight", new[] { v, e }, Init.EmbeddingUniform, 0, 0, "; row 0 is the padding token's (unused: padding is left out of the mean).");
-        for (int l = 0; l < layers; l++)
-        {
-            Add($"hidden.{l}.weight", $"Hidden{l}Weight", new[] { width[l + 1], width[l] }, Init.Glorot, width[l], width[l + 1], $": hidden layer {l}, a{l + 1} = ReLU(W·a{l} + b) (PyTorch Linear layout [out, in]).");
-            Add($"hidden.{l}.bias", $"Hidden{l}Bias", new[] { width[l + 1] }, Init.Zero, 0, 0, $": hidden layer {l}'s biases.");
-        }
-        Add("fc.weight", "FcWeight", new[] { o, features }, Init.Glorot, features, o, ": the dense head.");
-        Add("fc.bias", "FcBias", new[] { o }, Init.Zero, 0, 0, ": the dense head's biases.");
-        var shell = new ShellSpec(spec.Declaration, v, e, t, o, features, spec.Output, tensors);
-
-        // Packed per layer: Wᵀ [width[l], pad[l+1]] for the forward GEMM, W [width[l+1], pad[l]] for ∂L/∂a_l, bias [pad[l+1]].
-        var packT = new int[layers];
-        var packW = new int[layers];
-        var packB = new int[layers];
-        int packed = 0, maxGrad = 0;
-        for (int l = 0; l < layers; l++)
-        {
-            packT[l] = packed; packed += width[l] * pad[l + 1];
-            packW[l] = packed; packed += width[l + 1] * pad[l];
-            packB[l] = packed; packed += pad[l + 1];
-            maxGrad = System.Math.Max(maxGrad, width[l] * pad[l + 1]);
-        }
-
-        string hidden = layers == 0 ? "" : " → " + string.Join(" → ", hs.Select(h => $"Linear({h}) + ReLU"));
-        string architecture = $"Embedding({v}, {e}) → mean over non-padding tokens{hidden} → Dense({o}, {spec.Output})";
+        string hidden = layers == 0 ? "" : " → " + string.Join(" → ", width.Skip(1).Select(h => $"Linear({h}) + ReLU"));
+        string architecture = $"Embedding({v}, {e}) → mean over non-padding tokens{hidden} → Dense({o}, {plan.Output})";
         var w = new SourceWriter();
-        BaselineShell.Begin(w, shell, "FeedForwardModel", architecture,
+        BaselineShell.Begin(w, plan, architecture,
             $"""
-            Generated feed-forward baseline: token ids → Embedding({v}, {e}) → mean of the non-padding embeddings{hidden} → Dense({o}) → {spec.Output}.
+            Generated feed-forward baseline: token ids → Embedding({v}, {e}) → mean of the non-padding embeddings{hidden} → Dense({o}) → {plan.Output}.
             Masking: token 0 is padding and is left out of the mean (a row of padding only averages to zeros), so padding anywhere
             never changes the result; word order is ignored (a bag of embeddings). Token 1 is out-of-vocabulary.
             """);
-        BaselineShell.EmitCommon(w, shell,
+        BaselineShell.EmitCommon(w, plan,
             layers == 0 ? "the mean embedding, as there is no hidden layer" : "the last hidden layer's width",
             "embedding uniform in [−0.05, 0.05]; hidden and dense kernels Glorot-uniform; biases zero.", folded: layers > 0);
-        EmitLayout(w, layers, width, pad, packed, maxGrad);
+        EmitLayout(w, plan, layers, width, pad);
         EmitPack(w, layers, width, packT, packW, packB);
         EmitForward(w, layers, width, packT, packB);
-        BaselineShell.EmitPredict(w, shell);
-        BaselineShell.EmitTraining(w, shell, "Padding is left out of the mean as in Predict, so it receives no gradient.");
+        BaselineShell.EmitPredict(w, plan);
+        BaselineShell.EmitTraining(w, plan, "Padding is left out of the mean as in Predict, so it receives no gradient.");
         EmitTraining(w, layers, width, packT, packW, packB);
-        BaselineShell.End(w, shell);
+        BaselineShell.End(w, plan);
         return w.ToString();
     }
 
     private static string Sum(IEnumerable<string> terms) => string.Join(" + ", terms.DefaultIfEmpty("0"));
 
-    private static void EmitLayout(SourceWriter w, int layers, int[] width, int[] pad, int packed, int maxGrad)
+    private static void EmitLayout(SourceWriter w, ModelPlan plan, int layers, int[] width, int[] pad)
     {
         w.Line($$"""
             /// <summary>Number of hidden ReLU layers.</summary>
@@ -118,32 +87,21 @@ internal static class FeedForwardEmitter
 
             // Packed weights, rebuilt by Pack after parameters change: per layer l, Wᵀ [in, A(l+1)] for the forward GEMM,
             // W [out, A(l)] for ∂L/∂a_l, and the bias [A(l+1)]; padded rows and columns are zero.
-            private readonly float[] _packed = new float[{{packed}}];
+            private readonly float[] _packed = new float[{{plan.Floats("Packed")}}];
             // ∂L/∂W_lᵀ of one layer at a time [in, A(l+1)], unpacked into PyTorch's [out, in].
-            private readonly float[] _gradT = new float[{{maxGrad}}];
+            private readonly float[] _gradT = new float[{{plan.Floats("GradT")}}];
 
             // Per-thread inference workspace for a tile of TileRows sequences: activation l as [TileRows, A(l)], l = 0 (the mean
             // embedding) … {{layers}}. The int workspace holds each row's non-padding token count.
             """);
-        string tileOffset = "0";
-        for (int l = 0; l <= layers; l++)
-        {
-            w.Line($"private const int ScratchA{l} = {tileOffset};");
-            tileOffset = $"ScratchA{l} + TileRows * A{l}";
-        }
+        ShellEmitter.EmitScratch(w, plan);
         w.Line($$"""
-            private const int ScratchLength = {{tileOffset}};
             private const int IntScratchLength = TileRows;
 
             // Training workspace for B rows: activations a_l [B, A(l)], their gradients [B, A(l)], then logits and ∂L/∂logits
             // [B, O] each. Ints: the non-padding token count of each row.
             """);
-        string[] sizes = Enumerable.Range(0, layers + 1).Select(l => $"A{l}").ToArray();
-        w.Line($"private static int TrainA(int rows) => 0;");
-        w.Line($"private static int TrainDA(int rows) => rows * ({Sum(sizes)});");
-        w.Line($"private static int TrainLogits(int rows) => 2 * TrainDA(rows);");
-        w.Line($"private static int TrainLength(int rows) => TrainLogits(rows) + 2 * rows * OutputSize;");
-        w.Line($"private static int TrainIntLength(int rows) => rows;");
+        ShellEmitter.EmitTrainingOffsets(w, plan);
         w.Line();
     }
 

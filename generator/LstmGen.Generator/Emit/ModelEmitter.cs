@@ -10,71 +10,38 @@ internal static class ModelEmitter
     /// <summary>The generator's version (major.minor.build of its assembly, set by &lt;Version&gt; in the project), written into every file.</summary>
     public static readonly string Version = typeof(ModelEmitter).Assembly.GetName().Version!.ToString(3);
 
-    public static string Emit(ModelSpec spec)
+    /// <summary>The generated file of any model: the recurrent emitter below, or the text CNN's or the feed-forward model's.</summary>
+    public static string Emit(ModelPlan plan)
+        => plan.Find<RecurrentPlan>() is { } recurrent ? EmitRecurrent(plan, recurrent)
+            : plan.Find<ConvPlan>() is not null ? TextCnnEmitter.Emit(plan) : FeedForwardEmitter.Emit(plan);
+
+    private static string EmitRecurrent(ModelPlan P, RecurrentPlan L)
     {
-        CellEmitter cell = CellEmitter.For(spec.Cell);
-        var L = new Layout(spec, cell);
-        var frame = new ModelFrame(spec.Declaration, L.V, L.E, L.T, L.O, spec.Output, Layout.TileRows, Tensors(L, cell));
+        CellEmitter cell = CellEmitter.For(L.Cell);
         var w = new SourceWriter();
-        ShellEmitter.Begin(w, frame, $"{cell.Member}Model", $"Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) → Dense({L.O}, {spec.Output})",
+        ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
             $"""
-            Generated {cell.Display} model: token ids → Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({L.O}) → {spec.Output}.
+            Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
             """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
-        EmitConstants(w, L, frame, cell);
-        ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false, ShellEmitter.PrepareFoldedTable);
-        EmitState(w, L, spec, cell);
-        EmitInitialization(w, frame, cell);
-        EmitCaches(w, L, cell);
-        EmitPredict(w, L, frame, cell);
+        EmitConstants(w, P, L, cell);
+        ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, ShellEmitter.PrepareFoldedTable);
+        EmitState(w, P, L, cell);
+        EmitInitialization(w, P, cell);
+        EmitCaches(w, P, L, cell);
+        EmitPredict(w, P, L, cell);
         RecurrentStepEmitter.Emit(w, L, cell);
         cell.EmitInference(w, L);
-        DenseHeadEmitter.Emit(w, L, spec);
-        TrainingEmitter.Emit(w, L, frame, cell);
-        ShellEmitter.End(w, frame);
+        DenseHeadEmitter.Emit(w, L, P.Output);
+        TrainingEmitter.Emit(w, P, L, cell);
+        ShellEmitter.End(w, P);
         return w.ToString();
     }
 
-    /// <summary>
-    /// The parameter tensors in PyTorch state-dict order: the embedding, per layer and direction weight_ih, weight_hh,
-    /// bias_ih, bias_hh, then the head. Layer 0's forward unit gets named views; the others are reached by name or offset.
-    /// </summary>
-    private static List<Tensor> Tensors(Layout L, CellEmitter cell)
+    private static void EmitConstants(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        string m = cell.Member, mod = cell.Module, order = cell.GateOrder;
-        var tensors = new List<Tensor>
-        {
-            new("embedding.weight", "EmbeddingWeight", new[] { L.V, L.E }, L.EmbeddingOffset, Init.EmbeddingUniform, 0, 0,
-                "; row 0 is the padding token's (unused: padding is masked)."),
-        };
-        for (int layer = 0; layer < L.Layers; layer++)
-        {
-            for (int direction = 0; direction < L.D; direction++)
-            {
-                string suffix = Layout.Suffix(layer, direction);
-                bool first = layer == 0 && direction == 0;
-                string name = first ? "" : MemberSuffix(layer, direction);
-                int ih = L.UnitOffset(layer, direction), inputs = L.InputSize(layer);
-                int hh = ih + L.G * inputs, bih = hh + L.G * L.H, bhh = bih + L.G;
-                string others = L.Units > 1 ? "; the other layers and directions are reached by name (GetParameter) or their offset constants" : "";
-                tensors.Add(new($"{mod}.weight_ih_{suffix}", $"{m}WeightIh{name}", new[] { L.G, inputs }, ih, Init.Custom, 0, 0,
-                    first ? $", gate blocks {order} of {L.H} rows each{others}." : "", first));
-                tensors.Add(new($"{mod}.weight_hh_{suffix}", $"{m}WeightHh{name}", new[] { L.G, L.H }, hh, Init.Custom, 0, 0,
-                    first ? $", gate blocks {order}." : "", first));
-                tensors.Add(new($"{mod}.bias_ih_{suffix}", $"{m}BiasIh{name}", new[] { L.G }, bih, Init.Custom, 0, 0, ".", first));
-                tensors.Add(new($"{mod}.bias_hh_{suffix}", $"{m}BiasHh{name}", new[] { L.G }, bhh, Init.Custom, 0, 0, ".", first));
-            }
-        }
-        string columns = L.D == 2 ? ": columns [0, H) read the forward direction's final h, [H, 2H) the reverse direction's" : "";
-        tensors.Add(new("fc.weight", "FcWeight", new[] { L.O, L.F }, L.FcWeightOffset, Init.Glorot, L.F, L.O, columns + "."));
-        tensors.Add(new("fc.bias", "FcBias", new[] { L.O }, L.FcBiasOffset, Init.Zero, 0, 0, "."));
-        return tensors;
-    }
-
-    private static void EmitConstants(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
-    {
-        ShellEmitter.EmitConstants(w, frame, $" (the {cell.Display} input size)", $"""
+        ShellEmitter.EmitConstants(w, P, $" (the {cell.Display} input size)", $"""
             /// <summary>Number of {cell.Display} hidden units per layer and direction (PyTorch <c>hidden_size</c>).</summary>
             public const int HiddenSize = {L.H};
             /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
@@ -83,10 +50,10 @@ internal static class ModelEmitter
             public const int Directions = {L.D};
             /// <summary>Directions·HiddenSize: the width of the features the head reads and of the input of every layer above the first.</summary>
             public const int FeatureSize = {L.F};
-            /// <summary>Fused gate width {L.Gates}·HiddenSize (gate order {cell.GateOrder}).</summary>
+            /// <summary>Fused gate width {L.Gates}·HiddenSize (gate order {Planner.GateOrder(L.Cell)}).</summary>
             public const int GateSize = {L.G};
             """);
-        string m = cell.Member;
+        string m = L.Cell.ToString();
         w.Line($"""
             // Packed layout for the kernels: each gate's {L.H} units padded to HP = {L.Hp} lanes (whole Vector256s), so
             // vector loops never need a tail. Padded lanes carry zero weights: their {cell.State} stay exactly 0.
@@ -98,26 +65,10 @@ internal static class ModelEmitter
             private const int DGP = {L.DGp};
 
             // Per-thread workspace, one float[] carved into: h per direction{(cell.HasCellState ? ", c" : "")}, gates (batch 1); gathered embeddings and
-            // the input part of every step{(L.Layers > 1 ? "; the layer-output sequences (two alternate)" : "")}; then the same for a tile of {Layout.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
-            private const int ScratchH = {L.ScratchH};
+            // the input part of every step{(L.Layers > 1 ? "; the layer-output sequences (two alternate)" : "")}; then the same for a tile of {P.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
             """);
-        if (cell.HasCellState) w.Line($"private const int ScratchC = {L.ScratchC};");
+        ShellEmitter.EmitScratch(w, P);
         w.Line($"""
-            private const int ScratchGates = {L.ScratchGates};
-            private const int ScratchX = {L.ScratchX};
-            private const int ScratchXProj = {L.ScratchXProj};
-            private const int ScratchTileH = {L.ScratchTileH};
-            """);
-        if (cell.HasCellState) w.Line($"private const int ScratchTileC = {L.ScratchTileC};");
-        w.Line($"""
-            private const int ScratchTileGates = {L.ScratchTileGates};
-            private const int ScratchTileX = {L.ScratchTileX};
-            """);
-        if (cell.SeparateRecurrent) w.Line($"private const int ScratchTileHH = {L.ScratchTileHH};");
-        if (L.Layers > 1) w.Line($"private const int ScratchY = {L.ScratchY};\nprivate const int ScratchTileY = {L.ScratchTileY};");
-        w.Line($"""
-            private const int ScratchHNext = {L.ScratchHNext};
-            private const int ScratchLength = {L.ScratchLength};
 
             // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
             // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
@@ -138,13 +89,8 @@ internal static class ModelEmitter
             """);
     }
 
-    /// <summary>The part of a generated member name for a unit: <c>L1</c>, <c>L0Reverse</c>, ….</summary>
-    private static string MemberSuffix(int layer, int direction)
-        => "L" + layer.ToString(System.Globalization.CultureInfo.InvariantCulture) + (direction == 1 ? "Reverse" : "");
-
-    private static void EmitState(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
+    private static void EmitState(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        string m = cell.Member, mod = cell.Module;
         string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
         w.Line($$"""
             // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
@@ -155,21 +101,21 @@ internal static class ModelEmitter
             private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
             // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
             // input-side bias {{inputBias}} packed [DGP] at layer·DGP.
-            private readonly float[] _wihT = new float[{{L.PackedInputLength}}];
+            private readonly float[] _wihT = new float[{{P.Floats("PackedInput")}}];
             private readonly float[] _bias = new float[Layers * DGP];
             // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
             private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
-            private readonly float[] _wihP = new float[{{L.PackedInputLength}}];
+            private readonly float[] _wihP = new float[{{P.Floats("PackedInput")}}];
             // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
             private float[]? _table;
             private int _tableVersion = -1;
 
             /// <summary>The recurrent cell: {{cell.Display}}.</summary>
-            public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.{{spec.Cell}};
+            public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.{{L.Cell}};
 
             /// <summary>
             /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> of the first layer
-            /// ({{L.V}}×{{L.D * L.G}} floats, built once after parameters change) instead of projecting each embedding; results
+            /// ({{P.V}}×{{L.D * L.G}} floats, built once after parameters change) instead of projecting each embedding; results
             /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
             /// </summary>
             public bool UseFoldedEmbedding { get => _owner is null ? _useFolded : _owner._useFolded; set => _useFolded = value; }
@@ -188,14 +134,14 @@ internal static class ModelEmitter
         }
     }
 
-    private static void EmitInitialization(SourceWriter w, ModelFrame frame, CellEmitter cell)
+    private static void EmitInitialization(SourceWriter w, ModelPlan P, CellEmitter cell)
     {
         string biasStatement = cell.BiasInitStatement("bih");
         string biasInit = biasStatement.Length > 0 ? "\n        " + biasStatement : "";
         ShellEmitter.EmitResetParameters(w,
             $"embedding uniform in\n[−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal;\n{cell.BiasInitText}; dense kernel Glorot-uniform, bias zero.",
             $$"""
-            {{ShellEmitter.InitLines(frame.Tensors.Where(t => t.Name == "embedding.weight"))}}
+            {{ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "embedding.weight"))}}
             // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
             for (int layer = 0; layer < Layers; layer++)
             {
@@ -206,11 +152,11 @@ internal static class ModelEmitter
                     global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);{{biasInit}}
                 }
             }
-            {{ShellEmitter.InitLines(frame.Tensors.Where(t => t.Name == "fc.weight"))}}
+            {{ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "fc.weight"))}}
             """);
     }
 
-    private static void EmitCaches(SourceWriter w, Layout L, CellEmitter cell)
+    private static void EmitCaches(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
         string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
         // The input-side bias: b_ih plus every b_hh that adds unconditionally (all gates but the GRU's n).
@@ -266,15 +212,15 @@ internal static class ModelEmitter
         ShellEmitter.EmitCaches(w, intScratch: false);
         ShellEmitter.EmitEnsureTable(w, $"""
             // T[v, :] = embedding[v, :]·W_ihᵀ + {inputBias} for every token v and both directions of layer 0: one GEMM,
-            // {L.V}×{L.E} by {L.E}×{L.DGp}.
+            // {P.V}×{P.E} by {P.E}×{L.DGp}.
             """, "DGP", "for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * DGP, DGP);",
             "new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP)");
     }
 
     // Predict: the single-row body, the batch body over tiles, and RunTile.
-    private static void EmitPredict(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
+    private static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        ShellEmitter.EmitPredict(w, frame, SingleRowBody(L, cell), ", the recurrent product as one GEMM per step", """
+        ShellEmitter.EmitPredict(w, P, SingleRowBody(L, cell), ", the recurrent product as one GEMM per step", """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             for (int row0 = 0; row0 < batch; row0 += TileRows)
@@ -289,7 +235,7 @@ internal static class ModelEmitter
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static string SingleRowBody(Layout L, CellEmitter cell)
+    private static string SingleRowBody(RecurrentPlan L, CellEmitter cell)
     {
         bool stacked = L.Layers > 1;
         string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
@@ -372,7 +318,7 @@ internal static class ModelEmitter
             """;
     }
 
-    private static void EmitRunTile(SourceWriter w, Layout L, CellEmitter cell)
+    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
         bool stacked = L.Layers > 1;
         string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";

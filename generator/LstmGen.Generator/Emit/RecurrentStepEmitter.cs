@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
 
@@ -24,7 +25,7 @@ namespace LstmGen.Generator.Emit;
 /// </remarks>
 internal static class RecurrentStepEmitter
 {
-    public static void Emit(SourceWriter w, Layout L, CellEmitter cell)
+    public static void Emit(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
         string cParam = cell.HasCellState ? ", ref float c" : "";
         string cArg = cell.HasCellState ? ", ref c" : "";
@@ -91,7 +92,7 @@ internal static class RecurrentStepEmitter
 
     // Row k of the recurrent product goes to partial sum k mod splits, so an LSTM chunk's accumulators and broadcasts fit
     // in the width's registers.
-    private static void EmitChunk(SourceWriter w, Layout L, CellEmitter cell, string name, Simd d, string biasParam, string cParam)
+    private static void EmitChunk(SourceWriter w, RecurrentPlan L, CellEmitter cell, string name, Simd d, string biasParam, string cParam)
     {
         string vec = d.Vec, vector = d.Vector;
         int gates = L.Gates, width = d.Lanes;

@@ -12,68 +12,41 @@ namespace LstmGen.Generator.Emit;
 /// </summary>
 internal static class TextCnnEmitter
 {
-    public static string Emit(TextCnnSpec spec)
+    public static string Emit(ModelPlan plan)
     {
-        int v = spec.VocabularySize, e = spec.EmbeddingSize, t = spec.SequenceLength, f = spec.Filters, o = spec.OutputSize;
-        int[] ks = spec.KernelSizes.ToArray();
-        int fp = (int)KernelSizes.RoundUp(f, KernelSizes.GemmColumns);
-        int d = f * ks.Length;
-
-        // Parameter tensors in buffer order, with their packed offsets.
-        var tensors = new List<Tensor>();
-        int offset = 0;
-        Tensor Add(string name, string property, int[] shape, Init init, int fanIn, int fanOut, string doc)
-        {
-            var tensor = new Tensor(name, property, shape, offset, init, fanIn, fanOut, doc);
-            tensors.Add(tensor);
-            offset += tensor.Length;
-            return tensor;
-        }
-        Add("embedding.weight", "EmbeddingWeight", new[] { v, e }, Init.EmbeddingUniform, 0, 0, "; row 0 is the padding token's (unused: padding is removed before the convolution).");
-        var packT = new int[ks.Length];
-        var packR = new int[ks.Length];
-        int totalT = 0, totalR = 0;
-        for (int i = 0; i < ks.Length; i++)
-        {
-            // Keras Conv1D fans: fan_in = k·E, fan_out = k·F.
-            Add($"convs.{i}.weight", $"Conv{i}Weight", new[] { f, e, ks[i] }, Init.Glorot, ks[i] * e, ks[i] * f, $": branch {i}, kernel width {ks[i]}, element [f, e, j] weighs embedding channel e of the window's j-th token for filter f (PyTorch Conv1d layout).");
-            Add($"convs.{i}.bias", $"Conv{i}Bias", new[] { f }, Init.Zero, 0, 0, $": branch {i}'s filter biases.");
-            packT[i] = totalT; totalT += ks[i] * e * fp;
-            packR[i] = totalR; totalR += f * ks[i] * e;
-        }
-        Add("fc.weight", "FcWeight", new[] { o, d }, Init.Glorot, d, o, $": the dense head; column i·{f} + f reads filter f of branch i.");
-        Add("fc.bias", "FcBias", new[] { o }, Init.Zero, 0, 0, ": the dense head's biases.");
-        var shell = new ShellSpec(spec.Declaration, v, e, t, o, d, spec.Output, tensors);
-
+        ConvPlan conv = plan.Find<ConvPlan>()!;
+        int v = plan.V, e = plan.E, f = conv.Filters, o = plan.O, d = conv.Features;
+        int[] ks = conv.Branches.Select(b => b.Width).ToArray();
+        int[] packT = conv.Branches.Select(b => b.PackT).ToArray(), packR = conv.Branches.Select(b => b.PackR).ToArray();
         string widths = string.Join(", ", ks);
-        string architecture = $"Embedding({v}, {e}) → Conv1d({e} → {f}, k ∈ {{{widths}}}) → ReLU → max-pool over time → concat({d}) → Dense({o}, {spec.Output})";
+        string architecture = $"Embedding({v}, {e}) → Conv1d({e} → {f}, k ∈ {{{widths}}}) → ReLU → max-pool over time → concat({d}) → Dense({o}, {plan.Output})";
         var w = new SourceWriter();
-        BaselineShell.Begin(w, shell, "TextCnnModel", architecture,
+        BaselineShell.Begin(w, plan, architecture,
             $"""
             Generated text CNN: token ids → Embedding({v}, {e}) → for each kernel width k in ({widths}): Conv1d({e} → {f}, k) → ReLU →
-            max over time → concatenated ({d} features) → Dense({o}) → {spec.Output}.
+            max over time → concatenated ({d} features) → Dense({o}) → {plan.Output}.
             Masking: token 0 is padding and is removed before the convolution (the n non-padding tokens of a sequence are taken in
             order and windows slide over them only), so padding anywhere never changes the result; a branch with k &gt; n has no
             window and contributes zeros. Token 1 is out-of-vocabulary.
             """);
-        BaselineShell.EmitCommon(w, shell,
+        BaselineShell.EmitCommon(w, plan,
             $"{ks.Length} branches × {f} filters, the concatenated max-pooled features",
             "embedding uniform in [−0.05, 0.05]; convolution kernels Glorot-uniform with Keras' Conv1D fans (fan_in = k·E, fan_out = k·F); dense kernel Glorot-uniform; biases zero.");
-        EmitLayout(w, ks, e, t, f, fp, d, o, packT, packR, totalT, totalR);
+        EmitLayout(w, plan, conv, ks);
         EmitPack(w, ks, packT, packR);
         EmitForward(w, ks, packT);
-        BaselineShell.EmitPredict(w, shell);
-        BaselineShell.EmitTraining(w, shell, "Padding is removed as in Predict, so it receives no gradient.");
+        BaselineShell.EmitPredict(w, plan);
+        BaselineShell.EmitTraining(w, plan, "Padding is removed as in Predict, so it receives no gradient.");
         EmitTraining(w, ks, packR);
-        BaselineShell.End(w, shell);
+        BaselineShell.End(w, plan);
         return w.ToString();
     }
 
-    private static void EmitLayout(SourceWriter w, int[] ks, int e, int t, int f, int fp, int d, int o, int[] packT, int[] packR, int totalT, int totalR)
+    private static void EmitLayout(SourceWriter w, ModelPlan plan, ConvPlan conv, int[] ks)
     {
         w.Line($$"""
             /// <summary>Output channels (filters) of every convolution branch.</summary>
-            public const int Filters = {{f}};
+            public const int Filters = {{conv.Filters}};
             /// <summary>Number of convolution branches (kernel widths).</summary>
             public const int KernelCount = {{ks.Length}};
 
@@ -83,42 +56,27 @@ internal static class TextCnnEmitter
             /// <summary>Always false: the text CNN has no folded embedding table (each window convolves several embeddings), so setting it has no effect.</summary>
             public bool UseFoldedEmbedding { get => false; set { } }
 
-            // Filters padded to FP = {{fp}} columns (whole 16-wide GEMM panels); padded columns carry zero weights and are never read.
-            private const int FP = {{fp}};
+            // Filters padded to FP = {{conv.PaddedFilters}} columns (whole {{KernelSizes.GemmColumns}}-wide GEMM panels); padded columns carry zero weights and are never read.
+            private const int FP = {{conv.PaddedFilters}};
 
             // Packed weights, rebuilt by Pack after parameters change. Branch i of _convT is W_iᵀ as [k·E, FP] (row j·E + e,
             // column f) for the forward GEMM; branch i of _convRows is W_i as [F, k·E] with the same j-major columns, so one
             // filter's weights over a window are contiguous for the backward pass; _convBias holds b_i at i·FP.
-            private readonly float[] _convT = new float[{{totalT}}];
-            private readonly float[] _convRows = new float[{{totalR}}];
-            private readonly float[] _convBias = new float[{{ks.Length * fp}}];
+            private readonly float[] _convT = new float[{{plan.Floats("ConvT")}}];
+            private readonly float[] _convRows = new float[{{plan.Floats("ConvRows")}}];
+            private readonly float[] _convBias = new float[KernelCount * FP];
             // ∂L/∂W_i accumulated in the _convRows layout, then unpacked into PyTorch's [F, E, k].
-            private readonly float[] _gradRows = new float[{{totalR}}];
+            private readonly float[] _gradRows = new float[{{plan.Floats("ConvRows")}}];
 
-            // Per-thread inference workspace for a tile of TileRows sequences: X, the compacted embeddings [TileRows·T, E];
-            // C, one branch's convolution outputs [TileRows·T, FP]; the pooled features [TileRows, HiddenSize]. The int
-            // workspace holds each row's first compacted position and token count.
-            private const int ScratchX = 0;
-            private const int ScratchC = ScratchX + TileRows * SequenceLength * EmbeddingSize;
-            private const int ScratchFeatures = ScratchC + TileRows * SequenceLength * FP;
-            private const int ScratchLength = ScratchFeatures + TileRows * HiddenSize;
-            private const int IntScratchLength = 2 * TileRows;
-
-            // Training workspace for B rows: X [B·T, E], C [B·T, FP], features and their gradients [B, HiddenSize] each,
-            // logits and ∂L/∂logits [B, O] each, ∂L/∂X [B·T, E]. Ints: first position and count per row, the compacted token
-            // ids [B·T], and per feature the window (relative to its row) that won the max-pool, or −1.
-            private static int TrainX(int rows) => 0;
-            private static int TrainC(int rows) => TrainX(rows) + rows * SequenceLength * EmbeddingSize;
-            private static int TrainFeatures(int rows) => TrainC(rows) + rows * SequenceLength * FP;
-            private static int TrainDFeatures(int rows) => TrainFeatures(rows) + rows * HiddenSize;
-            private static int TrainLogits(int rows) => TrainDFeatures(rows) + rows * HiddenSize;
-            private static int TrainDX(int rows) => TrainLogits(rows) + 2 * rows * OutputSize;
-            private static int TrainLength(int rows) => TrainDX(rows) + rows * SequenceLength * EmbeddingSize;
-            private static int TrainIds(int rows) => 2 * rows;
-            private static int TrainArgmax(int rows) => TrainIds(rows) + rows * SequenceLength;
-            private static int TrainIntLength(int rows) => TrainArgmax(rows) + rows * HiddenSize;
-
+            // Per-thread inference workspace for a tile of TileRows sequences. The int workspace holds each row's first
+            // compacted position and token count.
             """);
+        ShellEmitter.EmitScratch(w, plan);
+        w.Line($"private const int IntScratchLength = 2 * TileRows;");
+        w.Line();
+        w.Line($"// Training workspace for B rows; the ints hold the winning window of each feature for the backward pass.");
+        ShellEmitter.EmitTrainingOffsets(w, plan);
+        w.Line();
     }
 
     private static void EmitPack(SourceWriter w, int[] ks, int[] packT, int[] packR)

@@ -18,24 +18,24 @@ namespace LstmGen.Generator.Emit;
 /// </summary>
 internal static class TrainingEmitter
 {
-    public static void Emit(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell) => new Writer(w, L, frame, cell).Emit();
+    public static void Emit(SourceWriter w, ModelPlan frame, RecurrentPlan L, CellEmitter cell) => new Writer(w, L, frame, cell).Emit();
 
     // One model's training code: the cell-specific lines are worked out once, as text (empty where a cell has none),
     // then each part of the emitted code is written by its own method.
     private sealed class Writer
     {
         private readonly SourceWriter w;
-        private readonly Layout L;
-        private readonly ModelFrame frame;
+        private readonly RecurrentPlan L;
+        private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
         private readonly bool lstm, gru, stacked;
         private readonly string hhLocal, csLocal, keepY, forwardCall, passC, backwardCall, cPrevLine, prevHidden, stepHHLocal, clearHH, dyAdd, recName, biasDoc, norms;
 
-        public Writer(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
+        public Writer(SourceWriter w, RecurrentPlan L, ModelPlan frame, CellEmitter cell)
         {
             this.w = w; this.L = L; this.frame = frame; this.cell = cell;
-            maxCols = System.Math.Max(L.E, L.DHp);
+            maxCols = System.Math.Max(L.Input, L.DHp);
             lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1;
 
             // Lines that exist only for some cells, as text (empty when absent).
@@ -70,33 +70,6 @@ internal static class TrainingEmitter
         // The workspace blocks in order, each with its length in floats and its shape; absent blocks are not emitted.
         private void EmitWorkspace()
         {
-            // Shapes with N = T·B pairs (q = t·B + b) of B = rows rows.
-            var blocks = new System.Collections.Generic.List<(string Name, string Length, string Shape)> { ("X", "SequenceLength * rows * EmbeddingSize", "(N, E), active pairs first") };
-            if (stacked) blocks.Add(("Y", "(Layers - 1) * SequenceLength * rows * DHP", "(Layers − 1, N, DHP)"));
-            blocks.Add(("HPrev", "Layers * SequenceLength * rows * DHP", "(Layers, N, DHP)"));
-            if (lstm) blocks.Add(("CS", "Layers * SequenceLength * rows * DHP", "(Layers, N, DHP)"));
-            blocks.Add(("Act", "Layers * SequenceLength * rows * DGP", "(Layers, N, DGP)"));
-            if (gru) blocks.Add(("HH", "Layers * SequenceLength * rows * DGP", "(Layers, N, DGP)"));
-            blocks.Add(("DX", "SequenceLength * rows * InputColumns", "(N, max(E, DHP))"));
-            blocks.Add(("Transpose", "SequenceLength * rows * InputColumns", "(max(E, DHP), N)"));
-            blocks.Add(("H", "rows * DHP", "(B, DHP)"));
-            blocks.Add(("DH", "rows * HP", "(B, HP)"));
-            if (lstm) blocks.Add(("DC", "rows * HP", "(B, HP)"));
-            blocks.Add(("Logits", "rows * OutputSize", "(B, O)"));
-            blocks.Add(("DLogits", "rows * OutputSize", "(B, O)"));
-            if (lstm) blocks.Add(("Zero", "HP", "(HP)"));
-            var offsets = new System.Text.StringBuilder();
-            string previous = "0";
-            foreach ((string name, string length, string shape) in blocks)
-            {
-                offsets.Append($"private static int Train{name}(int rows) => {previous}; // {shape}\n");
-                previous = $"Train{name}(rows) + {length}";
-            }
-            offsets.Append($"private static int TrainLength(int rows) => {previous};\n");
-            offsets.Append("// The int workspace: the active (step, row) pairs of the batch, ascending.\nprivate static int TrainIntLength(int rows) => SequenceLength * rows;\n");
-            offsets.Append(stacked
-                ? "// Layer ℓ's input: the embeddings for layer 0, layer ℓ − 1's outputs above.\nprivate static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;"
-                : "// The layer's input: the embeddings.\nprivate static int TrainInput(int rows, int layer) => TrainX(rows);");
             ShellEmitter.EmitTrainingFields(w, ints: true);
             w.Line($$"""
                 // The widest layer input of the training workspace: max(EmbeddingSize, DHP).
@@ -108,7 +81,12 @@ internal static class TrainingEmitter
                 // How many of the last training batch's pairs hold a token (the first _pairCount entries of _trainInts).
                 private int _pairCount;
 
-                {{offsets.ToString().TrimEnd()}}
+                """);
+            ShellEmitter.EmitTrainingOffsets(w, frame);
+            w.Line($"""
+                {(stacked
+                    ? "// Layer ℓ's input: the embeddings for layer 0, layer ℓ − 1's outputs above.\nprivate static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;"
+                    : "// The layer's input: the embeddings.\nprivate static int TrainInput(int rows, int layer) => TrainX(rows);")}
 
                 """);
         }
@@ -138,7 +116,7 @@ internal static class TrainingEmitter
             w.Line($$"""
                 /// <summary>
                 /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-                /// {{L.T}} token ids with B×{{L.O}} targets, and writes into <paramref name="norms"/> ({{L.T}} values) the batch mean of
+                /// {{frame.T}} token ids with B×{{frame.O}} targets, and writes into <paramref name="norms"/> ({{frame.T}} values) the batch mean of
                 /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
                 /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
                 /// </summary>

@@ -249,18 +249,19 @@ namespace Demo
 
         // Per-thread inference workspace for a tile of TileRows sequences: activation l as [TileRows, A(l)], l = 0 (the mean
         // embedding) … 2. The int workspace holds each row's non-padding token count.
-        private const int ScratchA0 = 0;
-        private const int ScratchA1 = ScratchA0 + TileRows * A0;
-        private const int ScratchA2 = ScratchA1 + TileRows * A1;
-        private const int ScratchLength = ScratchA2 + TileRows * A2;
+        private const int ScratchA0 = 0; // (TileRows, A0)
+        private const int ScratchA1 = 256; // (TileRows, A1)
+        private const int ScratchA2 = 640; // (TileRows, A2)
+        private const int ScratchLength = 768;
         private const int IntScratchLength = TileRows;
 
         // Training workspace for B rows: activations a_l [B, A(l)], their gradients [B, A(l)], then logits and ∂L/∂logits
         // [B, O] each. Ints: the non-padding token count of each row.
-        private static int TrainA(int rows) => 0;
-        private static int TrainDA(int rows) => rows * (A0 + A1 + A2);
-        private static int TrainLogits(int rows) => 2 * TrainDA(rows);
+        private static int TrainA(int rows) => 0; // (B, A0 + A1 + …): the activations a_l
+        private static int TrainDA(int rows) => TrainA(rows) + rows * (A0 + A1 + A2); // (B, A0 + A1 + …): their gradients
+        private static int TrainLogits(int rows) => TrainDA(rows) + rows * (A0 + A1 + A2); // (2, B, O): logits, then ∂L/∂logits
         private static int TrainLength(int rows) => TrainLogits(rows) + 2 * rows * OutputSize;
+        // Ints: the non-padding token count of each row (B).
         private static int TrainIntLength(int rows) => rows;
 
         // Per layer: Wᵀ[k, i] = W[i, k] in [in, A(l+1)], W[i, k] in [out, A(l)], bias b[i] in [A(l+1)].

@@ -97,17 +97,17 @@ namespace Demo
 
         // Per-thread workspace, one float[] carved into: h per direction, gates (batch 1); gathered embeddings and
         // the input part of every step; the layer-output sequences (two alternate); then the same for a tile of 32 sequences, plus the tile's recurrent part.
-        private const int ScratchH = 0;
-        private const int ScratchGates = 48;
-        private const int ScratchX = 120;
-        private const int ScratchXProj = 340;
-        private const int ScratchTileH = 2452;
-        private const int ScratchTileGates = 3988;
-        private const int ScratchTileX = 6292;
-        private const int ScratchTileHH = 6932;
-        private const int ScratchY = 1924;
-        private const int ScratchTileY = 9236;
-        private const int ScratchHNext = 26132;
+        private const int ScratchH = 0; // (D, HP): h per direction
+        private const int ScratchGates = 48; // (GP)
+        private const int ScratchX = 120; // (T, E): gathered embeddings
+        private const int ScratchXProj = 340; // (T, DGP): the input part of every step
+        private const int ScratchY = 1924; // (1, T, DHP): layer outputs, alternating
+        private const int ScratchTileH = 2452; // (TileRows, DHP)
+        private const int ScratchTileGates = 3988; // (TileRows, GP)
+        private const int ScratchTileX = 6292; // (TileRows, E)
+        private const int ScratchTileHH = 6932; // (TileRows, GP): the recurrent part
+        private const int ScratchTileY = 9236; // (1, T, TileRows, DHP)
+        private const int ScratchHNext = 26132; // (HP): h' of the batch-1 step
         private const int ScratchLength = 26156;
 
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:

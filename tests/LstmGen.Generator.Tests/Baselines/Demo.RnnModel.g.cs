@@ -73,14 +73,14 @@ namespace Demo
 
         // Per-thread workspace, one float[] carved into: h per direction, gates (batch 1); gathered embeddings and
         // the input part of every step; then the same for a tile of 32 sequences.
-        private const int ScratchH = 0;
-        private const int ScratchGates = 40;
-        private const int ScratchX = 80;
-        private const int ScratchXProj = 272;
-        private const int ScratchTileH = 752;
-        private const int ScratchTileGates = 2032;
-        private const int ScratchTileX = 3312;
-        private const int ScratchHNext = 3824;
+        private const int ScratchH = 0; // (D, HP): h per direction
+        private const int ScratchGates = 40; // (GP)
+        private const int ScratchX = 80; // (T, E): gathered embeddings
+        private const int ScratchXProj = 272; // (T, DGP): the input part of every step
+        private const int ScratchTileH = 752; // (TileRows, DHP)
+        private const int ScratchTileGates = 2032; // (TileRows, GP)
+        private const int ScratchTileX = 3312; // (TileRows, E)
+        private const int ScratchHNext = 3824; // (HP): h' of the batch-1 step
         private const int ScratchLength = 3864;
 
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:

@@ -73,16 +73,16 @@ namespace Demo
 
         // Per-thread workspace, one float[] carved into: h per direction, c, gates (batch 1); gathered embeddings and
         // the input part of every step; then the same for a tile of 32 sequences.
-        private const int ScratchH = 0;
-        private const int ScratchC = 64;
-        private const int ScratchGates = 128;
-        private const int ScratchX = 384;
-        private const int ScratchXProj = 13184;
-        private const int ScratchTileH = 38784;
-        private const int ScratchTileC = 40832;
-        private const int ScratchTileGates = 42880;
-        private const int ScratchTileX = 51072;
-        private const int ScratchHNext = 55168;
+        private const int ScratchH = 0; // (D, HP): h per direction
+        private const int ScratchC = 64; // (HP): c
+        private const int ScratchGates = 128; // (GP)
+        private const int ScratchX = 384; // (T, E): gathered embeddings
+        private const int ScratchXProj = 13184; // (T, DGP): the input part of every step
+        private const int ScratchTileH = 38784; // (TileRows, DHP)
+        private const int ScratchTileC = 40832; // (TileRows, HP)
+        private const int ScratchTileGates = 42880; // (TileRows, GP)
+        private const int ScratchTileX = 51072; // (TileRows, E)
+        private const int ScratchHNext = 55168; // (HP): h' of the batch-1 step
         private const int ScratchLength = 55232;
 
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:

@@ -250,31 +250,29 @@ namespace Demo
         // filter's weights over a window are contiguous for the backward pass; _convBias holds b_i at i·FP.
         private readonly float[] _convT = new float[12288];
         private readonly float[] _convRows = new float[9216];
-        private readonly float[] _convBias = new float[96];
+        private readonly float[] _convBias = new float[KernelCount * FP];
         // ∂L/∂W_i accumulated in the _convRows layout, then unpacked into PyTorch's [F, E, k].
         private readonly float[] _gradRows = new float[9216];
 
-        // Per-thread inference workspace for a tile of TileRows sequences: X, the compacted embeddings [TileRows·T, E];
-        // C, one branch's convolution outputs [TileRows·T, FP]; the pooled features [TileRows, HiddenSize]. The int
-        // workspace holds each row's first compacted position and token count.
-        private const int ScratchX = 0;
-        private const int ScratchC = ScratchX + TileRows * SequenceLength * EmbeddingSize;
-        private const int ScratchFeatures = ScratchC + TileRows * SequenceLength * FP;
-        private const int ScratchLength = ScratchFeatures + TileRows * HiddenSize;
+        // Per-thread inference workspace for a tile of TileRows sequences. The int workspace holds each row's first
+        // compacted position and token count.
+        private const int ScratchX = 0; // (TileRows·T, E): the compacted embeddings
+        private const int ScratchC = 10240; // (TileRows·T, FP): one branch's convolution outputs
+        private const int ScratchFeatures = 20480; // (TileRows, HiddenSize): the pooled features
+        private const int ScratchLength = 21056;
         private const int IntScratchLength = 2 * TileRows;
 
-        // Training workspace for B rows: X [B·T, E], C [B·T, FP], features and their gradients [B, HiddenSize] each,
-        // logits and ∂L/∂logits [B, O] each, ∂L/∂X [B·T, E]. Ints: first position and count per row, the compacted token
-        // ids [B·T], and per feature the window (relative to its row) that won the max-pool, or −1.
-        private static int TrainX(int rows) => 0;
-        private static int TrainC(int rows) => TrainX(rows) + rows * SequenceLength * EmbeddingSize;
-        private static int TrainFeatures(int rows) => TrainC(rows) + rows * SequenceLength * FP;
-        private static int TrainDFeatures(int rows) => TrainFeatures(rows) + rows * HiddenSize;
-        private static int TrainLogits(int rows) => TrainDFeatures(rows) + rows * HiddenSize;
-        private static int TrainDX(int rows) => TrainLogits(rows) + 2 * rows * OutputSize;
+        // Training workspace for B rows; the ints hold the winning window of each feature for the backward pass.
+        private static int TrainX(int rows) => 0; // (B·T, E)
+        private static int TrainC(int rows) => TrainX(rows) + rows * SequenceLength * EmbeddingSize; // (B·T, FP)
+        private static int TrainFeatures(int rows) => TrainC(rows) + rows * SequenceLength * FP; // (B, HiddenSize)
+        private static int TrainDFeatures(int rows) => TrainFeatures(rows) + rows * HiddenSize; // (B, HiddenSize)
+        private static int TrainLogits(int rows) => TrainDFeatures(rows) + rows * HiddenSize; // (2, B, O): logits, then ∂L/∂logits
+        private static int TrainDX(int rows) => TrainLogits(rows) + 2 * rows * OutputSize; // (B·T, E)
         private static int TrainLength(int rows) => TrainDX(rows) + rows * SequenceLength * EmbeddingSize;
-        private static int TrainIds(int rows) => 2 * rows;
-        private static int TrainArgmax(int rows) => TrainIds(rows) + rows * SequenceLength;
+        // Ints: each row's first compacted position and token count (2, B), then:
+        private static int TrainIds(int rows) => 2 * rows; // (B·T): the compacted token ids
+        private static int TrainArgmax(int rows) => TrainIds(rows) + rows * SequenceLength; // (B, HiddenSize): each feature's winning window (negative: none)
         private static int TrainIntLength(int rows) => TrainArgmax(rows) + rows * HiddenSize;
 
         private void Pack(float[] p)
