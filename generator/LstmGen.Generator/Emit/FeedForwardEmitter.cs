@@ -34,11 +34,15 @@ internal static class FeedForwardEmitter
             layers == 0 ? "the mean embedding, as there is no hidden layer" : "the last hidden layer's width",
             "embedding uniform in [−0.05, 0.05]; hidden and dense kernels Glorot-uniform; biases zero.", folded: layers > 0);
         EmitLayout(w, plan, layers, width, pad);
-        EmitPack(w, layers, width, packT, packW, packB);
-        EmitForward(w, layers, width, packT, packB);
+        LinearLayerEmitter.EmitPack(w, layers, width, packT, packW, packB);
+        PoolingEmitter.EmitMeanEmbedding(w);
+        LinearLayerEmitter.EmitForward(w);
+        if (layers > 0) EmbeddingEmitter.EmitFeedForwardFold(w, packT[0], packB[0]);
+        EmitInfer(w, layers, width, packT, packB);
         BaselineShell.EmitPredict(w, plan);
         BaselineShell.EmitTraining(w, plan, "Padding is left out of the mean as in Predict, so it receives no gradient.");
         EmitTraining(w, layers, width, packT, packW, packB);
+        LinearLayerEmitter.EmitBackward(w);
         BaselineShell.End(w, plan);
         return w.ToString();
     }
@@ -105,110 +109,8 @@ internal static class FeedForwardEmitter
         w.Line();
     }
 
-    private static void EmitPack(SourceWriter w, int layers, int[] width, int[] packT, int[] packW, int[] packB)
+    private static void EmitInfer(SourceWriter w, int layers, int[] width, int[] packT, int[] packB)
     {
-        w.Line($"// Per layer: Wᵀ[k, i] = W[i, k] in [in, A(l+1)], W[i, k] in [out, A(l)], bias b[i] in [A(l+1)].");
-        w.Open($"private void Pack(float[] p)");
-        for (int l = 0; l < layers; l++)
-            w.Line($"PackLayer(p, Hidden{l}WeightOffset, Hidden{l}BiasOffset, inputs: {width[l]}, outputs: {width[l + 1]}, inputPad: A{l}, outputPad: A{l + 1}, packT: {packT[l]}, packW: {packW[l]}, packB: {packB[l]});");
-        w.Close();
-        w.Line($$"""
-
-            private void PackLayer(float[] p, int weight, int bias, int inputs, int outputs, int inputPad, int outputPad, int packT, int packW, int packB)
-            {
-                for (int i = 0; i < outputs; i++)
-                {
-                    for (int k = 0; k < inputs; k++)
-                    {
-                        float value = p[weight + i * inputs + k];
-                        _packed[packT + k * outputPad + i] = value;
-                        _packed[packW + i * inputPad + k] = value;
-                    }
-                    _packed[packB + i] = p[bias + i];
-                }
-            }
-
-            """);
-    }
-
-    private static void EmitForward(SourceWriter w, int layers, int[] width, int[] packT, int[] packB)
-    {
-        w.Line($$"""
-            // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] over the n_b non-padding tokens of row b (zeros when n_b = 0);
-            // padded columns zero. Stores n_b in ints[counts + b].
-            private void MeanEmbedding(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
-            {
-                for (int b = 0; b < rows; b++)
-                {
-                    global::System.Span<float> mean = new(ws, a0 + b * A0, A0);
-                    mean.Clear();
-                    int n = 0;
-                    global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
-                    for (int t = 0; t < row.Length; t++)
-                    {
-                        int token = row[t];
-                        if (token == 0) continue; // padding is left out of the mean
-                        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
-                        n++;
-                    }
-                    if (n > 0) LgMath.Scale(mean, 1f / n);
-                    ints[counts + b] = n;
-                }
-            }
-
-            // a_out[b, :] = ReLU(b + a_in[b, :]·Wᵀ) for all rows: one GEMM [rows, in]·[in, outPad], bias first, ReLU after.
-            private void Layer(int rows, float[] ws, int input, int inputPad, int inputs, int output, int outputPad, int packT, int packB)
-            {
-                for (int b = 0; b < rows; b++) global::System.Array.Copy(_packed, packB, ws, output + b * outputPad, outputPad);
-                global::LstmGen.Gemm.MultiplyAdd(rows, outputPad, inputs,
-                    new global::System.ReadOnlySpan<float>(ws, input, (rows - 1) * inputPad + inputs), inputPad,
-                    new global::System.ReadOnlySpan<float>(_packed, packT, inputs * outputPad), outputPad,
-                    new global::System.Span<float>(ws, output, rows * outputPad), outputPad);
-                Relu(new global::System.Span<float>(ws, output, rows * outputPad));
-            }
-
-            // x = max(x, 0) elementwise.
-            private static void Relu(global::System.Span<float> x)
-            {
-                int i = 0;
-                if (LgMath.IsAccelerated)
-                {
-                    ref float r = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                    for (; i + 8 <= x.Length; i += 8) LgVector.StoreUnsafe(LgVector.Max(LgVector.LoadUnsafe(ref r, (nuint)i), LgVec.Zero), ref r, (nuint)i);
-                }
-                for (; i < x.Length; i++) x[i] = global::System.MathF.Max(x[i], 0f);
-            }
-
-            """);
-        if (layers > 0)
-        {
-            ShellEmitter.EmitEnsureTable(w, "// Table[v, :] = embedding[v, :]·hidden.0.weightᵀ for every token v: one GEMM, [V, E] by [E, A1].",
-                "A1", "global::System.Array.Clear(table);", $"new global::System.ReadOnlySpan<float>(_packed, {packT[0]}, EmbeddingSize * A1)");
-            w.Line($$"""
-                // Folded first layer: a1[b, :] = ReLU(b0 + (1/n_b)·Σ_{t: token ≠ 0} Table[token_t, :]) (just b0 when n_b = 0).
-                private void FoldedFirstLayer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] table, float[] ws, int a1)
-                {
-                    for (int b = 0; b < rows; b++)
-                    {
-                        global::System.Span<float> z = new(ws, a1 + b * A1, A1);
-                        z.Clear();
-                        int n = 0;
-                        global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
-                        for (int t = 0; t < row.Length; t++)
-                        {
-                            int token = row[t];
-                            if (token == 0) continue;
-                            global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(table, token * A1, A1), z);
-                            n++;
-                        }
-                        if (n > 0) LgMath.Scale(z, 1f / n);
-                        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(_packed, {{packB[0]}}, A1), z);
-                    }
-                    Relu(new global::System.Span<float>(ws, a1, rows * A1));
-                }
-
-                """);
-        }
         w.Line($"// Up to TileRows rows: the mean embedding (or the folded first layer), each hidden layer, then the head per row.");
         w.Open($"private void Infer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, global::System.Span<float> outputs, float[] scratch, int[] ints)");
         if (layers > 0)
@@ -279,33 +181,5 @@ internal static class FeedForwardEmitter
             }
             """);
         w.Close();
-        w.Line($$"""
-
-            private void LayerBackward(int rows, float[] ws, int input, int dInput, int inputPad, int inputs, int output, int dOutput, int outputPad, int outputs,
-                int weight, int bias, int packW, global::System.Span<float> gradients)
-            {
-                // dZ = ∂L/∂a_out where a_out > 0, else 0 (a select, so stale values in padded columns never leak), in place.
-                for (int i = 0; i < rows * outputPad; i++)
-                {
-                    if (!(ws[output + i] > 0f)) ws[dOutput + i] = 0f;
-                }
-                // ∂L/∂Wᵀ [in, outPad] = a_inᵀ·dZ, then unpacked into PyTorch's [out, in]; ∂L/∂b = Σ_b dZ[b].
-                global::System.Array.Clear(_gradT, 0, inputs * outputPad);
-                global::LstmGen.Gemm.MultiplyAddTransA(inputs, outputPad, rows,
-                    new global::System.ReadOnlySpan<float>(ws, input, (rows - 1) * inputPad + inputs), inputPad,
-                    new global::System.ReadOnlySpan<float>(ws, dOutput, rows * outputPad), outputPad, _gradT, outputPad);
-                for (int i = 0; i < outputs; i++)
-                    for (int k = 0; k < inputs; k++) gradients[weight + i * inputs + k] = _gradT[k * outputPad + i];
-                for (int b = 0; b < rows; b++)
-                    global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, dOutput + b * outputPad, outputs), gradients.Slice(bias, outputs));
-                // ∂L/∂a_in [rows, inPad] = dZ·W.
-                global::System.Array.Clear(ws, dInput, rows * inputPad);
-                global::LstmGen.Gemm.MultiplyAdd(rows, inputPad, outputs,
-                    new global::System.ReadOnlySpan<float>(ws, dOutput, (rows - 1) * outputPad + outputs), outputPad,
-                    new global::System.ReadOnlySpan<float>(_packed, packW, outputs * inputPad), inputPad,
-                    new global::System.Span<float>(ws, dInput, rows * inputPad), inputPad);
-            }
-
-            """);
     }
 }

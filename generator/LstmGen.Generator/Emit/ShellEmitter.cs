@@ -241,9 +241,6 @@ internal static class ShellEmitter
             """);
     }
 
-    /// <summary>A new snapshot of a model with a folded table builds it at once when folding is on, so no reader waits for it.</summary>
-    public const string PrepareFoldedTable = "if (snapshot.UseFoldedEmbedding) snapshot.EnsureTable();";
-
     /// <summary>The initialiser calls for tensors with a standard <see cref="Init"/>, in order (Zero needs none: the buffer is cleared).</summary>
     public static string InitLines(IEnumerable<TensorPlan> tensors)
     {
@@ -310,36 +307,6 @@ internal static class ShellEmitter
                         if (batched) global::LstmGen.ThrowHelper.TokenOutOfRangeInBatch(paramName, tokens[i], i / SequenceLength, i % SequenceLength, VocabularySize);
                         global::LstmGen.ThrowHelper.TokenOutOfRange(paramName, tokens[i], i, VocabularySize);
                     }
-                }
-            }
-
-            """);
-    }
-
-    /// <summary>
-    /// EnsureTable: the folded table <c>T = fill + embedding·W</c> [VocabularySize, <paramref name="width"/>], rebuilt
-    /// after the packed weights when parameters changed. The model declares <c>_table</c> and <c>_tableVersion</c>.
-    /// </summary>
-    public static void EmitEnsureTable(SourceWriter w, string comment, string width, string fill, string weights)
-    {
-        w.Line($$"""
-            {{comment}}
-            private float[] EnsureTable()
-            {
-                float[]? table = _table;
-                if (table is not null && global::System.Threading.Volatile.Read(ref _tableVersion) == _store.Version) return table;
-                lock (_cacheLock)
-                {
-                    EnsurePacked();
-                    int version = _packedVersion;
-                    table = _table ??= new float[VocabularySize * {{width}}];
-                    if (_tableVersion == version) return table;
-                    {{fill}}
-                    global::LstmGen.Gemm.MultiplyAdd(VocabularySize, {{width}}, EmbeddingSize,
-                        new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
-                        {{weights}}, {{width}}, table, {{width}});
-                    global::System.Threading.Volatile.Write(ref _tableVersion, version);
-                    return table;
                 }
             }
 

@@ -16,13 +16,14 @@ namespace LstmGen.Generator.Emit;
 /// recurrent part W_hh·h + (0, 0, b_hn) (overwritten by the recurrent-side gradients); DX [N, max(E, DHP)] ∂L/∂input of
 /// the layer just differentiated, which is ∂L/∂Y of the layer below.
 /// </summary>
-internal static class TrainingEmitter
+internal static partial class RecurrentLayerEmitter
 {
-    public static void Emit(SourceWriter w, ModelPlan frame, RecurrentPlan L, CellEmitter cell) => new Writer(w, L, frame, cell).Emit();
+    /// <summary>The training workspace, ComputeGradients, ComputeHiddenGradientNorms, the forward and backward passes and the cell's training kernels.</summary>
+    public static void EmitTraining(SourceWriter w, ModelPlan frame, RecurrentPlan L, CellEmitter cell) => new TrainingWriter(w, L, frame, cell).Emit();
 
     // One model's training code: the cell-specific lines are worked out once, as text (empty where a cell has none),
     // then each part of the emitted code is written by its own method.
-    private sealed class Writer
+    private sealed class TrainingWriter
     {
         private readonly SourceWriter w;
         private readonly RecurrentPlan L;
@@ -32,7 +33,7 @@ internal static class TrainingEmitter
         private readonly bool lstm, gru, stacked;
         private readonly string hhLocal, csLocal, keepY, forwardCall, passC, backwardCall, cPrevLine, prevHidden, stepHHLocal, clearHH, dyAdd, recName, biasDoc, norms;
 
-        public Writer(SourceWriter w, RecurrentPlan L, ModelPlan frame, CellEmitter cell)
+        public TrainingWriter(SourceWriter w, RecurrentPlan L, ModelPlan frame, CellEmitter cell)
         {
             this.w = w; this.L = L; this.frame = frame; this.cell = cell;
             maxCols = System.Math.Max(L.Input, L.DHp);

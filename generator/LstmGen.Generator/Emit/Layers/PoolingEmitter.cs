@@ -1,0 +1,88 @@
+namespace LstmGen.Generator.Emit;
+
+/// <summary>
+/// Pooling over the sequence: the text CNN's global max over time (with the winning window for the backward pass) and the
+/// feed-forward model's mean of the non-padding embeddings.
+/// </summary>
+internal static class PoolingEmitter
+{
+    public static void EmitMaxPool(SourceWriter w)
+    {
+        w.Line($$"""
+            // y[f] = max(0, max_{s < windows} C[s, f]) (ReLU commutes with max). With argmax ≥ 0 also a[f] = the first s that
+            // attains the maximum, or −1 when y[f] = 0 (ReLU inactive, or no window at all): then no gradient flows.
+            // Vectorised over 8 filters at a time; the scalar path makes the same choices.
+            private static void MaxPool(float[] ws, int c, int windows, int y, int[] ints, int argmax)
+            {
+                if (windows <= 0)
+                {
+                    global::System.Array.Clear(ws, y, Filters);
+                    if (argmax >= 0) global::System.Array.Fill(ints, -1, argmax, Filters);
+                    return;
+                }
+                int f = 0;
+                if (LgMath.IsAccelerated)
+                {
+                    ref float cr = ref ws[c];
+                    for (; f + 8 <= Filters; f += 8)
+                    {
+                        LgVec m = LgVector.LoadUnsafe(ref cr, (nuint)f);
+                        global::System.Runtime.Intrinsics.Vector256<int> at = global::System.Runtime.Intrinsics.Vector256<int>.Zero;
+                        for (int s = 1; s < windows; s++)
+                        {
+                            LgVec value = LgVector.LoadUnsafe(ref cr, (nuint)(s * FP + f));
+                            LgVec greater = LgVector.GreaterThan(value, m);
+                            m = LgVector.ConditionalSelect(greater, value, m);
+                            at = LgVector.ConditionalSelect(LgVector.AsInt32(greater), LgVector.Create(s), at);
+                        }
+                        LgVec active = LgVector.GreaterThan(m, LgVec.Zero);
+                        LgVector.StoreUnsafe(m & active, ref ws[y], (nuint)f);
+                        if (argmax >= 0) LgVector.StoreUnsafe(LgVector.ConditionalSelect(LgVector.AsInt32(active), at, LgVector.Create(-1)), ref ints[argmax], (nuint)f);
+                    }
+                }
+                for (; f < Filters; f++)
+                {
+                    float m = ws[c + f];
+                    int at = 0;
+                    for (int s = 1; s < windows; s++)
+                    {
+                        float value = ws[c + s * FP + f];
+                        if (value > m) { m = value; at = s; }
+                    }
+                    bool active = m > 0f;
+                    ws[y + f] = active ? m : 0f;
+                    if (argmax >= 0) ints[argmax + f] = active ? at : -1;
+                }
+            }
+
+            """);
+    }
+
+    public static void EmitMeanEmbedding(SourceWriter w)
+    {
+        w.Line($$"""
+            // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] over the n_b non-padding tokens of row b (zeros when n_b = 0);
+            // padded columns zero. Stores n_b in ints[counts + b].
+            private void MeanEmbedding(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
+            {
+                for (int b = 0; b < rows; b++)
+                {
+                    global::System.Span<float> mean = new(ws, a0 + b * A0, A0);
+                    mean.Clear();
+                    int n = 0;
+                    global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
+                    for (int t = 0; t < row.Length; t++)
+                    {
+                        int token = row[t];
+                        if (token == 0) continue; // padding is left out of the mean
+                        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
+                        n++;
+                    }
+                    if (n > 0) LgMath.Scale(mean, 1f / n);
+                    ints[counts + b] = n;
+                }
+            }
+
+            """);
+    }
+}
