@@ -56,7 +56,7 @@ internal static class FeedForwardEmitter
             public const int HiddenLayerCount = {{layers}};
 
             /// <summary>Width of each hidden layer, input side first.</summary>
-            public static global::System.ReadOnlySpan<int> HiddenSizes => new int[] { {{string.Join(", ", width.Skip(1))}} };
+            public static LgIntSpan HiddenSizes => new int[] { {{string.Join(", ", width.Skip(1))}} };
 
             """);
         if (layers > 0)
@@ -112,7 +112,7 @@ internal static class FeedForwardEmitter
     private static void EmitInfer(SourceWriter w, int layers, int[] width, int[] packT, int[] packB)
     {
         w.Line($"// Up to TileRows rows: the mean embedding (or the folded first layer), each hidden layer, then the head per row.");
-        w.Open($"private void Infer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, global::System.Span<float> outputs, float[] scratch, int[] ints)");
+        w.Open($"private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)");
         if (layers > 0)
         {
             w.Line($$"""
@@ -148,7 +148,7 @@ internal static class FeedForwardEmitter
         string DA(int l) => l == 0 ? "TrainDA(rows)" : $"TrainDA(rows) + rows * ({Sum(Enumerable.Range(0, l).Select(m => $"A{m}"))})";
 
         w.Line($"// Forward over the batch, keeping every activation a_l and each row's token count.");
-        w.Open($"private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws, int[] ints)");
+        w.Open($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)");
         w.Line($"MeanEmbedding(tokens, rows, SequenceLength, ws, {A(0)}, ints, 0);");
         for (int l = 0; l < layers; l++)
             w.Line($"Layer(rows, ws, {A(l)}, A{l}, {width[l]}, {A(l + 1)}, A{l + 1}, packT: {packT[l]}, packB: {packB[l]});");
@@ -161,7 +161,7 @@ internal static class FeedForwardEmitter
             // ∂L/∂a_in = dZ·W (one GEMM each over all rows); finally ∂L/∂embedding[token] += ∂L/∂a0[b]/n_b for each
             // non-padding token of row b.
             """);
-        w.Open($"private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.Span<float> gradients, float[] ws, int[] ints)");
+        w.Open($"private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)");
         w.Line($"HeadBackward(rows, ws, {A(layers)}, A{layers}, TrainLogits(rows), {DA(layers)}, gradients);");
         for (int l = layers - 1; l >= 0; l--)
         {
@@ -172,11 +172,11 @@ internal static class FeedForwardEmitter
             {
                 int n = ints[b];
                 if (n == 0) continue;
-                global::System.ReadOnlySpan<float> dMean = new(ws, {{DA(0)}} + b * A0, EmbeddingSize);
+                LgReadOnlySpan dMean = new(ws, {{DA(0)}} + b * A0, EmbeddingSize);
                 for (int t = 0; t < SequenceLength; t++)
                 {
                     int token = tokens[b * SequenceLength + t];
-                    if (token != 0) global::LstmGen.Gemm.Axpy(1f / n, dMean, gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
+                    if (token != 0) LgGemm.Axpy(1f / n, dMean, gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize));
                 }
             }
             """);

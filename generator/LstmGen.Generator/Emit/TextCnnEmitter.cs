@@ -55,7 +55,7 @@ internal static class TextCnnEmitter
             public const int KernelCount = {{ks.Length}};
 
             /// <summary>Kernel width of each convolution branch, in branch order.</summary>
-            public static global::System.ReadOnlySpan<int> KernelSizes => new int[] { {{string.Join(", ", ks)}} };
+            public static LgIntSpan KernelSizes => new int[] { {{string.Join(", ", ks)}} };
 
             /// <summary>Always false: the text CNN has no folded embedding table (each window convolves several embeddings), so setting it has no effect.</summary>
             public bool UseFoldedEmbedding { get => false; set { } }
@@ -87,7 +87,7 @@ internal static class TextCnnEmitter
     {
         w.Line($$"""
             // Up to TileRows rows: features, then the dense head per row.
-            private void Infer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, global::System.Span<float> outputs, float[] scratch, int[] ints)
+            private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)
             {
                 ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1);
                 for (int b = 0; b < rows; b++) Head(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
@@ -100,19 +100,19 @@ internal static class TextCnnEmitter
     {
         w.Line($$"""
             // Forward over the batch, keeping X, the compacted ids, the features and each feature's winning window.
-            private float TrainForward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs, float[] ws, int[] ints)
+            private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
             {
                 ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows));
                 return HeadForward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), targets, outputs);
             }
 
             // Head, then each branch (max-pool routes every feature's gradient to its winning window), then the embedding rows.
-            private void TrainBackward(global::System.ReadOnlySpan<int> tokens, int rows, global::System.Span<float> gradients, float[] ws, int[] ints)
+            private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)
             {
                 HeadBackward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), TrainDFeatures(rows), gradients);
                 int n = ints[rows - 1] + ints[2 * rows - 1];
-                global::System.Array.Clear(ws, TrainDX(rows), n * EmbeddingSize);
-                global::System.Array.Clear(_gradRows);
+                LgArray.Clear(ws, TrainDX(rows), n * EmbeddingSize);
+                LgArray.Clear(_gradRows);
             """);
         for (int i = 0; i < ks.Length; i++)
             w.Line($"    BranchBackward(rows, width: {ks[i]}, packR: {packR[i]}, branch: {i}, Conv{i}BiasOffset, gradients, ws, ints);");
@@ -120,7 +120,7 @@ internal static class TextCnnEmitter
                 // ∂L/∂embedding[id_p] += ∂L/∂X[p] for every compacted position p (padding rows get nothing).
                 for (int p = 0; p < n; p++)
                 {
-                    global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, TrainDX(rows) + p * EmbeddingSize, EmbeddingSize),
+                    LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + p * EmbeddingSize, EmbeddingSize),
                         gradients.Slice(EmbeddingWeightOffset + ints[TrainIds(rows) + p] * EmbeddingSize, EmbeddingSize));
                 }
                 // ∂L/∂convs.i.weight[f, e, j] = G_i[f, j·E + e]: unpack the j-major accumulator into PyTorch's [F, E, k].

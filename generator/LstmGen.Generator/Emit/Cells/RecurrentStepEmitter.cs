@@ -66,7 +66,7 @@ internal static class RecurrentStepEmitter
                     // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, the cell update in place, then h' = h.
                     RecurrentProductScalar(ref {{scalarInput}}, ref whhT, ref h, ref gates);
                     {{scalarUpdate}};
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hNext, HP));
+                    LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
                 }
             }
 

@@ -44,19 +44,19 @@ internal static class ConvLayerEmitter
             // Features of `rows` rows of `rowLength` ids. Each row's non-padding tokens are compacted, in order, into X (row b's
             // n_b embeddings from X row start_b); then every branch convolves and max-pools. With argmax ≥ 0, the ints from
             // there record each feature's winning window, and from ids ≥ 0 the compacted token ids (for the backward pass).
-            private void ConvFeatures(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax)
+            private void ConvFeatures(LgIntSpan tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax)
             {
                 int n = 0;
                 for (int b = 0; b < rows; b++)
                 {
                     ints[b] = n;
-                    global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
+                    LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
                     for (int t = 0; t < row.Length; t++)
                     {
                         int token = row[t];
                         if (token == 0) continue; // padding is removed, not convolved
                         if (ids >= 0) ints[ids + n] = token;
-                        global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, x + n * EmbeddingSize, EmbeddingSize);
+                        LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, x + n * EmbeddingSize, EmbeddingSize);
                         n++;
                     }
                     ints[rows + b] = n - ints[b];
@@ -76,11 +76,11 @@ internal static class ConvLayerEmitter
                 int windows = n - width + 1;
                 if (windows > 0)
                 {
-                    for (int s = 0; s < windows; s++) global::System.Array.Copy(_convBias, branch * FP, ws, c + s * FP, FP);
-                    global::LstmGen.Gemm.MultiplyAdd(windows, FP, width * EmbeddingSize,
-                        new global::System.ReadOnlySpan<float>(ws, x, n * EmbeddingSize), EmbeddingSize,
-                        new global::System.ReadOnlySpan<float>(_convT, packT, width * EmbeddingSize * FP), FP,
-                        new global::System.Span<float>(ws, c, windows * FP), FP);
+                    for (int s = 0; s < windows; s++) LgArray.Copy(_convBias, branch * FP, ws, c + s * FP, FP);
+                    LgGemm.MultiplyAdd(windows, FP, width * EmbeddingSize,
+                        new LgReadOnlySpan(ws, x, n * EmbeddingSize), EmbeddingSize,
+                        new LgReadOnlySpan(_convT, packT, width * EmbeddingSize * FP), FP,
+                        new LgSpan(ws, c, windows * FP), FP);
                 }
                 for (int b = 0; b < rows; b++)
                 {
@@ -99,7 +99,7 @@ internal static class ConvLayerEmitter
             // the k·E contiguous floats from X row start_b + a, so ∂L/∂b[f] += g, G[f, :] += g·window and ∂L/∂window += g·W[f, :]
             // are AXPYs of k·E floats. (Only one window per feature gets gradient, so this is n−k+1 times cheaper than a dense
             // GEMM over all windows.)
-            private void BranchBackward(int rows, int width, int packR, int branch, int bias, global::System.Span<float> gradients, float[] ws, int[] ints)
+            private void BranchBackward(int rows, int width, int packR, int branch, int bias, LgSpan gradients, float[] ws, int[] ints)
             {
                 int span = width * EmbeddingSize;
                 int x = TrainX(rows), dx = TrainDX(rows), dy = TrainDFeatures(rows), argmax = TrainArgmax(rows);
@@ -113,13 +113,13 @@ internal static class ConvLayerEmitter
                         if (a < 0 || g == 0f) continue;
                         int window = (ints[b] + a) * EmbeddingSize;
                         gradients[bias + f] += g;
-                        global::LstmGen.Gemm.Axpy(g, new global::System.ReadOnlySpan<float>(ws, x + window, span), new global::System.Span<float>(_gradRows, packR + f * span, span));
-                        global::LstmGen.Gemm.Axpy(g, new global::System.ReadOnlySpan<float>(_convRows, packR + f * span, span), new global::System.Span<float>(ws, dx + window, span));
+                        LgGemm.Axpy(g, new LgReadOnlySpan(ws, x + window, span), new LgSpan(_gradRows, packR + f * span, span));
+                        LgGemm.Axpy(g, new LgReadOnlySpan(_convRows, packR + f * span, span), new LgSpan(ws, dx + window, span));
                     }
                 }
             }
 
-            private void UnpackBranch(global::System.Span<float> gradients, int weight, int width, int packR)
+            private void UnpackBranch(LgSpan gradients, int weight, int width, int packR)
             {
                 for (int f = 0; f < Filters; f++)
                     for (int e = 0; e < EmbeddingSize; e++)

@@ -29,8 +29,8 @@ internal static class EmbeddingEmitter
                     table = _table ??= new float[VocabularySize * {{width}}];
                     if (_tableVersion == version) return table;
                     {{fill}}
-                    global::LstmGen.Gemm.MultiplyAdd(VocabularySize, {{width}}, EmbeddingSize,
-                        new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
+                    LgGemm.MultiplyAdd(VocabularySize, {{width}}, EmbeddingSize,
+                        new LgReadOnlySpan(_parameters, EmbeddingWeightOffset, VocabularySize * EmbeddingSize), EmbeddingSize,
                         {{weights}}, {{width}}, table, {{width}});
                     global::System.Threading.Volatile.Write(ref _tableVersion, version);
                     return table;
@@ -44,28 +44,28 @@ internal static class EmbeddingEmitter
     public static void EmitFeedForwardFold(SourceWriter w, int packT, int packB)
     {
         EmitEnsureTable(w, "// Table[v, :] = embedding[v, :]·hidden.0.weightᵀ for every token v: one GEMM, [V, E] by [E, A1].",
-            "A1", "global::System.Array.Clear(table);", $"new global::System.ReadOnlySpan<float>(_packed, {packT}, EmbeddingSize * A1)");
+            "A1", "LgArray.Clear(table);", $"new LgReadOnlySpan(_packed, {packT}, EmbeddingSize * A1)");
         w.Line($$"""
             // Folded first layer: a1[b, :] = ReLU(b0 + (1/n_b)·Σ_{t: token ≠ 0} Table[token_t, :]) (just b0 when n_b = 0).
-            private void FoldedFirstLayer(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] table, float[] ws, int a1)
+            private void FoldedFirstLayer(LgIntSpan tokens, int rows, int rowLength, float[] table, float[] ws, int a1)
             {
                 for (int b = 0; b < rows; b++)
                 {
-                    global::System.Span<float> z = new(ws, a1 + b * A1, A1);
+                    LgSpan z = new(ws, a1 + b * A1, A1);
                     z.Clear();
                     int n = 0;
-                    global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
+                    LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
                     for (int t = 0; t < row.Length; t++)
                     {
                         int token = row[t];
                         if (token == 0) continue;
-                        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(table, token * A1, A1), z);
+                        LgGemm.Axpy(1f, new LgReadOnlySpan(table, token * A1, A1), z);
                         n++;
                     }
                     if (n > 0) LgMath.Scale(z, 1f / n);
-                    global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(_packed, {{packB}}, A1), z);
+                    LgGemm.Axpy(1f, new LgReadOnlySpan(_packed, {{packB}}, A1), z);
                 }
-                Relu(new global::System.Span<float>(ws, a1, rows * A1));
+                Relu(new LgSpan(ws, a1, rows * A1));
             }
 
             """);

@@ -14,25 +14,25 @@ internal static class HeadEmitter
         string features = L.D == 2 ? "[h_fwd; h_rev]" : "h";
         w.Line($$"""
             // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = {{features}}, each direction's h a block of HP floats.
-            private void HeadLogits(ref float h, global::System.Span<float> z)
+            private void HeadLogits(ref float h, LgSpan z)
             {
                 for (int o = 0; o < OutputSize; o++)
                 {
                     float acc = _parameters[FcBiasOffset + o];
                     for (int d = 0; d < Directions; d++)
                     {
-                        global::System.ReadOnlySpan<float> weights = new(_parameters, FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize);
-                        acc += global::LstmGen.VectorMath.Dot(weights, global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref LgUnsafe.Add(ref h, d * HP), HiddenSize));
+                        LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize);
+                        acc += LgMath.Dot(weights, LgMarshal.CreateReadOnlySpan(ref LgUnsafe.Add(ref h, d * HP), HiddenSize));
                     }
                     z[o] = acc;
                 }
             }
 
             // The logits, then {{Activation(output)}}.
-            private void Head(ref float h, global::System.Span<float> output)
+            private void Head(ref float h, LgSpan output)
             {
                 HeadLogits(ref h, output);
-                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
+                LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
             }
 
             """);
@@ -56,15 +56,15 @@ internal static class HeadEmitter
         };
         w.Line($$"""
             // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; {{activation}}.
-            private void Head(ref float h, global::System.Span<float> output)
+            private void Head(ref float h, LgSpan output)
             {
-                global::System.ReadOnlySpan<float> hidden = global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HiddenSize);
+                LgReadOnlySpan hidden = LgMarshal.CreateReadOnlySpan(ref h, HiddenSize);
                 for (int o = 0; o < OutputSize; o++)
                 {
-                    global::System.ReadOnlySpan<float> weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
-                    output[o] = _parameters[FcBiasOffset + o] + global::LstmGen.VectorMath.Dot(weights, hidden);
+                    LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
+                    output[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(weights, hidden);
                 }
-                global::LstmGen.VectorMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
+                LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
             }
             """);
     }
@@ -78,21 +78,21 @@ internal static class HeadEmitter
         w.Line($$"""
             // Head and loss for rows b < B, features x_b = ws[features + b·ld …]: z = fc.weight·x_b + fc.bias into
             // ws[logits + b·O]; ∂L/∂z = (1/B)·∂ℓ/∂z into ws[logits + B·O + b·O]; returns the batch-mean loss L = (1/B)·Σ_b ℓ_b.
-            private float HeadForward(int rows, float[] ws, int features, int ld, int logits, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
+            private float HeadForward(int rows, float[] ws, int features, int ld, int logits, LgReadOnlySpan targets, LgSpan outputs)
             {
                 float loss = 0f;
                 float scale = 1f / rows;
                 for (int b = 0; b < rows; b++)
                 {
-                    global::System.Span<float> z = new(ws, logits + b * OutputSize, OutputSize);
-                    global::System.ReadOnlySpan<float> x = new(ws, features + b * ld, HiddenSize);
+                    LgSpan z = new(ws, logits + b * OutputSize, OutputSize);
+                    LgReadOnlySpan x = new(ws, features + b * ld, HiddenSize);
                     for (int o = 0; o < OutputSize; o++)
-                        z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
+                        z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
                     loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{output}}, z, targets.Slice(b * OutputSize, OutputSize),
-                        new global::System.Span<float>(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
+                        new LgSpan(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
                     if (!outputs.IsEmpty)
                     {
-                        global::System.Span<float> y = outputs.Slice(b * OutputSize, OutputSize);
+                        LgSpan y = outputs.Slice(b * OutputSize, OutputSize);
                         z.CopyTo(y);
                         LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, y);
                     }
@@ -102,19 +102,19 @@ internal static class HeadEmitter
 
             // ∂L/∂fc.weight = Σ_b dz_b ⊗ x_b, ∂L/∂fc.bias = Σ_b dz_b (added to gradients), and ∂L/∂x_b = fc.weightᵀ·dz_b
             // written over ws[dFeatures + b·ld …] (the first HiddenSize columns; cleared first).
-            private void HeadBackward(int rows, float[] ws, int features, int ld, int logits, int dFeatures, global::System.Span<float> gradients)
+            private void HeadBackward(int rows, float[] ws, int features, int ld, int logits, int dFeatures, LgSpan gradients)
             {
                 for (int b = 0; b < rows; b++)
                 {
-                    global::System.Span<float> dx = new(ws, dFeatures + b * ld, HiddenSize);
+                    LgSpan dx = new(ws, dFeatures + b * ld, HiddenSize);
                     dx.Clear();
-                    global::System.ReadOnlySpan<float> x = new(ws, features + b * ld, HiddenSize);
+                    LgReadOnlySpan x = new(ws, features + b * ld, HiddenSize);
                     for (int o = 0; o < OutputSize; o++)
                     {
                         float dz = ws[logits + (rows + b) * OutputSize + o];
                         gradients[FcBiasOffset + o] += dz;
-                        global::LstmGen.Gemm.Axpy(dz, x, gradients.Slice(FcWeightOffset + o * HiddenSize, HiddenSize));
-                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), dx);
+                        LgGemm.Axpy(dz, x, gradients.Slice(FcWeightOffset + o * HiddenSize, HiddenSize));
+                        LgGemm.Axpy(dz, new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), dx);
                     }
                 }
             }

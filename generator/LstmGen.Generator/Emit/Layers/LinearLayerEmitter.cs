@@ -38,21 +38,21 @@ internal static class LinearLayerEmitter
             // a_out[b, :] = ReLU(b + a_in[b, :]·Wᵀ) for all rows: one GEMM [rows, in]·[in, outPad], bias first, ReLU after.
             private void Layer(int rows, float[] ws, int input, int inputPad, int inputs, int output, int outputPad, int packT, int packB)
             {
-                for (int b = 0; b < rows; b++) global::System.Array.Copy(_packed, packB, ws, output + b * outputPad, outputPad);
-                global::LstmGen.Gemm.MultiplyAdd(rows, outputPad, inputs,
-                    new global::System.ReadOnlySpan<float>(ws, input, (rows - 1) * inputPad + inputs), inputPad,
-                    new global::System.ReadOnlySpan<float>(_packed, packT, inputs * outputPad), outputPad,
-                    new global::System.Span<float>(ws, output, rows * outputPad), outputPad);
-                Relu(new global::System.Span<float>(ws, output, rows * outputPad));
+                for (int b = 0; b < rows; b++) LgArray.Copy(_packed, packB, ws, output + b * outputPad, outputPad);
+                LgGemm.MultiplyAdd(rows, outputPad, inputs,
+                    new LgReadOnlySpan(ws, input, (rows - 1) * inputPad + inputs), inputPad,
+                    new LgReadOnlySpan(_packed, packT, inputs * outputPad), outputPad,
+                    new LgSpan(ws, output, rows * outputPad), outputPad);
+                Relu(new LgSpan(ws, output, rows * outputPad));
             }
 
             // x = max(x, 0) elementwise.
-            private static void Relu(global::System.Span<float> x)
+            private static void Relu(LgSpan x)
             {
                 int i = 0;
                 if (LgMath.IsAccelerated)
                 {
-                    ref float r = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                    ref float r = ref LgMarshal.GetReference(x);
                     for (; i + 8 <= x.Length; i += 8) LgVector.StoreUnsafe(LgVector.Max(LgVector.LoadUnsafe(ref r, (nuint)i), LgVec.Zero), ref r, (nuint)i);
                 }
                 for (; i < x.Length; i++) x[i] = global::System.MathF.Max(x[i], 0f);
@@ -66,7 +66,7 @@ internal static class LinearLayerEmitter
         w.Line($$"""
 
             private void LayerBackward(int rows, float[] ws, int input, int dInput, int inputPad, int inputs, int output, int dOutput, int outputPad, int outputs,
-                int weight, int bias, int packW, global::System.Span<float> gradients)
+                int weight, int bias, int packW, LgSpan gradients)
             {
                 // dZ = ∂L/∂a_out where a_out > 0, else 0 (a select, so stale values in padded columns never leak), in place.
                 for (int i = 0; i < rows * outputPad; i++)
@@ -74,20 +74,20 @@ internal static class LinearLayerEmitter
                     if (!(ws[output + i] > 0f)) ws[dOutput + i] = 0f;
                 }
                 // ∂L/∂Wᵀ [in, outPad] = a_inᵀ·dZ, then unpacked into PyTorch's [out, in]; ∂L/∂b = Σ_b dZ[b].
-                global::System.Array.Clear(_gradT, 0, inputs * outputPad);
-                global::LstmGen.Gemm.MultiplyAddTransA(inputs, outputPad, rows,
-                    new global::System.ReadOnlySpan<float>(ws, input, (rows - 1) * inputPad + inputs), inputPad,
-                    new global::System.ReadOnlySpan<float>(ws, dOutput, rows * outputPad), outputPad, _gradT, outputPad);
+                LgArray.Clear(_gradT, 0, inputs * outputPad);
+                LgGemm.MultiplyAddTransA(inputs, outputPad, rows,
+                    new LgReadOnlySpan(ws, input, (rows - 1) * inputPad + inputs), inputPad,
+                    new LgReadOnlySpan(ws, dOutput, rows * outputPad), outputPad, _gradT, outputPad);
                 for (int i = 0; i < outputs; i++)
                     for (int k = 0; k < inputs; k++) gradients[weight + i * inputs + k] = _gradT[k * outputPad + i];
                 for (int b = 0; b < rows; b++)
-                    global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(ws, dOutput + b * outputPad, outputs), gradients.Slice(bias, outputs));
+                    LgGemm.Axpy(1f, new LgReadOnlySpan(ws, dOutput + b * outputPad, outputs), gradients.Slice(bias, outputs));
                 // ∂L/∂a_in [rows, inPad] = dZ·W.
-                global::System.Array.Clear(ws, dInput, rows * inputPad);
-                global::LstmGen.Gemm.MultiplyAdd(rows, inputPad, outputs,
-                    new global::System.ReadOnlySpan<float>(ws, dOutput, (rows - 1) * outputPad + outputs), outputPad,
-                    new global::System.ReadOnlySpan<float>(_packed, packW, outputs * inputPad), inputPad,
-                    new global::System.Span<float>(ws, dInput, rows * inputPad), inputPad);
+                LgArray.Clear(ws, dInput, rows * inputPad);
+                LgGemm.MultiplyAdd(rows, inputPad, outputs,
+                    new LgReadOnlySpan(ws, dOutput, (rows - 1) * outputPad + outputs), outputPad,
+                    new LgReadOnlySpan(_packed, packW, outputs * inputPad), inputPad,
+                    new LgSpan(ws, dInput, rows * inputPad), inputPad);
             }
 
             """);

@@ -16,8 +16,8 @@ internal static class PoolingEmitter
             {
                 if (windows <= 0)
                 {
-                    global::System.Array.Clear(ws, y, Filters);
-                    if (argmax >= 0) global::System.Array.Fill(ints, -1, argmax, Filters);
+                    LgArray.Clear(ws, y, Filters);
+                    if (argmax >= 0) LgArray.Fill(ints, -1, argmax, Filters);
                     return;
                 }
                 int f = 0;
@@ -63,19 +63,19 @@ internal static class PoolingEmitter
         w.Line($$"""
             // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] over the n_b non-padding tokens of row b (zeros when n_b = 0);
             // padded columns zero. Stores n_b in ints[counts + b].
-            private void MeanEmbedding(global::System.ReadOnlySpan<int> tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
+            private void MeanEmbedding(LgIntSpan tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
             {
                 for (int b = 0; b < rows; b++)
                 {
-                    global::System.Span<float> mean = new(ws, a0 + b * A0, A0);
+                    LgSpan mean = new(ws, a0 + b * A0, A0);
                     mean.Clear();
                     int n = 0;
-                    global::System.ReadOnlySpan<int> row = tokens.Slice(b * rowLength, rowLength);
+                    LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
                     for (int t = 0; t < row.Length; t++)
                     {
                         int token = row[t];
                         if (token == 0) continue; // padding is left out of the mean
-                        global::LstmGen.Gemm.Axpy(1f, new global::System.ReadOnlySpan<float>(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
+                        LgGemm.Axpy(1f, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
                         n++;
                     }
                     if (n > 0) LgMath.Scale(mean, 1f / n);

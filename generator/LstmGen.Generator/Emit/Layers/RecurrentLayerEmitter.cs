@@ -112,14 +112,14 @@ internal static partial class RecurrentLayerEmitter
         EmbeddingEmitter.EmitEnsureTable(w, $"""
             // T[v, :] = embedding[v, :]·W_ihᵀ + {inputBias} for every token v and both directions of layer 0: one GEMM,
             // {P.V}×{P.E} by {P.E}×{L.DGp}.
-            """, "DGP", "for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * DGP, DGP);",
-            "new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP)");
+            """, "DGP", "for (int v = 0; v < VocabularySize; v++) LgArray.Copy(_bias, 0, table, v * DGP, DGP);",
+            "new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP)");
     }
 
     // Predict: the single-row body, the batch body over tiles, and RunTile.
     public static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        ShellEmitter.EmitPredict(w, P, SingleRowBody(L, cell), ", the recurrent product as one GEMM per step", """
+        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell)), ", the recurrent product as one GEMM per step", """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             for (int row0 = 0; row0 < batch; row0 += TileRows)
@@ -134,39 +134,13 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static string SingleRowBody(RecurrentPlan L, CellEmitter cell)
+    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
-        bool stacked = L.Layers > 1;
-        string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
-        string cClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchC, HP);" : "";
-        string biasHhLocal = cell.SeparateRecurrent ? "\nref float biasHh = ref _biasHh[layer * DGP + direction * GP];" : "";
-        // One step: h' into hNext from h, then the two swap (the step reads h while it writes h' chunk by chunk).
-        string step = $"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c" : "")}, ref gates, reverse: (s & 1) != 0);\n"
-            + "ref float previous = ref h;\nh = ref hNext;\nhNext = ref previous;";
-        string keepOutput = stacked
-            ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, layerOutput + s * DHP + direction * HP, HP));"
-            : "";
-        string upperInput = stacked ? """
-                    int layerOutput = ScratchY + layer % 2 * SequenceLength * DHP;
-                    if (layer > 0)
-                    {
-                        // Layer ℓ's input part for all n steps and both directions in one GEMM: Y_{ℓ−1}·W_ihᵀ + b ([n, DHP] by [DHP, DGP]).
-                        for (int s = 0; s < n; s++) global::System.Array.Copy(_bias, layer * DGP, scratch, ScratchXProj + s * DGP, DGP);
-                        global::LstmGen.Gemm.MultiplyAdd(n, DGP, DHP,
-                            new global::System.ReadOnlySpan<float>(scratch, ScratchY + (layer - 1) % 2 * SequenceLength * DHP, n * DHP), DHP,
-                            new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), DHP * DGP), DGP,
-                            new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
-                    }
-                """ : "";
-        string both = L.D == 2 ? " and both directions" : "";
-        string order = L.D == 2
-            ? "The forward direction runs the n steps first to last, the reverse direction last to first, each from a zero state;\n        // the head reads the forward direction's h after the last step and the reverse direction's h after the first."
-            : "The steps run first to last from a zero state; the head reads h after the last.";
-        return $$"""
+        w.Line($$"""
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
-            // their embeddings and project them for all steps{{both}} in one GEMM: X·W_ihᵀ + b, [n, E] by [E, DGP].
+            // their embeddings and project them for all steps{{(L.D == 2 ? " and both directions" : "")}} in one GEMM: X·W_ihᵀ + b, [n, E] by [E, DGP].
             int n = 0;
             for (int t = 0; t < tokens.Length; t++)
             {
@@ -174,131 +148,189 @@ internal static partial class RecurrentLayerEmitter
                 if (token == 0) continue;
                 if (table is null)
                 {
-                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchX + n * EmbeddingSize, EmbeddingSize);
-                    global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * DGP, DGP);
+                    LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchX + n * EmbeddingSize, EmbeddingSize);
+                    LgArray.Copy(_bias, 0, scratch, ScratchXProj + n * DGP, DGP);
                 }
                 n++;
             }
             if (table is null)
             {
-                global::LstmGen.Gemm.MultiplyAdd(n, DGP, EmbeddingSize,
-                    new global::System.ReadOnlySpan<float>(scratch, ScratchX, n * EmbeddingSize), EmbeddingSize,
-                    new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
+                LgGemm.MultiplyAdd(n, DGP, EmbeddingSize,
+                    new LgReadOnlySpan(scratch, ScratchX, n * EmbeddingSize), EmbeddingSize,
+                    new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, new LgSpan(scratch, ScratchXProj, n * DGP), DGP);
             }
             ref float gates = ref scratch[ScratchGates];
-            for (int layer = 0; layer < Layers; layer++)
-            {{{(stacked ? "\n" + upperInput.TrimEnd() : "")}}
-                // The layer-0 input part of step s is table row token_s when folded, else row s of the projection.
-                bool folded = layer == 0 && table is not null;
-                for (int direction = 0; direction < Directions; direction++)
+            """);
+        using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
+        {
+            if (L.Layers > 1)
+            {
+                w.Line($"int layerOutput = ScratchY + layer % 2 * SequenceLength * DHP;");
+                using (w.Block($"if (layer > 0)"))
                 {
-                    // {{order}}
-                    global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{SourceWriter.Indent(cClear, 8)}}
-                    ref float h = ref scratch[ScratchH + direction * HP];
-                    ref float hNext = ref scratch[ScratchHNext];{{SourceWriter.Indent(cLocal, 8)}}
-                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
-                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];{{SourceWriter.Indent(biasHhLocal, 8)}}
-                    for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
-                    {
-                        int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
-                        if (token == 0) continue; // padding: {{cell.State}} unchanged
-                        ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
-                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
-                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
-                        {{SourceWriter.Indent(step + keepOutput, 12)}}
-                        s += direction == 0 ? 1 : -1;
-                    }
-                    // The head and the layer above read the final h at its place in the workspace.
-                    if (!LgUnsafe.AreSame(ref h, ref scratch[ScratchH + direction * HP]))
-                        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, ScratchH + direction * HP, HP));
+                    w.Line($$"""
+                        // Layer ℓ's input part for all n steps and both directions in one GEMM: Y_{ℓ−1}·W_ihᵀ + b ([n, DHP] by [DHP, DGP]).
+                        for (int s = 0; s < n; s++) LgArray.Copy(_bias, layer * DGP, scratch, ScratchXProj + s * DGP, DGP);
+                        LgGemm.MultiplyAdd(n, DGP, DHP,
+                            new LgReadOnlySpan(scratch, ScratchY + (layer - 1) % 2 * SequenceLength * DHP, n * DHP), DHP,
+                            new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP,
+                            new LgSpan(scratch, ScratchXProj, n * DGP), DGP);
+                        """);
                 }
             }
-            Head(ref scratch[ScratchH], output);
-            """;
+            w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
+            w.Line($"bool folded = layer == 0 && table is not null;");
+            using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
+                EmitSingleRowDirection(w, L, cell);
+        }
+        w.Line($"Head(ref scratch[ScratchH], output);");
     }
 
+    // One direction of one layer over the row's n steps, from a zero state.
+    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    {
+        if (L.D == 2)
+        {
+            w.Line($"""
+                // The forward direction runs the n steps first to last, the reverse direction last to first, each from a zero state;
+                // the head reads the forward direction's h after the last step and the reverse direction's h after the first.
+                """);
+        }
+        else
+        {
+            w.Line($"// The steps run first to last from a zero state; the head reads h after the last.");
+        }
+        w.Line($"LgArray.Clear(scratch, ScratchH + direction * HP, HP);");
+        if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchC, HP);");
+        w.Line($"ref float h = ref scratch[ScratchH + direction * HP];");
+        w.Line($"ref float hNext = ref scratch[ScratchHNext];");
+        if (cell.HasCellState) w.Line($"ref float c = ref scratch[ScratchC];");
+        w.Line($"ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];");
+        w.Line($"ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];");
+        if (cell.SeparateRecurrent) w.Line($"ref float biasHh = ref _biasHh[layer * DGP + direction * GP];");
+        using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)"))
+        {
+            w.Line($"""
+                int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
+                if (token == 0) continue; // padding: {cell.State} unchanged
+                ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
+                // Fetch the next step's table row while this step computes: the table is far larger than L2.
+                if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
+                """);
+            // One step: h' into hNext from h, then the two swap (the step reads h while it writes h' chunk by chunk).
+            w.Line($"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c" : "")}, ref gates, reverse: (s & 1) != 0);");
+            w.Line($"ref float previous = ref h;");
+            w.Line($"h = ref hNext;");
+            w.Line($"hNext = ref previous;");
+            if (L.Layers > 1)
+            {
+                w.Line($"// Below the top layer, y_s = h is the next layer's input at step s.");
+                w.Line($"if (layer < Layers - 1) LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new LgSpan(scratch, layerOutput + s * DHP + direction * HP, HP));");
+            }
+            w.Line($"s += direction == 0 ? 1 : -1;");
+        }
+        w.Line($"""
+            // The head and the layer above read the final h at its place in the workspace.
+            if (!LgUnsafe.AreSame(ref h, ref scratch[ScratchH + direction * HP]))
+                LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new LgSpan(scratch, ScratchH + direction * HP, HP));
+            """);
+    }
+
+    // RunTile: one tile of sequences, layer by layer and direction by direction.
     private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
-        bool stacked = L.Layers > 1;
-        string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";
-        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)" : "";
-        string tileRecurrentTarget = cell.SeparateRecurrent ? "hh" : "gates";
-        string tileHhSpan = cell.SeparateRecurrent ? "\nvar hh = new global::System.Span<float>(scratch, ScratchTileHH, rows * GP);" : "";
-        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]");
-        string tileComment = cell.SeparateRecurrent
+        string parts = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
             : "G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ";
-        string tileUpperLocals = stacked ? "\nint tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;" : "";
-        string tileUpperGemm = stacked ? """
-
-                            else if (layer > 0)
-                            {
-                                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
-                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, DHP, new global::System.ReadOnlySpan<float>(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
-                                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
-                            }
-            """.TrimEnd() : "";
-        string tileKeepOutput = stacked ? """
-
-                            if (layer < Layers - 1)
-                            {
-                                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
-                                for (int r = 0; r < rows; r++)
-                                    global::System.Array.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
-                            }
-            """.TrimEnd() : "";
-        w.Line($$"""
+        w.Line($"""
             // One tile of sequences, layer by layer and direction by direction (the reverse direction walks the steps last to
-            // first): per step, {{tileComment}}, then the cell
+            // first): per step, {parts}, then the cell
             // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
-            private void RunTile(global::System.ReadOnlySpan<int> tokens, int rows, float[]? table, float[] scratch)
+            """);
+        using (w.Block($"private void RunTile(LgIntSpan tokens, int rows, float[]? table, float[] scratch)"))
+        {
+            w.Line($"var gates = new LgSpan(scratch, ScratchTileGates, rows * GP);");
+            if (cell.SeparateRecurrent) w.Line($"var hh = new LgSpan(scratch, ScratchTileHH, rows * GP);");
+            using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
             {
-                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{SourceWriter.Indent(tileHhSpan, 4)}}
-                for (int layer = 0; layer < Layers; layer++)
+                w.Line($"LgArray.Clear(scratch, ScratchTileH, TileRows * DHP);");
+                if (L.Layers > 1)
+                    w.Line($"int tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;");
+                using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
                 {
-                    global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);{{SourceWriter.Indent(tileUpperLocals, 8)}}
-                    for (int direction = 0; direction < Directions; direction++)
-                    {
-                        int column = direction * GP, state = ScratchTileH + direction * HP;
-                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{SourceWriter.Indent(tileClear, 12)}}
-                        for (int k = 0; k < SequenceLength; k++)
-                        {
-                            int t = direction == 0 ? k : SequenceLength - 1 - k;
-                            bool any = false;
-                            for (int r = 0; r < rows; r++)
-                            {
-                                int token = tokens[r * SequenceLength + t];
-                                any |= token != 0;
-                                if (layer == 0 && table is not null)
-                                {
-                                    global::System.Array.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
-                                    // Fetch this row's next table row while the step's GEMM runs.
-                                    if (k + 1 < SequenceLength) LgMath.Prefetch(ref table[tokens[r * SequenceLength + (direction == 0 ? t + 1 : t - 1)] * DGP + column], GP);
-                                }
-                                else
-                                {
-                                    global::System.Array.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
-                                    if (layer == 0) global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
-                                }{{SourceWriter.Indent(tileRecurrentInit, 20)}}
-                            }
-                            if (!any) continue;
-                            if (layer == 0 && table is null)
-                            {
-                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize,
-                                    new global::System.ReadOnlySpan<float>(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
-                            }{{tileUpperGemm}}
-                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
-                                new global::System.ReadOnlySpan<float>(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, {{tileRecurrentTarget}}, GP);
-                            for (int r = 0; r < rows; r++)
-                            {
-                                if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {{cell.State}} unchanged
-                                {{tileUpdate}};
-                            }{{tileKeepOutput}}
-                        }
-                    }
+                    w.Line($"int column = direction * GP, state = ScratchTileH + direction * HP;");
+                    w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
+                    if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
+                    using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
+                        EmitTileStep(w, L, cell);
                 }
             }
+        }
+        w.Line();
+    }
 
+    // One step of a tile: each row's input part, the input-side GEMM when not folded, H·W_hhᵀ, the cell update.
+    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    {
+        w.Line($$"""
+            int t = direction == 0 ? k : SequenceLength - 1 - k;
+            bool any = false;
+            for (int r = 0; r < rows; r++)
+            {
+                int token = tokens[r * SequenceLength + t];
+                any |= token != 0;
+                if (layer == 0 && table is not null)
+                {
+                    LgArray.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                    // Fetch this row's next table row while the step's GEMM runs.
+                    if (k + 1 < SequenceLength) LgMath.Prefetch(ref table[tokens[r * SequenceLength + (direction == 0 ? t + 1 : t - 1)] * DGP + column], GP);
+                }
+                else
+                {
+                    LgArray.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
+                    if (layer == 0) LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
+                }
             """);
+        if (cell.SeparateRecurrent) w.Line($"    LgArray.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)");
+        w.Line($$"""
+            }
+            if (!any) continue;
+            if (layer == 0 && table is null)
+            {
+                LgGemm.MultiplyAdd(rows, GP, EmbeddingSize, new LgReadOnlySpan(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize,
+                    new LgReadOnlySpan(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
+            }
+            """);
+        if (L.Layers > 1)
+        {
+            using (w.Block($"else if (layer > 0)"))
+            {
+                w.Line($"""
+                    // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
+                    LgGemm.MultiplyAdd(rows, GP, DHP, new LgReadOnlySpan(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
+                        new LgReadOnlySpan(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
+                    """);
+            }
+        }
+        w.Line($"""
+            LgGemm.MultiplyAdd(rows, GP, HiddenSize,
+                new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, {(cell.SeparateRecurrent ? "hh" : "gates")}, GP);
+            """);
+        using (w.Block($"for (int r = 0; r < rows; r++)"))
+        {
+            w.Line($"if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {cell.State} unchanged");
+            w.Line($"{cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]")};");
+        }
+        if (L.Layers > 1)
+        {
+            using (w.Block($"if (layer < Layers - 1)"))
+            {
+                w.Line($"""
+                    // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
+                    for (int r = 0; r < rows; r++)
+                        LgArray.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
+                    """);
+            }
+        }
     }
 }
