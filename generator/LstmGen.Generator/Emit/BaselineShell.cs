@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
@@ -12,8 +10,6 @@ namespace LstmGen.Generator.Emit;
 /// </summary>
 internal static class BaselineShell
 {
-    public const int TileRows = KernelSizes.BaselineTileRows;
-
     public static void Begin(SourceWriter w, ModelPlan s, string architecture, string summary)
         => ShellEmitter.Begin(w, s, architecture, summary, "ITrainableModel");
 
@@ -53,9 +49,9 @@ internal static class BaselineShell
     /// <summary>ComputeGradients (validation, workspace growth) and the head's training forward (loss) and backward.</summary>
     public static void EmitTraining(SourceWriter w, ModelPlan s, string passDoc)
     {
-        ShellEmitter.EmitTrainingFields(w, ints: true);
+        ShellEmitter.EmitTrainingFields(w);
         w.Line();
-        ShellEmitter.EmitComputeGradients(w, s, passDoc, ints: true, """
+        ShellEmitter.EmitComputeGradients(w, s, passDoc, """
             gradients.Clear();
             float loss = TrainForward(tokens, rows, targets, outputs, _train, _trainInts);
             TrainBackward(tokens, rows, gradients, _train, _trainInts);

@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Linq;
 using LstmGen.Generator.Model;
 
@@ -70,10 +69,15 @@ internal static class ModelEmitter
         ShellEmitter.EmitScratch(w, P);
         w.Line($"""
 
+            // Gates per cell, and the parameters of one unit of layer 0 (weight_ih [GateSize, E], weight_hh, two biases) and above.
+            private const int GateCount = {L.Gates};
+            private const int UnitParameters0 = {L.UnitSize0};
+            private const int UnitParametersN = {L.UnitSizeN};
+
             // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
             // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
             private static int UnitOffset(int layer, int direction)
-                => layer == 0 ? {m}WeightIhOffset + direction * {L.UnitSize0} : {L.WeightIhOffset + L.D * L.UnitSize0} + ((layer - 1) * Directions + direction) * {L.UnitSizeN};
+                => layer == 0 ? {m}WeightIhOffset + direction * UnitParameters0 : {m}WeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
             // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
             private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;

@@ -406,12 +406,12 @@ internal static class ShellEmitter
         _ => "mean squared error",
     };
 
-    /// <summary>The training section's header and the growable training workspace (<c>_train</c>, and <c>_trainInts</c> when <paramref name="ints"/>).</summary>
-    public static void EmitTrainingFields(SourceWriter w, bool ints)
+    /// <summary>The training section's header and the growable training workspace (<c>_train</c>, <c>_trainInts</c>).</summary>
+    public static void EmitTrainingFields(SourceWriter w)
     {
         w.Line($"// ---------------------------------------------------------------- training");
         w.Line($"private float[]? _train;");
-        if (ints) w.Line($"private int[]? _trainInts;");
+        w.Line($"private int[]? _trainInts;");
         w.Line($"private int _trainRows;");
         w.Line($"// The largest batch whose training workspaces fit .NET arrays (both grow linearly with the batch).");
         w.Line($"private static readonly int s_maxTrainRows = global::LstmGen.WorkspaceLimits.MaxRows(TrainLength(0), TrainLength(1), TrainIntLength(0), TrainIntLength(1));");
@@ -421,7 +421,7 @@ internal static class ShellEmitter
     /// ComputeGradients: doc, argument checks, workspace growth, then <paramref name="body"/> (which has <c>rows</c> and
     /// returns the loss). <paramref name="passDoc"/> says how padding is treated.
     /// </summary>
-    public static void EmitComputeGradients(SourceWriter w, ModelPlan f, string passDoc, bool ints, string body)
+    public static void EmitComputeGradients(SourceWriter w, ModelPlan f, string passDoc, string body)
     {
         w.Line($$"""
             /// <summary>
@@ -438,7 +438,7 @@ internal static class ShellEmitter
             if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
             if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
             """;
-        w.Line($"{TrainingPrologue(f, ints, checks)}\n{body}");
+        w.Line($"{TrainingPrologue(f, checks)}\n{body}");
         w.Close();
         w.Line();
     }
@@ -448,24 +448,16 @@ internal static class ShellEmitter
     /// caller's <paramref name="checks"/> (which may use <c>rows</c>), token and target validation, EnsurePacked, and
     /// growth of the training workspace to <c>rows</c>.
     /// </summary>
-    public static string TrainingPrologue(ModelPlan f, bool ints, string checks)
+    public static string TrainingPrologue(ModelPlan f, string checks)
     {
-        string grow = ints
-            ? """
-              if (_train is null || _trainInts is null || _trainRows < rows)
-              {
-                  _train = new float[TrainLength(rows)];
-                  _trainInts = new int[TrainIntLength(rows)];
-                  _trainRows = rows;
-              }
-              """
-            : """
-              if (_train is null || _trainRows < rows)
-              {
-                  _train = new float[TrainLength(rows)];
-                  _trainRows = rows;
-              }
-              """;
+        const string grow = """
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            """;
         string output = f.Output.ToString();
         return "if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);\n"
             + "int rows = tokens.Length / SequenceLength;\n"

@@ -117,10 +117,15 @@ namespace Demo
         private const int ScratchHNext = 26132; // (HP): h' of the batch-1 step
         private const int ScratchLength = 26156;
 
+        // Gates per cell, and the parameters of one unit of layer 0 (weight_ih [GateSize, E], weight_hh, two biases) and above.
+        private const int GateCount = 3;
+        private const int UnitParameters0 = 3312;
+        private const int UnitParametersN = 5328;
+
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
         // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
         private static int UnitOffset(int layer, int direction)
-            => layer == 0 ? GruWeightIhOffset + direction * 3312 : 7424 + ((layer - 1) * Directions + direction) * 5328;
+            => layer == 0 ? GruWeightIhOffset + direction * UnitParameters0 : GruWeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
         // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
         private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
@@ -331,7 +336,7 @@ namespace Demo
                 {
                     int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
                     int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                    for (int gate = 0; gate < 3; gate++)
+                    for (int gate = 0; gate < GateCount; gate++)
                     {
                         for (int j = 0; j < HiddenSize; j++)
                         {
@@ -352,8 +357,8 @@ namespace Demo
                     {
                         int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                         for (int k = 0; k < HiddenSize; k++)
-                            for (int gate = 0; gate < 3; gate++)
-                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * 3 * HiddenSize + (k * 3 + gate) * width, width));
+                            for (int gate = 0; gate < GateCount; gate++)
+                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                     }
                 }
             }
@@ -599,8 +604,8 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated)
             {
-                if (!reverse) { for (nuint u0 = 0; u0 < 16; u0 += 16) StepChunkWide(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); StepChunk(16, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); }
-                else { StepChunk(16, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); for (nuint u0 = 16; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); } }
+                if (!reverse) { for (nuint u0 = 0; u0 < HP - 8; u0 += 16) StepChunkWide(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); StepChunk(HP - 8, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: true); }
+                else { StepChunk(HP - 8, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); for (nuint u0 = HP - 8; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref biasHh, ref w, ref h, ref hNext, kDescending: false); } }
             }
             else if (LgMath.IsAccelerated)
             {
@@ -620,14 +625,15 @@ namespace Demo
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunkWide(nuint u0, ref float input, ref float biasHh, ref float w, ref float h, ref float hNext, bool kDescending)
         {
-            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 3 * HiddenSize);
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgWide a00 = LgWideVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgWide.Zero, a02 = LgWide.Zero, a03 = LgWide.Zero;
             LgWide a10 = LgWideVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgWide.Zero, a12 = LgWide.Zero, a13 = LgWide.Zero;
             LgWide a20 = LgWideVector.LoadUnsafe(ref biasHh, u0 + 2 * HP), a21 = LgWide.Zero, a22 = LgWide.Zero, a23 = LgWide.Zero;
-            nint rowStep = kDescending ? -192 : 192, hStep = kDescending ? -4 : 4;
-            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 960 : 0);
-            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 20 : 0);
-            for (int k = 0; k < 24; k += 4)
+            const int RowFloats = GateCount * 16;
+            nint rowStep = kDescending ? -4 * RowFloats : 4 * RowFloats, hStep = kDescending ? -4 : 4;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? (HiddenSize - 4) * RowFloats : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? HiddenSize - 4 : 0);
+            for (int k = 0; k < HiddenSize; k += 4)
             {
                 LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
                 a00 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
@@ -658,14 +664,15 @@ namespace Demo
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunk(nuint u0, ref float input, ref float biasHh, ref float w, ref float h, ref float hNext, bool kDescending)
         {
-            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 3 * HiddenSize);
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgVec a00 = LgVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgVec.Zero;
             LgVec a10 = LgVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgVec.Zero;
             LgVec a20 = LgVector.LoadUnsafe(ref biasHh, u0 + 2 * HP), a21 = LgVec.Zero;
-            nint rowStep = kDescending ? -48 : 48, hStep = kDescending ? -2 : 2;
-            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 528 : 0);
-            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 22 : 0);
-            for (int k = 0; k < 24; k += 2)
+            const int RowFloats = GateCount * 8;
+            nint rowStep = kDescending ? -2 * RowFloats : 2 * RowFloats, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? (HiddenSize - 2) * RowFloats : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? HiddenSize - 2 : 0);
+            for (int k = 0; k < HiddenSize; k += 2)
             {
                 LgVec b0 = LgVector.Create(hk), b1 = LgVector.Create(LgUnsafe.Add(ref hk, 1));
                 a00 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b0, a00);
@@ -1071,7 +1078,7 @@ namespace Demo
             for (int direction = 0; direction < Directions; direction++)
             {
                 int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                for (int gate = 0; gate < 3; gate++)
+                for (int gate = 0; gate < GateCount; gate++)
                 {
                     LgGemm.Transpose(HiddenSize, HiddenSize, global::System.MemoryExtensions.AsSpan(_gradWhhT, direction * HiddenSize * GP + gate * HP), GP,
                         gradients.Slice(whh + gate * HiddenSize * HiddenSize), HiddenSize);

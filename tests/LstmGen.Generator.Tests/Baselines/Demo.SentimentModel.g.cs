@@ -92,10 +92,15 @@ namespace Demo
         private const int ScratchHNext = 55168; // (HP): h' of the batch-1 step
         private const int ScratchLength = 55232;
 
+        // Gates per cell, and the parameters of one unit of layer 0 (weight_ih [GateSize, E], weight_hh, two biases) and above.
+        private const int GateCount = 4;
+        private const int UnitParameters0 = 49664;
+        private const int UnitParametersN = 33280;
+
         // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
         // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
         private static int UnitOffset(int layer, int direction)
-            => layer == 0 ? LstmWeightIhOffset + direction * 49664 : 1329664 + ((layer - 1) * Directions + direction) * 33280;
+            => layer == 0 ? LstmWeightIhOffset + direction * UnitParameters0 : LstmWeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
         // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
         private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
@@ -292,7 +297,7 @@ namespace Demo
                 {
                     int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
                     int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                    for (int gate = 0; gate < 4; gate++)
+                    for (int gate = 0; gate < GateCount; gate++)
                     {
                         for (int j = 0; j < HiddenSize; j++)
                         {
@@ -311,8 +316,8 @@ namespace Demo
                     {
                         int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                         for (int k = 0; k < HiddenSize; k++)
-                            for (int gate = 0; gate < 4; gate++)
-                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * 4 * HiddenSize + (k * 4 + gate) * width, width));
+                            for (int gate = 0; gate < GateCount; gate++)
+                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                     }
                 }
             }
@@ -541,8 +546,8 @@ namespace Demo
         {
             if (LgMath.IsWideAccelerated)
             {
-                if (!reverse) { for (nuint u0 = 0; u0 < 64; u0 += 16) StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
-                else { for (nuint u0 = 64; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 16) StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
             }
             else if (LgMath.IsAccelerated)
             {
@@ -562,15 +567,16 @@ namespace Demo
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
         {
-            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgWide a00 = LgWideVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgWide.Zero, a02 = LgWide.Zero, a03 = LgWide.Zero;
             LgWide a10 = LgWideVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgWide.Zero, a12 = LgWide.Zero, a13 = LgWide.Zero;
             LgWide a20 = LgWideVector.LoadUnsafe(ref input, u0 + 2 * HP), a21 = LgWide.Zero, a22 = LgWide.Zero, a23 = LgWide.Zero;
             LgWide a30 = LgWideVector.LoadUnsafe(ref input, u0 + 3 * HP), a31 = LgWide.Zero, a32 = LgWide.Zero, a33 = LgWide.Zero;
-            nint rowStep = kDescending ? -256 : 256, hStep = kDescending ? -4 : 4;
-            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 3840 : 0);
-            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 60 : 0);
-            for (int k = 0; k < 64; k += 4)
+            const int RowFloats = GateCount * 16;
+            nint rowStep = kDescending ? -4 * RowFloats : 4 * RowFloats, hStep = kDescending ? -4 : 4;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? (HiddenSize - 4) * RowFloats : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? HiddenSize - 4 : 0);
+            for (int k = 0; k < HiddenSize; k += 4)
             {
                 LgWide b0 = LgWideVector.Create(hk), b1 = LgWideVector.Create(LgUnsafe.Add(ref hk, 1)), b2 = LgWideVector.Create(LgUnsafe.Add(ref hk, 2)), b3 = LgWideVector.Create(LgUnsafe.Add(ref hk, 3));
                 a00 = LgWideVector.FusedMultiplyAdd(LgWideVector.LoadUnsafe(ref row, 0), b0, a00);
@@ -606,15 +612,16 @@ namespace Demo
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
         {
-            ref float chunk = ref LgUnsafe.Add(ref w, u0 * 4 * HiddenSize);
+            ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgVec a00 = LgVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgVec.Zero;
             LgVec a10 = LgVector.LoadUnsafe(ref input, u0 + 1 * HP), a11 = LgVec.Zero;
             LgVec a20 = LgVector.LoadUnsafe(ref input, u0 + 2 * HP), a21 = LgVec.Zero;
             LgVec a30 = LgVector.LoadUnsafe(ref input, u0 + 3 * HP), a31 = LgVec.Zero;
-            nint rowStep = kDescending ? -64 : 64, hStep = kDescending ? -2 : 2;
-            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? 1984 : 0);
-            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? 62 : 0);
-            for (int k = 0; k < 64; k += 2)
+            const int RowFloats = GateCount * 8;
+            nint rowStep = kDescending ? -2 * RowFloats : 2 * RowFloats, hStep = kDescending ? -2 : 2;
+            ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? (HiddenSize - 2) * RowFloats : 0);
+            ref float hk = ref LgUnsafe.Add(ref h, kDescending ? HiddenSize - 2 : 0);
+            for (int k = 0; k < HiddenSize; k += 2)
             {
                 LgVec b0 = LgVector.Create(hk), b1 = LgVector.Create(LgUnsafe.Add(ref hk, 1));
                 a00 = LgFma.MultiplyAdd(LgVector.LoadUnsafe(ref row, 0), b0, a00);
@@ -1013,7 +1020,7 @@ namespace Demo
             for (int direction = 0; direction < Directions; direction++)
             {
                 int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                for (int gate = 0; gate < 4; gate++)
+                for (int gate = 0; gate < GateCount; gate++)
                 {
                     LgGemm.Transpose(HiddenSize, HiddenSize, global::System.MemoryExtensions.AsSpan(_gradWhhT, direction * HiddenSize * GP + gate * HP), GP,
                         gradients.Slice(whh + gate * HiddenSize * HiddenSize), HiddenSize);

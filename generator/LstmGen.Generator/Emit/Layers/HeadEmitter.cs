@@ -48,14 +48,8 @@ internal static class HeadEmitter
     /// <summary>The head for any model whose feature width is its <c>HiddenSize</c> constant.</summary>
     public static void Emit(SourceWriter w, HeadActivation output)
     {
-        string activation = output switch
-        {
-            HeadActivation.Sigmoid => "y = σ(z) per output",
-            HeadActivation.Softmax => "y = softmax(z)",
-            _ => "y = z (linear)",
-        };
         w.Line($$"""
-            // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; {{activation}}.
+            // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; {{Activation(output)}}.
             private void Head(ref float h, LgSpan output)
             {
                 LgReadOnlySpan hidden = LgMarshal.CreateReadOnlySpan(ref h, HiddenSize);

@@ -65,7 +65,7 @@ internal static partial class RecurrentLayerEmitter
         // The workspace blocks in order, each with its length in floats and its shape; absent blocks are not emitted.
         private void EmitWorkspace()
         {
-            ShellEmitter.EmitTrainingFields(w, ints: true);
+            ShellEmitter.EmitTrainingFields(w);
             w.Line($$"""
                 // The widest layer input of the training workspace: max(EmbeddingSize, DHP).
                 private const int InputColumns = {{maxCols}};
@@ -90,7 +90,7 @@ internal static partial class RecurrentLayerEmitter
         private void EmitEntryPoints()
         {
             ShellEmitter.EmitComputeGradients(w, frame,
-                $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", ints: true, """
+                $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", """
                 float[] ws = _train;
                 float loss = TrainForward(tokens, rows, targets, outputs, ws);
                 gradients.Clear();
@@ -120,7 +120,7 @@ internal static partial class RecurrentLayerEmitter
             w.Open($"public float ComputeHiddenGradientNorms(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan norms)");
             string normsCheck = "if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
             w.Line($"""
-                {ShellEmitter.TrainingPrologue(frame, ints: true, normsCheck)}
+                {ShellEmitter.TrainingPrologue(frame, normsCheck)}
                 float loss = TrainForward(tokens, rows, targets, default, _train);
                 TrainBackward(tokens, rows, _train, norms, default);
                 return loss;
@@ -394,7 +394,7 @@ internal static partial class RecurrentLayerEmitter
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                        for (int gate = 0; gate < {{L.Gates}}; gate++)
+                        for (int gate = 0; gate < GateCount; gate++)
                         {
                             LgGemm.Transpose(HiddenSize, HiddenSize, global::System.MemoryExtensions.AsSpan(_gradWhhT, direction * HiddenSize * GP + gate * HP), GP,
                                 gradients.Slice(whh + gate * HiddenSize * HiddenSize), HiddenSize);

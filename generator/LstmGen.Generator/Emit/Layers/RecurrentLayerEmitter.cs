@@ -81,7 +81,7 @@ internal static partial class RecurrentLayerEmitter
                     {
                         int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
                         int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                        for (int gate = 0; gate < {{L.Gates}}; gate++)
+                        for (int gate = 0; gate < GateCount; gate++)
                         {
                             for (int j = 0; j < HiddenSize; j++)
                             {
@@ -100,8 +100,8 @@ internal static partial class RecurrentLayerEmitter
                         {
                             int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                             for (int k = 0; k < HiddenSize; k++)
-                                for (int gate = 0; gate < {{L.Gates}}; gate++)
-                                    _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * {{L.Gates}} * HiddenSize + (k * {{L.Gates}} + gate) * width, width));
+                                for (int gate = 0; gate < GateCount; gate++)
+                                    _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                         }
                     }
                 }
