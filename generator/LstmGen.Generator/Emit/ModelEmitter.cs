@@ -32,7 +32,7 @@ internal static class ModelEmitter
         RecurrentLayerEmitter.EmitPredict(w, P, L, cell);
         RecurrentStepEmitter.Emit(w, L, cell);
         cell.EmitInference(w, L);
-        HeadEmitter.Emit(w, L, P.Output);
+        HeadEmitter.Emit(w, P.Output, L);
         RecurrentLayerEmitter.EmitTraining(w, P, L, cell);
         ShellEmitter.End(w, P);
         return w.ToString();

@@ -192,6 +192,12 @@ internal static class ShellEmitter
 
                 """);
         }
+        EmitWritesAndConstructors(w, f, prepareSnapshot);
+    }
+
+    // GetParameter and the explicit writes, the constructors, CreateReplica and the snapshot builder.
+    private static void EmitWritesAndConstructors(SourceWriter w, ModelPlan f, string prepareSnapshot)
+    {
         string type = f.Declaration.TypeName;
         w.Line($$"""
             /// <summary>The parameter tensor with the given PyTorch name (see <see cref="Layout"/>), read-only.</summary>

@@ -37,6 +37,22 @@ internal sealed record ModelPlan(
     public int Floats(string name) => Buffers.First(b => b.Name == name).Floats;
 }
 
+/// <summary>Output activations, mirroring <c>LstmGen.OutputActivation</c> by value.</summary>
+internal enum HeadActivation
+{
+    Sigmoid = 0,
+    Softmax = 1,
+    Linear = 2,
+}
+
+/// <summary>Recurrent cells, mirroring <c>LstmGen.RecurrentCell</c> by value.</summary>
+internal enum CellKind
+{
+    Lstm = 0,
+    Gru = 1,
+    Rnn = 2,
+}
+
 /// <summary>How a parameter tensor is initialised (Keras defaults).</summary>
 internal enum Init
 {

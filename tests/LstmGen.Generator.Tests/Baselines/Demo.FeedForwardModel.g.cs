@@ -292,6 +292,22 @@ namespace Demo
             }
         }
 
+        // target = Σ source[offset + token·width …] over the row's non-padding tokens (padding is left out), written into
+        // target's first width floats after clearing all of it; returns the number of those tokens.
+        private static int SumTokenRows(LgIntSpan row, float[] source, int offset, int width, LgSpan target)
+        {
+            target.Clear();
+            int n = 0;
+            for (int t = 0; t < row.Length; t++)
+            {
+                int token = row[t];
+                if (token == 0) continue;
+                LgGemm.Axpy(1f, new LgReadOnlySpan(source, offset + token * width, width), target.Slice(0, width));
+                n++;
+            }
+            return n;
+        }
+
         // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] over the n_b non-padding tokens of row b (zeros when n_b = 0);
         // padded columns zero. Stores n_b in ints[counts + b].
         private void MeanEmbedding(LgIntSpan tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
@@ -299,16 +315,7 @@ namespace Demo
             for (int b = 0; b < rows; b++)
             {
                 LgSpan mean = new(ws, a0 + b * A0, A0);
-                mean.Clear();
-                int n = 0;
-                LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
-                for (int t = 0; t < row.Length; t++)
-                {
-                    int token = row[t];
-                    if (token == 0) continue; // padding is left out of the mean
-                    LgGemm.Axpy(1f, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
-                    n++;
-                }
+                int n = SumTokenRows(tokens.Slice(b * rowLength, rowLength), _parameters, EmbeddingWeightOffset, EmbeddingSize, mean);
                 if (n > 0) LgMath.Scale(mean, 1f / n);
                 ints[counts + b] = n;
             }
@@ -363,16 +370,7 @@ namespace Demo
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, a1 + b * A1, A1);
-                z.Clear();
-                int n = 0;
-                LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
-                for (int t = 0; t < row.Length; t++)
-                {
-                    int token = row[t];
-                    if (token == 0) continue;
-                    LgGemm.Axpy(1f, new LgReadOnlySpan(table, token * A1, A1), z);
-                    n++;
-                }
+                int n = SumTokenRows(tokens.Slice(b * rowLength, rowLength), table, 0, A1, z);
                 if (n > 0) LgMath.Scale(z, 1f / n);
                 LgGemm.Axpy(1f, new LgReadOnlySpan(_packed, 2016, A1), z);
             }
@@ -443,17 +441,24 @@ namespace Demo
             }
         }
 
-        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; y = σ(z) per output.
-        private void Head(ref float h, LgSpan output)
+        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = h.
+        private void HeadLogits(ref float h, LgSpan z)
         {
-            LgReadOnlySpan hidden = LgMarshal.CreateReadOnlySpan(ref h, HiddenSize);
             for (int o = 0; o < OutputSize; o++)
             {
-                LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
-                output[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(weights, hidden);
+                float acc = _parameters[FcBiasOffset + o];
+                acc += LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), LgMarshal.CreateReadOnlySpan(ref h, HiddenSize));
+                z[o] = acc;
             }
+        }
+
+        // The logits, then y = σ(z) per output.
+        private void Head(ref float h, LgSpan output)
+        {
+            HeadLogits(ref h, output);
             LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
+
         // ---------------------------------------------------------------- training
         private float[]? _train;
         private int[]? _trainInts;
@@ -500,9 +505,7 @@ namespace Demo
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, logits + b * OutputSize, OutputSize);
-                LgReadOnlySpan x = new(ws, features + b * ld, HiddenSize);
-                for (int o = 0; o < OutputSize; o++)
-                    z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
+                HeadLogits(ref ws[features + b * ld], z);
                 loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.Sigmoid, z, targets.Slice(b * OutputSize, OutputSize),
                     new LgSpan(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
                 if (!outputs.IsEmpty)

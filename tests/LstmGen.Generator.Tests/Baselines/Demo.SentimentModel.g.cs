@@ -708,7 +708,7 @@ namespace Demo
             }
         }
 
-        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = h, each direction's h a block of HP floats.
+        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = h, a block of HP floats.
         private void HeadLogits(ref float h, LgSpan z)
         {
             for (int o = 0; o < OutputSize; o++)

@@ -462,17 +462,24 @@ namespace Demo
             }
         }
 
-        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; y = σ(z) per output.
-        private void Head(ref float h, LgSpan output)
+        // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = h.
+        private void HeadLogits(ref float h, LgSpan z)
         {
-            LgReadOnlySpan hidden = LgMarshal.CreateReadOnlySpan(ref h, HiddenSize);
             for (int o = 0; o < OutputSize; o++)
             {
-                LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
-                output[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(weights, hidden);
+                float acc = _parameters[FcBiasOffset + o];
+                acc += LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), LgMarshal.CreateReadOnlySpan(ref h, HiddenSize));
+                z[o] = acc;
             }
+        }
+
+        // The logits, then y = σ(z) per output.
+        private void Head(ref float h, LgSpan output)
+        {
+            HeadLogits(ref h, output);
             LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
+
         // ---------------------------------------------------------------- training
         private float[]? _train;
         private int[]? _trainInts;
@@ -519,9 +526,7 @@ namespace Demo
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, logits + b * OutputSize, OutputSize);
-                LgReadOnlySpan x = new(ws, features + b * ld, HiddenSize);
-                for (int o = 0; o < OutputSize; o++)
-                    z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
+                HeadLogits(ref ws[features + b * ld], z);
                 loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.Sigmoid, z, targets.Slice(b * OutputSize, OutputSize),
                     new LgSpan(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
                 if (!outputs.IsEmpty)

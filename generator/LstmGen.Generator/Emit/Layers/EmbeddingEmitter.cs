@@ -52,16 +52,7 @@ internal static class EmbeddingEmitter
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan z = new(ws, a1 + b * A1, A1);
-                    z.Clear();
-                    int n = 0;
-                    LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
-                    for (int t = 0; t < row.Length; t++)
-                    {
-                        int token = row[t];
-                        if (token == 0) continue;
-                        LgGemm.Axpy(1f, new LgReadOnlySpan(table, token * A1, A1), z);
-                        n++;
-                    }
+                    int n = SumTokenRows(tokens.Slice(b * rowLength, rowLength), table, 0, A1, z);
                     if (n > 0) LgMath.Scale(z, 1f / n);
                     LgGemm.Axpy(1f, new LgReadOnlySpan(_packed, {{packB}}, A1), z);
                 }

@@ -6,27 +6,33 @@ namespace LstmGen.Generator.Emit;
 internal static class HeadEmitter
 {
     /// <summary>
-    /// The head of a recurrent model: it reads the top layer's final state of each direction, stored as Directions blocks
-    /// of HP floats (h_forward at 0, h_reverse at HP), against fc.weight [OutputSize, Directions·HiddenSize].
+    /// HeadLogits and Head (the logits, then the activation). A recurrent model's head reads the top layer's final state of
+    /// each direction, Directions blocks of HP floats (h_forward at 0, h_reverse at HP), against fc.weight
+    /// [OutputSize, Directions·HiddenSize]; the other models' head reads HiddenSize contiguous features.
     /// </summary>
-    public static void Emit(SourceWriter w, RecurrentPlan L, HeadActivation output)
+    public static void Emit(SourceWriter w, HeadActivation output, RecurrentPlan? recurrent = null)
     {
-        string features = L.D == 2 ? "[h_fwd; h_rev]" : "h";
-        w.Line($$"""
-            // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = {{features}}, each direction's h a block of HP floats.
-            private void HeadLogits(ref float h, LgSpan z)
+        string features = recurrent is null ? "h" : recurrent.D == 2 ? "[h_fwd; h_rev], each direction's h a block of HP floats" : "h, a block of HP floats";
+        w.Line($"// z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·features[j], features = {features}.");
+        using (w.Block($"private void HeadLogits(ref float h, LgSpan z)"))
+        using (w.Block($"for (int o = 0; o < OutputSize; o++)"))
+        {
+            w.Line($"float acc = _parameters[FcBiasOffset + o];");
+            if (recurrent is null)
             {
-                for (int o = 0; o < OutputSize; o++)
+                w.Line($"acc += LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), LgMarshal.CreateReadOnlySpan(ref h, HiddenSize));");
+            }
+            else
+            {
+                using (w.Block($"for (int d = 0; d < Directions; d++)"))
                 {
-                    float acc = _parameters[FcBiasOffset + o];
-                    for (int d = 0; d < Directions; d++)
-                    {
-                        LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize);
-                        acc += LgMath.Dot(weights, LgMarshal.CreateReadOnlySpan(ref LgUnsafe.Add(ref h, d * HP), HiddenSize));
-                    }
-                    z[o] = acc;
+                    w.Line($"LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize);");
+                    w.Line($"acc += LgMath.Dot(weights, LgMarshal.CreateReadOnlySpan(ref LgUnsafe.Add(ref h, d * HP), HiddenSize));");
                 }
             }
+            w.Line($"z[o] = acc;");
+        }
+        w.Line($$"""
 
             // The logits, then {{Activation(output)}}.
             private void Head(ref float h, LgSpan output)
@@ -45,24 +51,6 @@ internal static class HeadEmitter
         _ => "y = z (linear)",
     };
 
-    /// <summary>The head for any model whose feature width is its <c>HiddenSize</c> constant.</summary>
-    public static void Emit(SourceWriter w, HeadActivation output)
-    {
-        w.Line($$"""
-            // z[o] = fc.bias[o] + Σ_j fc.weight[o, j]·h[j]; {{Activation(output)}}.
-            private void Head(ref float h, LgSpan output)
-            {
-                LgReadOnlySpan hidden = LgMarshal.CreateReadOnlySpan(ref h, HiddenSize);
-                for (int o = 0; o < OutputSize; o++)
-                {
-                    LgReadOnlySpan weights = new(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize);
-                    output[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(weights, hidden);
-                }
-                LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
-            }
-            """);
-    }
-
     /// <summary>
     /// The head's training forward (logits and loss, <c>HeadForward</c>) and backward (<c>HeadBackward</c>) over a
     /// workspace, for the models whose feature width is their <c>HiddenSize</c> constant.
@@ -79,9 +67,7 @@ internal static class HeadEmitter
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan z = new(ws, logits + b * OutputSize, OutputSize);
-                    LgReadOnlySpan x = new(ws, features + b * ld, HiddenSize);
-                    for (int o = 0; o < OutputSize; o++)
-                        z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
+                    HeadLogits(ref ws[features + b * ld], z);
                     loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{output}}, z, targets.Slice(b * OutputSize, OutputSize),
                         new LgSpan(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
                     if (!outputs.IsEmpty)

@@ -58,9 +58,26 @@ internal static class PoolingEmitter
             """);
     }
 
+    /// <summary>MeanEmbedding, and SumTokenRows, which it shares with the folded first layer (the table's rows in place of the embeddings).</summary>
     public static void EmitMeanEmbedding(SourceWriter w)
     {
         w.Line($$"""
+            // target = Σ source[offset + token·width …] over the row's non-padding tokens (padding is left out), written into
+            // target's first width floats after clearing all of it; returns the number of those tokens.
+            private static int SumTokenRows(LgIntSpan row, float[] source, int offset, int width, LgSpan target)
+            {
+                target.Clear();
+                int n = 0;
+                for (int t = 0; t < row.Length; t++)
+                {
+                    int token = row[t];
+                    if (token == 0) continue;
+                    LgGemm.Axpy(1f, new LgReadOnlySpan(source, offset + token * width, width), target.Slice(0, width));
+                    n++;
+                }
+                return n;
+            }
+
             // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] over the n_b non-padding tokens of row b (zeros when n_b = 0);
             // padded columns zero. Stores n_b in ints[counts + b].
             private void MeanEmbedding(LgIntSpan tokens, int rows, int rowLength, float[] ws, int a0, int[] ints, int counts)
@@ -68,16 +85,7 @@ internal static class PoolingEmitter
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan mean = new(ws, a0 + b * A0, A0);
-                    mean.Clear();
-                    int n = 0;
-                    LgIntSpan row = tokens.Slice(b * rowLength, rowLength);
-                    for (int t = 0; t < row.Length; t++)
-                    {
-                        int token = row[t];
-                        if (token == 0) continue; // padding is left out of the mean
-                        LgGemm.Axpy(1f, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), mean.Slice(0, EmbeddingSize));
-                        n++;
-                    }
+                    int n = SumTokenRows(tokens.Slice(b * rowLength, rowLength), _parameters, EmbeddingWeightOffset, EmbeddingSize, mean);
                     if (n > 0) LgMath.Scale(mean, 1f / n);
                     ints[counts + b] = n;
                 }

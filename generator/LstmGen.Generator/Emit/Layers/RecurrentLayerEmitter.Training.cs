@@ -59,6 +59,7 @@ internal static partial class RecurrentLayerEmitter
             EmitForward();
             EmitBackward();
             EmitLayerGradients();
+            EmitHiddenGradientNormSum();
             cell.EmitTraining(w, L);
         }
 
@@ -197,12 +198,18 @@ internal static partial class RecurrentLayerEmitter
             }
         }
 
-        // One step of one direction for every row: keep h_{t−1}, add H·W_hhᵀ, the cell's training step forward.
-        private void EmitForwardStep()
+        // Where step k of a direction (t = k forward, T − 1 − k reverse) keeps its activations and states.
+        private void EmitStepLocals()
         {
             w.Line($"int t = direction == 0 ? k : SequenceLength - 1 - k;");
             w.Line($"int stepAct = act + t * rows * DGP + column{stepHHLocal}, stepHidden = t * rows * DHP + direction * HP;");
             if (lstm) w.Line($"{prevHidden}");
+        }
+
+        // One step of one direction for every row: keep h_{t−1}, add H·W_hhᵀ, the cell's training step forward.
+        private void EmitForwardStep()
+        {
+            EmitStepLocals();
             w.Line($$"""
                 bool any = false;
                 for (int b = 0; b < rows; b++)
@@ -225,11 +232,9 @@ internal static partial class RecurrentLayerEmitter
             }
             if (stacked)
             {
-                using (w.Block($"if (layer < Layers - 1)"))
-                {
-                    w.Line($"// Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).");
-                    w.Line($"for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);");
-                }
+                using SourceWriter.Scope block = w.Block($"if (layer < Layers - 1)");
+                w.Line($"// Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).");
+                w.Line($"for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);");
             }
         }
 
@@ -317,19 +322,15 @@ internal static partial class RecurrentLayerEmitter
         // One step backward for every row: dh from the layer above, the cell's training step backward, dh_{t−1} += dZ_h·W_hh.
         private void EmitBackwardStep()
         {
-            w.Line($"int t = direction == 0 ? k : SequenceLength - 1 - k;");
-            w.Line($"int stepAct = act + t * rows * DGP + column{stepHHLocal}, stepHidden = t * rows * DHP + direction * HP;");
-            if (lstm) w.Line($"{prevHidden}");
+            EmitStepLocals();
             if (stacked)
             {
-                using (w.Block($"if (layer < Layers - 1)"))
-                {
-                    w.Line($"""
-                        // dh += ∂L/∂y_t from the layer above (its dX; zero at padded steps, whose dZ is zero)
-                        for (int b = 0; b < rows; b++)
-                            LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new LgSpan(ws, TrainDH(rows) + b * HP, HP));
-                        """);
-                }
+                using SourceWriter.Scope block = w.Block($"if (layer < Layers - 1)");
+                w.Line($"""
+                    // dh += ∂L/∂y_t from the layer above (its dX; zero at padded steps, whose dZ is zero)
+                    for (int b = 0; b < rows; b++)
+                        LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new LgSpan(ws, TrainDH(rows) + b * HP, HP));
+                    """);
             }
             w.Line($"if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new LgReadOnlySpan(ws, dh, rows * HP));");
             w.Line($"bool any = false;");
@@ -431,6 +432,13 @@ internal static partial class RecurrentLayerEmitter
                     }
                 }
 
+                """);
+        }
+
+        // The per-step norms behind ComputeHiddenGradientNorms.
+        private void EmitHiddenGradientNormSum()
+        {
+            w.Line($$"""
                 // Σ over rows of ‖dh_b‖₂ (rows of HP floats; padded lanes are 0), accumulated in double.
                 private static float HiddenGradientNormSum(LgReadOnlySpan dh)
                 {

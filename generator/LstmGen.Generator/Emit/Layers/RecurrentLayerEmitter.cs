@@ -303,14 +303,12 @@ internal static partial class RecurrentLayerEmitter
             """);
         if (L.Layers > 1)
         {
-            using (w.Block($"else if (layer > 0)"))
-            {
-                w.Line($"""
-                    // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
-                    LgGemm.MultiplyAdd(rows, GP, DHP, new LgReadOnlySpan(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
-                        new LgReadOnlySpan(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
-                    """);
-            }
+            using SourceWriter.Scope block = w.Block($"else if (layer > 0)");
+            w.Line($"""
+                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
+                LgGemm.MultiplyAdd(rows, GP, DHP, new LgReadOnlySpan(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
+                    new LgReadOnlySpan(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
+                """);
         }
         w.Line($"""
             LgGemm.MultiplyAdd(rows, GP, HiddenSize,
@@ -323,14 +321,12 @@ internal static partial class RecurrentLayerEmitter
         }
         if (L.Layers > 1)
         {
-            using (w.Block($"if (layer < Layers - 1)"))
-            {
-                w.Line($"""
-                    // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
-                    for (int r = 0; r < rows; r++)
-                        LgArray.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
-                    """);
-            }
+            using SourceWriter.Scope block = w.Block($"if (layer < Layers - 1)");
+            w.Line($"""
+                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
+                for (int r = 0; r < rows; r++)
+                    LgArray.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
+                """);
         }
     }
 }

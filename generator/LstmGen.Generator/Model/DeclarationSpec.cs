@@ -17,3 +17,6 @@ internal sealed record DeclarationSpec(
 /// <summary>What parsing one attributed class yields: a spec when it is valid, and the diagnostics (kept apart from the spec, so a moved location never invalidates cached source).</summary>
 internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
     where TSpec : class;
+
+/// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name (escaped with '@' if it is a keyword).</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
