@@ -8,8 +8,8 @@ namespace LstmGen.Generator;
 
 /// <summary>
 /// Finds classes marked <c>[LstmModel]</c>, <c>[GruModel]</c>, <c>[RnnModel]</c>, <c>[TextCnnModel]</c> or
-/// <c>[FeedForwardModel]</c> (the same registration for each attribute), parses each into a value-equal spec, and emits its
-/// fixed-size forward and backward code. Specs and diagnostics travel in separate outputs, so a moved diagnostic location never
+/// <c>[FeedForwardModel]</c> (the same registration for each attribute), parses each into a value-equal <see cref="ModelPlan"/>, and emits its
+/// fixed-size forward and backward code. Plans and diagnostics travel in separate outputs, so a moved diagnostic location never
 /// invalidates cached source.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -34,24 +34,23 @@ public sealed class LstmModelGenerator : IIncrementalGenerator
         Register(context, KnownAttributes.Lstm, (c, ct) => SpecParser.Parse(c, CellKind.Lstm, ct), ModelEmitter.Emit, TrackingNames.Specs);
         Register(context, KnownAttributes.Gru, (c, ct) => SpecParser.Parse(c, CellKind.Gru, ct), ModelEmitter.Emit, TrackingNames.Specs);
         Register(context, KnownAttributes.Rnn, (c, ct) => SpecParser.Parse(c, CellKind.Rnn, ct), ModelEmitter.Emit, TrackingNames.Specs);
-        Register(context, KnownAttributes.TextCnn, BaselineParser.ParseTextCnn, TextCnnEmitter.Emit, TrackingNames.TextCnnSpecs);
-        Register(context, KnownAttributes.FeedForward, BaselineParser.ParseFeedForward, FeedForwardEmitter.Emit, TrackingNames.FeedForwardSpecs);
+        Register(context, KnownAttributes.TextCnn, BaselineParser.ParseTextCnn, ModelEmitter.Emit, TrackingNames.TextCnnSpecs);
+        Register(context, KnownAttributes.FeedForward, BaselineParser.ParseFeedForward, ModelEmitter.Emit, TrackingNames.FeedForwardSpecs);
     }
 
-    // One model attribute's pipeline: parse each attributed class to a spec and diagnostics, emit the valid specs, and
+    // One model attribute's pipeline: parse each attributed class to a plan and diagnostics, emit the valid plans, and
     // report the diagnostics from a separate output, so a moved diagnostic location never invalidates cached source.
-    private static void Register<TSpec>(
+    private static void Register(
         IncrementalGeneratorInitializationContext context,
         string attributeName,
-        System.Func<GeneratorAttributeSyntaxContext, System.Threading.CancellationToken, ParseResult<TSpec>> parse,
-        System.Func<TSpec, string> emit,
+        System.Func<GeneratorAttributeSyntaxContext, System.Threading.CancellationToken, ParseResult<ModelPlan>> parse,
+        System.Func<ModelPlan, string> emit,
         string specsTrackingName)
-        where TSpec : class, IModelSpec
     {
-        IncrementalValuesProvider<ParseResult<TSpec>> results = context.SyntaxProvider
+        IncrementalValuesProvider<ParseResult<ModelPlan>> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(attributeName, predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax, transform: parse)
             .WithTrackingName(TrackingNames.Parse);
-        IncrementalValuesProvider<TSpec> specs = results
+        IncrementalValuesProvider<ModelPlan> specs = results
             .Where(static r => r.Spec is not null)
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(specsTrackingName);

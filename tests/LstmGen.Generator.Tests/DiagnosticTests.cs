@@ -246,6 +246,20 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Lstmgen005_WorkspaceOverByTheBatchOneStepBuffer()
+    {
+        // RNN, H = 1: the workspace is 9T + 568 floats (h, gates, T embeddings and input parts, a tile, and the batch-1 step's
+        // h' buffer of HP = 8). T = 238,609,225 gives 2,147,483,593 > Array.MaxLength. The parser used to size the workspace
+        // without the h' buffer (9T + 560 fits), so it generated a ScratchLength that no float[] can hold.
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            [[|RnnModel(VocabularySize = 3, EmbeddingSize = 1, HiddenSize = 1, SequenceLength = 238_609_225)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN005");
+        Assert.Contains("2147483593 floats for the per-thread workspace", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LargeButAcceptedEmbedding_Compiles()
     {
         // Just under the limits: workspace 33 × 65M + 1,584 floats and packed input weights 32 × 65M floats fit in arrays.

@@ -1,18 +1,6 @@
-using System.Collections.Generic;
-using System.Linq;
 using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
-
-/// <summary>What the shell of a non-recurrent model needs to know.</summary>
-internal sealed class ShellSpec : ModelFrame
-{
-    public ShellSpec(DeclarationSpec declaration, int v, int e, int t, int o, int features, HeadActivation output, IReadOnlyList<Tensor> tensors)
-        : base(declaration, v, e, t, o, output, BaselineShell.TileRows, tensors) => Features = features;
-
-    /// <summary>Width of the feature vector the dense head reads (the generated <c>HiddenSize</c>).</summary>
-    public int Features { get; }
-}
 
 /// <summary>
 /// The text CNN's and the feed-forward model's use of <see cref="ShellEmitter"/> (one HiddenSize constant for the head's
@@ -22,31 +10,29 @@ internal sealed class ShellSpec : ModelFrame
 /// </summary>
 internal static class BaselineShell
 {
-    public const int TileRows = KernelSizes.BaselineTileRows;
+    public static void Begin(SourceWriter w, ModelPlan s, string architecture, string summary)
+        => ShellEmitter.Begin(w, s, architecture, summary, "ITrainableModel");
 
-    public static void Begin(SourceWriter w, ShellSpec s, string attribute, string architecture, string summary)
-        => ShellEmitter.Begin(w, s, attribute, architecture, summary, "ITrainableModel");
-
-    public static void End(SourceWriter w, ShellSpec s) => ShellEmitter.End(w, s);
+    public static void End(SourceWriter w, ModelPlan s) => ShellEmitter.End(w, s);
 
     /// <summary>Constants, parameter buffer and views, initialisation, caches and validation.</summary>
-    public static void EmitCommon(SourceWriter w, ShellSpec s, string featuresDoc, string initDoc, bool folded = false)
+    public static void EmitCommon(SourceWriter w, ModelPlan s, string featuresDoc, string initDoc, bool folded = false)
     {
         ShellEmitter.EmitConstants(w, s, "", $$"""
             /// <summary>
             /// Width of the feature vector the dense head reads ({{featuresDoc}}); it is <see cref="global::LstmGen.ModelShape.HiddenSize"/>
             /// in <see cref="Shape"/> and the second dimension of <c>fc.weight</c>.
             /// </summary>
-            public const int HiddenSize = {{s.Features}};
+            public const int HiddenSize = {{s.Find<HeadPlan>()!.Features}};
             """);
         ShellEmitter.EmitParameters(w, s, "The model's sizes; <see cref=\"global::LstmGen.ModelShape.HiddenSize\"/> is the head's input width <see cref=\"HiddenSize\"/>.", intScratch: true,
-            folded ? ShellEmitter.PrepareFoldedTable : "");
+            folded ? EmbeddingEmitter.PrepareFoldedTable : "");
         ShellEmitter.EmitResetParameters(w, initDoc, ShellEmitter.InitLines(s.Tensors));
         ShellEmitter.EmitCaches(w, intScratch: true);
     }
 
     /// <summary>Predict, Predict(span), PredictBatch: validation, then the model's <c>Infer</c> on tiles of rows; and the dense head.</summary>
-    public static void EmitPredict(SourceWriter w, ShellSpec s)
+    public static void EmitPredict(SourceWriter w, ModelPlan s)
     {
         ShellEmitter.EmitPredict(w, s, "Infer(tokens, 1, tokens.Length, output, Scratch(), IntScratch());", " in a per-thread workspace", """
             float[] scratch = Scratch();
@@ -57,64 +43,20 @@ internal static class BaselineShell
                 Infer(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, SequenceLength, outputs.Slice(row0 * OutputSize, rows * OutputSize), scratch, ints);
             }
             """);
-        DenseHeadEmitter.Emit(w, s.Output);
+        HeadEmitter.Emit(w, s.Output);
     }
 
     /// <summary>ComputeGradients (validation, workspace growth) and the head's training forward (loss) and backward.</summary>
-    public static void EmitTraining(SourceWriter w, ShellSpec s, string passDoc)
+    public static void EmitTraining(SourceWriter w, ModelPlan s, string passDoc)
     {
-        ShellEmitter.EmitTrainingFields(w, ints: true);
+        ShellEmitter.EmitTrainingFields(w);
         w.Line();
-        ShellEmitter.EmitComputeGradients(w, s, passDoc, ints: true, """
+        ShellEmitter.EmitComputeGradients(w, s, passDoc, """
             gradients.Clear();
             float loss = TrainForward(tokens, rows, targets, outputs, _train, _trainInts);
             TrainBackward(tokens, rows, gradients, _train, _trainInts);
             return loss;
             """);
-        w.Line($$"""
-            // Head and loss for rows b < B, features x_b = ws[features + b·ld …]: z = fc.weight·x_b + fc.bias into
-            // ws[logits + b·O]; ∂L/∂z = (1/B)·∂ℓ/∂z into ws[logits + B·O + b·O]; returns the batch-mean loss L = (1/B)·Σ_b ℓ_b.
-            private float HeadForward(int rows, float[] ws, int features, int ld, int logits, global::System.ReadOnlySpan<float> targets, global::System.Span<float> outputs)
-            {
-                float loss = 0f;
-                float scale = 1f / rows;
-                for (int b = 0; b < rows; b++)
-                {
-                    global::System.Span<float> z = new(ws, logits + b * OutputSize, OutputSize);
-                    global::System.ReadOnlySpan<float> x = new(ws, features + b * ld, HiddenSize);
-                    for (int o = 0; o < OutputSize; o++)
-                        z[o] = _parameters[FcBiasOffset + o] + LgMath.Dot(new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), x);
-                    loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{s.Output}}, z, targets.Slice(b * OutputSize, OutputSize),
-                        new global::System.Span<float>(ws, logits + (rows + b) * OutputSize, OutputSize), scale);
-                    if (!outputs.IsEmpty)
-                    {
-                        global::System.Span<float> y = outputs.Slice(b * OutputSize, OutputSize);
-                        z.CopyTo(y);
-                        LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{s.Output}}, y);
-                    }
-                }
-                return loss * scale;
-            }
-
-            // ∂L/∂fc.weight = Σ_b dz_b ⊗ x_b, ∂L/∂fc.bias = Σ_b dz_b (added to gradients), and ∂L/∂x_b = fc.weightᵀ·dz_b
-            // written over ws[dFeatures + b·ld …] (the first HiddenSize columns; cleared first).
-            private void HeadBackward(int rows, float[] ws, int features, int ld, int logits, int dFeatures, global::System.Span<float> gradients)
-            {
-                for (int b = 0; b < rows; b++)
-                {
-                    global::System.Span<float> dx = new(ws, dFeatures + b * ld, HiddenSize);
-                    dx.Clear();
-                    global::System.ReadOnlySpan<float> x = new(ws, features + b * ld, HiddenSize);
-                    for (int o = 0; o < OutputSize; o++)
-                    {
-                        float dz = ws[logits + (rows + b) * OutputSize + o];
-                        gradients[FcBiasOffset + o] += dz;
-                        global::LstmGen.Gemm.Axpy(dz, x, gradients.Slice(FcWeightOffset + o * HiddenSize, HiddenSize));
-                        global::LstmGen.Gemm.Axpy(dz, new global::System.ReadOnlySpan<float>(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), dx);
-                    }
-                }
-            }
-
-            """);
+        HeadEmitter.EmitTraining(w, s.Output);
     }
 }

@@ -23,12 +23,6 @@ internal abstract class CellEmitter
 
     /// <summary>Display name: LSTM, GRU, RNN.</summary>
     public abstract string Display { get; }
-    /// <summary>PyTorch module name in parameter names: lstm, gru, rnn.</summary>
-    public abstract string Module { get; }
-    /// <summary>Prefix of generated member names: Lstm, Gru, Rnn.</summary>
-    public abstract string Member { get; }
-    /// <summary>Gate order in the fused weights, e.g. "i, f, g, o".</summary>
-    public abstract string GateOrder { get; }
     /// <summary>The cell update in one line, for documentation comments.</summary>
     public abstract string Formula { get; }
     /// <summary>The LSTM's memory cell c.</summary>
@@ -83,10 +77,10 @@ internal abstract class CellEmitter
     public abstract string[] ChunkUpdate(Simd d);
 
     /// <summary>The inference step: CellUpdate.</summary>
-    public void EmitInference(SourceWriter w, Layout L) => EmitKernel(w, L, Update);
+    public void EmitInference(SourceWriter w, RecurrentPlan L) => EmitKernel(w, L, Update);
 
     /// <summary>The training step forward and backward: TrainCellForward, TrainCellBackward.</summary>
-    public void EmitTraining(SourceWriter w, Layout L)
+    public void EmitTraining(SourceWriter w, RecurrentPlan L)
     {
         EmitKernel(w, L, TrainForward);
         EmitKernel(w, L, TrainBackward);
@@ -105,7 +99,7 @@ internal abstract class CellEmitter
     /// a 16-float vector: 16 units a step, then one 8-unit step when HP is an odd number of 8s) and <c>Name256</c> are
     /// internal, so tests can run both forms on the same inputs (Vector512 runs in software without AVX-512).
     /// </summary>
-    protected static void EmitKernel(SourceWriter w, Layout L, Kernel k)
+    protected static void EmitKernel(SourceWriter w, RecurrentPlan L, Kernel k)
     {
         string args = k.Parameters.Replace("float ", "");
         int wideUnits = Simd.Avx512.WholeUnits(L.Hp);

@@ -14,9 +14,6 @@ internal sealed class GruCellEmitter : CellEmitter
     public static readonly GruCellEmitter Instance = new();
 
     public override string Display => "GRU";
-    public override string Module => "gru";
-    public override string Member => "Gru";
-    public override string GateOrder => "r, z, n";
     public override string Formula => "r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r⊙(W_hn·h + b_hn)); h' = (1 − z)⊙n + z⊙h";
     public override bool SeparateRecurrent => true;
 

@@ -11,9 +11,6 @@ internal sealed class LstmCellEmitter : CellEmitter
     private static readonly string[] s_gates = ["i", "f", "g", "o"];
 
     public override string Display => "LSTM";
-    public override string Module => "lstm";
-    public override string Member => "Lstm";
-    public override string GateOrder => "i, f, g, o";
     public override string Formula => "i = σ(zᵢ), f = σ(z_f), g = tanh(z_g), o = σ(z_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c')";
     public override bool HasCellState => true;
     public override string BiasInitText => "LSTM biases zero except the forget gate's (b_ih[f] = 1, so b_ih + b_hh = 1 as Keras' unit_forget_bias)";

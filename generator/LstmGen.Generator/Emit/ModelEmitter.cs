@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Linq;
 using LstmGen.Generator.Model;
 
@@ -10,71 +9,38 @@ internal static class ModelEmitter
     /// <summary>The generator's version (major.minor.build of its assembly, set by &lt;Version&gt; in the project), written into every file.</summary>
     public static readonly string Version = typeof(ModelEmitter).Assembly.GetName().Version!.ToString(3);
 
-    public static string Emit(ModelSpec spec)
+    /// <summary>The generated file of any model: the recurrent emitter below, or the text CNN's or the feed-forward model's.</summary>
+    public static string Emit(ModelPlan plan)
+        => plan.Find<RecurrentPlan>() is { } recurrent ? EmitRecurrent(plan, recurrent)
+            : plan.Find<ConvPlan>() is not null ? TextCnnEmitter.Emit(plan) : FeedForwardEmitter.Emit(plan);
+
+    private static string EmitRecurrent(ModelPlan P, RecurrentPlan L)
     {
-        CellEmitter cell = CellEmitter.For(spec.Cell);
-        var L = new Layout(spec, cell);
-        var frame = new ModelFrame(spec.Declaration, L.V, L.E, L.T, L.O, spec.Output, Layout.TileRows, Tensors(L, cell));
+        CellEmitter cell = CellEmitter.For(L.Cell);
         var w = new SourceWriter();
-        ShellEmitter.Begin(w, frame, $"{cell.Member}Model", $"Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) → Dense({L.O}, {spec.Output})",
+        ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
             $"""
-            Generated {cell.Display} model: token ids → Embedding({L.V}, {L.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({L.O}) → {spec.Output}.
+            Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
             """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
-        EmitConstants(w, L, frame, cell);
-        ShellEmitter.EmitParameters(w, frame, "The model's sizes.", intScratch: false, ShellEmitter.PrepareFoldedTable);
-        EmitState(w, L, spec, cell);
-        EmitInitialization(w, frame, cell);
-        EmitCaches(w, L, cell);
-        EmitPredict(w, L, frame, cell);
+        EmitConstants(w, P, L, cell);
+        ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, EmbeddingEmitter.PrepareFoldedTable);
+        RecurrentLayerEmitter.EmitState(w, P, L, cell);
+        EmitInitialization(w, P, cell);
+        RecurrentLayerEmitter.EmitPacking(w, P, L, cell);
+        RecurrentLayerEmitter.EmitPredict(w, P, L, cell);
         RecurrentStepEmitter.Emit(w, L, cell);
         cell.EmitInference(w, L);
-        DenseHeadEmitter.Emit(w, L, spec);
-        TrainingEmitter.Emit(w, L, frame, cell);
-        ShellEmitter.End(w, frame);
+        HeadEmitter.Emit(w, P.Output, L);
+        RecurrentLayerEmitter.EmitTraining(w, P, L, cell);
+        ShellEmitter.End(w, P);
         return w.ToString();
     }
 
-    /// <summary>
-    /// The parameter tensors in PyTorch state-dict order: the embedding, per layer and direction weight_ih, weight_hh,
-    /// bias_ih, bias_hh, then the head. Layer 0's forward unit gets named views; the others are reached by name or offset.
-    /// </summary>
-    private static List<Tensor> Tensors(Layout L, CellEmitter cell)
+    private static void EmitConstants(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        string m = cell.Member, mod = cell.Module, order = cell.GateOrder;
-        var tensors = new List<Tensor>
-        {
-            new("embedding.weight", "EmbeddingWeight", new[] { L.V, L.E }, L.EmbeddingOffset, Init.EmbeddingUniform, 0, 0,
-                "; row 0 is the padding token's (unused: padding is masked)."),
-        };
-        for (int layer = 0; layer < L.Layers; layer++)
-        {
-            for (int direction = 0; direction < L.D; direction++)
-            {
-                string suffix = Layout.Suffix(layer, direction);
-                bool first = layer == 0 && direction == 0;
-                string name = first ? "" : MemberSuffix(layer, direction);
-                int ih = L.UnitOffset(layer, direction), inputs = L.InputSize(layer);
-                int hh = ih + L.G * inputs, bih = hh + L.G * L.H, bhh = bih + L.G;
-                string others = L.Units > 1 ? "; the other layers and directions are reached by name (GetParameter) or their offset constants" : "";
-                tensors.Add(new($"{mod}.weight_ih_{suffix}", $"{m}WeightIh{name}", new[] { L.G, inputs }, ih, Init.Custom, 0, 0,
-                    first ? $", gate blocks {order} of {L.H} rows each{others}." : "", first));
-                tensors.Add(new($"{mod}.weight_hh_{suffix}", $"{m}WeightHh{name}", new[] { L.G, L.H }, hh, Init.Custom, 0, 0,
-                    first ? $", gate blocks {order}." : "", first));
-                tensors.Add(new($"{mod}.bias_ih_{suffix}", $"{m}BiasIh{name}", new[] { L.G }, bih, Init.Custom, 0, 0, ".", first));
-                tensors.Add(new($"{mod}.bias_hh_{suffix}", $"{m}BiasHh{name}", new[] { L.G }, bhh, Init.Custom, 0, 0, ".", first));
-            }
-        }
-        string columns = L.D == 2 ? ": columns [0, H) read the forward direction's final h, [H, 2H) the reverse direction's" : "";
-        tensors.Add(new("fc.weight", "FcWeight", new[] { L.O, L.F }, L.FcWeightOffset, Init.Glorot, L.F, L.O, columns + "."));
-        tensors.Add(new("fc.bias", "FcBias", new[] { L.O }, L.FcBiasOffset, Init.Zero, 0, 0, "."));
-        return tensors;
-    }
-
-    private static void EmitConstants(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
-    {
-        ShellEmitter.EmitConstants(w, frame, $" (the {cell.Display} input size)", $"""
+        ShellEmitter.EmitConstants(w, P, $" (the {cell.Display} input size)", $"""
             /// <summary>Number of {cell.Display} hidden units per layer and direction (PyTorch <c>hidden_size</c>).</summary>
             public const int HiddenSize = {L.H};
             /// <summary>Stacked recurrent layers (PyTorch <c>num_layers</c>).</summary>
@@ -83,10 +49,10 @@ internal static class ModelEmitter
             public const int Directions = {L.D};
             /// <summary>Directions·HiddenSize: the width of the features the head reads and of the input of every layer above the first.</summary>
             public const int FeatureSize = {L.F};
-            /// <summary>Fused gate width {L.Gates}·HiddenSize (gate order {cell.GateOrder}).</summary>
+            /// <summary>Fused gate width {L.Gates}·HiddenSize (gate order {Planner.GateOrder(L.Cell)}).</summary>
             public const int GateSize = {L.G};
             """);
-        string m = cell.Member;
+        string m = L.Cell.ToString();
         w.Line($"""
             // Packed layout for the kernels: each gate's {L.H} units padded to HP = {L.Hp} lanes (whole Vector256s), so
             // vector loops never need a tail. Padded lanes carry zero weights: their {cell.State} stay exactly 0.
@@ -98,31 +64,20 @@ internal static class ModelEmitter
             private const int DGP = {L.DGp};
 
             // Per-thread workspace, one float[] carved into: h per direction{(cell.HasCellState ? ", c" : "")}, gates (batch 1); gathered embeddings and
-            // the input part of every step{(L.Layers > 1 ? "; the layer-output sequences (two alternate)" : "")}; then the same for a tile of {Layout.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
-            private const int ScratchH = {L.ScratchH};
+            // the input part of every step{(L.Layers > 1 ? "; the layer-output sequences (two alternate)" : "")}; then the same for a tile of {P.TileRows} sequences{(cell.SeparateRecurrent ? ", plus the tile's recurrent part" : "")}.
             """);
-        if (cell.HasCellState) w.Line($"private const int ScratchC = {L.ScratchC};");
+        ShellEmitter.EmitScratch(w, P);
         w.Line($"""
-            private const int ScratchGates = {L.ScratchGates};
-            private const int ScratchX = {L.ScratchX};
-            private const int ScratchXProj = {L.ScratchXProj};
-            private const int ScratchTileH = {L.ScratchTileH};
-            """);
-        if (cell.HasCellState) w.Line($"private const int ScratchTileC = {L.ScratchTileC};");
-        w.Line($"""
-            private const int ScratchTileGates = {L.ScratchTileGates};
-            private const int ScratchTileX = {L.ScratchTileX};
-            """);
-        if (cell.SeparateRecurrent) w.Line($"private const int ScratchTileHH = {L.ScratchTileHH};");
-        if (L.Layers > 1) w.Line($"private const int ScratchY = {L.ScratchY};\nprivate const int ScratchTileY = {L.ScratchTileY};");
-        w.Line($"""
-            private const int ScratchHNext = {L.ScratchHNext};
-            private const int ScratchLength = {L.ScratchLength};
+
+            // Gates per cell, and the parameters of one unit of layer 0 (weight_ih [GateSize, E], weight_hh, two biases) and above.
+            private const int GateCount = {L.Gates};
+            private const int UnitParameters0 = {L.UnitSize0};
+            private const int UnitParametersN = {L.UnitSizeN};
 
             // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
             // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
             private static int UnitOffset(int layer, int direction)
-                => layer == 0 ? {m}WeightIhOffset + direction * {L.UnitSize0} : {L.WeightIhOffset + L.D * L.UnitSize0} + ((layer - 1) * Directions + direction) * {L.UnitSizeN};
+                => layer == 0 ? {m}WeightIhOffset + direction * UnitParameters0 : {m}WeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
             // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
             private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
@@ -138,64 +93,14 @@ internal static class ModelEmitter
             """);
     }
 
-    /// <summary>The part of a generated member name for a unit: <c>L1</c>, <c>L0Reverse</c>, ….</summary>
-    private static string MemberSuffix(int layer, int direction)
-        => "L" + layer.ToString(System.Globalization.CultureInfo.InvariantCulture) + (direction == 1 ? "Reverse" : "");
-
-    private static void EmitState(SourceWriter w, Layout L, ModelSpec spec, CellEmitter cell)
-    {
-        string m = cell.Member, mod = cell.Module;
-        string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
-        w.Line($$"""
-            // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
-            // so the step broadcasts h_k and FMAs a row.
-            private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
-            // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
-            // fewer for a last partial chunk) at u0·{{L.Gates}}·H, its row k at k·{{L.Gates}}·width, gate q's units at q·width.
-            private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
-            // Per layer, W_ihᵀ packed [PackedInputSize, DGP] at PackedInputOffset (both directions side by side), and the
-            // input-side bias {{inputBias}} packed [DGP] at layer·DGP.
-            private readonly float[] _wihT = new float[{{L.PackedInputLength}}];
-            private readonly float[] _bias = new float[Layers * DGP];
-            // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
-            private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
-            private readonly float[] _wihP = new float[{{L.PackedInputLength}}];
-            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
-            private float[]? _table;
-            private int _tableVersion = -1;
-
-            /// <summary>The recurrent cell: {{cell.Display}}.</summary>
-            public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.{{spec.Cell}};
-
-            /// <summary>
-            /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> of the first layer
-            /// ({{L.V}}×{{L.D * L.G}} floats, built once after parameters change) instead of projecting each embedding; results
-            /// agree to float rounding. Layers above the first always project their input (one GEMM over all steps).
-            /// </summary>
-            public bool UseFoldedEmbedding { get => _owner is null ? _useFolded : _owner._useFolded; set => _useFolded = value; }
-
-            // A snapshot reads its owner's setting.
-            private bool _useFolded = true;
-
-            """);
-        if (cell.SeparateRecurrent)
-        {
-            w.Line($"""
-                // The recurrent part's bias (0, 0, b_hn) packed [DGP] per layer: b_hn sits inside r ⊙ (W_hn·h + b_hn), so it cannot be folded.
-                private readonly float[] _biasHh = new float[Layers * DGP];
-
-                """);
-        }
-    }
-
-    private static void EmitInitialization(SourceWriter w, ModelFrame frame, CellEmitter cell)
+    private static void EmitInitialization(SourceWriter w, ModelPlan P, CellEmitter cell)
     {
         string biasStatement = cell.BiasInitStatement("bih");
         string biasInit = biasStatement.Length > 0 ? "\n        " + biasStatement : "";
         ShellEmitter.EmitResetParameters(w,
             $"embedding uniform in\n[−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal;\n{cell.BiasInitText}; dense kernel Glorot-uniform, bias zero.",
             $$"""
-            {{ShellEmitter.InitLines(frame.Tensors.Where(t => t.Name == "embedding.weight"))}}
+            {{ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "embedding.weight"))}}
             // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
             for (int layer = 0; layer < Layers; layer++)
             {
@@ -206,254 +111,7 @@ internal static class ModelEmitter
                     global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);{{biasInit}}
                 }
             }
-            {{ShellEmitter.InitLines(frame.Tensors.Where(t => t.Name == "fc.weight"))}}
-            """);
-    }
-
-    private static void EmitCaches(SourceWriter w, Layout L, CellEmitter cell)
-    {
-        string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
-        // The input-side bias: b_ih plus every b_hh that adds unconditionally (all gates but the GRU's n).
-        string biasLines = cell.SeparateRecurrent
-            ? $"""
-                                // b_hr and b_hz add to r and z unconditionally and fold into the input bias; b_hn stays with W_hn·h.
-                                _bias[layer * DGP + col] = p[bih + row] + (gate < 2 ? p[bhh + row] : 0f);
-                                _biasHh[layer * DGP + col] = gate < 2 ? 0f : p[bhh + row];
-            """
-            : $"""
-                                _bias[layer * DGP + col] = p[bih + row] + p[bhh + row];
-            """;
-        w.Line($$"""
-            // Packs, per unit, W_hhᵀ, W_hh, W_ihᵀ, W_ih and the input-side bias {{inputBias}} in the padded gate layout
-            // (EnsurePacked calls it when parameters changed). Column col = direction·GP + gate·HP + j of a layer's
-            // [·, DGP] blocks is PyTorch row gate·H + j of that direction's tensors; padded rows and columns stay zero.
-            private void Pack(float[] p)
-            {
-                for (int layer = 0; layer < Layers; layer++)
-                {
-                    int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
-                    for (int direction = 0; direction < Directions; direction++)
-                    {
-                        int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
-                        int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
-                        for (int gate = 0; gate < {{L.Gates}}; gate++)
-                        {
-                            for (int j = 0; j < HiddenSize; j++)
-                            {
-                                int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                                for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
-                                for (int k = 0; k < inputs; k++)
-                                {
-                                    int e = PackedInputRow(layer, k);
-                                    _wihT[inputOffset + e * DGP + col] = _wihP[inputOffset + col * packedInputs + e] = p[wih + row * inputs + k];
-                                }
-            {{biasLines}}
-                            }
-                        }
-                        // The batch-1 step's chunk-major copy of W_hhᵀ (padded units stay zero).
-                        for (int u0 = 0; u0 < HP; u0 += StepChunkWidth)
-                        {
-                            int width = global::System.Math.Min(StepChunkWidth, HP - u0);
-                            for (int k = 0; k < HiddenSize; k++)
-                                for (int gate = 0; gate < {{L.Gates}}; gate++)
-                                    _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * {{L.Gates}} * HiddenSize + (k * {{L.Gates}} + gate) * width, width));
-                        }
-                    }
-                }
-            }
-
-            """);
-        ShellEmitter.EmitCaches(w, intScratch: false);
-        ShellEmitter.EmitEnsureTable(w, $"""
-            // T[v, :] = embedding[v, :]·W_ihᵀ + {inputBias} for every token v and both directions of layer 0: one GEMM,
-            // {L.V}×{L.E} by {L.E}×{L.DGp}.
-            """, "DGP", "for (int v = 0; v < VocabularySize; v++) global::System.Array.Copy(_bias, 0, table, v * DGP, DGP);",
-            "new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP)");
-    }
-
-    // Predict: the single-row body, the batch body over tiles, and RunTile.
-    private static void EmitPredict(SourceWriter w, Layout L, ModelFrame frame, CellEmitter cell)
-    {
-        ShellEmitter.EmitPredict(w, frame, SingleRowBody(L, cell), ", the recurrent product as one GEMM per step", """
-            float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
-            float[] scratch = Scratch();
-            for (int row0 = 0; row0 < batch; row0 += TileRows)
-            {
-                int rows = global::System.Math.Min(TileRows, batch - row0);
-                RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
-                for (int r = 0; r < rows; r++)
-                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
-            }
-            """);
-        EmitRunTile(w, L, cell);
-    }
-
-    // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static string SingleRowBody(Layout L, CellEmitter cell)
-    {
-        bool stacked = L.Layers > 1;
-        string cLocal = cell.HasCellState ? "\nref float c = ref scratch[ScratchC];" : "";
-        string cClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchC, HP);" : "";
-        string biasHhLocal = cell.SeparateRecurrent ? "\nref float biasHh = ref _biasHh[layer * DGP + direction * GP];" : "";
-        // One step: h' into hNext from h, then the two swap (the step reads h while it writes h' chunk by chunk).
-        string step = $"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c" : "")}, ref gates, reverse: (s & 1) != 0);\n"
-            + "ref float previous = ref h;\nh = ref hNext;\nhNext = ref previous;";
-        string keepOutput = stacked
-            ? "\n// Below the top layer, y_s = h is the next layer's input at step s.\nif (layer < Layers - 1) global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, layerOutput + s * DHP + direction * HP, HP));"
-            : "";
-        string upperInput = stacked ? """
-                    int layerOutput = ScratchY + layer % 2 * SequenceLength * DHP;
-                    if (layer > 0)
-                    {
-                        // Layer ℓ's input part for all n steps and both directions in one GEMM: Y_{ℓ−1}·W_ihᵀ + b ([n, DHP] by [DHP, DGP]).
-                        for (int s = 0; s < n; s++) global::System.Array.Copy(_bias, layer * DGP, scratch, ScratchXProj + s * DGP, DGP);
-                        global::LstmGen.Gemm.MultiplyAdd(n, DGP, DHP,
-                            new global::System.ReadOnlySpan<float>(scratch, ScratchY + (layer - 1) % 2 * SequenceLength * DHP, n * DHP), DHP,
-                            new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer), DHP * DGP), DGP,
-                            new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
-                    }
-                """ : "";
-        string both = L.D == 2 ? " and both directions" : "";
-        string order = L.D == 2
-            ? "The forward direction runs the n steps first to last, the reverse direction last to first, each from a zero state;\n        // the head reads the forward direction's h after the last step and the reverse direction's h after the first."
-            : "The steps run first to last from a zero state; the head reads h after the last.";
-        return $$"""
-            float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
-            float[] scratch = Scratch();
-            // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
-            // their embeddings and project them for all steps{{both}} in one GEMM: X·W_ihᵀ + b, [n, E] by [E, DGP].
-            int n = 0;
-            for (int t = 0; t < tokens.Length; t++)
-            {
-                int token = tokens[t];
-                if (token == 0) continue;
-                if (table is null)
-                {
-                    global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchX + n * EmbeddingSize, EmbeddingSize);
-                    global::System.Array.Copy(_bias, 0, scratch, ScratchXProj + n * DGP, DGP);
-                }
-                n++;
-            }
-            if (table is null)
-            {
-                global::LstmGen.Gemm.MultiplyAdd(n, DGP, EmbeddingSize,
-                    new global::System.ReadOnlySpan<float>(scratch, ScratchX, n * EmbeddingSize), EmbeddingSize,
-                    new global::System.ReadOnlySpan<float>(_wihT, 0, EmbeddingSize * DGP), DGP, new global::System.Span<float>(scratch, ScratchXProj, n * DGP), DGP);
-            }
-            ref float gates = ref scratch[ScratchGates];
-            for (int layer = 0; layer < Layers; layer++)
-            {{{(stacked ? "\n" + upperInput.TrimEnd() : "")}}
-                // The layer-0 input part of step s is table row token_s when folded, else row s of the projection.
-                bool folded = layer == 0 && table is not null;
-                for (int direction = 0; direction < Directions; direction++)
-                {
-                    // {{order}}
-                    global::System.Array.Clear(scratch, ScratchH + direction * HP, HP);{{SourceWriter.Indent(cClear, 8)}}
-                    ref float h = ref scratch[ScratchH + direction * HP];
-                    ref float hNext = ref scratch[ScratchHNext];{{SourceWriter.Indent(cLocal, 8)}}
-                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
-                    ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];{{SourceWriter.Indent(biasHhLocal, 8)}}
-                    for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
-                    {
-                        int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
-                        if (token == 0) continue; // padding: {{cell.State}} unchanged
-                        ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
-                        // Fetch the next step's table row while this step computes: the table is far larger than L2.
-                        if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
-                        {{SourceWriter.Indent(step + keepOutput, 12)}}
-                        s += direction == 0 ? 1 : -1;
-                    }
-                    // The head and the layer above read the final h at its place in the workspace.
-                    if (!LgUnsafe.AreSame(ref h, ref scratch[ScratchH + direction * HP]))
-                        global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new global::System.Span<float>(scratch, ScratchH + direction * HP, HP));
-                }
-            }
-            Head(ref scratch[ScratchH], output);
-            """;
-    }
-
-    private static void EmitRunTile(SourceWriter w, Layout L, CellEmitter cell)
-    {
-        bool stacked = L.Layers > 1;
-        string tileClear = cell.HasCellState ? "\nglobal::System.Array.Clear(scratch, ScratchTileC, TileRows * HP);" : "";
-        string tileRecurrentInit = cell.SeparateRecurrent ? "\nglobal::System.Array.Copy(_biasHh, layer * DGP + column, scratch, ScratchTileHH + r * GP, GP); // HH = (0, 0, b_hn)" : "";
-        string tileRecurrentTarget = cell.SeparateRecurrent ? "hh" : "gates";
-        string tileHhSpan = cell.SeparateRecurrent ? "\nvar hh = new global::System.Span<float>(scratch, ScratchTileHH, rows * GP);" : "";
-        string tileUpdate = cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]");
-        string tileComment = cell.SeparateRecurrent
-            ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
-            : "G = X_t·W_ihᵀ + b (or rows of the folded table) + H·W_hhᵀ";
-        string tileUpperLocals = stacked ? "\nint tileInput = ScratchTileY + (layer + 1) % 2 * SequenceLength * TileRows * DHP, tileOutput = ScratchTileY + layer % 2 * SequenceLength * TileRows * DHP;" : "";
-        string tileUpperGemm = stacked ? """
-
-                            else if (layer > 0)
-                            {
-                                // X_t = row t of layer ℓ − 1's outputs [rows, DHP]
-                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, DHP, new global::System.ReadOnlySpan<float>(scratch, tileInput + t * rows * DHP, rows * DHP), DHP,
-                                    new global::System.ReadOnlySpan<float>(_wihT, PackedInputOffset(layer) + column, DHP * DGP - column), DGP, gates, GP);
-                            }
-            """.TrimEnd() : "";
-        string tileKeepOutput = stacked ? """
-
-                            if (layer < Layers - 1)
-                            {
-                                // Y_t = h for every row (a padded row's h is unchanged; the layer above skips that step).
-                                for (int r = 0; r < rows; r++)
-                                    global::System.Array.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
-                            }
-            """.TrimEnd() : "";
-        w.Line($$"""
-            // One tile of sequences, layer by layer and direction by direction (the reverse direction walks the steps last to
-            // first): per step, {{tileComment}}, then the cell
-            // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
-            private void RunTile(global::System.ReadOnlySpan<int> tokens, int rows, float[]? table, float[] scratch)
-            {
-                var gates = new global::System.Span<float>(scratch, ScratchTileGates, rows * GP);{{SourceWriter.Indent(tileHhSpan, 4)}}
-                for (int layer = 0; layer < Layers; layer++)
-                {
-                    global::System.Array.Clear(scratch, ScratchTileH, TileRows * DHP);{{SourceWriter.Indent(tileUpperLocals, 8)}}
-                    for (int direction = 0; direction < Directions; direction++)
-                    {
-                        int column = direction * GP, state = ScratchTileH + direction * HP;
-                        global::System.ReadOnlySpan<float> whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);{{SourceWriter.Indent(tileClear, 12)}}
-                        for (int k = 0; k < SequenceLength; k++)
-                        {
-                            int t = direction == 0 ? k : SequenceLength - 1 - k;
-                            bool any = false;
-                            for (int r = 0; r < rows; r++)
-                            {
-                                int token = tokens[r * SequenceLength + t];
-                                any |= token != 0;
-                                if (layer == 0 && table is not null)
-                                {
-                                    global::System.Array.Copy(table, token * DGP + column, scratch, ScratchTileGates + r * GP, GP);
-                                    // Fetch this row's next table row while the step's GEMM runs.
-                                    if (k + 1 < SequenceLength) LgMath.Prefetch(ref table[tokens[r * SequenceLength + (direction == 0 ? t + 1 : t - 1)] * DGP + column], GP);
-                                }
-                                else
-                                {
-                                    global::System.Array.Copy(_bias, layer * DGP + column, scratch, ScratchTileGates + r * GP, GP);
-                                    if (layer == 0) global::System.Array.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, scratch, ScratchTileX + r * EmbeddingSize, EmbeddingSize);
-                                }{{SourceWriter.Indent(tileRecurrentInit, 20)}}
-                            }
-                            if (!any) continue;
-                            if (layer == 0 && table is null)
-                            {
-                                global::LstmGen.Gemm.MultiplyAdd(rows, GP, EmbeddingSize, new global::System.ReadOnlySpan<float>(scratch, ScratchTileX, rows * EmbeddingSize), EmbeddingSize,
-                                    new global::System.ReadOnlySpan<float>(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
-                            }{{tileUpperGemm}}
-                            global::LstmGen.Gemm.MultiplyAdd(rows, GP, HiddenSize,
-                                new global::System.ReadOnlySpan<float>(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, {{tileRecurrentTarget}}, GP);
-                            for (int r = 0; r < rows; r++)
-                            {
-                                if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {{cell.State}} unchanged
-                                {{tileUpdate}};
-                            }{{tileKeepOutput}}
-                        }
-                    }
-                }
-            }
-
+            {{ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "fc.weight"))}}
             """);
     }
 }

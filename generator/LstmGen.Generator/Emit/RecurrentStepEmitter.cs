@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
 
@@ -24,7 +25,7 @@ namespace LstmGen.Generator.Emit;
 /// </remarks>
 internal static class RecurrentStepEmitter
 {
-    public static void Emit(SourceWriter w, Layout L, CellEmitter cell)
+    public static void Emit(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
         string cParam = cell.HasCellState ? ", ref float c" : "";
         string cArg = cell.HasCellState ? ", ref c" : "";
@@ -33,10 +34,12 @@ internal static class RecurrentStepEmitter
         string chunkArgs = $"ref input{biasArg}, ref w, ref h, ref hNext{cArg}";
         int wideUnits = Simd.Avx512.WholeUnits(L.Hp);
         bool wideTail = wideUnits != L.Hp;
-        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wideUnits}; u0 += {Simd.Avx512.Lanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
-            + (wideTail ? $" StepChunk({wideUnits}, {chunkArgs}, kDescending: true);" : "");
-        string wideReverse = (wideTail ? $"StepChunk({wideUnits}, {chunkArgs}, kDescending: false); " : "")
-            + (wideUnits > 0 ? $"for (nuint u0 = {wideUnits}; u0 > 0;) {{ u0 -= {Simd.Avx512.Lanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
+        // The units the wide chunks cover: HP, or HP − 8 when HP is an odd number of 8-unit vectors.
+        string wide = wideTail ? $"HP - {L.Hp - wideUnits}" : "HP";
+        string wideForward = (wideUnits > 0 ? $"for (nuint u0 = 0; u0 < {wide}; u0 += {Simd.Avx512.Lanes}) StepChunkWide(u0, {chunkArgs}, kDescending: true);" : "")
+            + (wideTail ? $" StepChunk({wide}, {chunkArgs}, kDescending: true);" : "");
+        string wideReverse = (wideTail ? $"StepChunk({wide}, {chunkArgs}, kDescending: false); " : "")
+            + (wideUnits > 0 ? $"for (nuint u0 = {wide}; u0 > 0;) {{ u0 -= {Simd.Avx512.Lanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
         string scalarInput = cell.SeparateRecurrent ? "biasHh" : "input";
         string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "h", "c") : cell.UpdateCall("gates", "", "h", "c");
 
@@ -70,7 +73,7 @@ internal static class RecurrentStepEmitter
                     // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, the cell update in place, then h' = h.
                     RecurrentProductScalar(ref {{scalarInput}}, ref whhT, ref h, ref gates);
                     {{scalarUpdate}};
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hNext, HP));
+                    LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
                 }
             }
 
@@ -97,7 +100,7 @@ internal static class RecurrentStepEmitter
 
     // Row k of the recurrent product goes to partial sum k mod splits, so an LSTM chunk's accumulators and broadcasts fit
     // in the width's registers.
-    private static void EmitChunk(SourceWriter w, Layout L, CellEmitter cell, string name, Simd d, string biasParam, string cParam)
+    private static void EmitChunk(SourceWriter w, RecurrentPlan L, CellEmitter cell, string name, Simd d, string biasParam, string cParam)
     {
         string vec = d.Vec, vector = d.Vector;
         int gates = L.Gates, width = d.Lanes;
@@ -109,7 +112,7 @@ internal static class RecurrentStepEmitter
         w.Line($"// {width} units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q ({splits} partial sums), then the cell update.");
         w.Line($"[LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]");
         w.Open($"private static void {name}(nuint u0, ref float input{biasParam}, ref float w, ref float h, ref float hNext{cParam}, bool kDescending)");
-        w.Line($"ref float chunk = ref LgUnsafe.Add(ref w, u0 * {gates} * HiddenSize);");
+        w.Line($"ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);");
         foreach (int q in qs)
         {
             string init = $"{vector}.LoadUnsafe(ref {cell.StepInit(q)}, u0 + {q} * HP)";
@@ -118,10 +121,13 @@ internal static class RecurrentStepEmitter
         }
         if (paired > 0)
         {
-            w.Line($"nint rowStep = kDescending ? {-splits * rowFloats} : {splits * rowFloats}, hStep = kDescending ? {-splits} : {splits};");
-            w.Line($"ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? {(paired - splits) * rowFloats} : 0);");
-            w.Line($"ref float hk = ref LgUnsafe.Add(ref h, kDescending ? {paired - splits} : 0);");
-            w.Open($"for (int k = 0; k < {paired}; k += {splits})");
+            // Row k of the chunk holds RowFloats = GateCount·lanes floats; rows are taken `splits` at a time up to `pairs`.
+            string pairs = paired == L.H ? "HiddenSize" : $"HiddenSize - {L.H - paired}";
+            w.Line($"const int RowFloats = GateCount * {width};");
+            w.Line($"nint rowStep = kDescending ? -{splits} * RowFloats : {splits} * RowFloats, hStep = kDescending ? {-splits} : {splits};");
+            w.Line($"ref float row = ref LgUnsafe.Add(ref chunk, kDescending ? ({pairs} - {splits}) * RowFloats : 0);");
+            w.Line($"ref float hk = ref LgUnsafe.Add(ref h, kDescending ? {pairs} - {splits} : 0);");
+            w.Open($"for (int k = 0; k < {pairs}; k += {splits})");
             string broadcasts = string.Join(", ", ss.Select(s => $"b{s} = {vector}.Create(" + (s == 0 ? "hk" : $"LgUnsafe.Add(ref hk, {s})") + ")"));
             w.Line($"{vec} {broadcasts};");
             foreach (int s in ss)

@@ -9,9 +9,6 @@ internal sealed class RnnCellEmitter : CellEmitter
     public static readonly RnnCellEmitter Instance = new();
 
     public override string Display => "RNN";
-    public override string Module => "rnn";
-    public override string Member => "Rnn";
-    public override string GateOrder => "one gate";
     public override string Formula => "h' = tanh(W_ih·x + b_ih + W_hh·h + b_hh)";
 
     public override string UpdateCall(string x, string hh, string h, string c) => $"CellUpdate(ref {x}, ref {h})";

@@ -62,8 +62,13 @@ internal sealed class SourceWriter
         public void Dispose() => _writer.Close();
     }
 
-    /// <summary>Indents every line after the first of a text fragment by <paramref name="spaces"/>.</summary>
-    public static string Indent(string text, int spaces) => text.Replace("\n", "\n" + new string(' ', spaces));
+    /// <summary>What <paramref name="write"/> writes from indentation 0, without the last newline: a body for another writer's template.</summary>
+    public static string Fragment(Action<SourceWriter> write)
+    {
+        var w = new SourceWriter();
+        write(w);
+        return w.ToString().TrimEnd('\n');
+    }
 
     public override string ToString() => _builder.ToString();
 }

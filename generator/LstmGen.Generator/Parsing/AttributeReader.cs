@@ -15,7 +15,6 @@ namespace LstmGen.Generator.Parsing;
 /// </summary>
 internal sealed class AttributeReader
 {
-    private const long MaxArrayLength = 0x7FFFFFC7; // Array.MaxLength
     private readonly List<DiagnosticInfo> _diagnostics = new();
     private readonly Dictionary<string, (TypedConstant Value, LocationInfo? Location, AttributeArgumentSyntax? Syntax)> _values;
     private readonly DeclarationReader _reader;
@@ -150,17 +149,14 @@ internal sealed class AttributeReader
     }
 
     /// <summary>
-    /// LSTMGEN005 when an array the generated code allocates exceeds Array.MaxLength: the first such of
-    /// <paramref name="buffers"/>, which come in the order the model allocates them (parameters, packed weights, workspace).
+    /// The parse result: the plan when nothing failed; LSTMGEN005 when an array of the plan would exceed Array.MaxLength
+    /// (the first in allocation order: parameters, packed weights, workspace). A null <paramref name="plan"/> means the
+    /// sizes were unusable and are already reported.
     /// </summary>
-    public void CheckSizes(params (long Floats, string What)[] buffers)
+    public ParseResult<ModelPlan> Result(PlanResult? plan)
     {
-        foreach ((long floats, string what) in buffers)
-        {
-            if (floats <= MaxArrayLength) continue;
-            Report(DiagnosticDescriptors.TooLarge, _attributeLocation, Invariant(floats), what, Invariant(MaxArrayLength));
-            return;
-        }
+        if (plan is { Plan: null }) Report(DiagnosticDescriptors.TooLarge, _attributeLocation, Invariant(plan.TooLargeFloats), plan.TooLarge, Invariant(Planner.MaxArrayLength));
+        return Failed || plan?.Plan is null ? new ParseResult<ModelPlan>(null, Diagnostics) : new ParseResult<ModelPlan>(plan.Plan, default);
     }
 
     /// <summary>

@@ -7,15 +7,12 @@ using static LstmGen.Generator.Parsing.AttributeReader;
 namespace LstmGen.Generator.Parsing;
 
 /// <summary>
-/// Turns a class marked <c>[TextCnnModel]</c> or <c>[FeedForwardModel]</c> into its spec and the diagnostics that explain
+/// Turns a class marked <c>[TextCnnModel]</c> or <c>[FeedForwardModel]</c> into its <see cref="ModelPlan"/> and the diagnostics that explain
 /// what is wrong, read through the <see cref="AttributeReader"/> every model kind shares.
 /// </summary>
 internal static class BaselineParser
 {
-    private const long TileRows = KernelSizes.BaselineTileRows;
-    private const int Panel = KernelSizes.GemmColumns;
-
-    public static ParseResult<TextCnnSpec> ParseTextCnn(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<ModelPlan> ParseTextCnn(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var r = new AttributeReader(context, DiagnosticDescriptors.MissingSetting, cancellationToken);
         int vocabulary = r.ReadVocabulary();
@@ -36,28 +33,13 @@ internal static class BaselineParser
             }
         }
 
-        if (vocabulary > 0 && embedding > 0 && sequence > 0 && filters > 0 && outputs > 0 && kernels is { Length: > 0 } && kernels.All(k => k > 0))
-        {
-            // Every array the generated code allocates, sized as Emit/TextCnnEmitter.cs sizes it (in long, so nothing wraps).
-            long paddedFilters = KernelSizes.RoundUp(filters, Panel);
-            long features = (long)filters * kernels.Length;
-            long parameters = (long)vocabulary * embedding + outputs * features + outputs;
-            long packed = 0;
-            foreach (int k in kernels)
-            {
-                parameters += (long)filters * embedding * k + filters;
-                packed += (long)k * embedding * paddedFilters;
-            }
-            long workspace = TileRows * sequence * (embedding + paddedFilters) + TileRows * (features + 2L * outputs);
-            r.CheckSizes((parameters, "its parameters"), (packed, "the packed convolution weights"), (workspace, "the per-thread workspace"));
-        }
-
-        if (r.Failed) return new ParseResult<TextCnnSpec>(null, r.Diagnostics);
-        var spec = new TextCnnSpec(r.Declaration(), vocabulary, embedding, sequence, new EquatableArray<int>(kernels!), filters, outputs, output);
-        return new ParseResult<TextCnnSpec>(spec, default);
+        PlanResult? plan = vocabulary > 0 && embedding > 0 && sequence > 0 && filters > 0 && outputs > 0 && kernels is { Length: > 0 } && kernels.All(k => k > 0)
+            ? Planner.TextCnn(r.Declaration(), vocabulary, embedding, sequence, kernels, filters, outputs, output)
+            : null;
+        return r.Result(plan);
     }
 
-    public static ParseResult<FeedForwardSpec> ParseFeedForward(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<ModelPlan> ParseFeedForward(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var r = new AttributeReader(context, DiagnosticDescriptors.MissingSetting, cancellationToken);
         int vocabulary = r.ReadVocabulary();
@@ -67,25 +49,9 @@ internal static class BaselineParser
         int outputs = r.ReadSize("OutputSize", required: false, 1);
         HeadActivation output = r.ReadOutput(outputs);
 
-        if (vocabulary > 0 && embedding > 0 && sequence > 0 && outputs > 0 && hidden is not null && hidden.All(h => h > 0))
-        {
-            // Sized as Emit/FeedForwardEmitter.cs sizes it: widths padded to whole GEMM panels.
-            long parameters = (long)vocabulary * embedding + outputs;
-            long packed = 0, workspace = 0, width = embedding;
-            foreach (int h in hidden)
-            {
-                parameters += (long)h * width + h;
-                packed += 2 * KernelSizes.RoundUp(width, Panel) * KernelSizes.RoundUp(h, Panel);
-                workspace += TileRows * KernelSizes.RoundUp(width, Panel);
-                width = h;
-            }
-            parameters += outputs * width;
-            workspace += TileRows * (KernelSizes.RoundUp(width, Panel) + 2L * outputs);
-            r.CheckSizes((parameters, "its parameters"), (packed, "the packed layer weights"), (workspace, "the per-thread workspace"));
-        }
-
-        if (r.Failed) return new ParseResult<FeedForwardSpec>(null, r.Diagnostics);
-        var spec = new FeedForwardSpec(r.Declaration(), vocabulary, embedding, sequence, new EquatableArray<int>(hidden!), outputs, output);
-        return new ParseResult<FeedForwardSpec>(spec, default);
+        PlanResult? plan = vocabulary > 0 && embedding > 0 && sequence > 0 && outputs > 0 && hidden is not null && hidden.All(h => h > 0)
+            ? Planner.FeedForward(r.Declaration(), vocabulary, embedding, sequence, hidden, outputs, output)
+            : null;
+        return r.Result(plan);
     }
 }

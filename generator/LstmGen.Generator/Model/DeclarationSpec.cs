@@ -14,33 +14,9 @@ internal sealed record DeclarationSpec(
     public string HintName => FullName + ".g.cs";
 }
 
-/// <summary>A text CNN: embedding → Conv1d per kernel width → ReLU → global max-pool → concatenation → dense head.</summary>
-internal sealed record TextCnnSpec(
-    DeclarationSpec Declaration,
-    int VocabularySize,
-    int EmbeddingSize,
-    int SequenceLength,
-    EquatableArray<int> KernelSizes,
-    int Filters,
-    int OutputSize,
-    HeadActivation Output) : IModelSpec
-{
-    public string HintName => Declaration.HintName;
-}
-
-/// <summary>The feed-forward baseline: mean of the non-padding embeddings → Linear + ReLU per hidden layer → dense head.</summary>
-internal sealed record FeedForwardSpec(
-    DeclarationSpec Declaration,
-    int VocabularySize,
-    int EmbeddingSize,
-    int SequenceLength,
-    EquatableArray<int> HiddenSizes,
-    int OutputSize,
-    HeadActivation Output) : IModelSpec
-{
-    public string HintName => Declaration.HintName;
-}
-
 /// <summary>What parsing one attributed class yields: a spec when it is valid, and the diagnostics (kept apart from the spec, so a moved location never invalidates cached source).</summary>
 internal sealed record ParseResult<TSpec>(TSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics)
     where TSpec : class;
+
+/// <summary>A type that contains the model class: its keyword (class, struct, record, …) and name (escaped with '@' if it is a keyword).</summary>
+internal sealed record ContainingTypeSpec(string Keyword, string Name);
