@@ -39,7 +39,7 @@ public sealed class LstmGenTokenRow
 /// </summary>
 public sealed class LstmGenPrediction
 {
-    /// <summary>The raw score: the logit <c>ln(p / (1 − p))</c> of <see cref="Probability"/>, clamped to ±<see cref="MaxScore"/>.</summary>
+    /// <summary>The raw score: the model's logit z (<c>PredictLogits</c>), so <see cref="Probability"/> = σ(z).</summary>
     public float Score { get; set; }
 
     /// <summary>The model's output probability.</summary>
@@ -47,7 +47,4 @@ public sealed class LstmGenPrediction
 
     /// <summary>Whether <see cref="Probability"/> is at least 0.5.</summary>
     public bool PredictedLabel { get; set; }
-
-    /// <summary>The bound of <see cref="Score"/> where the probability rounds to 0 or 1 in float.</summary>
-    public const float MaxScore = 40f;
 }

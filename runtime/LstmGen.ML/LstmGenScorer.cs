@@ -80,22 +80,15 @@ internal sealed class LstmGenScorer
         }
     }
 
+    // Score is the model's raw logit z (PredictLogits), Probability σ(z) exactly as Predict computes it.
     private void Score(ReadOnlySpan<int> tokens, LstmGenPrediction prediction)
     {
         Span<float> output = stackalloc float[1];
-        Model.Predict(tokens, output);
-        float p = output[0];
-        prediction.Probability = p;
-        prediction.PredictedLabel = p >= 0.5f;
-        prediction.Score = Logit(p);
-    }
-
-    /// <summary>ln(p / (1 − p)) in double, clamped to ±<see cref="LstmGenPrediction.MaxScore"/>.</summary>
-    internal static float Logit(float p)
-    {
-        double logit = Math.Log(p) - Math.Log(1 - (double)p);
-        if (double.IsNaN(logit)) return float.NaN;
-        return (float)Math.Clamp(logit, -LstmGenPrediction.MaxScore, LstmGenPrediction.MaxScore);
+        Model.PredictLogits(tokens, output);
+        prediction.Score = output[0];
+        VectorMath.ApplyOutputActivation(OutputActivation.Sigmoid, output);
+        prediction.Probability = output[0];
+        prediction.PredictedLabel = output[0] >= 0.5f;
     }
 }
 

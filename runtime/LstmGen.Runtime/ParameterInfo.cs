@@ -64,4 +64,10 @@ public interface ISequenceModel
 
     /// <summary>Runs a batch: <paramref name="tokens"/> holds B rows of exactly SequenceLength ids, <paramref name="outputs"/> B×OutputSize values.</summary>
     void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs);
+
+    /// <summary>As <see cref="Predict"/>, but writes the head's raw logits (before the sigmoid or softmax).</summary>
+    void PredictLogits(ReadOnlySpan<int> tokens, Span<float> output);
+
+    /// <summary>As <see cref="PredictBatch"/>, but writes each row's raw logits (before the sigmoid or softmax).</summary>
+    void PredictLogitsBatch(ReadOnlySpan<int> tokens, Span<float> outputs);
 }

@@ -88,7 +88,9 @@ public sealed class PipelineTests : IDisposable
             float expected = Predict(model.Model, vectorizer.Encode(texts[i], MlMemoryGru.SequenceLength));
             Assert.Equal(expected, probabilities[i]);
             Assert.Equal(expected >= 0.5f, predicted[i]);
-            Assert.Equal(Math.Log(expected / (1.0 - expected)), scores[i], 4);
+            float[] logit = new float[1];
+            model.Model.PredictLogits(vectorizer.Encode(texts[i], MlMemoryGru.SequenceLength), logit);
+            Assert.Equal(logit[0], scores[i]);
         }
         Assert.NotNull(model.History);
     }
@@ -277,13 +279,22 @@ public sealed class PipelineTests : IDisposable
         Assert.Contains(shape, c => c.Name == "Text");
     }
 
-    [Theory]
-    [InlineData(0.5f, 0.0)]
-    [InlineData(0.75f, 1.0986122886681098)]
-    [InlineData(1f, 40.0)]
-    [InlineData(0f, -40.0)]
-    [InlineData(1e-30f, -40.0)]
-    public void Score_is_the_clamped_logit(float p, double expected) => Assert.Equal(expected, LstmGenScorer.Logit(p), 5);
+    [Fact]
+    public void Score_is_the_models_logit_and_Probability_its_sigmoid()
+    {
+        var model = new MlMemoryGru(seed: 5);
+        using (ParameterUpdate u = model.BeginParameterUpdate()) u.Tensor("fc.bias")[0] = 30f; // σ(z) rounds to 1 in float
+        var scorer = new LstmGenScorer(model, InputKind.Tokens, null);
+        var row = new LstmGenTokenRow { Tokens = [3, 9, 27, 5] };
+        var prediction = new LstmGenPrediction();
+        scorer.MapTokens(row, prediction);
+        float[] z = new float[1];
+        model.PredictLogits([3, 9, 27, 5], z);
+        Assert.Equal(z[0], prediction.Score);
+        Assert.InRange(prediction.Score, 20f, 40f); // a real logit, not ln(p / (1 − p)) of a rounded p
+        Assert.Equal(model.Predict([3, 9, 27, 5]), prediction.Probability);
+        Assert.True(prediction.PredictedLabel);
+    }
 
     // Rows "good|bad w w w …": the label is whether the first word is "good"; the other words are noise.
     private string WriteMemoryTask(int rows, int seed)

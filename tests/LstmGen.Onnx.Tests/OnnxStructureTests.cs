@@ -156,5 +156,7 @@ public sealed class OnnxStructureTests
         public ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
         public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => output.Clear();
         public void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => outputs.Clear();
+        public void PredictLogits(ReadOnlySpan<int> tokens, Span<float> output) => output.Clear();
+        public void PredictLogitsBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => outputs.Clear();
     }
 }

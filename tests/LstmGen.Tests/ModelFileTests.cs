@@ -798,5 +798,7 @@ public sealed class ModelFileTests : IDisposable
         public ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
         public void Predict(ReadOnlySpan<int> tokens, Span<float> output) => throw new NotSupportedException("FakeModel only holds weights.");
         public void PredictBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => throw new NotSupportedException("FakeModel only holds weights.");
+        public void PredictLogits(ReadOnlySpan<int> tokens, Span<float> output) => throw new NotSupportedException("FakeModel only holds weights.");
+        public void PredictLogitsBatch(ReadOnlySpan<int> tokens, Span<float> outputs) => throw new NotSupportedException("FakeModel only holds weights.");
     }
 }

@@ -136,7 +136,7 @@ internal static class FeedForwardEmitter
         {
             w.Line($"MeanEmbedding(tokens, rows, rowLength, scratch, ScratchA0, ints, 0);");
         }
-        w.Line($"for (int b = 0; b < rows; b++) Head(ref scratch[ScratchA{layers} + b * A{layers}], outputs.Slice(b * OutputSize, OutputSize));");
+        w.Line($"for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchA{layers} + b * A{layers}], outputs.Slice(b * OutputSize, OutputSize));");
         w.Close();
         w.Line();
     }

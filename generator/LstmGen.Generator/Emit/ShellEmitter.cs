@@ -356,46 +356,65 @@ internal static class ShellEmitter
 
                 """);
         }
+        string activation = ActivationCall(f, "output");
         w.Line($$"""
             /// <summary>Runs one sequence of at most {{f.T}} token ids (0 = padding) and writes the {{f.O}} output(s).</summary>
             /// <exception cref="global::System.ArgumentException">A token id is outside [0, {{f.V}}), the sequence is longer than {{f.T}}, or <paramref name="output"/> does not hold {{f.O}} values.</exception>
+            public void Predict(LgIntSpan tokens, LgSpan output)
+            {
+                PredictLogits(tokens, output);
+            {{activation}}
+            }
+
+            /// <summary>
+            /// Runs one sequence as <see cref="Predict(LgIntSpan, LgSpan)"/> does but writes the head's {{f.O}} raw logit(s)
+            /// z = fc.weight·features + fc.bias, before the output activation (for calibration and comparisons with other
+            /// frameworks' logits). Allocates nothing.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgIntSpan, LgSpan)"/>.</exception>
+            public void PredictLogits(LgIntSpan tokens, LgSpan output)
+            {
+                if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
+                if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+                ValidateTokens(tokens, nameof(tokens), batched: false);
+                using global::LstmGen.InferenceSnapshots<{{f.Declaration.TypeName}}>.Lease lease = _inference!.Acquire();
+                lease.Value.PredictOne(tokens, output);
+            }
+
+            // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
             """);
-        w.Open($"public void Predict(LgIntSpan tokens, LgSpan output)");
-        w.Line($"""
-            if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
-            if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
-            ValidateTokens(tokens, nameof(tokens), batched: false);
-            using global::LstmGen.InferenceSnapshots<{f.Declaration.TypeName}>.Lease lease = _inference!.Acquire();
-            lease.Value.PredictOne(tokens, output);
-            """);
-        w.Close();
-        w.Line();
-        w.Line($"// Predict on a published snapshot (this is one): its weights cannot change during the call.");
         w.Open($"private void PredictOne(LgIntSpan tokens, LgSpan output)");
         w.Line($"""
             EnsurePacked();
             {singleBody}
             """);
         w.Close();
-        w.Line($"""
+        w.Line($$"""
 
             /// <summary>
-            /// Runs a batch: <paramref name="tokens"/> holds B rows of exactly {f.T} ids (pad with 0), <paramref name="outputs"/>
-            /// receives B×{f.O} values. Rows run {f.TileRows} at a time{batchDoc}.
+            /// Runs a batch: <paramref name="tokens"/> holds B rows of exactly {{f.T}} ids (pad with 0), <paramref name="outputs"/>
+            /// receives B×{{f.O}} values. Rows run {{f.TileRows}} at a time{{batchDoc}}.
             /// </summary>
             /// <exception cref="global::System.ArgumentException">The spans do not describe whole rows, or a token id is out of range.</exception>
+            public void PredictBatch(LgIntSpan tokens, LgSpan outputs)
+            {
+                PredictLogitsBatch(tokens, outputs);
+            {{ActivationCall(f, "outputs")}}
+            }
+
+            /// <summary>Runs a batch as <see cref="PredictBatch"/> does but writes each row's raw logits (before the output activation).</summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch"/>.</exception>
+            public void PredictLogitsBatch(LgIntSpan tokens, LgSpan outputs)
+            {
+                if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+                int batch = tokens.Length / SequenceLength;
+                if (outputs.Length != batch * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
+                ValidateTokens(tokens, nameof(tokens), batched: true);
+                using global::LstmGen.InferenceSnapshots<{{f.Declaration.TypeName}}>.Lease lease = _inference!.Acquire();
+                lease.Value.PredictRows(tokens, batch, outputs);
+            }
+
             """);
-        w.Open($"public void PredictBatch(LgIntSpan tokens, LgSpan outputs)");
-        w.Line($"""
-            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
-            int batch = tokens.Length / SequenceLength;
-            if (outputs.Length != batch * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
-            ValidateTokens(tokens, nameof(tokens), batched: true);
-            using global::LstmGen.InferenceSnapshots<{f.Declaration.TypeName}>.Lease lease = _inference!.Acquire();
-            lease.Value.PredictRows(tokens, batch, outputs);
-            """);
-        w.Close();
-        w.Line();
         w.Line($"// PredictBatch on a published snapshot (this is one).");
         w.Open($"private void PredictRows(LgIntSpan tokens, int batch, LgSpan outputs)");
         w.Line($"""
@@ -405,6 +424,15 @@ internal static class ShellEmitter
         w.Close();
         w.Line();
     }
+
+    // The output activation over logits already written to `span`: σ per value (one call covers every row), softmax per
+    // row of OutputSize, nothing for a linear head.
+    private static string ActivationCall(ModelPlan f, string span) => f.Output switch
+    {
+        HeadActivation.Sigmoid => $"    LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, {span});",
+        HeadActivation.Softmax => $"    for (int r = 0; r < {span}.Length; r += OutputSize) LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Softmax, {span}.Slice(r, OutputSize));",
+        _ => "    // A linear head: the logits are the outputs.",
+    };
 
     /// <summary>The loss the dense head's activation trains with, for docs.</summary>
     public static string LossName(HeadActivation output) => output switch

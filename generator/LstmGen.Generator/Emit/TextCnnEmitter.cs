@@ -89,7 +89,7 @@ internal static class TextCnnEmitter
             private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)
             {
                 ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1);
-                for (int b = 0; b < rows; b++) Head(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
+                for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
             }
 
             """);

@@ -2,11 +2,11 @@ using LstmGen.Generator.Model;
 
 namespace LstmGen.Generator.Emit;
 
-/// <summary>Emits the dense head: logits = fc.weight·h + fc.bias, then the output activation.</summary>
+/// <summary>Emits the dense head: logits = fc.weight·h + fc.bias (the public Predict methods apply the output activation).</summary>
 internal static class HeadEmitter
 {
     /// <summary>
-    /// HeadLogits and Head (the logits, then the activation). A recurrent model's head reads the top layer's final state of
+    /// HeadLogits, the head's logits. A recurrent model's head reads the top layer's final state of
     /// each direction, Directions blocks of HP floats (h_forward at 0, h_reverse at HP), against fc.weight
     /// [OutputSize, Directions·HiddenSize]; the other models' head reads HiddenSize contiguous features.
     /// </summary>
@@ -32,24 +32,7 @@ internal static class HeadEmitter
             }
             w.Line($"z[o] = acc;");
         }
-        w.Line($$"""
-
-            // The logits, then {{Activation(output)}}.
-            private void Head(ref float h, LgSpan output)
-            {
-                HeadLogits(ref h, output);
-                LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{output}}, output);
-            }
-
-            """);
     }
-
-    private static string Activation(HeadActivation output) => output switch
-    {
-        HeadActivation.Sigmoid => "y = σ(z) per output",
-        HeadActivation.Softmax => "y = softmax(z)",
-        _ => "y = z (linear)",
-    };
 
     /// <summary>
     /// The head's training forward (logits and loss, <c>HeadForward</c>) and backward (<c>HeadBackward</c>) over a

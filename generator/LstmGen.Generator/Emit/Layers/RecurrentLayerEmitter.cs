@@ -127,7 +127,7 @@ internal static partial class RecurrentLayerEmitter
                 int rows = global::System.Math.Min(TileRows, batch - row0);
                 RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
                 for (int r = 0; r < rows; r++)
-                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                    HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
             """);
         EmitRunTile(w, L, cell);
@@ -183,7 +183,7 @@ internal static partial class RecurrentLayerEmitter
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
                 EmitSingleRowDirection(w, L, cell);
         }
-        w.Line($"Head(ref scratch[ScratchH], output);");
+        w.Line($"HeadLogits(ref scratch[ScratchH], output);");
     }
 
     // One direction of one layer over the row's n steps, from a zero state.
