@@ -394,12 +394,24 @@ namespace Demo
             }
             if (first <= 0) Layer(rows, scratch, ScratchA0, A0, 20, ScratchA1, A1, packT: 0, packB: 2016);
             if (first <= 1) Layer(rows, scratch, ScratchA1, A1, 33, ScratchA2, A2, packT: 2064, packB: 2928);
-            for (int b = 0; b < rows; b++) Head(ref scratch[ScratchA2 + b * A2], outputs.Slice(b * OutputSize, OutputSize));
+            for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchA2 + b * A2], outputs.Slice(b * OutputSize, OutputSize));
         }
 
         /// <summary>Runs one sequence of at most 17 token ids (0 = padding) and writes the 4 output(s).</summary>
         /// <exception cref="global::System.ArgumentException">A token id is outside [0, 40), the sequence is longer than 17, or <paramref name="output"/> does not hold 4 values.</exception>
         public void Predict(LgIntSpan tokens, LgSpan output)
+        {
+            PredictLogits(tokens, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
+        }
+
+        /// <summary>
+        /// Runs one sequence as <see cref="Predict(LgIntSpan, LgSpan)"/> does but writes the head's 4 raw logit(s)
+        /// z = fc.weight·features + fc.bias, before the output activation (for calibration and comparisons with other
+        /// frameworks' logits). Allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgIntSpan, LgSpan)"/>.</exception>
+        public void PredictLogits(LgIntSpan tokens, LgSpan output)
         {
             if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
@@ -408,7 +420,7 @@ namespace Demo
             lease.Value.PredictOne(tokens, output);
         }
 
-        // Predict on a published snapshot (this is one): its weights cannot change during the call.
+        // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
         private void PredictOne(LgIntSpan tokens, LgSpan output)
         {
             EnsurePacked();
@@ -421,6 +433,14 @@ namespace Demo
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not describe whole rows, or a token id is out of range.</exception>
         public void PredictBatch(LgIntSpan tokens, LgSpan outputs)
+        {
+            PredictLogitsBatch(tokens, outputs);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, outputs);
+        }
+
+        /// <summary>Runs a batch as <see cref="PredictBatch"/> does but writes each row's raw logits (before the output activation).</summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch"/>.</exception>
+        public void PredictLogitsBatch(LgIntSpan tokens, LgSpan outputs)
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int batch = tokens.Length / SequenceLength;
@@ -452,13 +472,6 @@ namespace Demo
                 acc += LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), LgMarshal.CreateReadOnlySpan(ref h, HiddenSize));
                 z[o] = acc;
             }
-        }
-
-        // The logits, then y = σ(z) per output.
-        private void Head(ref float h, LgSpan output)
-        {
-            HeadLogits(ref h, output);
-            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
 
         // ---------------------------------------------------------------- training

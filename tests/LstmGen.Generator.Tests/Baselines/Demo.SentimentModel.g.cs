@@ -386,6 +386,18 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A token id is outside [0, 10000), the sequence is longer than 100, or <paramref name="output"/> does not hold 1 values.</exception>
         public void Predict(LgIntSpan tokens, LgSpan output)
         {
+            PredictLogits(tokens, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
+        }
+
+        /// <summary>
+        /// Runs one sequence as <see cref="Predict(LgIntSpan, LgSpan)"/> does but writes the head's 1 raw logit(s)
+        /// z = fc.weight·features + fc.bias, before the output activation (for calibration and comparisons with other
+        /// frameworks' logits). Allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgIntSpan, LgSpan)"/>.</exception>
+        public void PredictLogits(LgIntSpan tokens, LgSpan output)
+        {
             if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
@@ -393,7 +405,7 @@ namespace Demo
             lease.Value.PredictOne(tokens, output);
         }
 
-        // Predict on a published snapshot (this is one): its weights cannot change during the call.
+        // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
         private void PredictOne(LgIntSpan tokens, LgSpan output)
         {
             EnsurePacked();
@@ -452,7 +464,7 @@ namespace Demo
                         LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new LgSpan(scratch, ScratchH + direction * HP, HP));
                 }
             }
-            Head(ref scratch[ScratchH], output);
+            HeadLogits(ref scratch[ScratchH], output);
         }
 
         /// <summary>
@@ -461,6 +473,14 @@ namespace Demo
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not describe whole rows, or a token id is out of range.</exception>
         public void PredictBatch(LgIntSpan tokens, LgSpan outputs)
+        {
+            PredictLogitsBatch(tokens, outputs);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, outputs);
+        }
+
+        /// <summary>Runs a batch as <see cref="PredictBatch"/> does but writes each row's raw logits (before the output activation).</summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch"/>.</exception>
+        public void PredictLogitsBatch(LgIntSpan tokens, LgSpan outputs)
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int batch = tokens.Length / SequenceLength;
@@ -481,7 +501,7 @@ namespace Demo
                 int rows = global::System.Math.Min(TileRows, batch - row0);
                 RunTile(tokens.Slice(row0 * SequenceLength, rows * SequenceLength), rows, table, scratch);
                 for (int r = 0; r < rows; r++)
-                    Head(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                    HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
         }
 
@@ -781,13 +801,6 @@ namespace Demo
                 }
                 z[o] = acc;
             }
-        }
-
-        // The logits, then y = σ(z) per output.
-        private void Head(ref float h, LgSpan output)
-        {
-            HeadLogits(ref h, output);
-            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
 
         // ---------------------------------------------------------------- training

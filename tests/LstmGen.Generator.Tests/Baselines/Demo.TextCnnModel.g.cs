@@ -406,7 +406,7 @@ namespace Demo
         private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)
         {
             ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1);
-            for (int b = 0; b < rows; b++) Head(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
+            for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
         }
 
         /// <summary>Runs one sequence of at most 40 token ids (0 = padding) and returns the probability σ(logit).</summary>
@@ -422,6 +422,18 @@ namespace Demo
         /// <exception cref="global::System.ArgumentException">A token id is outside [0, 500), the sequence is longer than 40, or <paramref name="output"/> does not hold 1 values.</exception>
         public void Predict(LgIntSpan tokens, LgSpan output)
         {
+            PredictLogits(tokens, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
+        }
+
+        /// <summary>
+        /// Runs one sequence as <see cref="Predict(LgIntSpan, LgSpan)"/> does but writes the head's 1 raw logit(s)
+        /// z = fc.weight·features + fc.bias, before the output activation (for calibration and comparisons with other
+        /// frameworks' logits). Allocates nothing.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgIntSpan, LgSpan)"/>.</exception>
+        public void PredictLogits(LgIntSpan tokens, LgSpan output)
+        {
             if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             ValidateTokens(tokens, nameof(tokens), batched: false);
@@ -429,7 +441,7 @@ namespace Demo
             lease.Value.PredictOne(tokens, output);
         }
 
-        // Predict on a published snapshot (this is one): its weights cannot change during the call.
+        // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
         private void PredictOne(LgIntSpan tokens, LgSpan output)
         {
             EnsurePacked();
@@ -442,6 +454,14 @@ namespace Demo
         /// </summary>
         /// <exception cref="global::System.ArgumentException">The spans do not describe whole rows, or a token id is out of range.</exception>
         public void PredictBatch(LgIntSpan tokens, LgSpan outputs)
+        {
+            PredictLogitsBatch(tokens, outputs);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, outputs);
+        }
+
+        /// <summary>Runs a batch as <see cref="PredictBatch"/> does but writes each row's raw logits (before the output activation).</summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch"/>.</exception>
+        public void PredictLogitsBatch(LgIntSpan tokens, LgSpan outputs)
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
             int batch = tokens.Length / SequenceLength;
@@ -473,13 +493,6 @@ namespace Demo
                 acc += LgMath.Dot(new LgReadOnlySpan(_parameters, FcWeightOffset + o * HiddenSize, HiddenSize), LgMarshal.CreateReadOnlySpan(ref h, HiddenSize));
                 z[o] = acc;
             }
-        }
-
-        // The logits, then y = σ(z) per output.
-        private void Head(ref float h, LgSpan output)
-        {
-            HeadLogits(ref h, output);
-            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
         }
 
         // ---------------------------------------------------------------- training

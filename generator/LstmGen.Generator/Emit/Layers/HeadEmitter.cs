@@ -32,6 +32,7 @@ internal static class HeadEmitter
             }
             w.Line($"z[o] = acc;");
         }
+        w.Line();
     }
 
     /// <summary>
