@@ -1,3 +1,4 @@
+using LstmGen.Testing;
 using LstmGen.Text;
 using LstmGen.Training;
 using Microsoft.ML;

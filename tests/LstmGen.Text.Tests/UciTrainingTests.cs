@@ -1,3 +1,4 @@
+using LstmGen.Testing;
 using LstmGen.Samples.Sentiment;
 using LstmGen.Training;
 using Xunit.Abstractions;

@@ -33,3 +33,20 @@ public sealed class SharedDataFolderFactAttribute : FactAttribute
     /// <summary>Skips the fact when <paramref name="folder"/> cannot be found and is not required.</summary>
     public SharedDataFolderFactAttribute(string folder) => Skip = SharedDataFolders.SkipReason(folder);
 }
+
+/// <summary>The UCI sentiment sentences (<c>../shared/data/uci-sentiment-labelled-sentences</c>), which several test projects read.</summary>
+internal static class SharedData
+{
+    public const string UciName = "uci-sentiment-labelled-sentences";
+
+    public static string? UciFolder { get; } = SharedDataFolders.Find(UciName);
+
+    public static bool Required => SharedDataFolders.Required;
+}
+
+/// <summary>A fact that is skipped, with the reason, when the UCI sentences are absent (unless CI requires them).</summary>
+public sealed class SharedDataFactAttribute : FactAttribute
+{
+    /// <summary>Sets <see cref="FactAttribute.Skip"/> when the data cannot be found and is not required.</summary>
+    public SharedDataFactAttribute() => Skip = SharedDataFolders.SkipReason(SharedData.UciName);
+}
