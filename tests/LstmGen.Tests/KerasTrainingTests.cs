@@ -303,6 +303,25 @@ public class KerasTrainingTests
     }
 
     [Fact]
+    public void Evaluate_CountsAnOutputOfExactlyOneHalfAsClassOne_InTheMetricsAsInTheAccuracy()
+    {
+        // fc = 0 makes every output σ(0) = 0.5 exactly: the accuracy (p ≥ 0.5) calls every row class 1, and so must the
+        // confusion matrix (an arg-max of [1 − p, p] with first-on-ties would call them class 0).
+        var model = new SmallModel(seed: 3);
+        using (ParameterUpdate u = model.BeginParameterUpdate())
+        {
+            u.Tensor("fc.weight").Clear();
+            u.Tensor("fc.bias").Clear();
+        }
+        int[] tokens = TestModels.Tokens(model.Shape, 4, seed: 5);
+        Assert.Equal(0.5f, model.Predict(tokens.AsSpan(0, model.Shape.SequenceLength)));
+        Evaluation e = Trainer.Evaluate(model, tokens, [1f, 0f, 1f, 1f]);
+        Assert.Equal(0.75, e.Accuracy, 12);
+        Assert.Equal(e.Accuracy, e.Classification!.Accuracy, 12);
+        Assert.Equal(new[,] { { 0, 1 }, { 0, 3 } }, e.Classification.ConfusionMatrix);
+    }
+
+    [Fact]
     public void AdamW_MatchesPyTorchsDefinition()
     {
         // torch.optim.AdamW: θ ← θ − lr·λ·θ; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;

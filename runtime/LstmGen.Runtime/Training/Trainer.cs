@@ -270,7 +270,14 @@ public static class Trainer
             return ClassificationMetrics.Compute(outputs, DataSplit.ClassesOfTargets(shape.Output, o, targets), o);
         if (shape.Output != OutputActivation.Sigmoid || o != 1) return null;
         var probabilities = new float[rows * 2];
-        for (int r = 0; r < rows; r++) { probabilities[2 * r] = 1 - outputs[r]; probabilities[2 * r + 1] = outputs[r]; }
+        // Class 1 when p ≥ 0.5, as the accuracy counts it: at p = 0.5 exactly the arg-max's first-on-ties would say class 0,
+        // so class 0's share is nudged one ulp down there (the ROC-AUC reads only class 1's column).
+        for (int r = 0; r < rows; r++)
+        {
+            float p = outputs[r];
+            probabilities[2 * r] = p == 0.5f ? MathF.BitDecrement(0.5f) : 1 - p;
+            probabilities[2 * r + 1] = p;
+        }
         return ClassificationMetrics.Compute(probabilities, DataSplit.ClassesOfTargets(shape.Output, o, targets), 2);
     }
 
