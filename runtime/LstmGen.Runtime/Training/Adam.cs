@@ -68,7 +68,11 @@ public sealed class Adam : IOptimizer, ILearningRate
     }
 
     /// <inheritdoc />
-    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset) => Update(parameters, gradients, offset, 1f);
+
+    // The update with θ first multiplied by `decay` in the same pass (AdamW's decoupled decay 1 − lr·λ; 1 for Adam, which
+    // multiplies exactly), so AdamW streams the weights once, not twice.
+    internal void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset, float decay)
     {
         OptimizerChecks.Slice(parameters.Length, gradients.Length, offset, _m.Length, _t);
         float c2 = _c2;
@@ -83,10 +87,11 @@ public sealed class Adam : IOptimizer, ILearningRate
             var vb1 = Vector256.Create(b1); var vb1c = Vector256.Create(1 - b1);
             var vb2 = Vector256.Create(b2); var vb2c = Vector256.Create(1 - b2);
             var vlr = Vector256.Create(lr); var vc2 = Vector256.Create(c2); var veps = Vector256.Create(eps); var vwd = Vector256.Create(wd);
+            var vdecay = Vector256.Create(decay);
             for (; i + 8 <= n; i += 8)
             {
                 nuint k = (nuint)i;
-                Vector256<float> pv = Vector256.LoadUnsafe(ref p, k);
+                Vector256<float> pv = Vector256.LoadUnsafe(ref p, k) * vdecay;
                 Vector256<float> gv = Fma.MultiplyAdd(vwd, pv, Vector256.LoadUnsafe(ref g, k));
                 Vector256<float> mv = Fma.MultiplyAdd(vb1, Vector256.LoadUnsafe(ref m, k), vb1c * gv);
                 Vector256<float> vv = Fma.MultiplyAdd(vb2, Vector256.LoadUnsafe(ref v, k), vb2c * gv * gv);
@@ -102,10 +107,11 @@ public sealed class Adam : IOptimizer, ILearningRate
             var vb1 = Vector128.Create(b1); var vb1c = Vector128.Create(1 - b1);
             var vb2 = Vector128.Create(b2); var vb2c = Vector128.Create(1 - b2);
             var vlr = Vector128.Create(lr); var vc2 = Vector128.Create(c2); var veps = Vector128.Create(eps); var vwd = Vector128.Create(wd);
+            var vdecay = Vector128.Create(decay);
             for (; i + 4 <= n; i += 4)
             {
                 nuint k = (nuint)i;
-                Vector128<float> pv = Vector128.LoadUnsafe(ref p, k);
+                Vector128<float> pv = Vector128.LoadUnsafe(ref p, k) * vdecay;
                 Vector128<float> gv = VectorMath.MultiplyAdd(vwd, pv, Vector128.LoadUnsafe(ref g, k));
                 Vector128<float> mv = VectorMath.MultiplyAdd(vb1, Vector128.LoadUnsafe(ref m, k), vb1c * gv);
                 Vector128<float> vv = VectorMath.MultiplyAdd(vb2, Vector128.LoadUnsafe(ref v, k), vb2c * gv * gv);
@@ -116,12 +122,14 @@ public sealed class Adam : IOptimizer, ILearningRate
         }
         for (; i < n; i++)
         {
-            float gi = Unsafe.Add(ref g, i) + wd * Unsafe.Add(ref p, i);
+            ref float pi = ref Unsafe.Add(ref p, i);
+            pi *= decay;
+            float gi = Unsafe.Add(ref g, i) + wd * pi;
             ref float mi = ref Unsafe.Add(ref m, i);
             ref float vi = ref Unsafe.Add(ref v, i);
             mi = b1 * mi + (1 - b1) * gi;
             vi = b2 * vi + (1 - b2) * gi * gi;
-            Unsafe.Add(ref p, i) -= lr * mi / (MathF.Sqrt(vi) * c2 + eps);
+            pi -= lr * mi / (MathF.Sqrt(vi) * c2 + eps);
         }
     }
 }

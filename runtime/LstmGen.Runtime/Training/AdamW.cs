@@ -52,13 +52,6 @@ public sealed class AdamW : IOptimizer, ILearningRate
     public void BeginStep(int parameterCount) => _adam.BeginStep(parameterCount);
 
     /// <inheritdoc />
-    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset)
-    {
-        // The slice checks before the decay, so a bad call leaves the weights alone.
-        if (_adam.Iterations == 0) throw new InvalidOperationException("Call BeginStep before Update.");
-        if (gradients.Length != parameters.Length) throw new ArgumentException($"Expected {parameters.Length} gradients but got {gradients.Length}.", nameof(gradients));
-        float decay = 1f - LearningRate * WeightDecay;
-        if (decay != 1f) VectorMath.Scale(parameters, decay);
-        _adam.Update(parameters, gradients, offset);
-    }
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, int offset) =>
+        _adam.Update(parameters, gradients, offset, 1f - LearningRate * WeightDecay);
 }
