@@ -105,6 +105,12 @@ public interface IDenseSequenceModel : IGeneratedModel
     /// </summary>
     void PredictBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs);
 
-    /// <summary>As <see cref="PredictBatch"/>, but writes each row's raw logits.</summary>
+    /// <summary>As <see cref="PredictBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/>, but writes each row's raw logits.</summary>
     void PredictLogitsBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs);
+
+    /// <summary>As <see cref="PredictBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> with every row SequenceLength steps long.</summary>
+    void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>As <see cref="PredictLogitsBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> with every row SequenceLength steps long.</summary>
+    void PredictLogitsBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
 }
