@@ -7,7 +7,7 @@ namespace LstmGen.Training;
 /// <summary>
 /// Saves the model whenever the monitored metric improves on its best (Keras' <c>ModelCheckpoint</c> with
 /// <c>save_best_only=True</c>), atomically, so the file always holds the best epoch so far. The default save is
-/// <see cref="ModelFile.Save(ISequenceModel, string, Text.Vocabulary?)"/>; pass <c>save</c> to write something else
+/// <see cref="ModelFile.Save(IGeneratedModel, string, Text.Vocabulary?)"/>; pass <c>save</c> to write something else
 /// (a whole text classifier, for example).
 /// </summary>
 public sealed class ModelCheckpoint : TrainingCallback
