@@ -42,7 +42,7 @@ public sealed class ModelCheckpoint : TrainingCallback
         if (!Monitors.IsImprovement(Monitor, current, _best, 0)) return;
         _best = current;
         if (_save is not null) _save(Path);
-        else ModelFile.Save(context.Model, Path);
+        else ModelFile.Save(context.TrainedModel, Path);
         SavedEpoch = result.Epoch;
     }
 }
