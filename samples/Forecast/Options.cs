@@ -21,7 +21,7 @@ public sealed class Options
     public int Seeds { get; set; } = 5;
 
     /// <summary>Most passes over the training windows (early stopping keeps the best on the validation months).</summary>
-    public int Epochs { get; set; } = 300;
+    public int Epochs { get; set; } = 400;
 
     /// <summary>First seed (the networks use Seed, Seed + 1, …; the synthetic series uses Seed).</summary>
     public int Seed { get; set; }
@@ -54,7 +54,7 @@ public sealed class Options
                            ../shared/data/airline-passengers/airline-passengers.csv (default: a seeded synthetic
                            airline-like series the sample makes).
           --seeds N        Networks to train, one per seed; the report gives mean ± sd (default 5).
-          --epochs N       Most passes over the training windows (default 300; the epoch with the lowest loss on the
+          --epochs N       Most passes over the training windows (default 400; the epoch with the lowest loss on the
                            {ValidationMonths} months before the test months is kept).
           --seed N         First seed (default 0).
           --save FILE      Where to save the best network with its scaler (default forecast.lstmgen).

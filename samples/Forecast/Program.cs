@@ -117,39 +117,31 @@ static (PassengerModel, SeriesScaler, double, int, int) Train(float[] v, int win
     scaler.Transform(vy, feature: 0);
     var model = new PassengerModel(seed);
     var clock = Stopwatch.StartNew();
-    // TEMP manual loop until Trainer.Fit takes dense inputs.
-    int n = y.Length, batch = int.Parse(Environment.GetEnvironmentVariable("FB") ?? "16");
-    var adam = new Adam(learningRate: float.Parse(Environment.GetEnvironmentVariable("FLR") ?? "0.003"));
-    var grads = new float[PassengerModel.ParameterCount];
-    var order = Enumerable.Range(0, n).ToArray();
-    var rng = new Rng(seed);
-    var bx = new float[batch * window * 3]; var by = new float[batch]; var lengths = new int[batch];
-    Array.Fill(lengths, window);
-    float[] bestWeights = model.Parameters.ToArray(); double loss = double.MaxValue; int best = 0;
-    var pv = new float[vy.Length]; var vl = new int[vy.Length]; Array.Fill(vl, window);
-    int swa = int.Parse(Environment.GetEnvironmentVariable("SWA") ?? "0");
-    var avg = new float[PassengerModel.ParameterCount];
-    for (int epoch = 1; epoch <= epochs; epoch++)
+    int[] lengths = Full(y.Length, window), validationLengths = Full(vy.Length, window);
+    // Every epoch is scored on the validation months; the best epoch's weights are kept (patience = all epochs).
+    TrainingHistory history = Trainer.Fit(model, x, lengths, y, new FitOptions
     {
-        rng.Shuffle<int>(order);
-        for (int s = 0; s < n; s += batch)
-        {
-            int m = Math.Min(batch, n - s);
-            for (int r = 0; r < m; r++) { x.AsSpan(order[s + r] * window * 3, window * 3).CopyTo(bx.AsSpan(r * window * 3)); by[r] = y[order[s + r]]; }
-            model.ComputeGradients(bx.AsSpan(0, m * window * 3), lengths.AsSpan(0, m), by.AsSpan(0, m), grads, default);
-            using (ParameterUpdate u = model.BeginParameterUpdate()) adam.Step(u.Values, grads);
-        }
-        model.PredictBatch(vx, vl, pv);
-        double l = 0; for (int i = 0; i < pv.Length; i++) l += (pv[i] - vy[i]) * (pv[i] - vy[i]);
-        l /= pv.Length;
-        if (l < loss) { loss = l; best = epoch; bestWeights = model.Parameters.ToArray(); }
-        if (swa > 0 && epoch > epochs - swa) { var p = model.Parameters; for (int i = 0; i < avg.Length; i++) avg[i] += p[i] / swa; }
-    }
-    model.SetParameters(swa > 0 ? avg : bestWeights);
-    if (swa > 0) { model.PredictBatch(vx, vl, pv); loss = 0; for (int i = 0; i < pv.Length; i++) loss += (pv[i] - vy[i]) * (pv[i] - vy[i]); loss /= pv.Length; }
-    int trained = epochs;
+        Epochs = epochs,
+        BatchSize = 32,
+        Seed = seed,
+        Optimizer = new Adam(learningRate: 0.005f),
+        ValidationInputs = vx,
+        ValidationLengths = validationLengths,
+        ValidationTargets = vy,
+        EarlyStopping = new EarlyStopping(patience: epochs, restoreBestWeights: true),
+    });
+    int best = history.BestEpoch ?? history.Epochs.Count;
+    double loss = history.Epochs[best - 1].ValidationLoss ?? double.NaN;
+    int trained = history.Epochs.Count;
     Console.WriteLine($"  seed {seed}: {trained} epochs in {clock.Elapsed.TotalSeconds:F1} s, best validation loss {loss:G4} at epoch {best}");
     return (model, scaler, loss, seed, best);
+}
+
+static int[] Full(int rows, int window)
+{
+    var lengths = new int[rows];
+    Array.Fill(lengths, window);
+    return lengths;
 }
 
 // Inputs (window-level logs of the `window` months before month k) and targets (month k on the same level) for k in [from, to).
