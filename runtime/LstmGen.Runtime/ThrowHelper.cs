@@ -17,6 +17,11 @@ public static class ThrowHelper
         => throw new ArgumentOutOfRangeException(paramName, token,
             $"Token id {token} is outside [0, {vocabularySize}). Use 0 for padding and 1 for out-of-vocabulary words.");
 
+    /// <summary>A streamed feature that is NaN or ±∞ (a dense model's Step).</summary>
+    [DoesNotReturn]
+    public static void StepFeatureNotFinite(string paramName, int index, float value)
+        => throw new ArgumentException($"Feature {index} of the step is {value}; inputs must be finite.", paramName);
+
     /// <summary>A token id outside [0, vocabularySize) in row <paramref name="row"/> of a batch.</summary>
     [DoesNotReturn]
     public static void TokenOutOfRangeInBatch(string paramName, int token, int row, int position, int vocabularySize)

@@ -40,12 +40,29 @@ public sealed class StreamingGeneratorTests
     }
 
     [Theory]
+    [InlineData("LstmModel", "")]
+    [InlineData("GruModel", ", Layers = 2")]
+    public void DenseModels_StepTakeFeatures(string attribute, string extra)
+    {
+        INamedTypeSymbol model = ModelType(GeneratorHarness.ModelSource("InputSize = 3, HiddenSize = 8, SequenceLength = 10" + extra).Replace("[LstmModel(", $"[{attribute}(", StringComparison.Ordinal));
+        Assert.Single(model.GetTypeMembers("State"));
+        IMethodSymbol step = Assert.IsAssignableFrom<IMethodSymbol>(Assert.Single(model.GetMembers("Step").Where(m => m.DeclaredAccessibility == Accessibility.Public)));
+        Assert.Equal(["State", "System.ReadOnlySpan<float>", "System.Span<float>"], step.Parameters.Select(p => p.Type.ToDisplayString().Replace("Demo.SentimentModel.", "", StringComparison.Ordinal)));
+        Assert.Single(model.GetMembers("StepLogits"));
+    }
+
+    [Theory]
     [InlineData("LstmModel")]
     [InlineData("GruModel")]
     [InlineData("RnnModel")]
     public void BidirectionalModels_GetNoStreamingMembers(string attribute)
     {
-        INamedTypeSymbol model = ModelType(GeneratorHarness.ModelSource(Sizes + ", Layers = 2, Bidirectional = true").Replace("[LstmModel(", $"[{attribute}(", StringComparison.Ordinal));
+        foreach (string sizes in new[] { Sizes, "InputSize = 3, HiddenSize = 8, SequenceLength = 10" })
+            AssertNoStreaming(ModelType(GeneratorHarness.ModelSource(sizes + ", Layers = 2, Bidirectional = true").Replace("[LstmModel(", $"[{attribute}(", StringComparison.Ordinal)));
+    }
+
+    private static void AssertNoStreaming(INamedTypeSymbol model)
+    {
         Assert.Empty(model.GetTypeMembers("State"));
         Assert.Empty(model.GetMembers("CreateState"));
         Assert.Empty(model.GetMembers("StepLogits"));

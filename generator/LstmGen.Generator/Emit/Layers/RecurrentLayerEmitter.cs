@@ -27,12 +27,15 @@ internal static partial class RecurrentLayerEmitter
             // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
             private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
             private readonly float[] _wihP = new float[{{P.Floats("PackedInput")}}];
-            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
-            private float[]? _table;
-            private int _tableVersion = -1;
 
             /// <summary>The recurrent cell: {{cell.Display}}.</summary>
             public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.{{L.Cell}};
+
+            """);
+        if (!P.Dense) w.Line($$"""
+            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
+            private float[]? _table;
+            private int _tableVersion = -1;
 
             /// <summary>
             /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> of the first layer
@@ -76,7 +79,7 @@ internal static partial class RecurrentLayerEmitter
             {
                 for (int layer = 0; layer < Layers; layer++)
                 {
-                    int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                    int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
@@ -108,7 +111,8 @@ internal static partial class RecurrentLayerEmitter
             }
 
             """);
-        ShellEmitter.EmitCaches(w, intScratch: false);
+        ShellEmitter.EmitCaches(w, intScratch: false, tokens: !P.Dense);
+        if (P.Dense) return;
         EmbeddingEmitter.EmitEnsureTable(w, $"""
             // T[v, :] = embedding[v, :]·W_ihᵀ + {inputBias} for every token v and both directions of layer 0: one GEMM,
             // {P.V}×{P.E} by {P.E}×{L.DGp}.
@@ -119,6 +123,12 @@ internal static partial class RecurrentLayerEmitter
     // Predict: the single-row body, the batch body over tiles, and RunTile.
     public static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
+        if (P.Dense)
+        {
+            DenseInputEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: true)));
+            EmitRunTile(w, L, cell, dense: true);
+            return;
+        }
         ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell)), ", the recurrent product as one GEMM per step", """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
@@ -130,13 +140,14 @@ internal static partial class RecurrentLayerEmitter
                     HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
             """);
-        EmitRunTile(w, L, cell);
+        EmitRunTile(w, L, cell, dense: false);
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense = false)
     {
-        w.Line($$"""
+        if (dense) w.Line($"{DenseInputEmitter.SingleRowInput}");
+        else w.Line($$"""
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
@@ -178,16 +189,19 @@ internal static partial class RecurrentLayerEmitter
                         """);
                 }
             }
-            w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
-            w.Line($"bool folded = layer == 0 && table is not null;");
+            if (!dense)
+            {
+                w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
+                w.Line($"bool folded = layer == 0 && table is not null;");
+            }
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
-                EmitSingleRowDirection(w, L, cell);
+                EmitSingleRowDirection(w, L, cell, dense);
         }
         w.Line($"HeadLogits(ref scratch[ScratchH], output);");
     }
 
     // One direction of one layer over the row's n steps, from a zero state.
-    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
     {
         if (L.D == 2)
         {
@@ -208,9 +222,10 @@ internal static partial class RecurrentLayerEmitter
         w.Line($"ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];");
         w.Line($"ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];");
         if (cell.SeparateRecurrent) w.Line($"ref float biasHh = ref _biasHh[layer * DGP + direction * GP];");
-        using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)"))
+        using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < {(dense ? "n" : "tokens.Length")}; k++)"))
         {
-            w.Line($"""
+            if (dense) w.Line($"ref float input = ref scratch[ScratchXProj + s * DGP + direction * GP];");
+            else w.Line($"""
                 int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                 if (token == 0) continue; // padding: {cell.State} unchanged
                 ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
@@ -237,7 +252,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // RunTile: one tile of sequences, layer by layer and direction by direction.
-    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
     {
         string parts = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
@@ -247,7 +262,7 @@ internal static partial class RecurrentLayerEmitter
             // first): per step, {parts}, then the cell
             // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
             """);
-        using (w.Block($"private void RunTile(LgIntSpan tokens, int rows, float[]? table, float[] scratch)"))
+        using (w.Block($"private void RunTile({(dense ? "LgReadOnlySpan inputs, LgIntSpan lengths, int rows, float[] scratch" : "LgIntSpan tokens, int rows, float[]? table, float[] scratch")})"))
         {
             w.Line($"var gates = new LgSpan(scratch, ScratchTileGates, rows * GP);");
             if (cell.SeparateRecurrent) w.Line($"var hh = new LgSpan(scratch, ScratchTileHH, rows * GP);");
@@ -262,7 +277,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
                     if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
                     using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
-                        EmitTileStep(w, L, cell);
+                        EmitTileStep(w, L, cell, dense);
                 }
             }
         }
@@ -270,8 +285,11 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // One step of a tile: each row's input part, the input-side GEMM when not folded, H·W_hhᵀ, the cell update.
-    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
     {
+        if (dense) w.Line($"{DenseInputEmitter.TileStepInput(cell.SeparateRecurrent)}");
+        else
+        {
         w.Line($$"""
             int t = direction == 0 ? k : SequenceLength - 1 - k;
             bool any = false;
@@ -301,6 +319,7 @@ internal static partial class RecurrentLayerEmitter
                     new LgReadOnlySpan(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
             }
             """);
+        }
         if (L.Layers > 1)
         {
             using SourceWriter.Scope block = w.Block($"else if (layer > 0)");
@@ -316,7 +335,8 @@ internal static partial class RecurrentLayerEmitter
             """);
         using (w.Block($"for (int r = 0; r < rows; r++)"))
         {
-            w.Line($"if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {cell.State} unchanged");
+            if (dense) w.Line($"if (t >= lengths[r]) continue; // past the row's length: its {cell.State} unchanged");
+            else w.Line($"if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {cell.State} unchanged");
             w.Line($"{cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]")};");
         }
         if (L.Layers > 1)
