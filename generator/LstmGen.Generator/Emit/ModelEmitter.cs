@@ -43,6 +43,7 @@ internal static class ModelEmitter
         RecurrentLayerEmitter.EmitPacking(w, P, L, cell);
         RecurrentLayerEmitter.EmitPredict(w, P, L, cell);
         RecurrentStepEmitter.Emit(w, L, cell);
+        StreamingEmitter.Emit(w, P, L, cell); // unidirectional only
         cell.EmitInference(w, L);
         HeadEmitter.Emit(w, P.Output, L);
         RecurrentLayerEmitter.EmitTraining(w, P, L, cell);

@@ -724,6 +724,147 @@ namespace Demo
             }
         }
 
+        // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
+
+        /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one).</summary>
+        public const int StateSize = Layers * HiddenSize * 2;
+
+        /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, int, LgSpan)"/>.</summary>
+        public State CreateState() => new();
+
+        /// <summary>
+        /// The streaming state of a SentimentModel: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one), owned by the caller and advanced by
+        /// <see cref="Step(State, int, LgSpan)"/>. Any SentimentModel can step it (the state holds no weights). One thread at a
+        /// time may use a state; many states may step on one model from many threads at once.
+        /// </summary>
+        public sealed class State : global::LstmGen.IRecurrentState
+        {
+            // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
+            // parity says which is current. Padded lanes stay exactly 0 (zero weights).
+            internal readonly float[] H = new float[2 * Layers * HP];
+            // c of every layer [Layers, HP], updated in place.
+            internal readonly float[] C = new float[Layers * HP];
+            // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
+            internal readonly float[] Gates = new float[GP];
+            internal readonly float[] Input = new float[GP];
+            internal long _steps;
+
+            internal State() { }
+
+            /// <inheritdoc/>
+            public int Size => StateSize;
+
+            /// <inheritdoc/>
+            public long Steps
+            {
+                get => _steps;
+                set
+                {
+                    if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
+                    // The parity picks the current copy of h: keep h when it moves.
+                    if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    _steps = value;
+                }
+            }
+
+            // Where the current h of every layer starts in H.
+            internal int Current => (int)(_steps & 1) * Layers * HP;
+
+            /// <inheritdoc/>
+            public void Reset()
+            {
+                LgArray.Clear(H);
+                LgArray.Clear(C);
+                _steps = 0;
+            }
+
+            /// <inheritdoc/>
+            public void CopyTo(LgSpan destination)
+            {
+                if (destination.Length != StateSize) LgThrow.WrongLength(nameof(destination), destination.Length, StateSize, "StateSize");
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));
+                    new LgReadOnlySpan(C, layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));
+                }
+            }
+
+            /// <inheritdoc/>
+            public void CopyFrom(LgReadOnlySpan source)
+            {
+                if (source.Length != StateSize) LgThrow.WrongLength(nameof(source), source.Length, StateSize, "StateSize");
+                for (int i = 0; i < source.Length; i++)
+                {
+                    if (!float.IsFinite(source[i]))
+                        throw new global::System.ArgumentException($"State value {i} ({(i < Layers * HiddenSize ? "h" : "c")}[{i / HiddenSize % Layers}, {i % HiddenSize}]) is {source[i]}; a state holds finite values.", nameof(source));
+                }
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));
+                    source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, layer * HP, HiddenSize));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Advances <paramref name="state"/> by one token (0 = padding: the state is unchanged, as Predict masks it) and writes the 1 output(s) the head gives on the top layer's h: what
+        /// <see cref="Predict(LgIntSpan, LgSpan)"/> returns for the tokens given since <see cref="State.Reset"/>. Runs on a published snapshot of
+        /// the weights, allocates nothing and takes no lock; <paramref name="state"/> must not be used by another thread during the call.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="token"/> is outside [0, 10000), or <paramref name="output"/> does not hold 1 values.</exception>
+        public void Step(State state, int token, LgSpan output)
+        {
+            StepLogits(state, token, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
+        }
+
+        /// <summary>As <see cref="Step(State, int, LgSpan)"/>, but writes the head's raw logit(s), before the output activation.</summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Step(State, int, LgSpan)"/>.</exception>
+        public void StepLogits(State state, int token, LgSpan output)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(state);
+            if ((uint)token >= VocabularySize) LgThrow.StepTokenOutOfRange(nameof(token), token, VocabularySize);
+            if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+            using global::LstmGen.InferenceSnapshots<SentimentModel>.Lease lease = _inference!.Acquire();
+            lease.Value.StepOne(state, token, output);
+        }
+
+        // One step of every layer on a published snapshot (this is one). Layer 0's input part is the folded table's row
+        // (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one row of Predict's
+        // per-layer GEMM); then the fused step from the current h into the other copy, in the chunk order of the
+        // step's parity, as Predict's step s.
+        private void StepOne(State state, int token, LgSpan output)
+        {
+            EnsurePacked();
+            if (token != 0)
+            {
+                float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
+                bool reverse = (state._steps & 1) != 0;
+                int current = state.Current, next = Layers * HP - current;
+                float[] hs = state.H, x = state.Input;
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    ref float input = ref x[0];
+                    if (layer == 0 && table is not null) input = ref table[token * DGP];
+                    else
+                    {
+                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                        if (layer == 0)
+                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
+                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                        else
+                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                    }
+                    Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+                }
+                state._steps++;
+            }
+            HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+        }
+
         // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h, ref float c)
