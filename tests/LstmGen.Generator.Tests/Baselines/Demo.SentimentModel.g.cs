@@ -726,8 +726,7 @@ namespace Demo
 
         // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
-        /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one).</summary>
-        public const int StateSize = Layers * HiddenSize * 2;
+        // StateSize (the truncated-BPTT section's constant) is also the floats of a State in its PyTorch layout.
 
         /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, int, LgSpan)"/>.</summary>
         public State CreateState() => new();
@@ -982,7 +981,8 @@ namespace Demo
 
         /// <summary>
         /// Floats of one row's recurrent state: Layers·HiddenSize·2 (h, then c). A batch's state is PyTorch's (h_n, c_n):
-        /// h [Layers, B, HiddenSize] then c [Layers, B, HiddenSize], B·StateSize floats.
+        /// h [Layers, B, HiddenSize] then c [Layers, B, HiddenSize], B·StateSize floats. A streaming <see cref="State"/> holds StateSize floats in the same
+        /// layout for B = 1.
         /// </summary>
         public const int StateSize = Layers * HiddenSize * 2;
 

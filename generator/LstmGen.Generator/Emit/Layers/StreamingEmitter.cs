@@ -23,8 +23,7 @@ internal static class StreamingEmitter
         w.Line($$"""
             // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
-            /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: {{stateDoc}}.</summary>
-            public const int StateSize = Layers * HiddenSize{{(lstm ? " * 2" : "")}};
+            // StateSize (the truncated-BPTT section's constant) is also the floats of a State in its PyTorch layout.
 
             /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, {{(P.Dense ? "LgReadOnlySpan" : "int")}}, LgSpan)"/>.</summary>
             public State CreateState() => new();

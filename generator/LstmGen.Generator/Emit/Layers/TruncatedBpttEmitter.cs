@@ -19,7 +19,8 @@ internal static class TruncatedBpttEmitter
         w.Line($$"""
             /// <summary>
             /// Floats of one row's recurrent state: Layers·HiddenSize{{(L.HasCellState ? "·2 (h, then c)" : " (h)")}}. A batch's state is PyTorch's (h_n{{(L.HasCellState ? ", c_n" : "")}}):
-            /// h [Layers, B, HiddenSize]{{(L.HasCellState ? " then c [Layers, B, HiddenSize]" : "")}}, B·StateSize floats.
+            /// h [Layers, B, HiddenSize]{{(L.HasCellState ? " then c [Layers, B, HiddenSize]" : "")}}, B·StateSize floats. A streaming <see cref="State"/> holds StateSize floats in the same
+            /// layout for B = 1.
             /// </summary>
             public const int StateSize = Layers * HiddenSize{{(L.HasCellState ? " * 2" : "")}};
 
