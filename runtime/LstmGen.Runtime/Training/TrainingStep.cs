@@ -143,6 +143,7 @@ public sealed unsafe class TrainingStep : IDisposable
         tokens.CopyTo(_tokens);
         targets.CopyTo(_targets);
         _rows = rows;
+        ShareDropout(model);
 
         _team.Run(_computeShard);
         loss = 0;
@@ -172,6 +173,18 @@ public sealed unsafe class TrainingStep : IDisposable
             }
         }
         return null;
+    }
+
+    // Replicas use the model's dropout settings (as they are now), each shard its own mask stream.
+    private void ShareDropout(ITrainableModel model)
+    {
+        if (model is not IDropoutModel d) return;
+        for (int k = 1; k < _models.Length; k++)
+        {
+            var replica = (IDropoutModel)_models[k];
+            replica.Dropout = d.Dropout;
+            replica.DropoutStream = d.DropoutStream + k;
+        }
     }
 
     // Rows [start, start + count) of the batch belong to shard k.
