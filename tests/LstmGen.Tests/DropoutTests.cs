@@ -160,6 +160,13 @@ public class DropoutTests
         Assert.False(a.AsSpan().SequenceEqual(b));
         d.FillMask(DropoutSite.Head, 0, 0, 0, default, rows, width, b);        // another site (rate 0: all kept)
         Assert.All(b, v => Assert.Equal(1f, v));
+        // Even and odd elements (two per hash) each have the rate; an odd width fills every element.
+        Assert.InRange(a.Where((_, i) => i % 2 == 1).Count(v => v == 0f) / (a.Length / 2.0), 0.235, 0.265);
+        var odd = new float[rows * 7];
+        odd.AsSpan().Fill(-1f);
+        d.FillMask(DropoutSite.Embedding, 0, 0, 0, default, rows, 7, odd);
+        Assert.All(odd, v => Assert.True(v == 0f || v == 1f / 0.75f));
+        Assert.InRange(odd.Count(v => v == 0f) / (double)odd.Length, 0.22, 0.28);
     }
 
     [Fact]

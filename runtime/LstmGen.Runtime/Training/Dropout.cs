@@ -26,7 +26,8 @@ public enum DropoutSite
 /// stream restarted, the site, the layer/unit, the element): deterministic for a seed and thread count, different for every
 /// batch. Assigning <see cref="Seed"/> (or a new settings object to the model) restarts the stream; so does every
 /// <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>.</para>
-/// <para>An element is kept when the top 24 bits of SplitMix64's finaliser of (key + index·φ) are ≥ ⌊p·2²⁴⌋.</para>
+/// <para>Element j of a mask row r (of width W) is kept when its 24 bits of u = SplitMix64's finaliser of
+/// (key + (r·⌈W/2⌉ + ⌊j/2⌋ + 1)·φ) are ≥ ⌊p·2²⁴⌋: bits 40–63 of u for an even j, bits 8–31 for an odd j.</para>
 /// </remarks>
 public sealed class DropoutSettings
 {
@@ -113,12 +114,18 @@ public sealed class DropoutSettings
         float scale = 1f / (1f - p);
         ulong threshold = (ulong)(p * 16777216.0);
         ulong key = StreamKey((ulong)(uint)_seed ^ _salt, stream, batch, site, unit);
+        ulong pairsPerRow = (ulong)(width + 1) / 2;
         for (int i = 0; i < rows; i++)
         {
-            ulong row = (ulong)(rowIds.IsEmpty ? i : rowIds[i]) * (ulong)width;
+            ulong row = (ulong)(rowIds.IsEmpty ? i : rowIds[i]) * pairsPerRow;
             Span<float> r = m.Slice(i * width, width);
-            for (int j = 0; j < r.Length; j++)
-                r[j] = Bits24(key, row + (ulong)j) >= threshold ? scale : 0f;
+            // One 64-bit hash gives two elements: bits 40–63 for element 2k, bits 8–31 for element 2k + 1.
+            for (int j = 0; j < r.Length; j += 2)
+            {
+                ulong u = Hash(key, row + (ulong)(j >> 1));
+                r[j] = u >> 40 >= threshold ? scale : 0f;
+                if (j + 1 < r.Length) r[j + 1] = ((u >> 8) & 0xFFFFFF) >= threshold ? scale : 0f;
+            }
         }
     }
 
@@ -132,8 +139,8 @@ public sealed class DropoutSettings
         return Finalise(k ^ (ulong)(uint)unit);
     }
 
-    /// <summary>The top 24 bits of Finalise(key + index·φ).</summary>
-    internal static ulong Bits24(ulong key, ulong index) => Finalise(unchecked(key + (index + 1) * 0x9E3779B97F4A7C15UL)) >> 40;
+    /// <summary>Finalise(key + (index + 1)·φ): the 64 bits behind two mask elements.</summary>
+    internal static ulong Hash(ulong key, ulong index) => Finalise(unchecked(key + (index + 1) * 0x9E3779B97F4A7C15UL));
 
     private static ulong Finalise(ulong z)
     {
