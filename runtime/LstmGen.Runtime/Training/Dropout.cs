@@ -26,6 +26,8 @@ public enum DropoutSite
 /// stream restarted, the site, the layer/unit, the element): deterministic for a seed and thread count, different for every
 /// batch. Assigning <see cref="Seed"/> (or a new settings object to the model) restarts the stream; so does every
 /// <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>.</para>
+/// <para>Every training forward pass draws a batch's masks: <c>ComputeGradients</c> and <c>ComputeHiddenGradientNorms</c>
+/// (which then reports the norms of the dropped-out network).</para>
 /// <para>Element j of a mask row r (of width W) is kept when its 24 bits of u = SplitMix64's finaliser of
 /// (key + (r·⌈W/2⌉ + ⌊j/2⌋ + 1)·φ) are ≥ ⌊p·2²⁴⌋: bits 40–63 of u for an even j, bits 8–31 for an odd j.</para>
 /// </remarks>
