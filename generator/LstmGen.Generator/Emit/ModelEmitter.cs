@@ -47,6 +47,7 @@ internal static class ModelEmitter
         cell.EmitInference(w, L);
         HeadEmitter.Emit(w, P.Output, L);
         RecurrentLayerEmitter.EmitTraining(w, P, L, cell);
+        DropoutEmitter.Emit(w, L, P.Dense);
         ShellEmitter.End(w, P);
         return w.ToString();
     }

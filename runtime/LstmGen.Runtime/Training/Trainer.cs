@@ -108,6 +108,7 @@ public static class Trainer
 
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
         IOptimizer optimizer = options.Optimizer ?? new Adam();
+        StartDropout(model, options);
         using TrainingStep step = model is IDenseTrainableModel dense
             ? new TrainingStep(dense, optimizer, options.Threads, options.ClipNorm)
             : new TrainingStep((ITrainableModel)model, optimizer, options.Threads, options.ClipNorm);
@@ -230,7 +231,20 @@ public static class Trainer
         ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, ValidationInputs = o.ValidationInputs, ValidationLengths = o.ValidationLengths, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
         EarlyStoppingPatience = o.EarlyStoppingPatience, EarlyStopping = o.EarlyStopping, AutoEarlyStopping = o.AutoEarlyStopping,
         Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads, ClassWeights = o.ClassWeights,
+        Dropout = o.Dropout,
     };
+
+    // FitOptions.Dropout goes to the model; the mask stream restarts, salted with the fit's seed.
+    private static void StartDropout(IGradientModel model, FitOptions options)
+    {
+        if (model is IDropoutModel d)
+        {
+            if (options.Dropout is { } dropout) d.Dropout = dropout;
+            d.Dropout.Restart(options.Seed);
+        }
+        else if (options.Dropout is { IsActive: true })
+            throw new ArgumentException($"FitOptions.Dropout needs a recurrent model (IDropoutModel); {model.GetType().Name} has no dropout.", nameof(options));
+    }
 
     /// <summary>Targets for class ids: one-hot rows for a softmax model, 0/1 values for a one-output sigmoid model.</summary>
     /// <exception cref="ArgumentException">The model is neither, or an id is out of range.</exception>

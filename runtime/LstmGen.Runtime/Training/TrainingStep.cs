@@ -225,6 +225,7 @@ public sealed unsafe class TrainingStep : IDisposable
         if (_targets.Length < targets.Length) { _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
         targets.CopyTo(_targets);
         _rows = rows;
+        ShareDropout(model);
 
         _team!.Run(_computeShard);
         loss = 0;
@@ -254,6 +255,18 @@ public sealed unsafe class TrainingStep : IDisposable
             }
         }
         return null;
+    }
+
+    // Replicas use the model's dropout settings (as they are now), each shard its own mask stream.
+    private void ShareDropout(IGradientModel model)
+    {
+        if (model is not IDropoutModel d) return;
+        for (int k = 1; k < _all.Length; k++)
+        {
+            var replica = (IDropoutModel)_all[k];
+            replica.Dropout = d.Dropout;
+            replica.DropoutStream = d.DropoutStream + k;
+        }
     }
 
     // Rows [start, start + count) of the batch belong to shard k.

@@ -184,6 +184,7 @@ internal static class DenseInputEmitter
         // X row i = the features of pair pairs[i]: step q / rows of row q mod rows.
         for (int i = 0; i < m; i++)
             features.Slice((pairs[i] % rows * SequenceLength + pairs[i] / rows) * InputSize, InputSize).CopyTo(new LgSpan(ws, TrainX(rows) + i * InputSize, InputSize));
+        BeginDropout(rows, m);
         """;
 
     /// <summary>

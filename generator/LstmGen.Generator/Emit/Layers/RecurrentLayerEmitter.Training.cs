@@ -207,6 +207,7 @@ internal static partial class RecurrentLayerEmitter
                         int token = tokens[pairs[i] % rows * SequenceLength + pairs[i] / rows];
                         LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + i * EmbeddingSize, EmbeddingSize);
                     }
+                    BeginDropout(rows, m);
                     """);
                 using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
                     EmitForwardLayer();
@@ -225,6 +226,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// The layer below left Y in pair order: keep the active pairs' rows, packed like X.");
                 w.Line($"if (layer > 0) global::LstmGen.RowPacking.Pack(new LgSpan(ws, TrainInput(rows, layer), n * inputs), inputs, active);");
             }
+            w.Line($"if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(new LgSpan(ws, TrainInput(rows, layer), m * inputs), rows, layer, m);");
             w.Line($"""
                 // Act = {(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")} + X_ℓ·W_ihᵀ for the active pairs, all steps{(L.D == 2 ? " and both directions" : "")} in one GEMM, then each row moved
                 // to its pair (a padded pair's row is never read).{(gru ? " HH = (0, 0, b_hn) for every pair." : "")}
@@ -269,7 +271,7 @@ internal static partial class RecurrentLayerEmitter
                 }
                 // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ (not needed when every row is padding here)
                 if (any)
-                    LgGemm.MultiplyAdd(rows, GP, HiddenSize, new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), DHP,
+                    LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
                         whhT, GP, new LgSpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                 """);
             using (w.Block($"for (int b = 0; b < rows; b++)"))
@@ -295,6 +297,7 @@ internal static partial class RecurrentLayerEmitter
                 // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
                 float loss = 0f;
                 float scale = 1f / rows;
+                if (_dropHead) DropoutHead(ws, rows);
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
@@ -363,6 +366,7 @@ internal static partial class RecurrentLayerEmitter
                             LgGemm.Axpy(dz, new LgReadOnlySpan(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new LgSpan(ws, dh + b * HP, HiddenSize));
                         }
                     }
+                    if (_dropHead) DropoutHeadGradient(ws, dh, direction, rows);
                 }
                 """);
             using (w.Block($"for (int k = SequenceLength - 1; k >= 0; k--)"))
@@ -404,9 +408,12 @@ internal static partial class RecurrentLayerEmitter
             }
             w.Line($$"""
                 if (!any || k == 0) continue;
-                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP,
-                    whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
+                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP]); with recurrent dropout m ⊙ (dZ_h·W_hh)
+                if (_dropRec)
+                    DropoutRecurrentGradient(new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), whhP, ws, dh, unit, rows);
+                else
+                    LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP,
+                        whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
                 """);
         }
 
@@ -427,6 +434,7 @@ internal static partial class RecurrentLayerEmitter
                     var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
                     global::LstmGen.RowPacking.Pack(act, DGP, active);
                     global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
+                    if (_dropRec) DropoutPackedStates(hPrev, rows, layer, active);
                     var tr = new LgSpan(ws, TrainTranspose(rows), n * InputColumns);
                     LgArray.Clear(_gradWhhT);
                     for (int direction = 0; direction < Directions; direction++)
@@ -466,6 +474,7 @@ internal static partial class RecurrentLayerEmitter
                     dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
                     LgGemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
                         new LgReadOnlySpan(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+                    if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(dx, rows, layer, m);
                     if (layer > 0)
                     {
                         // ∂L/∂Y of the layer below, in pair order (zero at padded pairs).
