@@ -48,7 +48,7 @@ public static class ResultsReport
         };
 
         /// <summary>Nominal FLOPs per sequence: one forward pass of the case's cell (4, 3 or 1 gate blocks), or three for a training step.</summary>
-        public double Flops => BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
+        public double Flops => Name.StartsWith("Dense", StringComparison.Ordinal) ? DenseTrainingBenchmarks.NominalFlopsPerSequence : BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
 
         /// <summary>Whether the case runs the reference LSTM's inference (the rows compared with ONNX Runtime and charted).</summary>
         public bool IsLstmInference => Implementation is "LstmGen folded" or "LstmGen unfolded" or "ONNX Runtime" or "naive C#";
