@@ -49,7 +49,7 @@ public static class ResultsReport
         };
 
         /// <summary>Nominal FLOPs per sequence: one forward pass of the case's cell (4, 3 or 1 gate blocks), or three for a training step.</summary>
-        public double Flops => BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1)
+        public double Flops => Name.StartsWith("Dense", StringComparison.Ordinal) ? DenseTrainingBenchmarks.NominalFlopsPerSequence : BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1)
             / (IsPerStep ? ReferenceModel.SequenceLength : 1);
 
         /// <summary>StreamingBenchmarks' rows, timed per step (one token) rather than per sequence.</summary>
