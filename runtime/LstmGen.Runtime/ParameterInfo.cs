@@ -16,7 +16,14 @@ public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, int Of
 
 /// <summary>The sizes of a generated model.</summary>
 public readonly record struct ModelShape(
-    int VocabularySize, int EmbeddingSize, int HiddenSize, int SequenceLength, int OutputSize, OutputActivation Output);
+    int VocabularySize, int EmbeddingSize, int HiddenSize, int SequenceLength, int OutputSize, OutputActivation Output)
+{
+    /// <summary>
+    /// True when the head runs at every step (<c>ReturnSequences = true</c>): outputs and targets are SequenceLength ×
+    /// OutputSize per row (padded steps: output 0, no loss). False (the default) for one output per sequence.
+    /// </summary>
+    public bool ReturnSequences { get; init; }
+}
 
 /// <summary>What every generated token-sequence model offers, for code that is not size-specific.</summary>
 public interface ISequenceModel

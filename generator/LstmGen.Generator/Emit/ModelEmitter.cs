@@ -20,10 +20,10 @@ internal static class ModelEmitter
         var w = new SourceWriter();
         ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
             $"""
-            Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
+            Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
             Cell: {cell.Formula}.
             Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-            """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+            """, P.ReturnSequences && P.Output == HeadActivation.Softmax ? "IRecurrentModel, global::LstmGen.Training.IStepClassModel" : "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         EmitConstants(w, P, L, cell);
         ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, EmbeddingEmitter.PrepareFoldedTable);
         RecurrentLayerEmitter.EmitState(w, P, L, cell);

@@ -30,14 +30,14 @@ internal static partial class RecurrentLayerEmitter
         private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
-        private readonly bool lstm, gru, stacked;
+        private readonly bool lstm, gru, stacked, seq;
         private readonly string hhLocal, csLocal, forwardCall, backwardCall, prevHidden, stepHHLocal, recName, biasDoc, norms;
 
         public TrainingWriter(SourceWriter w, RecurrentPlan L, ModelPlan frame, CellEmitter cell)
         {
             this.w = w; this.L = L; this.frame = frame; this.cell = cell;
             maxCols = System.Math.Max(L.Input, L.DHp);
-            lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1;
+            lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1; seq = frame.ReturnSequences;
 
             // Lines that exist only for some cells, as text (empty when absent).
             hhLocal = gru ? ", hh = TrainHH(rows) + layer * n * DGP" : "";
@@ -60,6 +60,7 @@ internal static partial class RecurrentLayerEmitter
             EmitBackward();
             EmitLayerGradients();
             EmitHiddenGradientNormSum();
+            if (seq) SequenceHeadEmitter.EmitTraining(w, frame);
             cell.EmitTraining(w, L);
         }
 
@@ -78,6 +79,7 @@ internal static partial class RecurrentLayerEmitter
                 private int _pairCount;
 
                 """);
+            if (seq) SequenceHeadEmitter.EmitTrainingFields(w);
             ShellEmitter.EmitTrainingOffsets(w, frame);
             w.Line($"""
                 {(stacked
@@ -90,7 +92,8 @@ internal static partial class RecurrentLayerEmitter
         // ComputeGradients (forward, backward, the dense head's gradients) and ComputeHiddenGradientNorms.
         private void EmitEntryPoints()
         {
-            ShellEmitter.EmitComputeGradients(w, frame,
+            if (seq) SequenceHeadEmitter.EmitComputeGradients(w, frame, $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged.");
+            else ShellEmitter.EmitComputeGradients(w, frame,
                 $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", """
                 float[] ws = _train;
                 float loss = TrainForward(tokens, rows, targets, outputs, ws);
@@ -122,7 +125,7 @@ internal static partial class RecurrentLayerEmitter
             string normsCheck = "if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
             w.Line($"""
                 {ShellEmitter.TrainingPrologue(frame, normsCheck)}
-                float loss = TrainForward(tokens, rows, targets, default, _train);
+                float loss = TrainForward(tokens, rows, targets, {(seq ? "default, " : "")}default, _train);
                 TrainBackward(tokens, rows, _train, norms, default);
                 return loss;
                 """);
@@ -137,7 +140,7 @@ internal static partial class RecurrentLayerEmitter
                 // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
                 // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
                 """);
-            using (w.Block($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)"))
+            using (w.Block($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets{(seq ? SequenceHeadEmitter.ClassesParameter : "")}, LgSpan outputs, float[] ws)"))
             {
                 w.Line($"int n = SequenceLength * rows;");
                 if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
@@ -162,7 +165,8 @@ internal static partial class RecurrentLayerEmitter
                     """);
                 using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
                     EmitForwardLayer();
-                EmitForwardHead();
+                if (seq) w.Line($"{SequenceHeadEmitter.ForwardReturn}");
+                else EmitForwardHead();
             }
             w.Line();
         }
@@ -236,6 +240,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).");
                 w.Line($"for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);");
             }
+            if (seq) SequenceHeadEmitter.EmitSaveTrainingStep(w, L);
         }
 
         // The head and the loss after the top layer: z = fc.weight·[h_fwd; h_rev] + fc.bias per row.
@@ -301,7 +306,7 @@ internal static partial class RecurrentLayerEmitter
             w.Line($"var whhP = new LgReadOnlySpan(_whhP, unit * GP * HP, GP * HP);");
             w.Line($"LgArray.Clear(ws, dh, rows * HP);");
             if (lstm) w.Line($"LgArray.Clear(ws, TrainDC(rows), rows * HP);");
-            w.Line($$"""
+            if (!seq) w.Line($$"""
                 if (layer == Layers - 1)
                 {
                     // dh = fc.weight[:, direction's columns]ᵀ·dz
@@ -332,6 +337,7 @@ internal static partial class RecurrentLayerEmitter
                         LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new LgSpan(ws, TrainDH(rows) + b * HP, HP));
                     """);
             }
+            if (seq) SequenceHeadEmitter.EmitInjectStep(w, L);
             w.Line($"if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new LgReadOnlySpan(ws, dh, rows * HP));");
             w.Line($"bool any = false;");
             using (w.Block($"for (int b = 0; b < rows; b++)"))

@@ -119,7 +119,8 @@ internal static partial class RecurrentLayerEmitter
     // Predict: the single-row body, the batch body over tiles, and RunTile.
     public static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
-        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell)), ", the recurrent product as one GEMM per step", """
+        bool seq = P.ReturnSequences;
+        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, seq)), ", the recurrent product as one GEMM per step", seq ? SequenceHeadEmitter.BatchBody : """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             for (int row0 = 0; row0 < batch; row0 += TileRows)
@@ -130,11 +131,12 @@ internal static partial class RecurrentLayerEmitter
                     HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
             """);
-        EmitRunTile(w, L, cell);
+        EmitRunTile(w, L, cell, seq);
+        if (seq) SequenceHeadEmitter.EmitInference(w, P);
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
     {
         w.Line($$"""
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
@@ -181,13 +183,13 @@ internal static partial class RecurrentLayerEmitter
             w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
             w.Line($"bool folded = layer == 0 && table is not null;");
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
-                EmitSingleRowDirection(w, L, cell);
+                EmitSingleRowDirection(w, L, cell, seq);
         }
-        w.Line($"HeadLogits(ref scratch[ScratchH], output);");
+        w.Line($"{(seq ? SequenceHeadEmitter.RowCall : "HeadLogits(ref scratch[ScratchH], output);")}");
     }
 
     // One direction of one layer over the row's n steps, from a zero state.
-    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
     {
         if (L.D == 2)
         {
@@ -227,6 +229,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// Below the top layer, y_s = h is the next layer's input at step s.");
                 w.Line($"if (layer < Layers - 1) LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new LgSpan(scratch, layerOutput + s * DHP + direction * HP, HP));");
             }
+            if (seq) SequenceHeadEmitter.EmitSaveRowStep(w, L);
             w.Line($"s += direction == 0 ? 1 : -1;");
         }
         w.Line($"""
@@ -237,7 +240,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // RunTile: one tile of sequences, layer by layer and direction by direction.
-    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
     {
         string parts = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
@@ -262,7 +265,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
                     if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
                     using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
-                        EmitTileStep(w, L, cell);
+                        EmitTileStep(w, L, cell, seq);
                 }
             }
         }
@@ -270,7 +273,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // One step of a tile: each row's input part, the input-side GEMM when not folded, H·W_hhᵀ, the cell update.
-    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell)
+    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
     {
         w.Line($$"""
             int t = direction == 0 ? k : SequenceLength - 1 - k;
@@ -328,5 +331,6 @@ internal static partial class RecurrentLayerEmitter
                     LgArray.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
                 """);
         }
+        if (seq) SequenceHeadEmitter.EmitSaveTileStep(w, L);
     }
 }

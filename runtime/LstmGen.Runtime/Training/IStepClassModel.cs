@@ -1,0 +1,17 @@
+namespace LstmGen.Training;
+
+/// <summary>
+/// A softmax model with <c>ReturnSequences = true</c> that trains on one integer class id per step (sparse categorical
+/// cross-entropy, as a language model's next-token targets), without one-hot rows.
+/// </summary>
+public interface IStepClassModel : ITrainableModel
+{
+    /// <summary>
+    /// Forward and backward pass for B rows of SequenceLength token ids with B·SequenceLength class ids
+    /// (<paramref name="classes"/>; ignored at padded steps, −1 by convention). Overwrites <paramref name="gradients"/> with
+    /// ∂L/∂θ of L = (Σ over real steps of the step's softmax cross-entropy) / (number of real steps) and returns L.
+    /// <paramref name="outputs"/> (empty, or B·SequenceLength·OutputSize) receives the per-step probabilities, 0 at padded steps.
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans of the wrong length, a token id or a real step's class id out of range.</exception>
+    float ComputeGradients(ReadOnlySpan<int> tokens, ReadOnlySpan<int> classes, Span<float> gradients, Span<float> outputs);
+}

@@ -1,0 +1,25 @@
+using LstmGen;
+
+namespace LstmGen.Tests.Models;
+
+// ReturnSequences models: the head at every step.
+
+/// <summary>Matches the torch_seq_lstm_lm fixture: a token language model, softmax over 11 classes per step.</summary>
+[LstmModel(VocabularySize = 11, EmbeddingSize = 4, HiddenSize = 6, SequenceLength = 7, OutputSize = 11, Output = OutputActivation.Softmax, ReturnSequences = true)]
+public sealed partial class SeqLstmLmModel;
+
+/// <summary>Stacked bidirectional GRU, two sigmoid outputs per step (H = 9: a padded gate layout).</summary>
+[GruModel(VocabularySize = 13, EmbeddingSize = 5, HiddenSize = 9, SequenceLength = 6, OutputSize = 2, Layers = 2, Bidirectional = true, ReturnSequences = true)]
+public sealed partial class SeqGruL2BiModel;
+
+/// <summary>Three stacked RNN layers, a linear output per step.</summary>
+[RnnModel(VocabularySize = 9, EmbeddingSize = 3, HiddenSize = 5, SequenceLength = 8, OutputSize = 1, Output = OutputActivation.Linear, Layers = 3, ReturnSequences = true)]
+public sealed partial class SeqRnnL3Model;
+
+/// <summary>Bidirectional LSTM with a softmax per step (H = 17: two padded gate blocks).</summary>
+[LstmModel(VocabularySize = 15, EmbeddingSize = 6, HiddenSize = 17, SequenceLength = 9, OutputSize = 4, Output = OutputActivation.Softmax, Bidirectional = true, ReturnSequences = true)]
+public sealed partial class SeqLstmBiSoftmaxModel;
+
+/// <summary>A small character language model for the learning test: 12 symbols, next-symbol targets.</summary>
+[LstmModel(VocabularySize = 12, EmbeddingSize = 8, HiddenSize = 24, SequenceLength = 16, OutputSize = 12, Output = OutputActivation.Softmax, ReturnSequences = true)]
+public sealed partial class SeqCharModel;
