@@ -23,3 +23,7 @@ public sealed partial class SeqLstmBiSoftmaxModel;
 /// <summary>A small character language model for the learning test: 12 symbols, next-symbol targets.</summary>
 [LstmModel(VocabularySize = 12, EmbeddingSize = 8, HiddenSize = 24, SequenceLength = 16, OutputSize = 12, Output = OutputActivation.Softmax, ReturnSequences = true)]
 public sealed partial class SeqCharModel;
+
+/// <summary>For the sequence-labelling test: one sigmoid output per step.</summary>
+[GruModel(VocabularySize = 8, EmbeddingSize = 4, HiddenSize = 12, SequenceLength = 12, OutputSize = 1, ReturnSequences = true)]
+public sealed partial class SeqLabelModel;
