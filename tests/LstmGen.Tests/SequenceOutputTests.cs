@@ -213,6 +213,41 @@ public class SequenceOutputTests
         }
     }
 
+    [Theory]
+    [InlineData(nameof(SeqGruL2BiModel))]
+    [InlineData(nameof(SeqLstmLmModel))]
+    public void HiddenGradientNormsMatchFiniteDifferences(string name)
+    {
+        // norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ of the top layer's forward h, L the mean over real steps: the head's gradient
+        // enters at every step, not only the last. Central differences of the reference loss, eps = 1e-5.
+        ITrainableModel model = Create(name);
+        TestModels.Randomize(model, seed: 12, scale: 0.6f);
+        ModelShape s = model.Shape;
+        const int rows = 3;
+        int[] tokens = TestModels.Tokens(s, rows, seed: 2);
+        float[] targets = RandomStepTargets(s, tokens, seed: 5);
+        var norms = new float[s.SequenceLength];
+        float loss = ((IRecurrentModel)model).ComputeHiddenGradientNorms(tokens, targets, norms);
+        double[] p = model.ParameterValuesAsDouble();
+        Assert.Equal(ReferenceLoss(model, p, tokens, targets, null), loss, 5);
+        const double eps = 1e-5;
+        for (int k = 0; k < s.SequenceLength; k++)
+        {
+            double expected = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                double squares = 0;
+                for (int j = 0; j < s.HiddenSize; j++)
+                {
+                    double d = (ReferenceLoss(model, p, tokens, targets, null, b, k, j, eps) - ReferenceLoss(model, p, tokens, targets, null, b, k, j, -eps)) / (2 * eps);
+                    squares += d * d;
+                }
+                expected += Math.Sqrt(squares);
+            }
+            Assert.True(Math.Abs(norms[k] - expected) <= 1e-5 + 1e-3 * expected, $"{name} step {k}: {norms[k]} vs finite differences {expected}");
+        }
+    }
+
     [Fact]
     public void ABatchOfPaddingOnlyHasZeroLossAndGradient()
     {
@@ -290,11 +325,14 @@ public class SequenceOutputTests
         Assert.Equal(a, b);
     }
 
-    /// <summary>Per-step logits of one row from the double reference (null at padded steps).</summary>
-    internal static double[]?[] StepLogits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens)
+    /// <summary>
+    /// Per-step logits of one row from the double reference (null at padded steps); <paramref name="perturbStep"/> ≥ 0 adds
+    /// <paramref name="delta"/> to unit <paramref name="perturbUnit"/> of the top layer's forward h after that step.
+    /// </summary>
+    internal static double[]?[] StepLogits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int perturbStep = -1, int perturbUnit = 0, double delta = 0)
     {
         var steps = new double[]?[tokens.Length];
-        ReferenceRecurrent.Logits(model, p, tokens, steps: steps);
+        ReferenceRecurrent.Logits(model, p, tokens, perturbStep, perturbUnit, delta, steps);
         int o = model.Shape.OutputSize;
         int fcw = model.ParameterLayout.Single(x => x.Name == "fc.weight").Offset, fcb = model.ParameterLayout.Single(x => x.Name == "fc.bias").Offset;
         var logits = new double[]?[tokens.Length];
@@ -313,8 +351,9 @@ public class SequenceOutputTests
         return logits;
     }
 
-    /// <summary>The mean over real steps of the per-step loss (float targets or class ids), in double.</summary>
-    internal static double ReferenceLoss(ISequenceModel model, double[] p, int[] tokens, float[]? targets, int[]? classes)
+    /// <summary>The mean over real steps of the per-step loss (float targets or class ids), in double; optionally with row <paramref name="perturbRow"/>'s h perturbed (see <see cref="StepLogits"/>).</summary>
+    internal static double ReferenceLoss(ISequenceModel model, double[] p, int[] tokens, float[]? targets, int[]? classes,
+        int perturbRow = -1, int perturbStep = -1, int perturbUnit = 0, double delta = 0)
     {
         ModelShape s = model.Shape;
         int t = s.SequenceLength, o = s.OutputSize;
@@ -322,7 +361,7 @@ public class SequenceOutputTests
         int real = 0;
         for (int b = 0; b < tokens.Length / t; b++)
         {
-            double[]?[] z = StepLogits(model, p, tokens.AsSpan(b * t, t));
+            double[]?[] z = b == perturbRow ? StepLogits(model, p, tokens.AsSpan(b * t, t), perturbStep, perturbUnit, delta) : StepLogits(model, p, tokens.AsSpan(b * t, t));
             for (int k = 0; k < t; k++)
             {
                 if (z[k] is not double[] zk) continue;

@@ -987,9 +987,9 @@ namespace Demo
 
         /// <summary>
         /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-        /// 64 token ids with B×100 targets, and writes into <paramref name="norms"/> (64 values) the batch mean of
-        /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of the top layer after step t. Returns the
-        /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+        /// 64 token ids with B×64×100 per-step targets, and writes into <paramref name="norms"/> (64 values)
+        /// Σ_b ‖∂L/∂h_{b,t}‖₂ for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of
+        /// the top layer after step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
         public float ComputeHiddenGradientNorms(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan norms)

@@ -112,13 +112,23 @@ internal static partial class RecurrentLayerEmitter
                 }
                 return loss;
                 """);
-            w.Line($$"""
+            if (seq) w.Line($$"""
+                /// <summary>
+                /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
+                /// {{frame.T}} token ids with B×{{frame.T}}×{{frame.O}} per-step targets, and writes into <paramref name="norms"/> ({{frame.T}} values)
+                /// Σ_b ‖∂L/∂h_{b,t}‖₂ for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of
+                /// {{norms}} after step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+                /// </summary>
+                """);
+            else w.Line($$"""
                 /// <summary>
                 /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
                 /// {{frame.T}} token ids with B×{{frame.O}} targets, and writes into <paramref name="norms"/> ({{frame.T}} values) the batch mean of
                 /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
                 /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
                 /// </summary>
+                """);
+            w.Line($$"""
                 /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
                 """);
             w.Open($"public float ComputeHiddenGradientNorms(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan norms)");
