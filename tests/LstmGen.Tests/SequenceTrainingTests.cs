@@ -104,6 +104,9 @@ public class SequenceTrainingTests
         next[3] = 12;
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Fit(model, tokens, next, new FitOptions { Epochs = 1 }));
         Assert.Contains("step 3 of row 0", e.Message);
+        // A parallel step splits rows' targets; per-step ones are refused there too (one thread is fine).
+        Assert.Throws<ArgumentException>(() => new TrainingStep(model, threads: 2));
+        using (var step = new TrainingStep(model)) Assert.True(step.Run(tokens, new float[tokens.Length * 12].Select((_, i) => i % 12 == 2 ? 1f : 0f).ToArray()) > 0);
         // Class ids need a softmax head.
         var labeller = new SeqLabelModel();
         Assert.Throws<ArgumentException>(() => Trainer.Fit(labeller, new int[12], new int[12], new FitOptions { Epochs = 1 }));
