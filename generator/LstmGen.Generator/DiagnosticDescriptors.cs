@@ -78,6 +78,16 @@ internal static class DiagnosticDescriptors
         "'{0}' is file-local, so the generated code in another file cannot extend it; remove the 'file' modifier",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor InputSizeWithTokens = new(
+        "LSTMGEN015", "InputSize with token sizes",
+        "'{0}' sets InputSize (dense float inputs) and {1} (token inputs); a recurrent model takes one kind of input, so remove InputSize for tokens or VocabularySize and EmbeddingSize for dense inputs",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor NoInput = new(
+        "LSTMGEN016", "No input size",
+        "[{1}] on '{0}' sets neither InputSize nor VocabularySize and EmbeddingSize; add 'InputSize = …' for float features per step, or 'VocabularySize = …, EmbeddingSize = …' for token ids",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
     // LSTMGEN020…: the non-recurrent models ([TextCnnModel], [FeedForwardModel]).
 
     public static readonly DiagnosticDescriptor MissingSetting = new(
@@ -97,7 +107,7 @@ internal static class DiagnosticDescriptors
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
         NotPartial, ContainingTypeNotPartial, Generic, NonPositiveSize, TooLarge, SoftmaxNeedsTwoOutputs,
-        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant, SeveralModelAttributes, RecordModel, FileLocalModel,
+        MissingSize, UnknownOutput, VocabularyTooSmall, StaticClass, NotConstant, SeveralModelAttributes, RecordModel, FileLocalModel, InputSizeWithTokens, NoInput,
         MissingSetting, NoKernelSizes, KernelWiderThanSequence);
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -37,7 +37,7 @@ namespace LstmGen.Keras;
 /// to the model's <see cref="OutputActivation"/>), <c>reset_after</c>, <c>go_backwards</c>, <c>merge_mode</c>, Conv1D's
 /// padding, strides, dilation and groups, and <c>mask_zero</c> for recurrent and feed-forward models (LstmGen skips token 0;
 /// see <see cref="KerasLoadOptions.AllowUnmaskedEmbedding"/>); a layer class with no LstmGen counterpart is refused. Each
-/// message says what to change. Everything is checked before the model is written (one <see cref="ISequenceModel.SetParameters"/>
+/// message says what to change. Everything is checked before the model is written (one <see cref="IGeneratedModel.SetParameters"/>
 /// call): a failed load leaves the model unchanged.</para>
 /// <para><b>Masking and the CNN.</b> Keras' <c>Conv1D</c> does not take a mask and convolves the padding's embeddings;
 /// LstmGen removes padding first. The two agree on rows without padding.</para>

@@ -72,7 +72,7 @@ public static class OnnxExporter
     /// <remarks>
     /// Supported: every generated model (<c>[LstmModel]</c>, <c>[GruModel]</c>, <c>[RnnModel]</c> with any
     /// <c>Layers</c> and <c>Bidirectional</c>, <c>[TextCnnModel]</c>, <c>[FeedForwardModel]</c>). The weights are read
-    /// through <see cref="ISequenceModel.Parameters"/>, so the model's caches stay valid and the model is not changed.
+    /// through <see cref="IGeneratedModel.Parameters"/>, so the model's caches stay valid and the model is not changed.
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="NotSupportedException">

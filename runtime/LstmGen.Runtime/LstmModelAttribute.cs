@@ -63,6 +63,14 @@ public abstract class RecurrentModelAttribute : Attribute
     /// step. Defaults to false (one output after the last step).
     /// </summary>
     public bool ReturnSequences { get; set; }
+
+    /// <summary>
+    /// Dense inputs: <see cref="InputSize"/> float features per step instead of token ids, with no embedding (PyTorch
+    /// <c>input_size</c>; <c>weight_ih_l0 [GateSize, InputSize]</c>). Exclusive with <see cref="VocabularySize"/> and
+    /// <see cref="EmbeddingSize"/>. A dense model takes a length per row, with PyTorch packed-sequence semantics: row b is
+    /// its first <c>lengths[b]</c> steps and the rest of the row is never read. 0 (the default) = a token model.
+    /// </summary>
+    public int InputSize { get; set; }
 }
 
 /// <summary>

@@ -23,10 +23,19 @@ public readonly record struct ModelShape(
     /// OutputSize per row (padded steps: output 0, no loss). False (the default) for one output per sequence.
     /// </summary>
     public bool ReturnSequences { get; init; }
+
+    /// <summary>Float features per step of a dense-input model (<c>InputSize</c>); 0 for a token model.</summary>
+    public int InputSize { get; init; }
+
+    /// <summary>True for a dense-input model (float features per step, no vocabulary).</summary>
+    public bool IsDense => InputSize > 0;
 }
 
-/// <summary>What every generated token-sequence model offers, for code that is not size-specific.</summary>
-public interface ISequenceModel
+/// <summary>
+/// What every generated model offers whatever its input (token ids or dense features): its sizes and its parameters.
+/// Model files, safetensors, optimizers and the training step work on this.
+/// </summary>
+public interface IGeneratedModel
 {
     /// <summary>The model's sizes.</summary>
     ModelShape Shape { get; }
@@ -58,7 +67,11 @@ public interface ISequenceModel
 
     /// <summary>The named parameter tensors, in buffer order.</summary>
     IReadOnlyList<ParameterInfo> ParameterLayout { get; }
+}
 
+/// <summary>What every generated token-sequence model offers, for code that is not size-specific.</summary>
+public interface ISequenceModel : IGeneratedModel
+{
     /// <summary>
     /// Whether inference reads the folded table <c>embedding·W_ihᵀ</c> plus the input-side bias (vocabulary × gate width
     /// floats: 4H for an LSTM, 3H for a GRU, H for a simple RNN; rebuilt after parameters change) instead of projecting
@@ -77,4 +90,33 @@ public interface ISequenceModel
 
     /// <summary>As <see cref="PredictBatch"/>, but writes each row's raw logits (before the sigmoid or softmax).</summary>
     void PredictLogitsBatch(ReadOnlySpan<int> tokens, Span<float> outputs);
+}
+
+/// <summary>
+/// A generated dense-input recurrent model (<c>InputSize</c> float features per step). Rows of a batch have a length
+/// each, with PyTorch packed-sequence semantics: row b is its first <c>lengths[b]</c> steps (1 ≤ length ≤
+/// SequenceLength) and the rest of the row is never read.
+/// </summary>
+public interface IDenseSequenceModel : IGeneratedModel
+{
+    /// <summary>Runs one sequence of steps·InputSize features (1 ≤ steps ≤ SequenceLength) and writes OutputSize outputs.</summary>
+    void Predict(ReadOnlySpan<float> inputs, Span<float> output);
+
+    /// <summary>As <see cref="Predict"/>, but writes the head's raw logits.</summary>
+    void PredictLogits(ReadOnlySpan<float> inputs, Span<float> output);
+
+    /// <summary>
+    /// Runs a batch: <paramref name="inputs"/> holds B rows of SequenceLength·InputSize features, <paramref name="lengths"/>
+    /// B lengths, <paramref name="outputs"/> B×OutputSize values.
+    /// </summary>
+    void PredictBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs);
+
+    /// <summary>As <see cref="PredictBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/>, but writes each row's raw logits.</summary>
+    void PredictLogitsBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, Span<float> outputs);
+
+    /// <summary>As <see cref="PredictBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> with every row SequenceLength steps long.</summary>
+    void PredictBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    /// <summary>As <see cref="PredictLogitsBatch(ReadOnlySpan{float}, ReadOnlySpan{int}, Span{float})"/> with every row SequenceLength steps long.</summary>
+    void PredictLogitsBatch(ReadOnlySpan<float> inputs, Span<float> outputs);
 }

@@ -26,6 +26,8 @@ public sealed class BaselineTests
         { "Demo.SentimentModel.g.cs", GeneratorHarness.ReferenceSource },
         // H = 24: one 16-unit AVX-512 block and an 8-unit AVX2 tail in every cell kernel.
         { "Demo.GruL2BiModel.g.cs", Source("GruModel(VocabularySize = 40, EmbeddingSize = 20, HiddenSize = 24, SequenceLength = 11, OutputSize = 4, Layers = 2, Bidirectional = true)", "GruL2BiModel") },
+        // Dense inputs (InputSize): 2-layer bidirectional GRU with odd H.
+        { "Demo.DenseGruL2BiModel.g.cs", Source("GruModel(InputSize = 3, HiddenSize = 5, SequenceLength = 6, Layers = 2, Bidirectional = true)", "DenseGruL2BiModel") },
         { "Demo.RnnModel.g.cs", Source("RnnModel(VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 40, SequenceLength = 12, OutputSize = 3, Output = OutputActivation.Softmax)", "RnnModel") },
         { "Demo.TextCnnModel.g.cs", Source("TextCnnModel(VocabularySize = 500, EmbeddingSize = 32, SequenceLength = 40, KernelSizes = new[] { 3, 4, 5 }, Filters = 24)", "TextCnnModel") },
         // ReturnSequences: the head at every step of the top layer, class-id targets (softmax).

@@ -316,9 +316,45 @@ public sealed class DiagnosticTests
             [LstmModel]
             public sealed partial class Model;
             """, options: GeneratorHarness.DefaultOptions);
-        Assert.Equal(new[] { "LSTMGEN007", "LSTMGEN007", "LSTMGEN007", "LSTMGEN007" }, run.GeneratorDiagnostics.Select(d => d.Id));
+        // No input size of either kind (LSTMGEN016), then HiddenSize and SequenceLength.
+        Assert.Equal(new[] { "LSTMGEN016", "LSTMGEN007", "LSTMGEN007" }, run.GeneratorDiagnostics.Select(d => d.Id));
         Assert.Empty(run.GeneratedSources);
     }
+
+    [Theory]
+    [InlineData("VocabularySize = 100")]
+    [InlineData("EmbeddingSize = 8")]
+    [InlineData("VocabularySize = 100, EmbeddingSize = 8")]
+    public void Lstmgen015_InputSizeWithTokenSizes_PointsAtInputSize(string tokens)
+    {
+        Diagnostic d = AssertSingleDiagnostic($$"""
+            using LstmGen;
+            namespace Demo;
+            [GruModel({{tokens}}, [|InputSize = 4|], HiddenSize = 8, SequenceLength = 10)]
+            public sealed partial class Model;
+            """, "LSTMGEN015");
+        Assert.StartsWith("'Demo.Model' sets InputSize (dense float inputs) and " + tokens.Split(' ')[0], d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lstmgen016_NoInputSize_PointsAtAttribute()
+    {
+        Diagnostic d = AssertSingleDiagnostic("""
+            using LstmGen;
+            namespace Demo;
+            [[|RnnModel(HiddenSize = 8, SequenceLength = 10)|]]
+            public sealed partial class Model;
+            """, "LSTMGEN016");
+        Assert.Contains("sets neither InputSize nor VocabularySize and EmbeddingSize", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DenseInputSize_MustBePositive()
+        => AssertSingleDiagnostic("""
+            using LstmGen;
+            [LstmModel([|InputSize = 0|], HiddenSize = 8, SequenceLength = 10)]
+            public sealed partial class Model;
+            """, "LSTMGEN004");
 
     [Fact]
     public void Lstmgen008_UndefinedOutputActivation_PointsAtOutputArgument()

@@ -18,14 +18,26 @@ internal static class ModelEmitter
     {
         CellEmitter cell = CellEmitter.For(L.Cell);
         var w = new SourceWriter();
-        ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
-            $"""
-            Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
-            Cell: {cell.Formula}.
-            Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-            """, P.ReturnSequences && P.Output == HeadActivation.Softmax ? "IRecurrentModel, global::LstmGen.Training.IStepClassModel" : "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+        if (P.Dense)
+        {
+            ShellEmitter.Begin(w, P, $"Input({P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
+                $"""
+                Generated {cell.Display} model: {P.E} float features per step → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
+                Cell: {cell.Formula}.
+                Each row has a length (PyTorch packed sequences): row b is its first lengths[b] steps; the rest is never read.
+                """, SequenceHeadEmitter.Interfaces(P, "IDenseRecurrentModel"), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+        }
+        else
+        {
+            ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
+                $"""
+                Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
+                Cell: {cell.Formula}.
+                Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
+                """, SequenceHeadEmitter.Interfaces(P, "IRecurrentModel"), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+        }
         EmitConstants(w, P, L, cell);
-        ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, EmbeddingEmitter.PrepareFoldedTable);
+        ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, P.Dense ? "" : EmbeddingEmitter.PrepareFoldedTable);
         RecurrentLayerEmitter.EmitState(w, P, L, cell);
         EmitInitialization(w, P, cell);
         RecurrentLayerEmitter.EmitPacking(w, P, L, cell);
@@ -74,13 +86,13 @@ internal static class ModelEmitter
             private const int UnitParameters0 = {L.UnitSize0};
             private const int UnitParametersN = {L.UnitSizeN};
 
-            // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
+            // Offset of unit (layer, direction)'s weight_ih [GateSize, LayerInputSize(layer)] in the parameters (PyTorch order:
             // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
             private static int UnitOffset(int layer, int direction)
                 => layer == 0 ? {m}WeightIhOffset + direction * UnitParameters0 : {m}WeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
             // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
-            private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
+            private static int LayerInputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
 
             // Packed input rows of a layer (EmbeddingSize, or DHP: each direction's h padded to HP) and where the layer's
             // W_ihᵀ [rows, DGP] and W_ih [DGP, rows] start in _wihT and _wihP.
@@ -98,16 +110,16 @@ internal static class ModelEmitter
         string biasStatement = cell.BiasInitStatement("bih");
         string biasInit = biasStatement.Length > 0 ? "\n        " + biasStatement : "";
         ShellEmitter.EmitResetParameters(w,
-            $"embedding uniform in\n[−0.05, 0.05]; input kernel Glorot-uniform; recurrent kernel orthogonal;\n{cell.BiasInitText}; dense kernel Glorot-uniform, bias zero.",
+            $"{(P.Dense ? "" : "embedding uniform in\n[−0.05, 0.05]; ")}input kernel Glorot-uniform; recurrent kernel orthogonal;\n{cell.BiasInitText}; dense kernel Glorot-uniform, bias zero.",
             $$"""
-            {{ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "embedding.weight"))}}
+            {{(P.Dense ? "// No embedding: layer 0 reads the features." : ShellEmitter.InitLines(P.Tensors.Where(t => t.Name == "embedding.weight")))}}
             // Per unit, in PyTorch order: W_ih Glorot-uniform (fan-in = the layer's input width), W_hh orthogonal.
             for (int layer = 0; layer < Layers; layer++)
             {
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * InputSize(layer){{(biasInit.Length > 0 ? ", bih = hh + GateSize * HiddenSize" : "")}};
-                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * InputSize(layer)), InputSize(layer), GateSize, ref rng);
+                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * LayerInputSize(layer){{(biasInit.Length > 0 ? ", bih = hh + GateSize * HiddenSize" : "")}};
+                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * LayerInputSize(layer)), LayerInputSize(layer), GateSize, ref rng);
                     global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);{{biasInit}}
                 }
             }

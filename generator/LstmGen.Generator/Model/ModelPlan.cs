@@ -24,6 +24,9 @@ internal sealed record ModelPlan(
 {
     public string HintName => Declaration.HintName;
 
+    /// <summary>A dense-input model: <see cref="E"/> float features per step, no vocabulary (<see cref="V"/> = 0).</summary>
+    public bool Dense => Find<DenseInputPlan>() is not null;
+
     /// <summary>Trainable scalars: the length of the parameter buffer.</summary>
     public int ParameterCount => Floats(Planner.ParametersBuffer);
 
@@ -97,6 +100,9 @@ internal abstract record LayerPlan;
 
 /// <summary>The token embedding; <paramref name="Folded"/> when inference reads a folded table [V, FoldedWidth] instead.</summary>
 internal sealed record EmbeddingPlan(int Vocabulary, int Width, bool Folded, int FoldedWidth) : LayerPlan;
+
+/// <summary>Dense inputs: <paramref name="Features"/> floats per step feed the recurrent layer 0 directly (no embedding, no table).</summary>
+internal sealed record DenseInputPlan(int Features) : LayerPlan;
 
 /// <summary>
 /// The recurrent stack: cell × layers × directions, with its packed widths (each gate's H units padded to Hp lanes).

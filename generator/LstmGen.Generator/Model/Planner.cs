@@ -31,14 +31,23 @@ internal static class Planner
     public static string Suffix(int layer, int direction) => "l" + I(layer) + (direction == 1 ? "_reverse" : "");
 
     public static PlanResult Recurrent(DeclarationSpec declaration, string attribute, CellKind cell, long v, long e, long h, long t, long o,
-        HeadActivation output, long layers, long d, bool sequences = false)
+        HeadActivation output, long layers, long d, bool dense = false, bool sequences = false)
     {
         long gates = KernelSizes.GateCount(cell), hp = KernelSizes.RoundUp(h, KernelSizes.Lanes);
         long gp = gates * hp, g = gates * h, f = d * h, dhp = d * hp, dgp = d * gp;
         long unit0 = g * e + g * h + 2 * g, unitN = g * f + g * h + 2 * g;
         var b = new Builder();
-        b.Layer(new EmbeddingPlan((int)v, (int)e, Folded: true, (int)dgp));
-        b.Tensor("embedding.weight", "EmbeddingWeight", new[] { v, e }, Init.EmbeddingUniform, 0, 0, "; row 0 is the padding token's (unused: padding is masked).");
+        if (dense)
+        {
+            // Dense inputs: e = InputSize features per step go straight into layer 0 (no embedding, no folded table).
+            v = 0;
+            b.Layer(new DenseInputPlan((int)e));
+        }
+        else
+        {
+            b.Layer(new EmbeddingPlan((int)v, (int)e, Folded: true, (int)dgp));
+            b.Tensor("embedding.weight", "EmbeddingWeight", new[] { v, e }, Init.EmbeddingUniform, 0, 0, "; row 0 is the padding token's (unused: padding is masked).");
+        }
         long weightIh = b.ParameterFloats;
         b.Layer(new RecurrentPlan(cell, (int)e, (int)h, (int)layers, (int)d, (int)gates, (int)hp, (int)gp, (int)g, (int)f, (int)dhp, (int)dgp, (int)unit0, (int)unitN, (int)weightIh));
         string module = Module(cell), member = cell.ToString(), order = GateOrder(cell);
@@ -68,7 +77,7 @@ internal static class Planner
         b.Block("ScratchH", dhp, "(D, HP): h per direction");
         b.Block("ScratchC", c * hp, "(HP): c");
         b.Block("ScratchGates", gp, "(GP)");
-        b.Block("ScratchX", t * e, "(T, E): gathered embeddings");
+        b.Block("ScratchX", dense ? 0 : t * e, "(T, E): gathered embeddings");
         b.Block("ScratchXProj", t * dgp, "(T, DGP): the input part of every step");
         b.Block("ScratchY", outputs * t * dhp, $"({I(outputs)}, T, DHP): layer outputs, alternating");
         b.Block("ScratchTileH", tile * dhp, "(TileRows, DHP)");
@@ -82,7 +91,7 @@ internal static class Planner
 
         // Training workspace of B rows, N = T·B (step, row) pairs.
         bool lstm = c == 1, gru = hh == 1;
-        b.Train("X", "SequenceLength * rows * EmbeddingSize", "(N, E), active pairs first");
+        b.Train("X", "SequenceLength * rows * EmbeddingSize", dense ? "(N, InputSize): the active pairs' input rows, first" : "(N, E), active pairs first");
         if (layers > 1) b.Train("Y", "(Layers - 1) * SequenceLength * rows * DHP", "(Layers − 1, N, DHP)");
         b.Train("HPrev", "Layers * SequenceLength * rows * DHP", "(Layers, N, DHP)");
         if (lstm) b.Train("CS", "Layers * SequenceLength * rows * DHP", "(Layers, N, DHP)");
@@ -99,7 +108,7 @@ internal static class Planner
         if (sequences) SequenceTraining(b);
         b.Train("", "SequenceLength * rows", "The int workspace: the active (step, row) pairs of the batch, ascending.", ints: true);
 
-        b.Buffer("Table", v * dgp, "the folded embedding table");
+        if (!dense) b.Buffer("Table", v * dgp, "the folded embedding table");
         b.Buffer("PackedInput", e * dgp + (layers - 1) * dhp * dgp, "the packed input weights");
         b.Buffer("PackedRecurrent", layers * d * gp * hp, "the packed recurrent weights");
         return b.Build(declaration, attribute, v, e, t, o, output, (int)tile);

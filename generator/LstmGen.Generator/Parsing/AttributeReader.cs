@@ -56,6 +56,21 @@ internal sealed class AttributeReader
         if (!_otherModelAttribute) _diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(args)));
     }
 
+    /// <summary>Whether the attribute sets <paramref name="name"/>.</summary>
+    public bool Has(string name) => _values.ContainsKey(name);
+
+    /// <summary>Where argument <paramref name="name"/> (which is set) is.</summary>
+    public LocationInfo? LocationOf(string name) => _values[name].Location;
+
+    /// <summary>Where argument-independent errors go.</summary>
+    public LocationInfo? AttributeLocation => _attributeLocation;
+
+    /// <summary>The class as messages name it.</summary>
+    public string DisplayName => _display;
+
+    /// <summary>The attribute's short name.</summary>
+    public string AttributeName => _attributeName;
+
     public int ReadSize(string name, bool required, int fallback)
     {
         if (!_values.TryGetValue(name, out var entry))

@@ -17,8 +17,8 @@ namespace LstmGen.Serialization;
 ///  0      8      magic: 89 4C 47 4D 0D 0A 1A 0A ("\x89LGM\r\n\x1A\n"; like PNG's, it exposes text-mode and 7-bit transfers)
 ///  8      4      uint32 format version: 1
 /// 12      4      uint32 flags: bit 0 = a vocabulary is stored; every other bit is 0
-/// 16      4      int32 VocabularySize  ┐
-/// 20      4      int32 EmbeddingSize   │
+/// 16      4      int32 VocabularySize  ┐ (0 for a dense-input model)
+/// 20      4      int32 EmbeddingSize   │ (a dense-input model's InputSize)
 /// 24      4      int32 HiddenSize      │ the model's ModelShape
 /// 28      4      int32 SequenceLength  │
 /// 32      4      int32 OutputSize      │
@@ -64,7 +64,7 @@ namespace LstmGen.Serialization;
 /// </remarks>
 public static class ModelFile
 {
-    /// <summary>The format version that <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/> writes and this library reads.</summary>
+    /// <summary>The format version that <see cref="Save(IGeneratedModel, Stream, Vocabulary?)"/> writes and this library reads.</summary>
     public const int FormatVersion = 2;
 
     /// <summary>Largest extension record (see the format), in bytes.</summary>
@@ -116,7 +116,7 @@ public static class ModelFile
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
     /// <exception cref="ArgumentException">The vocabulary has more ids than the model's VocabularySize, the model's
     /// parameter layout does not describe its parameter buffer, or a weight is NaN or ±∞ (the message names it).</exception>
-    public static void Save(ISequenceModel model, Stream stream, Vocabulary? vocabulary = null)
+    public static void Save(IGeneratedModel model, Stream stream, Vocabulary? vocabulary = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -124,14 +124,14 @@ public static class ModelFile
     }
 
     // A version-2 record with an extension record (for example a text classifier's pipeline) after the vocabulary.
-    internal static void Save(ISequenceModel model, Stream stream, Vocabulary? vocabulary, byte[] extension)
+    internal static void Save(IGeneratedModel model, Stream stream, Vocabulary? vocabulary, byte[] extension)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
         Write(model, BuildHeader(model, vocabulary, extension), stream);
     }
 
-    private static void Write(ISequenceModel model, byte[] header, Stream stream)
+    private static void Write(IGeneratedModel model, byte[] header, Stream stream)
     {
         var writer = new ChecksumWriter(stream);
         writer.Write(header);
@@ -165,16 +165,16 @@ public static class ModelFile
     /// A failure midway leaves an existing file untouched and removes the temporary file.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty; or see <see cref="Save(ISequenceModel, Stream, Vocabulary?)"/>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty; or see <see cref="Save(IGeneratedModel, Stream, Vocabulary?)"/>
     /// (checked before the file system is touched).</exception>
     /// <exception cref="IOException">The target is a directory, FIFO, device or dangling link, or the file could not be
     /// written (the previous file, if any, is unchanged).</exception>
     /// <exception cref="UnauthorizedAccessException">The target is read-only or the folder is not writable.</exception>
-    public static void Save(ISequenceModel model, string path, Vocabulary? vocabulary = null)
+    public static void Save(IGeneratedModel model, string path, Vocabulary? vocabulary = null)
         => Save(model, path, vocabulary, wrapStream: null);
 
     // wrapStream lets tests put a failing stream between the writer and the temporary file.
-    internal static void Save(ISequenceModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream, byte[]? extension = null)
+    internal static void Save(IGeneratedModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream, byte[]? extension = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -187,7 +187,7 @@ public static class ModelFile
         });
     }
 
-    private static byte[] BuildHeader(ISequenceModel model, Vocabulary? vocabulary, byte[]? extension)
+    private static byte[] BuildHeader(IGeneratedModel model, Vocabulary? vocabulary, byte[]? extension)
     {
         ModelShape shape = model.Shape;
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
@@ -227,7 +227,7 @@ public static class ModelFile
         h.UInt32(extension is null ? 1u : 2u);
         h.UInt32((vocabulary is null ? 0 : FlagVocabulary) | (extension is null ? 0 : FlagExtension));
         h.Int32(shape.VocabularySize);
-        h.Int32(shape.EmbeddingSize);
+        h.Int32(shape.IsDense ? shape.InputSize : shape.EmbeddingSize);
         h.Int32(shape.HiddenSize);
         h.Int32(shape.SequenceLength);
         h.Int32(shape.OutputSize);
@@ -330,20 +330,20 @@ public static class ModelFile
     // ------------------------------------------------------------------------------------------------ loading
 
     // Loads into model (when given) and returns everything the record holds, extension included.
-    internal static ModelFileInfo Read(Stream stream, ISequenceModel? model) => new ModelFileReader(stream, model, wholeStream: false).Read();
+    internal static ModelFileInfo Read(Stream stream, IGeneratedModel? model) => new ModelFileReader(stream, model, wholeStream: false).Read();
 
-    internal static ModelFileInfo ReadPath(string path, ISequenceModel? model) => ReadFile(path, model);
+    internal static ModelFileInfo ReadPath(string path, IGeneratedModel? model) => ReadFile(path, model);
 
     /// <summary>
     /// Reads a model file from <paramref name="stream"/> into <paramref name="model"/>, which must have the file's sizes
-    /// and parameter layout, and publishes them with <see cref="ISequenceModel.SetParameters"/>. The whole record, checksum
+    /// and parameter layout, and publishes them with <see cref="IGeneratedModel.SetParameters"/>. The whole record, checksum
     /// included, is verified before any weight is written. The stream is left just after the record.
     /// </summary>
     /// <returns>The stored vocabulary, or null when the file has none.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
     /// <exception cref="ModelFileException">The data is not a valid model file for this model; <see cref="ModelFileException.Error"/>
     /// says why. <paramref name="model"/> is unchanged.</exception>
-    public static Vocabulary? Load(ISequenceModel model, Stream stream)
+    public static Vocabulary? Load(IGeneratedModel model, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -351,7 +351,7 @@ public static class ModelFile
     }
 
     /// <summary>
-    /// Reads the model file at <paramref name="path"/> into <paramref name="model"/> (see <see cref="Load(ISequenceModel, Stream)"/>);
+    /// Reads the model file at <paramref name="path"/> into <paramref name="model"/> (see <see cref="Load(IGeneratedModel, Stream)"/>);
     /// the file must end with the record. Messages start with the path.
     /// </summary>
     /// <returns>The stored vocabulary, or null when the file has none.</returns>
@@ -359,7 +359,7 @@ public static class ModelFile
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
     /// <exception cref="ModelFileException">The file is not a valid model file for this model; <paramref name="model"/> is unchanged.</exception>
-    public static Vocabulary? Load(ISequenceModel model, string path)
+    public static Vocabulary? Load(IGeneratedModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         return ReadFile(path, model).Vocabulary;
@@ -383,7 +383,7 @@ public static class ModelFile
     /// <exception cref="ModelFileException">The file is not a valid model file.</exception>
     public static ModelFileInfo Inspect(string path) => ReadFile(path, model: null);
 
-    private static ModelFileInfo ReadFile(string path, ISequenceModel? model)
+    private static ModelFileInfo ReadFile(string path, IGeneratedModel? model)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkBytes);

@@ -9,7 +9,7 @@ namespace LstmGen.Serialization;
 /// every field and the checksum have been verified. Sizes are validated before anything is allocated for them. With
 /// <c>wholeStream</c>, bytes after the record are an error too (a file must hold exactly one record).
 /// </summary>
-internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool wholeStream)
+internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, bool wholeStream)
 {
     private Crc32 _crc = new();
     private long _consumed;       // bytes of the record read so far
@@ -41,15 +41,20 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         if ((flags & ~known) != 0)
             throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~known:X8} are set (version {version} defines only {(version >= 2 ? "bits 0 and 1" : "bit 0")}).");
 
-        int vocabularySize = Size("VocabularySize");
-        int embeddingSize = Size("EmbeddingSize");
+        // A dense-input model stores VocabularySize 0 and its InputSize in the EmbeddingSize field.
+        int vocabularySize = Int32("VocabularySize");
+        if (vocabularySize < 0 || (vocabularySize == 0 && (flags & ModelFile.FlagVocabulary) != 0))
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: VocabularySize is {vocabularySize}; it is at least 1 (0 for a dense-input model, which stores no vocabulary).");
+        int embeddingSize = Size(vocabularySize == 0 ? "InputSize" : "EmbeddingSize");
         int hiddenSize = Size("HiddenSize");
         int sequenceLength = Size("SequenceLength");
         int outputSize = Size("OutputSize");
         int activation = Int32("the output activation");
         if (activation is < 0 or > (int)OutputActivation.Linear)
             throw Error(ModelFileError.Corrupt, $"Corrupt model file: output activation {activation} is not 0 (Sigmoid), 1 (Softmax) or 2 (Linear).");
-        var shape = new ModelShape(vocabularySize, embeddingSize, hiddenSize, sequenceLength, outputSize, (OutputActivation)activation);
+        var shape = vocabularySize == 0
+            ? new ModelShape(0, 0, hiddenSize, sequenceLength, outputSize, (OutputActivation)activation) { InputSize = embeddingSize }
+            : new ModelShape(vocabularySize, embeddingSize, hiddenSize, sequenceLength, outputSize, (OutputActivation)activation);
         long parameterCount = Int64("the parameter count");
         if (parameterCount < 1 || parameterCount > Array.MaxLength)
             throw Error(ModelFileError.Corrupt, $"Corrupt model file: the parameter count {parameterCount} is outside [1, {Array.MaxLength}].");
@@ -208,7 +213,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
     }
 
     private static (ModelFileError, string)? Compare(ModelShape shape, int parameterCount, List<ParameterInfo> tensors,
-        string modelType, string architecture, ISequenceModel model)
+        string modelType, string architecture, IGeneratedModel model)
     {
         string fileType = Printable.Escape(modelType), fileArchitecture = Printable.Escape(architecture);
         string target = model.GetType().Name;
@@ -222,6 +227,7 @@ internal sealed class ModelFileReader(Stream stream, ISequenceModel? model, bool
         void Check(string name, int file, int expected) { if (file != expected) diffs.Add($"{name} {file} in the file, {expected} in {target}"); }
         Check(nameof(ModelShape.VocabularySize), shape.VocabularySize, s.VocabularySize);
         Check(nameof(ModelShape.EmbeddingSize), shape.EmbeddingSize, s.EmbeddingSize);
+        Check(nameof(ModelShape.InputSize), shape.InputSize, s.InputSize);
         Check(nameof(ModelShape.HiddenSize), shape.HiddenSize, s.HiddenSize);
         Check(nameof(ModelShape.SequenceLength), shape.SequenceLength, s.SequenceLength);
         Check(nameof(ModelShape.OutputSize), shape.OutputSize, s.OutputSize);

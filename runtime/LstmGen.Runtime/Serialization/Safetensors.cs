@@ -9,7 +9,7 @@ namespace LstmGen.Serialization;
 /// <summary>
 /// Loads PyTorch weights from a <c>.safetensors</c> file into any generated model by tensor name, and saves a model as a
 /// <c>.safetensors</c> file that <c>safetensors.torch.load_file</c> reads. The names are the model's
-/// <see cref="ISequenceModel.ParameterLayout"/> names, which are PyTorch's <c>state_dict</c> names for the equivalent
+/// <see cref="IGeneratedModel.ParameterLayout"/> names, which are PyTorch's <c>state_dict</c> names for the equivalent
 /// module (<c>embedding.weight</c>, <c>lstm.weight_ih_l0</c>, …, <c>fc.bias</c>), so a PyTorch module built as the README
 /// describes round-trips with no mapping; a module whose submodules are named differently needs a prefix map.
 /// </summary>
@@ -33,7 +33,7 @@ namespace LstmGen.Serialization;
 /// tensor present exactly once, with the model's shape (PyTorch's, e.g. <c>[4H, E]</c>) and dtype F32, F16 or BF16 (the
 /// two 16-bit types are widened exactly to float32); every value finite; and no file tensor left over unless
 /// <see cref="SafetensorsLoadOptions.AllowUnusedTensors"/>. All of it is checked, and the data read into a staging buffer,
-/// before the model is written, in one <see cref="ISequenceModel.SetParameters"/> call: a failed load leaves the model
+/// before the model is written, in one <see cref="IGeneratedModel.SetParameters"/> call: a failed load leaves the model
 /// unchanged. Memory grows only with bytes actually present (the data is read in 64 KiB chunks; tensors the model does
 /// not use are skipped, not stored).</para>
 /// <para><b>Saving</b> writes every tensor as F32 in layout order, an <c>__metadata__</c> object (<c>format</c> = <c>pt</c>,
@@ -309,7 +309,7 @@ public static class Safetensors
     /// <exception cref="ArgumentException">A prefix in <paramref name="options"/> is null.</exception>
     /// <exception cref="SafetensorsException">The record is invalid, or does not match the model (the message names the
     /// tensor: missing, unused, wrong shape, unsupported dtype, non-finite value). The model is unchanged.</exception>
-    public static SafetensorsHeader Load(ISequenceModel model, Stream stream, SafetensorsLoadOptions? options = null)
+    public static SafetensorsHeader Load(IGeneratedModel model, Stream stream, SafetensorsLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -322,7 +322,7 @@ public static class Safetensors
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or a prefix in <paramref name="options"/> is null.</exception>
     /// <exception cref="SafetensorsException">As for the stream overload; the message starts with the path.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static SafetensorsHeader Load(ISequenceModel model, string path, SafetensorsLoadOptions? options = null)
+    public static SafetensorsHeader Load(IGeneratedModel model, string path, SafetensorsLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -330,7 +330,7 @@ public static class Safetensors
         return WithPath(path, () => LoadCore(model, file, options ?? SafetensorsLoadOptions.Default, checkEnd: true));
     }
 
-    private static SafetensorsHeader LoadCore(ISequenceModel model, Stream stream, SafetensorsLoadOptions options, bool checkEnd)
+    private static SafetensorsHeader LoadCore(IGeneratedModel model, Stream stream, SafetensorsLoadOptions options, bool checkEnd)
     {
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
         Dictionary<string, string> prefixes = CheckPrefixes(options.Prefixes, nameof(options));
@@ -475,7 +475,7 @@ public static class Safetensors
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
     /// <exception cref="ArgumentException">A weight is NaN or ±∞ (the message names it), a metadata key or prefix is null,
     /// or the prefix map gives two tensors one name.</exception>
-    public static void Save(ISequenceModel model, Stream stream, SafetensorsSaveOptions? options = null)
+    public static void Save(IGeneratedModel model, Stream stream, SafetensorsSaveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
@@ -487,7 +487,7 @@ public static class Safetensors
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or as for the stream overload.</exception>
     /// <exception cref="IOException">The file could not be written; a previous file at the path is unchanged.</exception>
-    public static void Save(ISequenceModel model, string path, SafetensorsSaveOptions? options = null)
+    public static void Save(IGeneratedModel model, string path, SafetensorsSaveOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -495,7 +495,7 @@ public static class Safetensors
         AtomicFile.Write(path, stream => WriteRecord(model, header, stream));
     }
 
-    private static byte[] BuildHeader(ISequenceModel model, SafetensorsSaveOptions options)
+    private static byte[] BuildHeader(IGeneratedModel model, SafetensorsSaveOptions options)
     {
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
         ReadOnlySpan<float> values = model.Parameters;
@@ -556,7 +556,7 @@ public static class Safetensors
         return header;
     }
 
-    private static void WriteRecord(ISequenceModel model, byte[] header, Stream stream)
+    private static void WriteRecord(IGeneratedModel model, byte[] header, Stream stream)
     {
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
@@ -708,7 +708,7 @@ public sealed class SafetensorsHeader
     public long DataStart => 8 + HeaderLength;
 }
 
-/// <summary>How <see cref="Safetensors.Load(ISequenceModel, string, SafetensorsLoadOptions?)"/> matches a file's tensors to a model's.</summary>
+/// <summary>How <see cref="Safetensors.Load(IGeneratedModel, string, SafetensorsLoadOptions?)"/> matches a file's tensors to a model's.</summary>
 public sealed class SafetensorsLoadOptions
 {
     internal static readonly SafetensorsLoadOptions Default = new();
@@ -728,7 +728,7 @@ public sealed class SafetensorsLoadOptions
     public bool AllowUnusedTensors { get; init; }
 }
 
-/// <summary>How <see cref="Safetensors.Save(ISequenceModel, string, SafetensorsSaveOptions?)"/> names the tensors and what metadata it adds.</summary>
+/// <summary>How <see cref="Safetensors.Save(IGeneratedModel, string, SafetensorsSaveOptions?)"/> names the tensors and what metadata it adds.</summary>
 public sealed class SafetensorsSaveOptions
 {
     internal static readonly SafetensorsSaveOptions Default = new();

@@ -35,8 +35,8 @@ public sealed class CheckpointAveraging : TrainingCallback
     public override void OnEpochEnd(TrainingContext context, EpochResult result)
     {
         int oldest = result.Epoch - Epochs - LookBack;
-        float[] slot = _snapshots.Remove(oldest, out float[]? reused) ? reused : new float[context.Model.ParameterCount];
-        context.Model.Parameters.CopyTo(slot);
+        float[] slot = _snapshots.Remove(oldest, out float[]? reused) ? reused : new float[context.TrainedModel.ParameterCount];
+        context.TrainedModel.Parameters.CopyTo(slot);
         _snapshots[result.Epoch] = slot;
     }
 
@@ -45,7 +45,7 @@ public sealed class CheckpointAveraging : TrainingCallback
     {
         if (context.History.Count == 0) return;
         int last = context.RestoredEpoch ?? context.History[^1].Epoch;
-        var mean = new double[context.Model.ParameterCount];
+        var mean = new double[context.TrainedModel.ParameterCount];
         var used = new List<int>();
         for (int e = last - Epochs + 1; e <= last; e++)
         {
@@ -57,7 +57,7 @@ public sealed class CheckpointAveraging : TrainingCallback
         {
             var result = new float[mean.Length];
             for (int i = 0; i < mean.Length; i++) result[i] = (float)(mean[i] / used.Count);
-            context.Model.SetParameters(result);
+            context.TrainedModel.SetParameters(result);
         }
         AveragedEpochs = used;
         _snapshots.Clear();

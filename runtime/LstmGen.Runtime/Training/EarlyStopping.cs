@@ -61,7 +61,7 @@ public sealed class EarlyStopping : TrainingCallback
     {
         if (Monitors.Value(Monitor, result) is not double current || double.IsNaN(current)) return;
         int epoch = result.Epoch - 1; // Keras counts from 0
-        if (RestoreBestWeights && _bestWeights is null) _bestWeights = context.Model.Parameters.ToArray();
+        if (RestoreBestWeights && _bestWeights is null) _bestWeights = context.TrainedModel.Parameters.ToArray();
         _wait++;
         if (Monitors.IsImprovement(Monitor, current, _best, MinDelta))
         {
@@ -69,8 +69,8 @@ public sealed class EarlyStopping : TrainingCallback
             BestEpoch = result.Epoch;
             if (RestoreBestWeights)
             {
-                _bestWeights = _bestWeights is { } w && w.Length == context.Model.ParameterCount ? w : new float[context.Model.ParameterCount];
-                context.Model.Parameters.CopyTo(_bestWeights);
+                _bestWeights = _bestWeights is { } w && w.Length == context.TrainedModel.ParameterCount ? w : new float[context.TrainedModel.ParameterCount];
+                context.TrainedModel.Parameters.CopyTo(_bestWeights);
             }
             _wait = 0;
             return;
@@ -87,7 +87,7 @@ public sealed class EarlyStopping : TrainingCallback
     {
         if (RestoreBestWeights && _bestWeights is not null && BestEpoch is int best)
         {
-            if (best != context.History[^1].Epoch) context.Model.SetParameters(_bestWeights);
+            if (best != context.History[^1].Epoch) context.TrainedModel.SetParameters(_bestWeights);
             context.RestoredEpoch = best;
         }
         _bestWeights = null;

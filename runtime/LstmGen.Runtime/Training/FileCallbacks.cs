@@ -7,7 +7,7 @@ namespace LstmGen.Training;
 /// <summary>
 /// Saves the model whenever the monitored metric improves on its best (Keras' <c>ModelCheckpoint</c> with
 /// <c>save_best_only=True</c>), atomically, so the file always holds the best epoch so far. The default save is
-/// <see cref="ModelFile.Save(ISequenceModel, string, Text.Vocabulary?)"/>; pass <c>save</c> to write something else
+/// <see cref="ModelFile.Save(IGeneratedModel, string, Text.Vocabulary?)"/>; pass <c>save</c> to write something else
 /// (a whole text classifier, for example).
 /// </summary>
 public sealed class ModelCheckpoint : TrainingCallback
@@ -42,7 +42,7 @@ public sealed class ModelCheckpoint : TrainingCallback
         if (!Monitors.IsImprovement(Monitor, current, _best, 0)) return;
         _best = current;
         if (_save is not null) _save(Path);
-        else ModelFile.Save(context.Model, Path);
+        else ModelFile.Save(context.TrainedModel, Path);
         SavedEpoch = result.Epoch;
     }
 }

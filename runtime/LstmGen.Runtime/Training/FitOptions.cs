@@ -20,8 +20,12 @@ public sealed class FitOptions
     public double ValidationSplit { get; init; }
     /// <summary>Explicit validation tokens (rows of SequenceLength ids); overrides <see cref="ValidationSplit"/>.</summary>
     public int[]? ValidationTokens { get; init; }
-    /// <summary>Targets for <see cref="ValidationTokens"/>.</summary>
+    /// <summary>Targets for <see cref="ValidationTokens"/> (or, for a dense-input model, <see cref="ValidationInputs"/>).</summary>
     public float[]? ValidationTargets { get; init; }
+    /// <summary>Explicit validation rows of a dense-input model (SequenceLength·InputSize features each); needs <see cref="ValidationLengths"/> and <see cref="ValidationTargets"/>.</summary>
+    public float[]? ValidationInputs { get; init; }
+    /// <summary>The lengths of the <see cref="ValidationInputs"/> rows.</summary>
+    public int[]? ValidationLengths { get; init; }
     /// <summary>The optimizer; default <see cref="Adam"/> with Keras defaults.</summary>
     public IOptimizer? Optimizer { get; init; }
     /// <summary>Clip gradients to this global L2 norm (null = no clipping).</summary>

@@ -16,3 +16,17 @@ public interface IRecurrentModel : ITrainableModel
     /// <exception cref="ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
     float ComputeHiddenGradientNorms(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> norms);
 }
+
+/// <summary>A generated dense-input recurrent model whose backward pass can report per-step hidden-state gradients.</summary>
+public interface IDenseRecurrentModel : IDenseTrainableModel
+{
+    /// <summary>The model's recurrent cell.</summary>
+    RecurrentCell Cell { get; }
+
+    /// <summary>
+    /// As <see cref="IRecurrentModel.ComputeHiddenGradientNorms"/> for a batch of dense rows with their lengths: the batch
+    /// mean of ‖∂ℓ_b/∂h_t‖₂ per step t into <paramref name="norms"/> (SequenceLength values); returns the batch-mean loss.
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans of the wrong length, lengths out of range, non-finite inputs, or targets the loss cannot take.</exception>
+    float ComputeHiddenGradientNorms(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, Span<float> norms);
+}

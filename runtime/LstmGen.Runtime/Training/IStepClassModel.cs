@@ -15,3 +15,19 @@ public interface IStepClassModel : ITrainableModel
     /// <exception cref="ArgumentException">Spans of the wrong length, a token id or a real step's class id out of range.</exception>
     float ComputeGradients(ReadOnlySpan<int> tokens, ReadOnlySpan<int> classes, Span<float> gradients, Span<float> outputs);
 }
+
+/// <summary>
+/// A dense-input softmax model with <c>ReturnSequences = true</c> that trains on one integer class id per step (sequence
+/// labelling of feature rows), without one-hot rows.
+/// </summary>
+public interface IDenseStepClassModel : IDenseTrainableModel
+{
+    /// <summary>
+    /// Forward and backward pass for B rows of SequenceLength·InputSize features with their lengths and B·SequenceLength
+    /// class ids (ignored at steps past a row's length). Overwrites <paramref name="gradients"/> with ∂L/∂θ of the mean over
+    /// real steps of the softmax cross-entropy and returns it; <paramref name="outputs"/> (empty, or
+    /// B·SequenceLength·OutputSize) receives the per-step probabilities, 0 at padded steps.
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans of the wrong length, bad lengths or inputs, or a real step's class id out of range.</exception>
+    float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<int> classes, Span<float> gradients, Span<float> outputs);
+}

@@ -61,6 +61,36 @@ public static class StepLosses
         }
     }
 
+    /// <summary>
+    /// Checks per-step float targets of a dense model: B·SequenceLength·OutputSize values (B = lengths.Length), checked at
+    /// the real steps t &lt; lengths[b] as <see cref="ValidateStepTargets"/> does (the lengths are already checked).
+    /// </summary>
+    /// <exception cref="ArgumentException">The count, or a value at a real step (naming row and step).</exception>
+    public static void ValidateDenseStepTargets(OutputActivation activation, int outputSize, int sequenceLength, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> targets, string paramName)
+    {
+        int rows = lengths.Length, expected = rows * sequenceLength * outputSize;
+        if (targets.Length != expected)
+            throw new ArgumentException($"Expected {rows} × {sequenceLength} × {outputSize} = {expected} targets (one per row, step and output) but got {targets.Length}.", paramName);
+        for (int b = 0; b < rows; b++)
+            for (int t = 0; t < lengths[b]; t++)
+                ValidateStep(activation, targets.Slice((b * sequenceLength + t) * outputSize, outputSize), b, t, paramName);
+    }
+
+    /// <summary>Checks per-step class ids of a dense model: B·SequenceLength ids, each real step's (t &lt; lengths[b]) in [0, <paramref name="classes"/>).</summary>
+    /// <exception cref="ArgumentException">The count is wrong.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A real step's id is out of range (the message names row and step).</exception>
+    public static void ValidateDenseStepClasses(int classes, int sequenceLength, ReadOnlySpan<int> lengths, ReadOnlySpan<int> targets, string paramName)
+    {
+        int rows = lengths.Length, expected = rows * sequenceLength;
+        if (targets.Length != expected)
+            throw new ArgumentException($"Expected {rows} × {sequenceLength} = {expected} class ids (one per row and step) but got {targets.Length}.", paramName);
+        for (int b = 0; b < rows; b++)
+            for (int t = 0; t < lengths[b]; t++)
+                if ((uint)targets[b * sequenceLength + t] >= (uint)classes)
+                    throw new ArgumentOutOfRangeException(paramName, targets[b * sequenceLength + t], $"Class id {targets[b * sequenceLength + t]} at step {t} of row {b} is outside [0, {classes}).");
+    }
+
     // One real step's targets, as Losses.ValidateTargets checks a row.
     internal static void ValidateStep(OutputActivation activation, ReadOnlySpan<float> y, int row, int step, string paramName)
     {

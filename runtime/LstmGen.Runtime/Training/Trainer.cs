@@ -24,7 +24,62 @@ public static partial class Trainer
         options ??= new FitOptions();
         if (model.Shape.ReturnSequences) return FitSteps(model, tokens, targets, null, options, progress, cancellationToken);
         ModelShape shape = model.Shape;
-        int t = shape.SequenceLength, o = shape.OutputSize;
+        int t = shape.SequenceLength;
+        CheckOptions(options);
+        int rows = CheckRows(tokens, t, shape.VocabularySize, nameof(tokens));
+        Losses.ValidateTargets(shape.Output, shape.OutputSize, rows, targets, nameof(targets));
+        FitRows? validation = null;
+        if (options.ValidationTokens is int[] valTokens)
+        {
+            if (options.ValidationTargets is null) throw new ArgumentException("ValidationTokens needs ValidationTargets.", nameof(options));
+            int valRows = CheckRows(valTokens, t, shape.VocabularySize, "options.ValidationTokens");
+            Losses.ValidateTargets(shape.Output, shape.OutputSize, valRows, options.ValidationTargets, "options.ValidationTargets");
+            validation = FitRows.OfTokens(valTokens, t);
+        }
+        return FitCore(model, FitRows.OfTokens(tokens, t), targets, validation, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains a dense-input <paramref name="model"/> on rows of <paramref name="inputs"/> (each SequenceLength·InputSize
+    /// features) with one length per row in <paramref name="lengths"/> (PyTorch packed sequences: a row is its first
+    /// length steps) and <paramref name="targets"/> (OutputSize per row): the same loop, options and callbacks as the token
+    /// <see cref="Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// (explicit validation rows: <see cref="FitOptions.ValidationInputs"/>, <see cref="FitOptions.ValidationLengths"/> and
+    /// <see cref="FitOptions.ValidationTargets"/>; <see cref="FitOptions.LengthBucketing"/> sorts by the lengths;
+    /// <see cref="FitOptions.ClassWeights"/> are for token models only). Everything is checked before the first weight changes.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes, lengths, non-finite inputs or target values that do not fit the model.</exception>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested (weights are left after the last whole step).</exception>
+    public static TrainingHistory Fit(IDenseTrainableModel model, float[] inputs, int[] lengths, float[] targets, FitOptions? options = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(lengths);
+        ArgumentNullException.ThrowIfNull(targets);
+        options ??= new FitOptions();
+        ModelShape shape = model.Shape;
+        int t = shape.SequenceLength, n = shape.InputSize;
+        CheckOptions(options);
+        if (options.ValidationTokens is not null) throw new ArgumentException("A dense-input model validates on ValidationInputs and ValidationLengths, not ValidationTokens.", nameof(options));
+        if (options.ClassWeights is not null) throw new ArgumentException("ClassWeights are supported for token models only.", nameof(options));
+        int rows = DenseChecks.Batch(inputs, lengths, n, t, nameof(inputs), nameof(lengths));
+        Losses.ValidateTargets(shape.Output, shape.OutputSize, rows, targets, nameof(targets));
+        FitRows? validation = null;
+        if (options.ValidationInputs is float[] valInputs)
+        {
+            if (options.ValidationLengths is not int[] valLengths || options.ValidationTargets is null)
+                throw new ArgumentException("ValidationInputs needs ValidationLengths and ValidationTargets.", nameof(options));
+            int valRows = DenseChecks.Batch(valInputs, valLengths, n, t, "options.ValidationInputs", "options.ValidationLengths");
+            Losses.ValidateTargets(shape.Output, shape.OutputSize, valRows, options.ValidationTargets, "options.ValidationTargets");
+            validation = FitRows.OfFeatures(valInputs, valLengths, t * n);
+        }
+        return FitCore(model, FitRows.OfFeatures(inputs, lengths, t * n), targets, validation, options, progress, cancellationToken);
+    }
+
+    private static void CheckOptions(FitOptions options)
+    {
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Epochs must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
         // Written so that NaN fails too (every comparison with NaN is false).
@@ -32,35 +87,34 @@ public static partial class Trainer
             throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, $"ValidationSplit must be in [0, 1) but is {options.ValidationSplit}.");
         if (options.EarlyStoppingPatience is < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingPatience, $"EarlyStoppingPatience must be at least 0 (or null for off) but is {options.EarlyStoppingPatience}.");
-        int rows = CheckRows(tokens, t, shape.VocabularySize, nameof(tokens));
-        Losses.ValidateTargets(shape.Output, o, rows, targets, nameof(targets));
+    }
 
-        // Validation set: explicit, or a seeded stratified sample of the rows.
-        int[]? valTokens = options.ValidationTokens;
+    // The epoch loop of every Fit, on checked rows of either kind: validation split, steps, callbacks, history.
+    private static TrainingHistory FitCore(IGradientModel model, FitRows train, float[] targets, FitRows? validation, FitOptions options,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        ModelShape shape = model.Shape;
+        int o = shape.OutputSize, rows = train.Rows;
         float[]? valTargets = options.ValidationTargets;
         int trainRows = rows;
-        if (valTokens is not null)
-        {
-            if (valTargets is null) throw new ArgumentException("ValidationTokens needs ValidationTargets.", nameof(options));
-            int valRows = CheckRows(valTokens, t, shape.VocabularySize, "options.ValidationTokens");
-            Losses.ValidateTargets(shape.Output, o, valRows, valTargets, "options.ValidationTargets");
-        }
-        else if (options.ValidationSplit > 0)
+        if (validation is null && options.ValidationSplit > 0)
         {
             int valRows = (int)(rows * options.ValidationSplit);
             if (valRows == 0 || valRows == rows) throw new ArgumentException($"ValidationSplit {options.ValidationSplit} of {rows} rows leaves no training or no validation data.", nameof(options));
             SplitIndices split = ValidationRows(shape, targets, options.ValidationSplit, options.Seed);
             if (split.Validation.Length == 0) throw new ArgumentException($"ValidationSplit {options.ValidationSplit} of {rows} rows leaves no validation row in any class.", nameof(options));
-            valTokens = Gather(tokens, t, split.Validation);
+            validation = train.Gather(split.Validation);
             valTargets = Gather(targets, o, split.Validation);
-            tokens = Gather(tokens, t, split.Train);
+            train = train.Gather(split.Train);
             targets = Gather(targets, o, split.Train);
             trainRows = split.Train.Length;
         }
 
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
         IOptimizer optimizer = options.Optimizer ?? new Adam();
-        using var step = new TrainingStep(model, optimizer, options.Threads, options.ClipNorm);
+        using TrainingStep step = model is IDenseTrainableModel dense
+            ? new TrainingStep(dense, optimizer, options.Threads, options.ClipNorm)
+            : new TrainingStep((ITrainableModel)model, optimizer, options.Threads, options.ClipNorm);
         WeightedStep? weighted = null;
         if (options.ClassWeights is { } classWeights)
         {
@@ -70,7 +124,7 @@ public static partial class Trainer
             if (classWeights.Count != classes) throw new ArgumentException($"ClassWeights has {classWeights.Count} values but the model has {classes} classes.", nameof(options));
             for (int c = 0; c < classes; c++)
                 if (!(classWeights[c] >= 0 && float.IsFinite(classWeights[c]))) throw new ArgumentOutOfRangeException(nameof(options), classWeights[c], $"Class weight {c} is {classWeights[c]}; weights must be finite and ≥ 0.");
-            weighted = new WeightedStep(model, optimizer, options.ClipNorm, [.. classWeights]);
+            weighted = new WeightedStep((ITrainableModel)model, optimizer, options.ClipNorm, [.. classWeights]);
         }
         int batchSize = Math.Min(options.BatchSize, trainRows);
         int batches = (trainRows + batchSize - 1) / batchSize;
@@ -78,9 +132,9 @@ public static partial class Trainer
         for (int i = 0; i < trainRows; i++) order[i] = i;
         var batchOrder = new int[batches];
         for (int i = 0; i < batches; i++) batchOrder[i] = i;
-        int[]? lengths = options.LengthBucketing ? RowLengths(tokens, t) : null;
+        int[]? lengths = options.LengthBucketing ? train.RowLengths() : null;
         var rng = new Rng(options.Seed);
-        var batchTokens = new int[batchSize * t];
+        FitRows batch = train.Empty(batchSize);
         var batchTargets = new float[batchSize * o];
         var predictions = new float[batchSize * o];
         var history = new List<EpochResult>();
@@ -88,10 +142,10 @@ public static partial class Trainer
         var callbacks = new List<TrainingCallback>();
         EarlyStopping? stopping = options.EarlyStopping
             ?? (options.EarlyStoppingPatience is int patience ? new EarlyStopping(patience)
-            : options.AutoEarlyStopping && valTokens is not null ? new EarlyStopping() : null);
+            : options.AutoEarlyStopping && validation is not null ? new EarlyStopping() : null);
         if (stopping is not null) callbacks.Add(stopping);
         if (options.Callbacks is not null) callbacks.AddRange(options.Callbacks);
-        var context = new TrainingContext(model, optimizer, options.Epochs, batches, trainRows, valTokens is not null, history);
+        var context = new TrainingContext(model, optimizer, options.Epochs, batches, trainRows, validation is not null, history);
         foreach (TrainingCallback c in callbacks) c.OnTrainBegin(context);
 
         for (int epoch = 1; epoch <= options.Epochs && !context.StopTraining; epoch++)
@@ -111,16 +165,12 @@ public static partial class Trainer
                 for (int r = 0; r < n; r++)
                 {
                     int src = order[start + r];
-                    Array.Copy(tokens, src * t, batchTokens, r * t, t);
+                    train.CopyRow(src, batch, r);
                     Array.Copy(targets, src * o, batchTargets, r * o, o);
                 }
-                ReadOnlySpan<int> bt = batchTokens.AsSpan(0, n * t);
                 ReadOnlySpan<float> by = batchTargets.AsSpan(0, n * o);
                 // Forward, backward, clipping and update; a non-finite loss or gradient leaves the weights unchanged.
-                float loss;
-                string? failure = weighted is null
-                    ? step.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss)
-                    : weighted.TryRun(bt, by, predictions.AsSpan(0, n * o), out loss);
+                string? failure = batch.TryRun(step, weighted, n, by, predictions.AsSpan(0, n * o), out float loss);
                 if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure);
                 // Accuracy of this batch comes from the training forward pass, before the update, as Keras reports it.
                 correct += CountCorrect(shape.Output, o, predictions.AsSpan(0, n * o), by);
@@ -136,9 +186,9 @@ public static partial class Trainer
             }
             clock.Stop();
             double? valLoss = null, valAcc = null;
-            if (valTokens is not null)
+            if (validation is not null)
             {
-                Evaluation ev = Evaluate(model, valTokens, valTargets!);
+                Evaluation ev = validation.Evaluate(model, valTargets!);
                 valLoss = ev.Loss; valAcc = ev.Accuracy;
             }
             var result = new EpochResult(epoch, lossSum / seen, Accuracy(shape.Output, correct, seen * o, seen), valLoss, valAcc, seen / clock.Elapsed.TotalSeconds, clock.Elapsed)
@@ -184,7 +234,7 @@ public static partial class Trainer
     private static FitOptions With(FitOptions o, float[] validationTargets) => new()
     {
         Epochs = o.Epochs, BatchSize = o.BatchSize, Seed = o.Seed, Shuffle = o.Shuffle, ValidationSplit = o.ValidationSplit,
-        ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
+        ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, ValidationInputs = o.ValidationInputs, ValidationLengths = o.ValidationLengths, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
         EarlyStoppingPatience = o.EarlyStoppingPatience, EarlyStopping = o.EarlyStopping, AutoEarlyStopping = o.AutoEarlyStopping,
         Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads, ClassWeights = o.ClassWeights,
     };
@@ -217,18 +267,12 @@ public static partial class Trainer
     internal static SplitIndices ValidationRows(ModelShape shape, float[] targets, double fraction, int seed)
         => DataSplit.Stratified(DataSplit.ClassesOfTargets(shape.Output, shape.OutputSize, targets), fraction, 0, seed);
 
-    private static T[] Gather<T>(T[] rows, int width, int[] indices)
+    // Rows at the given indices, in that order.
+    internal static T[] Gather<T>(T[] rows, int width, int[] indices)
     {
         var result = new T[indices.Length * width];
         for (int i = 0; i < indices.Length; i++) Array.Copy(rows, indices[i] * width, result, i * width, width);
         return result;
-    }
-
-    private static int[] RowLengths(int[] tokens, int t)
-    {
-        var lengths = new int[tokens.Length / t];
-        for (int r = 0; r < lengths.Length; r++) lengths[r] = t - tokens.AsSpan(r * t, t).Count(0);
-        return lengths;
     }
 
     // Pools of 16 batches of the (already shuffled) order, each sorted by length; then a shuffled batch order.
@@ -257,6 +301,29 @@ public static partial class Trainer
         Losses.ValidateTargets(shape.Output, o, rows, targets, nameof(targets));
         var outputs = new float[rows * o];
         model.PredictBatch(tokens, outputs);
+        return Score(shape, outputs, targets);
+    }
+
+    /// <summary>
+    /// Mean loss and accuracy of a dense-input <paramref name="model"/> on rows of <paramref name="inputs"/> with their
+    /// <paramref name="lengths"/> and <paramref name="targets"/> (no weights change).
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes, lengths, non-finite inputs or target values that do not fit the model.</exception>
+    public static Evaluation Evaluate(IDenseSequenceModel model, float[] inputs, int[] lengths, float[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ModelShape shape = model.Shape;
+        int rows = DenseChecks.Batch(inputs, lengths, shape.InputSize, shape.SequenceLength, nameof(inputs), nameof(lengths));
+        Losses.ValidateTargets(shape.Output, shape.OutputSize, rows, targets, nameof(targets));
+        var outputs = new float[rows * shape.OutputSize];
+        model.PredictBatch(inputs, lengths, outputs);
+        return Score(shape, outputs, targets);
+    }
+
+    // Loss, accuracy and classification metrics of activated outputs.
+    private static Evaluation Score(ModelShape shape, float[] outputs, float[] targets)
+    {
+        int o = shape.OutputSize, rows = outputs.Length / o;
         double loss = Losses.MeanLossOfOutputs(shape.Output, o, outputs, targets);
         double correct = CountCorrect(shape.Output, o, outputs, targets);
         return new Evaluation(loss, Accuracy(shape.Output, correct, rows * o, rows)) { Classification = Classify(shape, outputs, targets) };

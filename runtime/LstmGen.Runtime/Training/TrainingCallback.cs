@@ -33,9 +33,9 @@ public sealed class TrainingContext
 {
     private readonly List<EpochResult> _history;
 
-    internal TrainingContext(ITrainableModel model, IOptimizer optimizer, int epochs, int batchesPerEpoch, int trainRows, bool hasValidation, List<EpochResult> history)
+    internal TrainingContext(IGradientModel model, IOptimizer optimizer, int epochs, int batchesPerEpoch, int trainRows, bool hasValidation, List<EpochResult> history)
     {
-        Model = model;
+        TrainedModel = model;
         Optimizer = optimizer;
         Epochs = epochs;
         BatchesPerEpoch = batchesPerEpoch;
@@ -44,8 +44,12 @@ public sealed class TrainingContext
         _history = history;
     }
 
-    /// <summary>The model being trained.</summary>
-    public ITrainableModel Model { get; }
+    /// <summary>The token model being trained.</summary>
+    /// <exception cref="InvalidOperationException">A dense-input model is trained (see <see cref="TrainedModel"/>).</exception>
+    public ITrainableModel Model => TrainedModel as ITrainableModel ?? throw new InvalidOperationException("A dense-input model is being trained; use TrainedModel.");
+
+    /// <summary>The model being trained, token or dense.</summary>
+    public IGradientModel TrainedModel { get; }
 
     /// <summary>The optimizer.</summary>
     public IOptimizer Optimizer { get; }

@@ -17,7 +17,7 @@ public sealed class TrainingDivergedException : Exception
         Batch = batch;
     }
 
-    /// <summary>A failure of a single <see cref="TrainingStep.Run"/>; <paramref name="what"/> says what was not finite.</summary>
+    /// <summary>A failure of a single <see cref="TrainingStep.Run(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>; <paramref name="what"/> says what was not finite.</summary>
     public TrainingDivergedException(string what) : base($"Training diverged: {what}. {Advice}") { }
 
     /// <summary>1-based epoch of the failing step (0 outside <see cref="Trainer.Fit(ITrainableModel, int[], float[], FitOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>).</summary>

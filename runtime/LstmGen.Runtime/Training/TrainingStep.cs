@@ -15,7 +15,10 @@ public sealed unsafe class TrainingStep : IDisposable
     // optimizer whatever the thread count.
     private const int SliceAlignment = 16;
 
-    private readonly ITrainableModel[] _models;
+    // The token models, or (a dense-input model trained) null and _denseModels; _all holds whichever is set.
+    private readonly ITrainableModel[]? _models;
+    private readonly IDenseTrainableModel[]? _denseModels;
+    private readonly IGradientModel[] _all;
     private readonly IOptimizer _optimizer;
     private readonly float? _clipNorm;
     private readonly float[] _gradients;
@@ -25,8 +28,10 @@ public sealed unsafe class TrainingStep : IDisposable
     private readonly bool[] _sliceFinite;
     private readonly WorkerTeam? _team;
     private readonly Action<int> _computeShard, _reduceSlice, _updateSlice;
-    private readonly int _outputs, _length, _sequenceLength;
+    private readonly int _outputs, _length, _sequenceLength, _inputSize;
     private int[] _tokens = [];
+    private float[] _inputs = [];
+    private int[] _lengths = [];
     private float[] _targets = [];
     private float[] _predictions = [];
     private int _rows;
@@ -40,6 +45,25 @@ public sealed unsafe class TrainingStep : IDisposable
     /// <param name="threads">Threads for data parallelism (1 = the calling thread only).</param>
     /// <param name="clipNorm">Clip the batch gradient to this global L2 norm (null = off).</param>
     public TrainingStep(ITrainableModel model, IOptimizer? optimizer = null, int threads = 1, float? clipNorm = null)
+        : this((IGradientModel)model, optimizer, threads, clipNorm)
+    {
+        _models = new ITrainableModel[threads];
+        for (int k = 0; k < threads; k++) _models[k] = (ITrainableModel)_all[k];
+    }
+
+    /// <summary>Prepares steps for a dense-input <paramref name="model"/> (Adam with Keras defaults unless <paramref name="optimizer"/> is given).</summary>
+    /// <param name="model">The model to train; its replicas are made here.</param>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="threads">Threads for data parallelism (1 = the calling thread only).</param>
+    /// <param name="clipNorm">Clip the batch gradient to this global L2 norm (null = off).</param>
+    public TrainingStep(IDenseTrainableModel model, IOptimizer? optimizer = null, int threads = 1, float? clipNorm = null)
+        : this((IGradientModel)model, optimizer, threads, clipNorm)
+    {
+        _denseModels = new IDenseTrainableModel[threads];
+        for (int k = 0; k < threads; k++) _denseModels[k] = (IDenseTrainableModel)_all[k];
+    }
+
+    private TrainingStep(IGradientModel model, IOptimizer? optimizer, int threads, float? clipNorm)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1.");
@@ -51,10 +75,11 @@ public sealed unsafe class TrainingStep : IDisposable
         _length = model.ParameterCount;
         _outputs = model.Shape.OutputSize;
         _sequenceLength = model.Shape.SequenceLength;
+        _inputSize = model.Shape.InputSize;
         _gradients = new float[_length];
-        _models = new ITrainableModel[threads];
-        _models[0] = model;
-        for (int k = 1; k < threads; k++) _models[k] = model.CreateReplica();
+        _all = new IGradientModel[threads];
+        _all[0] = model;
+        for (int k = 1; k < threads; k++) _all[k] = model.CreateReplica();
         _shardGradients = new float[threads][];
         _shardGradients[0] = _gradients;
         for (int k = 1; k < threads; k++) _shardGradients[k] = new float[_length];
@@ -69,10 +94,14 @@ public sealed unsafe class TrainingStep : IDisposable
     }
 
     /// <summary>Threads used per step.</summary>
-    public int Threads => _models.Length;
+    public int Threads => _all.Length;
 
-    /// <summary>The model being trained.</summary>
-    public ITrainableModel Model => _models[0];
+    /// <summary>The token model being trained.</summary>
+    /// <exception cref="InvalidOperationException">A dense-input model is trained (see <see cref="TrainedModel"/>).</exception>
+    public ITrainableModel Model => _models?[0] ?? throw new InvalidOperationException("This step trains a dense-input model; use TrainedModel.");
+
+    /// <summary>The model being trained, token or dense.</summary>
+    public IGradientModel TrainedModel => _all[0];
 
     /// <summary>The optimizer.</summary>
     public IOptimizer Optimizer => _optimizer;
@@ -87,7 +116,7 @@ public sealed unsafe class TrainingStep : IDisposable
     /// <exception cref="ArgumentException">Spans of the wrong length, a token id out of range or a target the loss cannot
     /// take; the message names the row of the whole batch, whatever the thread count.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; this step did not change the weights.</exception>
-    /// <exception cref="InvalidOperationException">Another <see cref="Run"/> on this instance is in progress (a step is not reentrant).</exception>
+    /// <exception cref="InvalidOperationException">Another <see cref="Run(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/> on this instance is in progress (a step is not reentrant).</exception>
     public float Run(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs = default)
     {
         string? failure = TryRun(tokens, targets, outputs, out float loss);
@@ -96,17 +125,46 @@ public sealed unsafe class TrainingStep : IDisposable
     }
 
     /// <summary>
-    /// As <see cref="Run"/>, but returns what was not finite and the state of the weights (which this step did not change)
+    /// As <see cref="Run(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>, but returns what was not finite and the state of the weights (which this step did not change)
     /// instead of throwing; null on success.
     /// </summary>
     internal string? TryRun(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
     {
+        if (_models is null) throw new InvalidOperationException("This step trains a dense-input model; it takes features and lengths.");
         if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
             throw new InvalidOperationException("A TrainingStep runs one step at a time; this one is already running a step on another thread.");
         try
         {
             string? failure = Step(tokens, targets, outputs, out loss);
-            return failure is null ? null : failure + WeightsState(_models[0].Parameters);
+            return failure is null ? null : failure + WeightsState(_all[0].Parameters);
+        }
+        finally { Volatile.Write(ref _running, 0); }
+    }
+
+    /// <summary>
+    /// One step of a dense-input model on a batch of B rows of SequenceLength·InputSize features with B lengths and
+    /// B×OutputSize targets; returns the batch-mean loss before the update (see <see cref="Run(ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">Spans of the wrong length, a length out of range, a non-finite input or a target the loss cannot take.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite; this step did not change the weights.</exception>
+    /// <exception cref="InvalidOperationException">This step trains a token model, or another step is in progress.</exception>
+    public float Run(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, Span<float> outputs = default)
+    {
+        string? failure = TryRun(inputs, lengths, targets, outputs, out float loss);
+        if (failure is not null) throw new TrainingDivergedException(failure);
+        return loss;
+    }
+
+    /// <summary>As <see cref="Run(ReadOnlySpan{float}, ReadOnlySpan{int}, ReadOnlySpan{float}, Span{float})"/>, but returns what was not finite instead of throwing; null on success.</summary>
+    internal string? TryRun(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
+    {
+        if (_denseModels is null) throw new InvalidOperationException("This step trains a token model; it takes token ids.");
+        if (Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+            throw new InvalidOperationException("A TrainingStep runs one step at a time; this one is already running a step on another thread.");
+        try
+        {
+            string? failure = Step(inputs, lengths, targets, outputs, out loss);
+            return failure is null ? null : failure + WeightsState(_all[0].Parameters);
         }
         finally { Volatile.Write(ref _running, 0); }
     }
@@ -123,16 +181,8 @@ public sealed unsafe class TrainingStep : IDisposable
 
     private string? Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
     {
-        ITrainableModel model = _models[0];
-        if (_team is null)
-        {
-            loss = model.ComputeGradients(tokens, targets, _gradients, outputs);
-            if (!float.IsFinite(loss)) return $"the loss is {loss}";
-            if (!Training.Gradients.AllFinite(_gradients)) return "a gradient is not finite";
-            if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
-            using (ParameterUpdate update = model.BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
-            return null;
-        }
+        ITrainableModel model = _models![0];
+        if (_team is null) return Update(loss = model.ComputeGradients(tokens, targets, _gradients, outputs));
 
         int t = _sequenceLength;
         if (tokens.Length == 0 || tokens.Length % t != 0) ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, t);
@@ -141,20 +191,52 @@ public sealed unsafe class TrainingStep : IDisposable
         // Check everything on this thread first, so a bad batch is rejected before any shard runs and errors name batch rows.
         TokenChecks.InRange(tokens, t, model.Shape.VocabularySize, nameof(tokens));
         Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
-        if (_tokens.Length < tokens.Length) { _tokens = new int[tokens.Length]; _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
+        if (_tokens.Length < tokens.Length) _tokens = new int[tokens.Length];
         tokens.CopyTo(_tokens);
+        return Shards(rows, targets, outputs, out loss);
+    }
+
+    private string? Step(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
+    {
+        IDenseTrainableModel model = _denseModels![0];
+        if (_team is null) return Update(loss = model.ComputeGradients(inputs, lengths, targets, _gradients, outputs));
+
+        int rows = DenseChecks.Batch(inputs, lengths, _inputSize, _sequenceLength, nameof(inputs), nameof(lengths));
+        if (!outputs.IsEmpty && outputs.Length != rows * _outputs) ThrowHelper.WrongLength(nameof(outputs), outputs.Length, rows * _outputs, "batch × OutputSize, or empty");
+        Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
+        if (_inputs.Length < inputs.Length) { _inputs = new float[inputs.Length]; _lengths = new int[rows]; }
+        inputs.CopyTo(_inputs);
+        lengths.CopyTo(_lengths);
+        return Shards(rows, targets, outputs, out loss);
+    }
+
+    // One thread: the check, clipping and update after the gradient of the whole batch.
+    private string? Update(float loss)
+    {
+        if (!float.IsFinite(loss)) return $"the loss is {loss}";
+        if (!Training.Gradients.AllFinite(_gradients)) return "a gradient is not finite";
+        if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
+        using (ParameterUpdate update = _all[0].BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
+        return null;
+    }
+
+    // Several threads, the batch's rows already copied: shard gradients, the reduction, clipping and the update.
+    private string? Shards(int rows, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
+    {
+        IGradientModel model = _all[0];
+        if (_targets.Length < targets.Length) { _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
         targets.CopyTo(_targets);
         _rows = rows;
 
-        _team.Run(_computeShard);
+        _team!.Run(_computeShard);
         loss = 0;
-        for (int k = 0; k < _models.Length; k++) loss += ShardRows(k, out _) / (float)rows * _shardLoss[k];
+        for (int k = 0; k < _all.Length; k++) loss += ShardRows(k, out _) / (float)rows * _shardLoss[k];
         if (!outputs.IsEmpty) _predictions.AsSpan(0, rows * _outputs).CopyTo(outputs);
         if (!float.IsFinite(loss)) return $"the loss is {loss}";
 
         _team.Run(_reduceSlice);
         double squares = 0;
-        for (int k = 0; k < _models.Length; k++)
+        for (int k = 0; k < _all.Length; k++)
         {
             if (!_sliceFinite[k]) return "a gradient is not finite";
             squares += _sliceSquares[k];
@@ -179,7 +261,7 @@ public sealed unsafe class TrainingStep : IDisposable
     // Rows [start, start + count) of the batch belong to shard k.
     private int ShardRows(int k, out int start)
     {
-        int shards = _models.Length;
+        int shards = _all.Length;
         start = (int)((long)_rows * k / shards);
         return (int)((long)_rows * (k + 1) / shards) - start;
     }
@@ -187,7 +269,7 @@ public sealed unsafe class TrainingStep : IDisposable
     // Elements [start, start + count) of the parameter buffer belong to slice k.
     private int Slice(int k, out int start)
     {
-        int slices = _models.Length, units = (_length + SliceAlignment - 1) / SliceAlignment;
+        int slices = _all.Length, units = (_length + SliceAlignment - 1) / SliceAlignment;
         start = Math.Min(_length, units * k / slices * SliceAlignment);
         return Math.Min(_length, units * (k + 1) / slices * SliceAlignment) - start;
     }
@@ -196,9 +278,12 @@ public sealed unsafe class TrainingStep : IDisposable
     {
         int n = ShardRows(k, out int start);
         if (n == 0) { _shardLoss[k] = 0; _shardGradients[k].AsSpan().Clear(); return; }
-        int t = _sequenceLength;
-        _shardLoss[k] = _models[k].ComputeGradients(_tokens.AsSpan(start * t, n * t), _targets.AsSpan(start * _outputs, n * _outputs),
-            _shardGradients[k], _predictions.AsSpan(start * _outputs, n * _outputs));
+        int t = _sequenceLength, row = t * _inputSize;
+        _shardLoss[k] = _denseModels is { } dense
+            ? dense[k].ComputeGradients(_inputs.AsSpan(start * row, n * row), _lengths.AsSpan(start, n), _targets.AsSpan(start * _outputs, n * _outputs),
+                _shardGradients[k], _predictions.AsSpan(start * _outputs, n * _outputs))
+            : _models![k].ComputeGradients(_tokens.AsSpan(start * t, n * t), _targets.AsSpan(start * _outputs, n * _outputs),
+                _shardGradients[k], _predictions.AsSpan(start * _outputs, n * _outputs));
     }
 
     // g[slice] = Σₖ (nₖ/B)·gₖ[slice] in shard order; records finiteness and Σ g² of the slice.
@@ -207,7 +292,7 @@ public sealed unsafe class TrainingStep : IDisposable
         int n = Slice(k, out int start);
         Span<float> g = _gradients.AsSpan(start, n);
         g.Clear();
-        for (int s = 0; s < _models.Length; s++)
+        for (int s = 0; s < _all.Length; s++)
         {
             int rows = ShardRows(s, out _);
             if (rows > 0) Gemm.Axpy(rows / (float)_rows, _shardGradients[s].AsSpan(start, n), g);

@@ -111,13 +111,13 @@ namespace Demo
         private const int UnitParameters0 = 6400;
         private const int UnitParametersN = 8448;
 
-        // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
+        // Offset of unit (layer, direction)'s weight_ih [GateSize, LayerInputSize(layer)] in the parameters (PyTorch order:
         // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
         private static int UnitOffset(int layer, int direction)
             => layer == 0 ? LstmWeightIhOffset + direction * UnitParameters0 : LstmWeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
         // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
-        private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
+        private static int LayerInputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
 
         // Packed input rows of a layer (EmbeddingSize, or DHP: each direction's h padded to HP) and where the layer's
         // W_ihᵀ [rows, DGP] and W_ih [DGP, rows] start in _wihT and _wihP.
@@ -162,9 +162,9 @@ namespace Demo
         /// <summary>The model's sizes.</summary>
         public global::LstmGen.ModelShape Shape => new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.Softmax) { ReturnSequences = true };
 
-        int global::LstmGen.ISequenceModel.ParameterCount => ParameterCount;
+        int global::LstmGen.IGeneratedModel.ParameterCount => ParameterCount;
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.ParameterLayout"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.ParameterLayout"/>
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
@@ -198,13 +198,13 @@ namespace Demo
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
         public LgReadOnlySpan GetParameter(string name) => _store.Get(name);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameters"/>
         public void SetParameters(LgReadOnlySpan values) => _store.Write(values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameter"/>
         public void SetParameter(string name, LgReadOnlySpan values) => _store.Write(name, values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.BeginParameterUpdate"/>
         public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
@@ -229,6 +229,8 @@ namespace Demo
         public CharLmModel CreateReplica() => new(_store, _parameters, owner: null);
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
+
+        global::LstmGen.Training.IGradientModel global::LstmGen.Training.IGradientModel.CreateReplica() => CreateReplica();
 
         // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
         private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<CharLmModel>.IBuilder
@@ -260,12 +262,13 @@ namespace Demo
         // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
         private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
         private readonly float[] _wihP = new float[6144];
-        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
-        private float[]? _table;
-        private int _tableVersion = -1;
 
         /// <summary>The recurrent cell: LSTM.</summary>
         public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.Lstm;
+
+        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
+        private float[]? _table;
+        private int _tableVersion = -1;
 
         /// <summary>
         /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> of the first layer
@@ -294,8 +297,8 @@ namespace Demo
             {
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * InputSize(layer), bih = hh + GateSize * HiddenSize;
-                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * InputSize(layer)), InputSize(layer), GateSize, ref rng);
+                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * LayerInputSize(layer), bih = hh + GateSize * HiddenSize;
+                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * LayerInputSize(layer)), LayerInputSize(layer), GateSize, ref rng);
                     global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);
                     p.Slice(bih + HiddenSize, HiddenSize).Fill(1f); // b_ih[f] = 1
                 }
@@ -310,7 +313,7 @@ namespace Demo
         {
             for (int layer = 0; layer < Layers; layer++)
             {
-                int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
@@ -921,12 +924,12 @@ namespace Demo
         private static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;
 
         /// <summary>
-        /// Forward and backward pass for a batch of B rows of exactly 64 token ids with per-step targets: B×64×100
+        /// Forward and backward pass for a batch of B rows of exactly 64 token ids, with per-step targets: B×64×100
         /// values, row b's step t at (b·64 + t)·100 (ignored at padded steps, token 0). Overwrites
         /// <paramref name="gradients"/> (19748 values, layout of <see cref="Layout"/>) with ∂L/∂θ of L = (Σ over the
         /// batch's real steps of the step's loss (softmax cross-entropy)) / (number of real steps) and returns L
-        /// (0 when every step is padding). If <paramref name="outputs"/> is not empty it receives the B×64×100 activated
-        /// outputs, 0 at padded steps. Padded steps (token 0) pass h and c and their gradients through unchanged. Padded steps carry no loss and no gradient.
+        /// (0 when there is no real step). If <paramref name="outputs"/> is not empty it receives the B×64×100 activated
+        /// outputs, 0 at padded steps. Padded steps (token 0) pass h and c and their gradients through unchanged, in every layer and direction. Padded steps carry no loss and no gradient.
         /// B is a runtime argument; the training workspace grows to the largest B seen, then nothing is allocated.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take (the message names row and step).</exception>
@@ -955,12 +958,11 @@ namespace Demo
         }
 
         /// <summary>
-        /// As <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/> with one class id per step
-        /// (<paramref name="classes"/>: B×64 ids in [0, 100), row b's step t at b·64 + t; anything, −1 by convention, at
-        /// padded steps): the loss of a step is its softmax cross-entropy, −log softmax(z_t)[class], the same value and
-        /// gradient as a one-hot target row.
+        /// As <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/> with one class id per step (<paramref name="classes"/>: B×64 ids in [0, 100),
+        /// row b's step t at b·64 + t; anything, −1 by convention, at padded steps): the loss of a step is its softmax
+        /// cross-entropy, −log softmax(z_t)[class], the same value and gradient as a one-hot target row.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or a real step's class id outside [0, 100) (the message names row and step).</exception>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, bad inputs as for float targets, or a real step's class id outside [0, 100) (the message names row and step).</exception>
         public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes, LgSpan gradients, LgSpan outputs)
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
@@ -986,12 +988,12 @@ namespace Demo
         }
 
         /// <summary>
-        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-        /// 64 token ids with B×64×100 per-step targets, and writes into <paramref name="norms"/> (64 values)
-        /// Σ_b ‖∂L/∂h_{b,t}‖₂ for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of
-        /// the top layer after step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly 64 token ids
+        /// with B×64×100 per-step targets, and writes into <paramref name="norms"/> (64 values) Σ_b ‖∂L/∂h_{b,t}‖₂
+        /// for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of the top layer after
+        /// step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
         /// </summary>
-        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
+        /// <exception cref="global::System.ArgumentException">As <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>.</exception>
         public float ComputeHiddenGradientNorms(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan norms)
         {
             if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
@@ -1165,7 +1167,7 @@ namespace Demo
         // backward pass.)
         private void LayerGradients(LgIntSpan tokens, int rows, float[] ws, int layer, LgSpan gradients)
         {
-            int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
+            int n = SequenceLength * rows, inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
             LgIntSpan active = new(_trainInts!, 0, m);
             var act = new LgSpan(ws, TrainAct(rows) + layer * n * DGP, n * DGP);
             var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);

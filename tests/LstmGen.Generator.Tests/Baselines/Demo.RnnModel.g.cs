@@ -97,13 +97,13 @@ namespace Demo
         private const int UnitParameters0 = 2320;
         private const int UnitParametersN = 3280;
 
-        // Offset of unit (layer, direction)'s weight_ih [GateSize, InputSize(layer)] in the parameters (PyTorch order:
+        // Offset of unit (layer, direction)'s weight_ih [GateSize, LayerInputSize(layer)] in the parameters (PyTorch order:
         // l0, l0_reverse, l1, …); weight_hh [GateSize, HiddenSize], bias_ih and bias_hh [GateSize] follow it.
         private static int UnitOffset(int layer, int direction)
             => layer == 0 ? RnnWeightIhOffset + direction * UnitParameters0 : RnnWeightIhOffset + Directions * UnitParameters0 + ((layer - 1) * Directions + direction) * UnitParametersN;
 
         // PyTorch input width of a layer: EmbeddingSize for layer 0, FeatureSize above.
-        private static int InputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
+        private static int LayerInputSize(int layer) => layer == 0 ? EmbeddingSize : FeatureSize;
 
         // Packed input rows of a layer (EmbeddingSize, or DHP: each direction's h padded to HP) and where the layer's
         // W_ihᵀ [rows, DGP] and W_ih [DGP, rows] start in _wihT and _wihP.
@@ -144,9 +144,9 @@ namespace Demo
         /// <summary>The model's sizes.</summary>
         public global::LstmGen.ModelShape Shape => new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.Softmax);
 
-        int global::LstmGen.ISequenceModel.ParameterCount => ParameterCount;
+        int global::LstmGen.IGeneratedModel.ParameterCount => ParameterCount;
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.ParameterLayout"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.ParameterLayout"/>
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
@@ -180,13 +180,13 @@ namespace Demo
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
         public LgReadOnlySpan GetParameter(string name) => _store.Get(name);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameters"/>
         public void SetParameters(LgReadOnlySpan values) => _store.Write(values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameter"/>
         public void SetParameter(string name, LgReadOnlySpan values) => _store.Write(name, values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.BeginParameterUpdate"/>
         public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
@@ -211,6 +211,8 @@ namespace Demo
         public RnnModel CreateReplica() => new(_store, _parameters, owner: null);
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
+
+        global::LstmGen.Training.IGradientModel global::LstmGen.Training.IGradientModel.CreateReplica() => CreateReplica();
 
         // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
         private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<RnnModel>.IBuilder
@@ -242,12 +244,13 @@ namespace Demo
         // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
         private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
         private readonly float[] _wihP = new float[640];
-        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
-        private float[]? _table;
-        private int _tableVersion = -1;
 
         /// <summary>The recurrent cell: RNN.</summary>
         public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.Rnn;
+
+        // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + b_ih + b_hh (both directions), built on first use.
+        private float[]? _table;
+        private int _tableVersion = -1;
 
         /// <summary>
         /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + b_ih + b_hh</c> of the first layer
@@ -276,8 +279,8 @@ namespace Demo
             {
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * InputSize(layer);
-                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * InputSize(layer)), InputSize(layer), GateSize, ref rng);
+                    int ih = UnitOffset(layer, direction), hh = ih + GateSize * LayerInputSize(layer);
+                    global::LstmGen.Initializers.GlorotUniform(p.Slice(ih, GateSize * LayerInputSize(layer)), LayerInputSize(layer), GateSize, ref rng);
                     global::LstmGen.Initializers.Orthogonal(p.Slice(hh, GateSize * HiddenSize), GateSize, HiddenSize, ref rng);
                 }
             }
@@ -291,7 +294,7 @@ namespace Demo
         {
             for (int layer = 0; layer < Layers; layer++)
             {
-                int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
@@ -970,7 +973,7 @@ namespace Demo
         // backward pass.)
         private void LayerGradients(LgIntSpan tokens, int rows, float[] ws, int layer, LgSpan gradients)
         {
-            int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
+            int n = SequenceLength * rows, inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
             LgIntSpan active = new(_trainInts!, 0, m);
             var act = new LgSpan(ws, TrainAct(rows) + layer * n * DGP, n * DGP);
             var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);

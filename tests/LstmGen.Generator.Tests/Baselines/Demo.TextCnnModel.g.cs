@@ -105,9 +105,9 @@ namespace Demo
         /// <summary>The model's sizes; <see cref="global::LstmGen.ModelShape.HiddenSize"/> is the head's input width <see cref="HiddenSize"/>.</summary>
         public global::LstmGen.ModelShape Shape => new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.Sigmoid);
 
-        int global::LstmGen.ISequenceModel.ParameterCount => ParameterCount;
+        int global::LstmGen.IGeneratedModel.ParameterCount => ParameterCount;
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.ParameterLayout"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.ParameterLayout"/>
         public global::System.Collections.Generic.IReadOnlyList<global::LstmGen.ParameterInfo> ParameterLayout => s_layout;
 
         /// <summary>
@@ -147,13 +147,13 @@ namespace Demo
         /// <exception cref="global::System.Collections.Generic.KeyNotFoundException">No parameter has that name.</exception>
         public LgReadOnlySpan GetParameter(string name) => _store.Get(name);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameters"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameters"/>
         public void SetParameters(LgReadOnlySpan values) => _store.Write(values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.SetParameter"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.SetParameter"/>
         public void SetParameter(string name, LgReadOnlySpan values) => _store.Write(name, values);
 
-        /// <inheritdoc cref="global::LstmGen.ISequenceModel.BeginParameterUpdate"/>
+        /// <inheritdoc cref="global::LstmGen.IGeneratedModel.BeginParameterUpdate"/>
         public global::LstmGen.ParameterUpdate BeginParameterUpdate() => _store.BeginUpdate();
 
         /// <summary>Creates a model initialised like Keras, deterministically for <paramref name="seed"/>.</summary>
@@ -178,6 +178,8 @@ namespace Demo
         public TextCnnModel CreateReplica() => new(_store, _parameters, owner: null);
 
         global::LstmGen.Training.ITrainableModel global::LstmGen.Training.ITrainableModel.CreateReplica() => CreateReplica();
+
+        global::LstmGen.Training.IGradientModel global::LstmGen.Training.IGradientModel.CreateReplica() => CreateReplica();
 
         // Makes and fills this model's inference snapshots: a copy of the parameters, packed (and what the model adds).
         private sealed class SnapshotBuilder : global::LstmGen.InferenceSnapshots<TextCnnModel>.IBuilder

@@ -30,14 +30,22 @@ internal static partial class RecurrentLayerEmitter
         private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
-        private readonly bool lstm, gru, stacked, seq;
+        private readonly bool lstm, gru, stacked, dense, seq;
+        // The batch's sequence parameters and arguments: the token ids, or a dense model's features and lengths.
+        // (The training passes name the features `features`: `inputs` is their local for a layer's input width.)
+        private readonly string seqParams, seqArgs, entryArgs;
         private readonly string hhLocal, csLocal, forwardCall, backwardCall, prevHidden, stepHHLocal, recName, biasDoc, norms;
 
         public TrainingWriter(SourceWriter w, RecurrentPlan L, ModelPlan frame, CellEmitter cell)
         {
             this.w = w; this.L = L; this.frame = frame; this.cell = cell;
             maxCols = System.Math.Max(L.Input, L.DHp);
-            lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1; seq = frame.ReturnSequences;
+            lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1;
+            dense = frame.Dense;
+            seq = frame.ReturnSequences;
+            seqParams = dense ? "LgReadOnlySpan features, LgIntSpan lengths" : "LgIntSpan tokens";
+            seqArgs = dense ? "features, lengths" : "tokens";
+            entryArgs = dense ? "inputs, lengths" : "tokens";
 
             // Lines that exist only for some cells, as text (empty when absent).
             hhLocal = gru ? ", hh = TrainHH(rows) + layer * n * DGP" : "";
@@ -51,6 +59,11 @@ internal static partial class RecurrentLayerEmitter
             biasDoc = gru ? "∂L/∂b_ih = Σ dZ_x and ∂L/∂b_hh = Σ dZ_h over all pairs" : "∂L/∂b = Σ dZ over all pairs (b_ih and b_hh receive the same gradient)";
             norms = L.D == 2 ? "the top layer's forward direction" : "the top layer";
         }
+
+        // Whether row b holds a real step t: a token that is not padding, or (dense) t inside the row's length.
+        private string Real(string b, string t) => dense ? $"{t} < lengths[{b}]" : $"tokens[{b} * SequenceLength + {t}] != 0";
+
+        private string Padded(string b, string t) => dense ? $"{t} >= lengths[{b}]" : $"tokens[{b} * SequenceLength + {t}] == 0";
 
         public void Emit()
         {
@@ -92,13 +105,19 @@ internal static partial class RecurrentLayerEmitter
         // ComputeGradients (forward, backward, the dense head's gradients) and ComputeHiddenGradientNorms.
         private void EmitEntryPoints()
         {
-            if (seq) SequenceHeadEmitter.EmitComputeGradients(w, frame, $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged.");
-            else ShellEmitter.EmitComputeGradients(w, frame,
-                $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.", """
+            string passDoc = dense
+                ? $"Steps past a row's length are never read{(L.Units > 1 ? ", in any layer or direction" : "")}."
+                : $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.";
+            if (seq)
+            {
+                SequenceHeadEmitter.EmitEntryPoints(w, frame, passDoc, norms);
+                return;
+            }
+            string body = $$"""
                 float[] ws = _train;
-                float loss = TrainForward(tokens, rows, targets, outputs, ws);
+                float loss = TrainForward({{entryArgs}}, rows, targets, outputs, ws);
                 gradients.Clear();
-                TrainBackward(tokens, rows, ws, default, gradients);
+                TrainBackward({{entryArgs}}, rows, ws, default, gradients);
                 // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
                 for (int b = 0; b < rows; b++)
                 {
@@ -111,33 +130,32 @@ internal static partial class RecurrentLayerEmitter
                     }
                 }
                 return loss;
-                """);
-            if (seq) w.Line($$"""
-                /// <summary>
-                /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
-                /// {{frame.T}} token ids with B×{{frame.T}}×{{frame.O}} per-step targets, and writes into <paramref name="norms"/> ({{frame.T}} values)
-                /// Σ_b ‖∂L/∂h_{b,t}‖₂ for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of
-                /// {{norms}} after step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
-                /// </summary>
-                """);
-            else w.Line($$"""
+                """;
+            string normsBody = $"""
+                float loss = TrainForward({entryArgs}, rows, targets, default, _train);
+                TrainBackward({entryArgs}, rows, _train, norms, default);
+                return loss;
+                """;
+            if (dense)
+            {
+                DenseInputEmitter.EmitTrainingEntryPoints(w, frame, passDoc, body, norms, normsBody);
+                return;
+            }
+            ShellEmitter.EmitComputeGradients(w, frame, passDoc, body);
+            w.Line($$"""
                 /// <summary>
                 /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
                 /// {{frame.T}} token ids with B×{{frame.O}} targets, and writes into <paramref name="norms"/> ({{frame.T}} values) the batch mean of
                 /// ‖∂ℓ_b/∂h_t‖₂ for every step t, where ℓ_b is row b's loss and h_t the hidden state of {{norms}} after step t. Returns the
                 /// batch-mean loss. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
                 /// </summary>
-                """);
-            w.Line($$"""
                 /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
                 """);
             w.Open($"public float ComputeHiddenGradientNorms(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan norms)");
             string normsCheck = "if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
             w.Line($"""
                 {ShellEmitter.TrainingPrologue(frame, normsCheck)}
-                float loss = TrainForward(tokens, rows, targets, {(seq ? "default, " : "")}default, _train);
-                TrainBackward(tokens, rows, _train, norms, default);
-                return loss;
+                {normsBody}
                 """);
             w.Close();
             w.Line();
@@ -150,11 +168,12 @@ internal static partial class RecurrentLayerEmitter
                 // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
                 // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
                 """);
-            using (w.Block($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets{(seq ? SequenceHeadEmitter.ClassesParameter : "")}, LgSpan outputs, float[] ws)"))
+            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets{(seq ? SequenceHeadEmitter.ClassesParameter : "")}, LgSpan outputs, float[] ws)"))
             {
                 w.Line($"int n = SequenceLength * rows;");
                 if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
-                w.Line($$"""
+                if (dense) w.Line($"{DenseInputEmitter.TrainingInput}");
+                else w.Line($$"""
                     // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
                     // padding adds nothing to the gradients, and short texts padded to a fixed length are mostly padding.
                     int[] pairs = _trainInts!;
@@ -229,7 +248,7 @@ internal static partial class RecurrentLayerEmitter
                 for (int b = 0; b < rows; b++)
                 {
                     LgArray.Copy(ws, state + b * DHP, ws, hPrev + stepHidden + b * DHP, HP);
-                    any |= tokens[b * SequenceLength + t] != 0;
+                    any |= {{Real("b", "t")}};
                 }
                 // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ (not needed when every row is padding here)
                 if (any)
@@ -239,7 +258,7 @@ internal static partial class RecurrentLayerEmitter
             using (w.Block($"for (int b = 0; b < rows; b++)"))
             {
                 if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);");
-                w.Line($"if (tokens[b * SequenceLength + t] != 0)");
+                w.Line($"if ({Real("b", "t")})");
                 w.Line($"    {forwardCall};");
                 // c_t goes straight into the stored states; a padded step passes c_{t−1} through.
                 if (lstm) w.Line($"else\n    LgArray.Copy(ws, cPrev, ws, cs + stepHidden + b * DHP, HP);");
@@ -290,7 +309,7 @@ internal static partial class RecurrentLayerEmitter
                 // norms[t] = Σ_b ‖∂L/∂h_{b,t}‖₂ of {{norms}} (the hook behind ComputeHiddenGradientNorms; with the
                 // batch-mean loss this is the batch mean of the per-row norms).
                 """);
-            using (w.Block($"private void TrainBackward(LgIntSpan tokens, int rows, float[] ws, LgSpan norms, LgSpan gradients)"))
+            using (w.Block($"private void TrainBackward({seqParams}, int rows, float[] ws, LgSpan norms, LgSpan gradients)"))
             {
                 w.Line($"int n = SequenceLength * rows, dh = TrainDH(rows);");
                 w.Line($"bool sumBias = !gradients.IsEmpty;");
@@ -303,7 +322,7 @@ internal static partial class RecurrentLayerEmitter
                     using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
                         EmitBackwardDirection();
                     w.Line($"if (gradients.IsEmpty) return;");
-                    w.Line($"LayerGradients(tokens, rows, ws, layer, gradients);");
+                    w.Line($"LayerGradients({seqArgs}, rows, ws, layer, gradients);");
                 }
             }
             w.Line();
@@ -352,7 +371,7 @@ internal static partial class RecurrentLayerEmitter
             w.Line($"bool any = false;");
             using (w.Block($"for (int b = 0; b < rows; b++)"))
             {
-                using (w.Block($"if (tokens[b * SequenceLength + t] == 0)"))
+                using (w.Block($"if ({Padded("b", "t")})"))
                 {
                     w.Line($"// no gradient flows into a padded step's weights");
                     w.Line($"LgArray.Clear(ws, stepAct + b * DGP, GP);");
@@ -378,16 +397,16 @@ internal static partial class RecurrentLayerEmitter
 
         private void EmitLayerGradients()
         {
-        w.Line($$"""
+        string text = $$"""
                 // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
                 // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
                 // ({{(gru ? "dZ_x = input-side gradients, dZ_h = recurrent-side gradients" : "the same dZ for both")}}), summed over the active pairs only (a padded pair's dZ is 0),
                 // whose rows are packed first; then ∂L/∂X_ℓ = dZ_x·W_ih for the active pairs, which is scattered into the embedding
                 // rows for layer 0 and unpacked into ∂L/∂Y of the layer below otherwise. (The bias gradients were summed in the
                 // backward pass.)
-                private void LayerGradients(LgIntSpan tokens, int rows, float[] ws, int layer, LgSpan gradients)
+                private void LayerGradients({{seqParams}}, int rows, float[] ws, int layer, LgSpan gradients)
                 {
-                    int n = SequenceLength * rows, inputs = InputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
+                    int n = SequenceLength * rows, inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), m = _pairCount;
                     LgIntSpan active = new(_trainInts!, 0, m);
                     var act = new LgSpan(ws, TrainAct(rows) + layer * n * DGP, n * DGP);{{(gru ? "\n    var rec = new LgSpan(ws, TrainHH(rows) + layer * n * DGP, n * DGP);\n    global::LstmGen.RowPacking.Pack(rec, DGP, active);" : "")}}
                     var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
@@ -427,7 +446,7 @@ internal static partial class RecurrentLayerEmitter
                             }
                         }
                     }
-                    // ∂L/∂x for the active pairs: dX = dZ_x·W_ih ([m, DGP] by [DGP, PackedInputSize]).
+                {{(dense ? "    // Layer 0's input is the features: no gradient flows into them.\n    if (layer == 0) return;\n" : "")}}    // ∂L/∂x for the active pairs: dX = dZ_x·W_ih ([m, DGP] by [DGP, PackedInputSize]).
                     var dx = new LgSpan(ws, TrainDX(rows), n * packedInputs);
                     dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
                     LgGemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
@@ -448,7 +467,11 @@ internal static partial class RecurrentLayerEmitter
                     }
                 }
 
-                """);
+                """;
+            // A dense model returned before layer 0's dX: the embedding scatter is the token models' only.
+            const string scatter = "    // Scatter dX into the embedding rows";
+            if (dense) text = text.Substring(0, text.IndexOf(scatter, System.StringComparison.Ordinal)) + "}\n";
+            w.Line($"{text}");
         }
 
         // The per-step norms behind ComputeHiddenGradientNorms.

@@ -27,12 +27,15 @@ internal static partial class RecurrentLayerEmitter
             // For backpropagation: W_hh packed [GP, HP] per unit and W_ih packed [DGP, PackedInputSize] per layer.
             private readonly float[] _whhP = new float[Layers * Directions * GP * HP];
             private readonly float[] _wihP = new float[{{P.Floats("PackedInput")}}];
-            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
-            private float[]? _table;
-            private int _tableVersion = -1;
 
             /// <summary>The recurrent cell: {{cell.Display}}.</summary>
             public global::LstmGen.RecurrentCell Cell => global::LstmGen.RecurrentCell.{{L.Cell}};
+
+            """);
+        if (!P.Dense) w.Line($$"""
+            // Folded layer-0 input table [V, DGP]: row v = embedding[v]·W_ihᵀ + {{inputBias}} (both directions), built on first use.
+            private float[]? _table;
+            private int _tableVersion = -1;
 
             /// <summary>
             /// When true (the default), inference reads the folded table <c>embedding·W_ihᵀ + {{inputBias}}</c> of the first layer
@@ -76,7 +79,7 @@ internal static partial class RecurrentLayerEmitter
             {
                 for (int layer = 0; layer < Layers; layer++)
                 {
-                    int inputs = InputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
+                    int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                     for (int direction = 0; direction < Directions; direction++)
                     {
                         int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
@@ -108,7 +111,8 @@ internal static partial class RecurrentLayerEmitter
             }
 
             """);
-        ShellEmitter.EmitCaches(w, intScratch: false);
+        ShellEmitter.EmitCaches(w, intScratch: false, tokens: !P.Dense);
+        if (P.Dense) return;
         EmbeddingEmitter.EmitEnsureTable(w, $"""
             // T[v, :] = embedding[v, :]·W_ihᵀ + {inputBias} for every token v and both directions of layer 0: one GEMM,
             // {P.V}×{P.E} by {P.E}×{L.DGp}.
@@ -120,7 +124,16 @@ internal static partial class RecurrentLayerEmitter
     public static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
         bool seq = P.ReturnSequences;
-        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, seq)), ", the recurrent product as one GEMM per step", seq ? SequenceHeadEmitter.BatchBody : """
+        if (P.Dense)
+        {
+            string single = SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: true, seq));
+            if (seq) SequenceHeadEmitter.EmitDensePredict(w, P, single);
+            else DenseInputEmitter.EmitPredict(w, P, single);
+            EmitRunTile(w, L, cell, dense: true, seq);
+            if (seq) SequenceHeadEmitter.EmitInference(w, P);
+            return;
+        }
+        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: false, seq)), ", the recurrent product as one GEMM per step", seq ? SequenceHeadEmitter.BatchBody : """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             for (int row0 = 0; row0 < batch; row0 += TileRows)
@@ -131,14 +144,15 @@ internal static partial class RecurrentLayerEmitter
                     HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
             """);
-        EmitRunTile(w, L, cell, seq);
+        EmitRunTile(w, L, cell, dense: false, seq);
         if (seq) SequenceHeadEmitter.EmitInference(w, P);
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
+    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
-        w.Line($$"""
+        if (dense) w.Line($"{DenseInputEmitter.SingleRowInput}");
+        else w.Line($$"""
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             // The n non-padding tokens are the sequence (padding is skipped, so it never changes the result). Unfolded, gather
@@ -180,16 +194,19 @@ internal static partial class RecurrentLayerEmitter
                         """);
                 }
             }
-            w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
-            w.Line($"bool folded = layer == 0 && table is not null;");
+            if (!dense)
+            {
+                w.Line($"// The layer-0 input part of step s is table row token_s when folded, else row s of the projection.");
+                w.Line($"bool folded = layer == 0 && table is not null;");
+            }
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
-                EmitSingleRowDirection(w, L, cell, seq);
+                EmitSingleRowDirection(w, L, cell, dense, seq);
         }
-        w.Line($"{(seq ? SequenceHeadEmitter.RowCall : "HeadLogits(ref scratch[ScratchH], output);")}");
+        w.Line($"{(seq ? SequenceHeadEmitter.RowCall(dense) : "HeadLogits(ref scratch[ScratchH], output);")}");
     }
 
     // One direction of one layer over the row's n steps, from a zero state.
-    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
+    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         if (L.D == 2)
         {
@@ -210,9 +227,10 @@ internal static partial class RecurrentLayerEmitter
         w.Line($"ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];");
         w.Line($"ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];");
         if (cell.SeparateRecurrent) w.Line($"ref float biasHh = ref _biasHh[layer * DGP + direction * GP];");
-        using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)"))
+        using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < {(dense ? "n" : "tokens.Length")}; k++)"))
         {
-            w.Line($"""
+            if (dense) w.Line($"ref float input = ref scratch[ScratchXProj + s * DGP + direction * GP];");
+            else w.Line($"""
                 int token = tokens[direction == 0 ? k : tokens.Length - 1 - k];
                 if (token == 0) continue; // padding: {cell.State} unchanged
                 ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
@@ -240,7 +258,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // RunTile: one tile of sequences, layer by layer and direction by direction.
-    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
+    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         string parts = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
@@ -250,7 +268,7 @@ internal static partial class RecurrentLayerEmitter
             // first): per step, {parts}, then the cell
             // update for every row whose token is not padding. Row r's state is [h_fwd; h_rev] at ScratchTileH + r·DHP.
             """);
-        using (w.Block($"private void RunTile(LgIntSpan tokens, int rows, float[]? table, float[] scratch)"))
+        using (w.Block($"private void RunTile({(dense ? "LgReadOnlySpan inputs, LgIntSpan lengths, int rows, float[] scratch" : "LgIntSpan tokens, int rows, float[]? table, float[] scratch")})"))
         {
             w.Line($"var gates = new LgSpan(scratch, ScratchTileGates, rows * GP);");
             if (cell.SeparateRecurrent) w.Line($"var hh = new LgSpan(scratch, ScratchTileHH, rows * GP);");
@@ -265,7 +283,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
                     if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
                     using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
-                        EmitTileStep(w, L, cell, seq);
+                        EmitTileStep(w, L, cell, dense, seq);
                 }
             }
         }
@@ -273,8 +291,11 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // One step of a tile: each row's input part, the input-side GEMM when not folded, H·W_hhᵀ, the cell update.
-    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool seq)
+    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
+        if (dense) w.Line($"{DenseInputEmitter.TileStepInput(cell.SeparateRecurrent)}");
+        else
+        {
         w.Line($$"""
             int t = direction == 0 ? k : SequenceLength - 1 - k;
             bool any = false;
@@ -304,6 +325,7 @@ internal static partial class RecurrentLayerEmitter
                     new LgReadOnlySpan(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
             }
             """);
+        }
         if (L.Layers > 1)
         {
             using SourceWriter.Scope block = w.Block($"else if (layer > 0)");
@@ -319,7 +341,8 @@ internal static partial class RecurrentLayerEmitter
             """);
         using (w.Block($"for (int r = 0; r < rows; r++)"))
         {
-            w.Line($"if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {cell.State} unchanged");
+            if (dense) w.Line($"if (t >= lengths[r]) continue; // past the row's length: its {cell.State} unchanged");
+            else w.Line($"if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's {cell.State} unchanged");
             w.Line($"{cell.UpdateCall("scratch[ScratchTileGates + r * GP]", "scratch[ScratchTileHH + r * GP]", "scratch[state + r * DHP]", "scratch[ScratchTileC + r * HP]")};");
         }
         if (L.Layers > 1)

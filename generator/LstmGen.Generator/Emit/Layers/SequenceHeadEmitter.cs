@@ -27,8 +27,8 @@ internal static class SequenceHeadEmitter
         w.Line($"{(L.Layers > 1 ? "if (layer == Layers - 1) " : "")}{copy}");
     }
 
-    /// <summary>The single row's outputs, in place of the final-state head call.</summary>
-    public const string RowCall = "SequenceHeadRow(tokens, scratch, output);";
+    /// <summary>The single row's outputs, in place of the final-state head call (a dense row's n steps are all real).</summary>
+    public static string RowCall(bool dense) => dense ? "SequenceHeadSteps(n, scratch, output);" : "SequenceHeadRow(tokens, scratch, output);";
 
     /// <summary>The batch body of PredictRows over tiles.</summary>
     public const string BatchBody = """
@@ -51,6 +51,11 @@ internal static class SequenceHeadEmitter
     /// <summary>The inference head methods: one row, one tile, and the activation over real steps.</summary>
     public static void EmitInference(SourceWriter w, ModelPlan P)
     {
+        if (P.Dense)
+        {
+            EmitDenseInference(w, P);
+            return;
+        }
         w.Line($$"""
             // Step t's logits (OutputSize floats at t·OutputSize) from the top layer's h after t, row s of ScratchSeq where s
             // counts the real steps before t; a padded step's are 0.
@@ -85,6 +90,146 @@ internal static class SequenceHeadEmitter
                 for (int q = 0; q < tokens.Length; q++)
                 {
                     if (tokens[q] != 0) LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{P.Output}}, outputs.Slice(q * OutputSize, OutputSize));
+                }
+            }
+
+            """);
+    }
+
+    // A dense model's head methods: the n steps of one row (all real), a tile by its lengths, the activation by lengths.
+    private static void EmitDenseInference(SourceWriter w, ModelPlan P)
+    {
+        w.Line($$"""
+            // Step s's logits (OutputSize floats at s·OutputSize) from row s of ScratchSeq, for the row's n steps.
+            private void SequenceHeadSteps(int n, float[] scratch, LgSpan output)
+            {
+                for (int s = 0; s < n; s++) HeadLogits(ref scratch[ScratchSeq + s * DHP], output.Slice(s * OutputSize, OutputSize));
+            }
+
+            // Row r, step t of a tile: logits at (r·SequenceLength + t)·OutputSize from ScratchTileSeq row t·rows + r; 0 for t ≥ lengths[r].
+            private void SequenceHeadTile(LgIntSpan lengths, int rows, float[] scratch, LgSpan outputs)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int t = 0; t < SequenceLength; t++)
+                    {
+                        LgSpan z = outputs.Slice((r * SequenceLength + t) * OutputSize, OutputSize);
+                        if (t >= lengths[r]) { z.Clear(); continue; }
+                        HeadLogits(ref scratch[ScratchTileSeq + (t * rows + r) * DHP], z);
+                    }
+                }
+            }
+
+            // The output activation at every real step (t < lengths[b]; every step when lengths is empty); padded steps stay 0.
+            private static void ApplyStepActivation(LgIntSpan lengths, LgSpan outputs)
+            {
+                for (int q = 0; q < outputs.Length / OutputSize; q++)
+                {
+                    if (lengths.IsEmpty || q % SequenceLength < lengths[q / SequenceLength])
+                        LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.{{P.Output}}, outputs.Slice(q * OutputSize, OutputSize));
+                }
+            }
+
+            """);
+    }
+
+    /// <summary>A dense model's Predict, PredictLogits, PredictBatch and PredictLogitsBatch (with and without lengths), per step.</summary>
+    public static void EmitDensePredict(SourceWriter w, ModelPlan f, string singleBody)
+    {
+        string type = f.Declaration.TypeName;
+        string act = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(default, output);";
+        string actBatch = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(lengths, outputs);";
+        string actFull = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(default, outputs);";
+        w.Line($$"""
+            /// <summary>Runs one sequence of steps·{{f.E}} features (1 ≤ steps ≤ {{f.T}}) and writes {{f.O}} output(s) per step (steps·{{f.O}} values).</summary>
+            /// <exception cref="global::System.ArgumentException">Not a whole number of steps, no step or more than {{f.T}}, a value that is not finite, or <paramref name="output"/> does not hold steps·{{f.O}} values.</exception>
+            public void Predict(LgReadOnlySpan inputs, LgSpan output)
+            {
+                PredictLogits(inputs, output);
+                {{act}}
+            }
+
+            /// <summary>As <see cref="Predict(LgReadOnlySpan, LgSpan)"/> but writes each step's raw logits (before the output activation). Allocates nothing.</summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgReadOnlySpan, LgSpan)"/>.</exception>
+            public void PredictLogits(LgReadOnlySpan inputs, LgSpan output)
+            {
+                global::LstmGen.DenseChecks.Sequence(inputs, InputSize, SequenceLength, nameof(inputs));
+                if (output.Length != inputs.Length / InputSize * OutputSize) LgThrow.WrongLength(nameof(output), output.Length, inputs.Length / InputSize * OutputSize, "steps × OutputSize");
+                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
+                lease.Value.PredictOne(inputs, output);
+            }
+
+            // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
+            """);
+        w.Open($"private void PredictOne(LgReadOnlySpan inputs, LgSpan output)");
+        w.Line($"""
+            EnsurePacked();
+            {singleBody}
+            """);
+        w.Close();
+        w.Line($$"""
+
+            /// <summary>
+            /// Runs a batch: <paramref name="inputs"/> holds B rows of {{f.T}}·{{f.E}} features, <paramref name="lengths"/> B lengths
+            /// in [1, {{f.T}}] (PyTorch packed sequences), <paramref name="outputs"/> receives B×{{f.T}}×{{f.O}} values (row b's step t at
+            /// (b·{{f.T}} + t)·{{f.O}}; 0 at steps past the row's length). Rows run {{f.TileRows}} at a time.
+            /// </summary>
+            /// <exception cref="global::System.ArgumentException">The spans do not describe B whole rows, a length is outside [1, {{f.T}}], or a value inside a row's length is not finite (the message names row and step).</exception>
+            public void PredictBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
+            {
+                PredictLogitsBatch(inputs, lengths, outputs);
+                {{actBatch}}
+            }
+
+            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> with every row {{f.T}} steps long.</summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
+            public void PredictBatch(LgReadOnlySpan inputs, LgSpan outputs)
+            {
+                PredictLogitsBatch(inputs, outputs);
+                {{actFull}}
+            }
+
+            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> but writes each step's raw logits.</summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
+            public void PredictLogitsBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
+            {
+                int batch = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));
+                if (outputs.Length != batch * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize");
+                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
+                lease.Value.PredictRows(inputs, lengths, batch, outputs);
+            }
+
+            /// <summary>As <see cref="PredictLogitsBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> with every row {{f.T}} steps long.</summary>
+            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
+            public void PredictLogitsBatch(LgReadOnlySpan inputs, LgSpan outputs)
+            {
+                int batch = global::LstmGen.DenseChecks.FullRows(inputs, InputSize, SequenceLength, nameof(inputs));
+                if (outputs.Length != batch * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize");
+                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
+                lease.Value.PredictRows(inputs, default, batch, outputs);
+            }
+
+            // Lengths of a tile of full rows (the overloads without lengths).
+            private static readonly int[] s_fullLengths = FullLengths();
+
+            private static int[] FullLengths()
+            {
+                var lengths = new int[TileRows];
+                global::System.Array.Fill(lengths, SequenceLength);
+                return lengths;
+            }
+
+            // PredictBatch on a published snapshot (this is one); empty lengths = every row full.
+            private void PredictRows(LgReadOnlySpan inputs, LgIntSpan lengths, int batch, LgSpan outputs)
+            {
+                EnsurePacked();
+                float[] scratch = Scratch();
+                for (int row0 = 0; row0 < batch; row0 += TileRows)
+                {
+                    int rows = global::System.Math.Min(TileRows, batch - row0);
+                    LgIntSpan tile = lengths.IsEmpty ? new LgIntSpan(s_fullLengths, 0, rows) : lengths.Slice(row0, rows);
+                    RunTile(inputs.Slice(row0 * SequenceLength * InputSize, rows * SequenceLength * InputSize), tile, rows, scratch);
+                    SequenceHeadTile(tile, rows, scratch, outputs.Slice(row0 * SequenceLength * OutputSize, rows * SequenceLength * OutputSize));
                 }
             }
 
@@ -203,50 +348,89 @@ internal static class SequenceHeadEmitter
             """);
     }
 
-    /// <summary>ComputeGradients with float per-step targets and, for a softmax head, with class ids.</summary>
-    public static void EmitComputeGradients(SourceWriter w, ModelPlan f, string passDoc)
+    /// <summary>The generated class's interfaces: <paramref name="baseInterface"/>, and the class-id training interface for a softmax head.</summary>
+    public static string Interfaces(ModelPlan P, string baseInterface)
+        => P.ReturnSequences && P.Output == HeadActivation.Softmax
+            ? $"{baseInterface}, global::LstmGen.Training.{(P.Dense ? "IDenseStepClassModel" : "IStepClassModel")}"
+            : baseInterface;
+
+    /// <summary>
+    /// ComputeGradients with float per-step targets and, for a softmax head, with class ids; and ComputeHiddenGradientNorms
+    /// (float per-step targets). Token models take token rows; dense models features and a length per row.
+    /// </summary>
+    public static void EmitEntryPoints(SourceWriter w, ModelPlan f, string passDoc, string normsOf)
     {
-        const string checks = """
-            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
-            if (!outputs.IsEmpty && outputs.Length != rows * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize, or empty");
-            """;
+        bool dense = f.Dense;
+        string input = dense ? "LgReadOnlySpan inputs, LgIntSpan lengths" : "LgIntSpan tokens", args = dense ? "inputs, lengths" : "tokens";
+        string rowsDoc = dense ? $"{f.T}·{f.E} features with B lengths in [1, {f.T}] (PyTorch packed sequences; steps past a row's length are padded steps)" : $"exactly {f.T} token ids";
+        string cref = dense ? "ComputeGradients(LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)" : "ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)";
+        string padded = dense ? "steps past the row's length" : "padded steps, token 0";
+        const string outputsCheck = "if (!outputs.IsEmpty && outputs.Length != rows * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * SequenceLength * OutputSize, \"batch × SequenceLength × OutputSize, or empty\");";
+        const string gradientsCheck = "if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, \"ParameterCount\");";
+        const string normsCheck = "if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
+        string Prologue(string checks, string? targetCheck = null) => dense
+            ? "int rows = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));\n"
+                + "if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(lengths), rows, s_maxTrainRows);\n"
+                + checks + "\n" + ShellEmitter.TrainingPrologueEnd(f, targetCheck)
+            : ShellEmitter.TrainingPrologue(f, checks, targetCheck);
         string Body(string targets, string classes) => $"""
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, {targets}, {classes}, outputs, ws);
+            float loss = TrainForward({args}, rows, {targets}, {classes}, outputs, ws);
             gradients.Clear();
-            TrainBackward(tokens, rows, ws, default, gradients);
+            TrainBackward({args}, rows, ws, default, gradients);
             SequenceHeadGradients(rows, ws, gradients);
             return loss;
             """;
         w.Line($$"""
             /// <summary>
-            /// Forward and backward pass for a batch of B rows of exactly {{f.T}} token ids with per-step targets: B×{{f.T}}×{{f.O}}
-            /// values, row b's step t at (b·{{f.T}} + t)·{{f.O}} (ignored at padded steps, token 0). Overwrites
+            /// Forward and backward pass for a batch of B rows of {{rowsDoc}}, with per-step targets: B×{{f.T}}×{{f.O}}
+            /// values, row b's step t at (b·{{f.T}} + t)·{{f.O}} (ignored at {{padded}}). Overwrites
             /// <paramref name="gradients"/> ({{f.ParameterCount}} values, layout of <see cref="Layout"/>) with ∂L/∂θ of L = (Σ over the
             /// batch's real steps of the step's loss ({{ShellEmitter.LossName(f.Output)}})) / (number of real steps) and returns L
-            /// (0 when every step is padding). If <paramref name="outputs"/> is not empty it receives the B×{{f.T}}×{{f.O}} activated
+            /// (0 when there is no real step). If <paramref name="outputs"/> is not empty it receives the B×{{f.T}}×{{f.O}} activated
             /// outputs, 0 at padded steps. {{passDoc}} Padded steps carry no loss and no gradient.
             /// B is a runtime argument; the training workspace grows to the largest B seen, then nothing is allocated.
             /// </summary>
-            /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take (the message names row and step).</exception>
+            /// <exception cref="global::System.ArgumentException">Spans of the wrong length, {{(dense ? "a length out of range or a non-finite input" : "token ids out of range")}}, or targets the loss cannot take (the message names row and step).</exception>
             """);
-        w.Open($"public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgSpan gradients, LgSpan outputs)");
-        w.Line($"{ShellEmitter.TrainingPrologue(f, checks)}\n{Body("targets", "default")}");
+        w.Open($"public float ComputeGradients({input}, LgReadOnlySpan targets, LgSpan gradients, LgSpan outputs)");
+        w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck)}\n{Body("targets", "default")}");
         w.Close();
         w.Line();
-        if (f.Output != HeadActivation.Softmax) return;
+        if (f.Output == HeadActivation.Softmax)
+        {
+            w.Line($$"""
+                /// <summary>
+                /// As <see cref="{{cref}}"/> with one class id per step (<paramref name="classes"/>: B×{{f.T}} ids in [0, {{f.O}}),
+                /// row b's step t at b·{{f.T}} + t; anything, −1 by convention, at padded steps): the loss of a step is its softmax
+                /// cross-entropy, −log softmax(z_t)[class], the same value and gradient as a one-hot target row.
+                /// </summary>
+                /// <exception cref="global::System.ArgumentException">Spans of the wrong length, bad inputs as for float targets, or a real step's class id outside [0, {{f.O}}) (the message names row and step).</exception>
+                """);
+            w.Open($"public float ComputeGradients({input}, LgIntSpan classes, LgSpan gradients, LgSpan outputs)");
+            string classCheck = dense
+                ? "global::LstmGen.Training.StepLosses.ValidateDenseStepClasses(OutputSize, SequenceLength, lengths, classes, nameof(classes));"
+                : "global::LstmGen.Training.StepLosses.ValidateStepClasses(OutputSize, SequenceLength, tokens, classes, nameof(classes));";
+            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck, classCheck)}\n{Body("default", "classes")}");
+            w.Close();
+            w.Line();
+        }
         w.Line($$"""
             /// <summary>
-            /// As <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/> with one class id per step
-            /// (<paramref name="classes"/>: B×{{f.T}} ids in [0, {{f.O}}), row b's step t at b·{{f.T}} + t; anything, −1 by convention, at
-            /// padded steps): the loss of a step is its softmax cross-entropy, −log softmax(z_t)[class], the same value and
-            /// gradient as a one-hot target row.
+            /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of {{rowsDoc}}
+            /// with B×{{f.T}}×{{f.O}} per-step targets, and writes into <paramref name="norms"/> ({{f.T}} values) Σ_b ‖∂L/∂h_{b,t}‖₂
+            /// for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of {{normsOf}} after
+            /// step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
             /// </summary>
-            /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or a real step's class id outside [0, {{f.O}}) (the message names row and step).</exception>
+            /// <exception cref="global::System.ArgumentException">As <see cref="{{cref}}"/>.</exception>
             """);
-        w.Open($"public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes, LgSpan gradients, LgSpan outputs)");
-        string classCheck = "global::LstmGen.Training.StepLosses.ValidateStepClasses(OutputSize, SequenceLength, tokens, classes, nameof(classes));";
-        w.Line($"{ShellEmitter.TrainingPrologue(f, checks, classCheck)}\n{Body("default", "classes")}");
+        w.Open($"public float ComputeHiddenGradientNorms({input}, LgReadOnlySpan targets, LgSpan norms)");
+        w.Line($"""
+            {Prologue(normsCheck)}
+            float loss = TrainForward({args}, rows, targets, default, default, _train);
+            TrainBackward({args}, rows, _train, norms, default);
+            return loss;
+            """);
         w.Close();
         w.Line();
     }
