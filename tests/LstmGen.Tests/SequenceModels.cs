@@ -27,3 +27,15 @@ public sealed partial class SeqCharModel;
 /// <summary>For the sequence-labelling test: one sigmoid output per step.</summary>
 [GruModel(VocabularySize = 8, EmbeddingSize = 4, HiddenSize = 12, SequenceLength = 12, OutputSize = 1, ReturnSequences = true)]
 public sealed partial class SeqLabelModel;
+
+/// <summary>Matches the torch_seq_lstm_dense fixture: 3 features per step, a sigmoid output per step.</summary>
+[LstmModel(InputSize = 3, HiddenSize = 5, SequenceLength = 6, OutputSize = 1, ReturnSequences = true)]
+public sealed partial class SeqLstmDenseModel;
+
+/// <summary>Matches the torch_seq_gru_dense fixture: 2 features per step, a sigmoid output per step.</summary>
+[GruModel(InputSize = 2, HiddenSize = 4, SequenceLength = 5, OutputSize = 1, ReturnSequences = true)]
+public sealed partial class SeqGruDenseModel;
+
+/// <summary>Dense inputs, two bidirectional LSTM layers, a softmax over 3 classes per step.</summary>
+[LstmModel(InputSize = 4, HiddenSize = 6, SequenceLength = 7, OutputSize = 3, Output = OutputActivation.Softmax, Layers = 2, Bidirectional = true, ReturnSequences = true)]
+public sealed partial class SeqLstmDenseL2BiModel;
