@@ -39,3 +39,7 @@ public sealed partial class SeqGruDenseModel;
 /// <summary>Dense inputs, two bidirectional LSTM layers, a softmax over 3 classes per step.</summary>
 [LstmModel(InputSize = 4, HiddenSize = 6, SequenceLength = 7, OutputSize = 3, Output = OutputActivation.Softmax, Layers = 2, Bidirectional = true, ReturnSequences = true)]
 public sealed partial class SeqLstmDenseL2BiModel;
+
+/// <summary>Dense sequence labelling for the training test: one feature, a sigmoid output per step.</summary>
+[GruModel(InputSize = 1, HiddenSize = 10, SequenceLength = 10, OutputSize = 1, ReturnSequences = true)]
+public sealed partial class SeqDenseLabelModel;

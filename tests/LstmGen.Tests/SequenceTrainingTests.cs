@@ -93,6 +93,61 @@ public class SequenceTrainingTests
     }
 
     [Fact]
+    public void DenseModelsLearnPerStepLabelsAndClassIds()
+    {
+        // Float targets: step t is 1 when the running sum of the row's inputs up to t is positive (a state, not the input).
+        const int t = SeqDenseLabelModel.SequenceLength, rows = 240;
+        var rng = new Rng(3);
+        var inputs = new float[rows * t];
+        var lengths = new int[rows];
+        var labels = new float[rows * t];
+        for (int r = 0; r < rows; r++)
+        {
+            lengths[r] = 4 + rng.NextInt(t - 3);
+            float sum = 0;
+            for (int k = 0; k < lengths[r]; k++)
+            {
+                sum += inputs[r * t + k] = rng.NextUniform(-1, 1);
+                labels[r * t + k] = sum > 0 ? 1 : 0;
+            }
+            for (int k = lengths[r]; k < t; k++) labels[r * t + k] = float.NaN; // past the length: never read
+        }
+        var model = new SeqDenseLabelModel(seed: 1);
+        Evaluation before = Trainer.Evaluate(model, inputs, lengths, labels);
+        TrainingHistory history = Trainer.Fit(model, inputs, lengths, labels, new FitOptions
+        {
+            Epochs = 30, BatchSize = 24, Seed = 2, Optimizer = new Adam(0.02f), ValidationSplit = 0.25, AutoEarlyStopping = false,
+        });
+        Evaluation after = Trainer.Evaluate(model, inputs, lengths, labels);
+        Assert.True(after.Accuracy > 0.9 && after.Accuracy > before.Accuracy + 0.2, $"accuracy {before.Accuracy} → {after.Accuracy}");
+        Assert.True(history.Epochs[^1].ValidationAccuracy > 0.85, $"validation accuracy {history.Epochs[^1].ValidationAccuracy}");
+
+        // Class ids: step t's class is the index of its largest feature (of 4, classes 0..2 from the first three).
+        var classifier = new SeqLstmDenseL2BiModel(seed: 2);
+        const int tc = SeqLstmDenseL2BiModel.SequenceLength, n = SeqLstmDenseL2BiModel.InputSize, crows = 120;
+        var features = new float[crows * tc * n];
+        var lens = new int[crows];
+        var classes = new int[crows * tc];
+        for (int r = 0; r < crows; r++)
+        {
+            lens[r] = 1 + rng.NextInt(tc);
+            for (int k = 0; k < tc; k++)
+            {
+                int best = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    float v = features[(r * tc + k) * n + j] = rng.NextUniform(-1, 1);
+                    if (j < 3 && v > features[(r * tc + k) * n + best]) best = j;
+                }
+                classes[r * tc + k] = k < lens[r] ? best : -1;
+            }
+        }
+        Trainer.Fit(classifier, features, lens, classes, new FitOptions { Epochs = 25, BatchSize = 20, Seed = 1, Optimizer = new Adam(0.02f) });
+        Evaluation evaluation = Trainer.Evaluate(classifier, features, lens, classes);
+        Assert.True(evaluation.Accuracy > 0.9, $"class accuracy {evaluation.Accuracy}");
+    }
+
+    [Fact]
     public void PerStepFitRefusesWhatItCannotDo()
     {
         var model = new SeqCharModel(seed: 1);

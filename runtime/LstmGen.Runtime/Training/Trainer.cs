@@ -59,6 +59,7 @@ public static partial class Trainer
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
+        if (model.Shape.ReturnSequences) return FitDenseSteps(model, inputs, lengths, targets, null, options, progress, cancellationToken);
         ModelShape shape = model.Shape;
         int t = shape.SequenceLength, n = shape.InputSize;
         CheckOptions(options);
@@ -312,6 +313,7 @@ public static partial class Trainer
     public static Evaluation Evaluate(IDenseSequenceModel model, float[] inputs, int[] lengths, float[] targets)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Shape.ReturnSequences) return EvaluateDenseSteps(model, inputs, lengths, targets, null);
         ModelShape shape = model.Shape;
         int rows = DenseChecks.Batch(inputs, lengths, shape.InputSize, shape.SequenceLength, nameof(inputs), nameof(lengths));
         Losses.ValidateTargets(shape.Output, shape.OutputSize, rows, targets, nameof(targets));
