@@ -43,13 +43,17 @@ public sealed class SequenceGeneratorTests
     [InlineData("GruModel", 1, true, "Softmax", 3)]
     [InlineData("RnnModel", 2, true, "Sigmoid", 2)]
     [InlineData("RnnModel", 1, false, "Softmax", 4)]
-    public void ReturnSequencesModels_CompileWithoutWarnings(string attribute, int layers, bool bidirectional, string output, int outputs)
+    [InlineData("LstmModel", 2, true, "Softmax", 3, true)]
+    [InlineData("GruModel", 1, false, "Linear", 1, true)]
+    [InlineData("RnnModel", 2, false, "Sigmoid", 2, true)]
+    public void ReturnSequencesModels_CompileWithoutWarnings(string attribute, int layers, bool bidirectional, string output, int outputs, bool dense = false)
     {
+        string inputs = dense ? "InputSize = 3" : "VocabularySize = 13, EmbeddingSize = 3";
         string source = $$"""
             using LstmGen;
             namespace Demo;
             /// <summary>A model.</summary>
-            [{{attribute}}(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 9, OutputSize = {{outputs.ToString(CultureInfo.InvariantCulture)}}, Output = OutputActivation.{{output}}, Layers = {{layers.ToString(CultureInfo.InvariantCulture)}}, Bidirectional = {{(bidirectional ? "true" : "false")}}, ReturnSequences = true)]
+            [{{attribute}}({{inputs}}, HiddenSize = 7, SequenceLength = 9, OutputSize = {{outputs.ToString(CultureInfo.InvariantCulture)}}, Output = OutputActivation.{{output}}, Layers = {{layers.ToString(CultureInfo.InvariantCulture)}}, Bidirectional = {{(bidirectional ? "true" : "false")}}, ReturnSequences = true)]
             public sealed partial class Model;
             """;
         CSharpParseOptions parse = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
@@ -64,10 +68,10 @@ public sealed class SequenceGeneratorTests
         Assert.True(emitted.Success);
 
         string text = run.SingleSourceText;
-        Assert.Contains("{ ReturnSequences = true }", text, StringComparison.Ordinal);
+        Assert.Contains(dense ? "InputSize = InputSize, ReturnSequences = true }" : "{ ReturnSequences = true }", text, StringComparison.Ordinal);
         // Class-id targets exactly for a softmax head; no final-state head in the training backward pass.
-        Assert.Equal(output == "Softmax", text.Contains("IStepClassModel", StringComparison.Ordinal));
-        Assert.Equal(output == "Softmax", text.Contains("public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes", StringComparison.Ordinal));
+        Assert.Equal(output == "Softmax", text.Contains(dense ? "IDenseStepClassModel" : "IStepClassModel", StringComparison.Ordinal));
+        Assert.Equal(output == "Softmax", text.Contains(dense ? "public float ComputeGradients(LgReadOnlySpan inputs, LgIntSpan lengths, LgIntSpan classes" : "public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes", StringComparison.Ordinal));
         Assert.DoesNotContain("dh = fc.weight[:, direction's columns]ᵀ·dz", text, StringComparison.Ordinal);
     }
 }
