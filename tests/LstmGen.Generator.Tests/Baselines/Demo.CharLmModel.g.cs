@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class CharLmModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.IStepClassModel
+    partial class CharLmModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel, global::LstmGen.Training.IStepClassModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 100;
@@ -796,6 +796,147 @@ namespace Demo
             }
         }
 
+        // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
+
+        /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one).</summary>
+        public const int StateSize = Layers * HiddenSize * 2;
+
+        /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, int, LgSpan)"/>.</summary>
+        public State CreateState() => new();
+
+        /// <summary>
+        /// The streaming state of a CharLmModel: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one), owned by the caller and advanced by
+        /// <see cref="Step(State, int, LgSpan)"/>. Any CharLmModel can step it (the state holds no weights). One thread at a
+        /// time may use a state; many states may step on one model from many threads at once.
+        /// </summary>
+        public sealed class State : global::LstmGen.IRecurrentState
+        {
+            // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
+            // parity says which is current. Padded lanes stay exactly 0 (zero weights).
+            internal readonly float[] H = new float[2 * Layers * HP];
+            // c of every layer [Layers, HP], updated in place.
+            internal readonly float[] C = new float[Layers * HP];
+            // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
+            internal readonly float[] Gates = new float[GP];
+            internal readonly float[] Input = new float[GP];
+            internal long _steps;
+
+            internal State() { }
+
+            /// <inheritdoc/>
+            public int Size => StateSize;
+
+            /// <inheritdoc/>
+            public long Steps
+            {
+                get => _steps;
+                set
+                {
+                    if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
+                    // The parity picks the current copy of h: keep h when it moves.
+                    if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    _steps = value;
+                }
+            }
+
+            // Where the current h of every layer starts in H.
+            internal int Current => (int)(_steps & 1) * Layers * HP;
+
+            /// <inheritdoc/>
+            public void Reset()
+            {
+                LgArray.Clear(H);
+                LgArray.Clear(C);
+                _steps = 0;
+            }
+
+            /// <inheritdoc/>
+            public void CopyTo(LgSpan destination)
+            {
+                if (destination.Length != StateSize) LgThrow.WrongLength(nameof(destination), destination.Length, StateSize, "StateSize");
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));
+                    new LgReadOnlySpan(C, layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));
+                }
+            }
+
+            /// <inheritdoc/>
+            public void CopyFrom(LgReadOnlySpan source)
+            {
+                if (source.Length != StateSize) LgThrow.WrongLength(nameof(source), source.Length, StateSize, "StateSize");
+                for (int i = 0; i < source.Length; i++)
+                {
+                    if (!float.IsFinite(source[i]))
+                        throw new global::System.ArgumentException($"State value {i} ({(i < Layers * HiddenSize ? "h" : "c")}[{i / HiddenSize % Layers}, {i % HiddenSize}]) is {source[i]}; a state holds finite values.", nameof(source));
+                }
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));
+                    source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, layer * HP, HiddenSize));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Advances <paramref name="state"/> by one token (0 = padding: the state is unchanged, as Predict masks it) and writes the 100 output(s) the head gives on the top layer's h: what
+        /// <see cref="Predict(LgIntSpan, LgSpan)"/> returns for the tokens given since <see cref="State.Reset"/>. Runs on a published snapshot of
+        /// the weights, allocates nothing and takes no lock; <paramref name="state"/> must not be used by another thread during the call.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="token"/> is outside [0, 100), or <paramref name="output"/> does not hold 100 values.</exception>
+        public void Step(State state, int token, LgSpan output)
+        {
+            StepLogits(state, token, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Softmax, output);
+        }
+
+        /// <summary>As <see cref="Step(State, int, LgSpan)"/>, but writes the head's raw logit(s), before the output activation.</summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Step(State, int, LgSpan)"/>.</exception>
+        public void StepLogits(State state, int token, LgSpan output)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(state);
+            if ((uint)token >= VocabularySize) LgThrow.StepTokenOutOfRange(nameof(token), token, VocabularySize);
+            if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+            using global::LstmGen.InferenceSnapshots<CharLmModel>.Lease lease = _inference!.Acquire();
+            lease.Value.StepOne(state, token, output);
+        }
+
+        // One step of every layer on a published snapshot (this is one). Layer 0's input part is the folded table's row
+        // (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one row of Predict's
+        // per-layer GEMM); then the fused step from the current h into the other copy, in the chunk order of the
+        // step's parity, as Predict's step s.
+        private void StepOne(State state, int token, LgSpan output)
+        {
+            EnsurePacked();
+            if (token != 0)
+            {
+                float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
+                bool reverse = (state._steps & 1) != 0;
+                int current = state.Current, next = Layers * HP - current;
+                float[] hs = state.H, x = state.Input;
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    ref float input = ref x[0];
+                    if (layer == 0 && table is not null) input = ref table[token * DGP];
+                    else
+                    {
+                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                        if (layer == 0)
+                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
+                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                        else
+                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                    }
+                    Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+                }
+                state._steps++;
+            }
+            HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+        }
+
         // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h, ref float c)
@@ -911,8 +1052,8 @@ namespace Demo
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP; // (B, HP)
         private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP; // (B, O)
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
-        private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize; // (HP)
-        private static int TrainSeq(int rows) => TrainZero(rows) + HP; // (N, DHP): the top layer's h after every pair, active pairs first
+        private static int TrainC0(int rows) => TrainDLogits(rows) + rows * OutputSize; // (Layers, B, HP): c before the first step
+        private static int TrainSeq(int rows) => TrainC0(rows) + Layers * rows * HP; // (N, DHP): the top layer's h after every pair, active pairs first
         private static int TrainDSeq(int rows) => TrainSeq(rows) + SequenceLength * rows * DHP; // (N, DHP): ∂L/∂h from the head at every pair (0 at padded pairs)
         private static int TrainSeqZ(int rows) => TrainDSeq(rows) + SequenceLength * rows * DHP; // (N, O): the active pairs' logits
         private static int TrainSeqDZ(int rows) => TrainSeqZ(rows) + SequenceLength * rows * OutputSize; // (N, O): their ∂L/∂z
@@ -922,6 +1063,8 @@ namespace Demo
         private static int TrainIntLength(int rows) => SequenceLength * rows;
         // Layer ℓ's input: the embeddings for layer 0, layer ℓ − 1's outputs above.
         private static int TrainInput(int rows, int layer) => layer == 0 ? TrainX(rows) : TrainY(rows) + (layer - 1) * SequenceLength * rows * DHP;
+
+        int global::LstmGen.Training.ITruncatedBpttModel.StateSize => StateSize;
 
         /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 64 token ids, with per-step targets: B×64×100
@@ -950,7 +1093,39 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, targets, default, outputs, ws);
+            float loss = TrainForward(tokens, rows, targets, default, outputs, default, default, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            SequenceHeadGradients(rows, ws, gradients);
+            return loss;
+        }
+
+        /// <summary>
+        /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but every
+        /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
+        /// <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window, ready to be the next
+        /// window's initial state. Gradients stop at the window start: the initial state is a constant (PyTorch's detach).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+        public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
+            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+            if (!outputs.IsEmpty && outputs.Length != rows * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize, or empty");
+            global::LstmGen.StateChecks.Validate(initialState, finalState, rows, StateSize);
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.StepLosses.ValidateStepTargets(global::LstmGen.OutputActivation.Softmax, OutputSize, SequenceLength, tokens, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, targets, default, outputs, initialState, finalState, ws);
             gradients.Clear();
             TrainBackward(tokens, rows, ws, default, gradients);
             SequenceHeadGradients(rows, ws, gradients);
@@ -980,7 +1155,39 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, default, classes, outputs, ws);
+            float loss = TrainForward(tokens, rows, default, classes, outputs, default, default, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            SequenceHeadGradients(rows, ws, gradients);
+            return loss;
+        }
+
+        /// <summary>
+        /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgIntSpan, LgSpan, LgSpan)"/>, but every
+        /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
+        /// <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window, ready to be the next
+        /// window's initial state. Gradients stop at the window start: the initial state is a constant (PyTorch's detach).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+        public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
+            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+            if (!outputs.IsEmpty && outputs.Length != rows * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize, or empty");
+            global::LstmGen.StateChecks.Validate(initialState, finalState, rows, StateSize);
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.StepLosses.ValidateStepClasses(OutputSize, SequenceLength, tokens, classes, nameof(classes));
+            EnsurePacked();
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, default, classes, outputs, initialState, finalState, ws);
             gradients.Clear();
             TrainBackward(tokens, rows, ws, default, gradients);
             SequenceHeadGradients(rows, ws, gradients);
@@ -1009,7 +1216,7 @@ namespace Demo
                 _trainInts = new int[TrainIntLength(rows)];
                 _trainRows = rows;
             }
-            float loss = TrainForward(tokens, rows, targets, default, default, _train);
+            float loss = TrainForward(tokens, rows, targets, default, default, default, default, _train);
             TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
@@ -1017,10 +1224,10 @@ namespace Demo
         // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
         // first), keeping X, Y, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
         // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
-        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgIntSpan classes, LgSpan outputs, float[] ws)
+        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgIntSpan classes, LgSpan outputs, LgReadOnlySpan initialState, LgSpan finalState, float[] ws)
         {
             int n = SequenceLength * rows;
-            LgArray.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0
+            LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{−1} = 0 unless initialState gives it
             // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
             // padding adds nothing to the gradients, and short texts padded to a fixed length are mostly padding.
             int[] pairs = _trainInts!;
@@ -1051,6 +1258,15 @@ namespace Demo
                     new LgReadOnlySpan(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new LgSpan(ws, act, n * DGP), DGP);
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
+                // Truncated BPTT: h and c before the first step from initialState (zero when it is empty).
+                if (!initialState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        initialState.Slice((layer * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainH(rows) + b * DHP, HiddenSize));
+                        initialState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainC0(rows) + (layer * rows + b) * HP, HiddenSize));
+                    }
+                }
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
@@ -1073,7 +1289,7 @@ namespace Demo
                                 whhT, GP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             if (tokens[b * SequenceLength + t] != 0)
                                 TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[cPrev], ref ws[cs + stepHidden + b * DHP]);
                             else
@@ -1086,6 +1302,15 @@ namespace Demo
                         }
                         // The head reads the top layer's h after every pair.
                         if (layer == Layers - 1) for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainSeq(rows) + stepHidden + b * DHP, HP);
+                    }
+                }
+                // The state after the window: h after each row's last real step (unchanged past it), c after step T − 1 (carried through padding).
+                if (!finalState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        new LgReadOnlySpan(ws, TrainH(rows) + b * DHP, HiddenSize).CopyTo(finalState.Slice((layer * rows + b) * HiddenSize, HiddenSize));
+                        new LgReadOnlySpan(ws, cs + ((SequenceLength - 1) * rows + b) * DHP, HiddenSize).CopyTo(finalState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize));
                     }
                 }
             }
@@ -1141,7 +1366,7 @@ namespace Demo
                                 continue;
                             }
                             any = true;
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             TrainCellBackward(ref ws[stepAct + b * DGP], ref ws[cs + stepHidden + b * DHP], ref ws[cPrev], ref ws[TrainDH(rows) + b * HP], ref ws[TrainDC(rows) + b * HP]);
                             if (sumBias)
                             {

@@ -355,32 +355,40 @@ internal static class SequenceHeadEmitter
             : baseInterface;
 
     /// <summary>
-    /// ComputeGradients with float per-step targets and, for a softmax head, with class ids; and ComputeHiddenGradientNorms
-    /// (float per-step targets). Token models take token rows; dense models features and a length per row.
+    /// ComputeGradients with float per-step targets and, for a softmax head, with class ids; for a unidirectional model
+    /// (<paramref name="stateful"/>) also both with a carried state (truncated BPTT: initialState, finalState); and
+    /// ComputeHiddenGradientNorms (float per-step targets). Token models take token rows; dense models features and a
+    /// length per row.
     /// </summary>
-    public static void EmitEntryPoints(SourceWriter w, ModelPlan f, string passDoc, string normsOf)
+    public static void EmitEntryPoints(SourceWriter w, ModelPlan f, RecurrentPlan L, string passDoc, string normsOf, bool stateful)
     {
         bool dense = f.Dense;
         string input = dense ? "LgReadOnlySpan inputs, LgIntSpan lengths" : "LgIntSpan tokens", args = dense ? "inputs, lengths" : "tokens";
         string rowsDoc = dense ? $"{f.T}·{f.E} features with B lengths in [1, {f.T}] (PyTorch packed sequences; steps past a row's length are padded steps)" : $"exactly {f.T} token ids";
         string cref = dense ? "ComputeGradients(LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)" : "ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)";
+        string classCref = dense ? "LgReadOnlySpan, LgIntSpan, LgIntSpan, LgSpan, LgSpan" : "LgIntSpan, LgIntSpan, LgSpan, LgSpan";
         string padded = dense ? "steps past the row's length" : "padded steps, token 0";
+        string noState = stateful ? "default, default, " : "";
         const string outputsCheck = "if (!outputs.IsEmpty && outputs.Length != rows * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * SequenceLength * OutputSize, \"batch × SequenceLength × OutputSize, or empty\");";
         const string gradientsCheck = "if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, \"ParameterCount\");";
         const string normsCheck = "if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, \"SequenceLength\");";
+        string classCheck = dense
+            ? "global::LstmGen.Training.StepLosses.ValidateDenseStepClasses(OutputSize, SequenceLength, lengths, classes, nameof(classes));"
+            : "global::LstmGen.Training.StepLosses.ValidateStepClasses(OutputSize, SequenceLength, tokens, classes, nameof(classes));";
         string Prologue(string checks, string? targetCheck = null) => dense
             ? "int rows = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));\n"
                 + "if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(lengths), rows, s_maxTrainRows);\n"
                 + checks + "\n" + ShellEmitter.TrainingPrologueEnd(f, targetCheck)
             : ShellEmitter.TrainingPrologue(f, checks, targetCheck);
-        string Body(string targets, string classes) => $"""
+        string Body(string targets, string classes, string states) => $"""
             float[] ws = _train;
-            float loss = TrainForward({args}, rows, {targets}, {classes}, outputs, ws);
+            float loss = TrainForward({args}, rows, {targets}, {classes}, outputs, {states}ws);
             gradients.Clear();
             TrainBackward({args}, rows, ws, default, gradients);
             SequenceHeadGradients(rows, ws, gradients);
             return loss;
             """;
+        if (stateful) TruncatedBpttEmitter.EmitConstant(w, L, dense);
         w.Line($$"""
             /// <summary>
             /// Forward and backward pass for a batch of B rows of {{rowsDoc}}, with per-step targets: B×{{f.T}}×{{f.O}}
@@ -394,9 +402,17 @@ internal static class SequenceHeadEmitter
             /// <exception cref="global::System.ArgumentException">Spans of the wrong length, {{(dense ? "a length out of range or a non-finite input" : "token ids out of range")}}, or targets the loss cannot take (the message names row and step).</exception>
             """);
         w.Open($"public float ComputeGradients({input}, LgReadOnlySpan targets, LgSpan gradients, LgSpan outputs)");
-        w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck)}\n{Body("targets", "default")}");
+        w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck)}\n{Body("targets", "default", noState)}");
         w.Close();
         w.Line();
+        if (stateful)
+        {
+            w.Line($"{TruncatedBpttEmitter.Doc(f, dense ? "LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan" : "LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan")}");
+            w.Open($"public float ComputeGradients({input}, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
+            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck + "\n" + TruncatedBpttEmitter.Checks)}\n{Body("targets", "default", "initialState, finalState, ")}");
+            w.Close();
+            w.Line();
+        }
         if (f.Output == HeadActivation.Softmax)
         {
             w.Line($$"""
@@ -408,12 +424,17 @@ internal static class SequenceHeadEmitter
                 /// <exception cref="global::System.ArgumentException">Spans of the wrong length, bad inputs as for float targets, or a real step's class id outside [0, {{f.O}}) (the message names row and step).</exception>
                 """);
             w.Open($"public float ComputeGradients({input}, LgIntSpan classes, LgSpan gradients, LgSpan outputs)");
-            string classCheck = dense
-                ? "global::LstmGen.Training.StepLosses.ValidateDenseStepClasses(OutputSize, SequenceLength, lengths, classes, nameof(classes));"
-                : "global::LstmGen.Training.StepLosses.ValidateStepClasses(OutputSize, SequenceLength, tokens, classes, nameof(classes));";
-            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck, classCheck)}\n{Body("default", "classes")}");
+            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck, classCheck)}\n{Body("default", "classes", noState)}");
             w.Close();
             w.Line();
+            if (stateful)
+            {
+                w.Line($"{TruncatedBpttEmitter.Doc(f, classCref)}");
+                w.Open($"public float ComputeGradients({input}, LgIntSpan classes, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
+                w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck + "\n" + TruncatedBpttEmitter.Checks, classCheck)}\n{Body("default", "classes", "initialState, finalState, ")}");
+                w.Close();
+                w.Line();
+            }
         }
         w.Line($$"""
             /// <summary>
@@ -427,7 +448,7 @@ internal static class SequenceHeadEmitter
         w.Open($"public float ComputeHiddenGradientNorms({input}, LgReadOnlySpan targets, LgSpan norms)");
         w.Line($"""
             {Prologue(normsCheck)}
-            float loss = TrainForward({args}, rows, targets, default, default, _train);
+            float loss = TrainForward({args}, rows, targets, default, default, {noState}_train);
             TrainBackward({args}, rows, _train, norms, default);
             return loss;
             """);
