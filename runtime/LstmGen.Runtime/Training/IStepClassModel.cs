@@ -31,3 +31,19 @@ public interface IDenseStepClassModel : IDenseTrainableModel
     /// <exception cref="ArgumentException">Spans of the wrong length, bad lengths or inputs, or a real step's class id out of range.</exception>
     float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> lengths, ReadOnlySpan<int> classes, Span<float> gradients, Span<float> outputs);
 }
+
+/// <summary>
+/// A unidirectional softmax <c>ReturnSequences</c> token model trained with truncated backpropagation through time on
+/// class ids: each window starts from a carried state (a language model over one long text; see <see cref="StreamTrainer"/>).
+/// </summary>
+public interface ITruncatedStepClassModel : IStepClassModel, ITruncatedBpttModel
+{
+    /// <summary>
+    /// As <see cref="IStepClassModel.ComputeGradients(ReadOnlySpan{int}, ReadOnlySpan{int}, Span{float}, Span{float})"/>, but
+    /// every row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero)
+    /// and <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window. Gradients stop
+    /// at the window start.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+    float ComputeGradients(ReadOnlySpan<int> tokens, ReadOnlySpan<int> classes, ReadOnlySpan<float> initialState, Span<float> finalState, Span<float> gradients, Span<float> outputs);
+}

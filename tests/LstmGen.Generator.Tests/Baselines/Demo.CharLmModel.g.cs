@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class CharLmModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel, global::LstmGen.Training.IStepClassModel
+    partial class CharLmModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel, global::LstmGen.Training.ITruncatedStepClassModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 100;

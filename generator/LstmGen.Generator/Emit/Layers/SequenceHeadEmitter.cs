@@ -351,7 +351,7 @@ internal static class SequenceHeadEmitter
     /// <summary>The generated class's interfaces: <paramref name="baseInterface"/>, and the class-id training interface for a softmax head.</summary>
     public static string Interfaces(ModelPlan P, string baseInterface)
         => P.ReturnSequences && P.Output == HeadActivation.Softmax
-            ? $"{baseInterface}, global::LstmGen.Training.{(P.Dense ? "IDenseStepClassModel" : "IStepClassModel")}"
+            ? $"{baseInterface}, global::LstmGen.Training.{(P.Dense ? "IDenseStepClassModel" : TruncatedBpttEmitter.Applies(P.Find<RecurrentPlan>()!) ? "ITruncatedStepClassModel" : "IStepClassModel")}"
             : baseInterface;
 
     /// <summary>
