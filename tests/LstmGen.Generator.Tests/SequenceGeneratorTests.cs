@@ -70,7 +70,8 @@ public sealed class SequenceGeneratorTests
         string text = run.SingleSourceText;
         Assert.Contains(dense ? "InputSize = InputSize, ReturnSequences = true }" : "{ ReturnSequences = true }", text, StringComparison.Ordinal);
         // Class-id targets exactly for a softmax head; no final-state head in the training backward pass.
-        Assert.Equal(output == "Softmax", text.Contains(dense ? "IDenseStepClassModel" : "IStepClassModel", StringComparison.Ordinal));
+        // Unidirectional softmax token models also train with a carried state (truncated BPTT, class ids).
+        Assert.Equal(output == "Softmax", text.Contains(dense ? "IDenseStepClassModel" : !bidirectional ? "ITruncatedStepClassModel" : "IStepClassModel", StringComparison.Ordinal));
         Assert.Equal(output == "Softmax", text.Contains(dense ? "public float ComputeGradients(LgReadOnlySpan inputs, LgIntSpan lengths, LgIntSpan classes" : "public float ComputeGradients(LgIntSpan tokens, LgIntSpan classes", StringComparison.Ordinal));
         Assert.DoesNotContain("dh = fc.weight[:, direction's columns]ᵀ·dz", text, StringComparison.Ordinal);
     }
