@@ -121,7 +121,7 @@ public static class OnnxExporter
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="NotSupportedException">
     /// The layout lacks a parameter its model kind needs, has one of another shape, or has a parameter the graph has no
-    /// place for (a further layer or direction would otherwise be silently left out).
+    /// place for (a further layer or direction would otherwise be silently left out); or the model has ReturnSequences.
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> is shorter than the layout says.</exception>
     public static void Export(ModelShape shape, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<float> parameters, Stream output)
@@ -138,6 +138,9 @@ public static class OnnxExporter
         int v = shape.VocabularySize, e = shape.EmbeddingSize, h = shape.HiddenSize, t = shape.SequenceLength, o = shape.OutputSize;
         if (v <= 0 || e <= 0 || h <= 0 || t <= 0 || o <= 0)
             throw new NotSupportedException($"Model sizes must be positive (V={v}, E={e}, H={h}, T={t}, O={o}).");
+        // The graphs read the final state; a per-step head would be exported as the wrong model.
+        if (shape.ReturnSequences)
+            throw new NotSupportedException("A ReturnSequences model (the head at every step) has no ONNX export yet; only final-state heads are exported.");
         string activation = shape.Output switch
         {
             OutputActivation.Sigmoid => "Sigmoid",

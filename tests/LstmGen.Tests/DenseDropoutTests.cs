@@ -55,3 +55,22 @@ public class DenseDropoutTests
         Assert.Contains("no embedding", e.Message);
     }
 }
+
+/// <summary>Head dropout masks the final features; a ReturnSequences model's head runs at every step and refuses it.</summary>
+public class SequenceDropoutTests
+{
+    [Fact]
+    public void HeadDropoutIsRefusedOnAPerStepHead()
+    {
+        var model = new SeqLstmLmModel { Dropout = new DropoutSettings { Head = 0.5f } };
+        int[] tokens = new int[SeqLstmLmModel.SequenceLength];
+        tokens.AsSpan().Fill(2);
+        int[] classes = new int[SeqLstmLmModel.SequenceLength];
+        var e = Assert.Throws<InvalidOperationException>(() => model.ComputeGradients(tokens, classes, new float[SeqLstmLmModel.ParameterCount], default));
+        Assert.Contains("every step", e.Message);
+        // Input and recurrent dropout are masks of the cell inputs and state, which a per-step head leaves as they are.
+        model.Dropout = new DropoutSettings { Input = 0.3f, Recurrent = 0.3f };
+        float loss = model.ComputeGradients(tokens, classes, new float[SeqLstmLmModel.ParameterCount], default);
+        Assert.True(float.IsFinite(loss));
+    }
+}

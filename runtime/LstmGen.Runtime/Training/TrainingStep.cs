@@ -67,6 +67,8 @@ public sealed unsafe class TrainingStep : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1.");
+        // The shards' targets and outputs are per row; a ReturnSequences model's are per step.
+        if (threads > 1 && model.Shape.ReturnSequences) throw new ArgumentException("A ReturnSequences model trains on one thread (threads = 1).", nameof(threads));
         if (clipNorm is float c && !(c > 0)) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "ClipNorm must be positive.");
         _optimizer = optimizer ?? new Adam();
         _clipNorm = clipNorm;

@@ -15,7 +15,7 @@ namespace LstmGen.Generator.Emit;
 internal static class DropoutEmitter
 {
     /// <summary>The dropout members of a recurrent model (its training code calls them).</summary>
-    public static void Emit(SourceWriter w, RecurrentPlan L, bool dense)
+    public static void Emit(SourceWriter w, RecurrentPlan L, bool dense, bool everyStep)
     {
         int inWidth = System.Math.Max(L.Input, L.F);
         // A dense-input model has no embedding: its layer-0 input is InputSize wide and the embedding site does not exist.
@@ -24,6 +24,9 @@ internal static class DropoutEmitter
         string noEmbedding = dense
             ? "\n    if (s.Embedding > 0f) throw new global::System.InvalidOperationException(\"Dropout.Embedding is \" + s.Embedding + \" but a dense-input model has no embedding; use Dropout.Input for its inputs.\");"
             : "";
+        // The per-step head (ReturnSequences) reads every step's h: the final-features head mask does not apply to it.
+        if (everyStep)
+            noEmbedding += "\n    if (s.Head > 0f) throw new global::System.InvalidOperationException(\"Dropout.Head is \" + s.Head + \" but this ReturnSequences model's head runs at every step, where head dropout is not implemented; use Dropout.Input or Dropout.Recurrent.\");";
         w.Line($$"""
             // ---------------------------------------------------------------- dropout (training only)
             private global::LstmGen.Training.DropoutSettings _dropout = new();

@@ -30,7 +30,7 @@ internal static partial class RecurrentLayerEmitter
         private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
-        private readonly bool lstm, gru, stacked, dense, stateful;
+        private readonly bool lstm, gru, stacked, dense, stateful, seq;
         // The LSTM's c before a row's first step (layer, row b): zero, or the truncated-BPTT initial state.
         private readonly string c0;
         // The batch's sequence parameters and arguments: the token ids, or a dense model's features and lengths.
@@ -46,6 +46,7 @@ internal static partial class RecurrentLayerEmitter
             dense = frame.Dense;
             stateful = TruncatedBpttEmitter.Applies(L);
             c0 = stateful ? "TrainC0(rows) + (layer * rows + b) * HP" : "TrainZero(rows)";
+            seq = frame.ReturnSequences;
             seqParams = dense ? "LgReadOnlySpan features, LgIntSpan lengths" : "LgIntSpan tokens";
             seqArgs = dense ? "features, lengths" : "tokens";
             entryArgs = dense ? "inputs, lengths" : "tokens";
@@ -76,6 +77,7 @@ internal static partial class RecurrentLayerEmitter
             EmitBackward();
             EmitLayerGradients();
             EmitHiddenGradientNormSum();
+            if (seq) SequenceHeadEmitter.EmitTraining(w, frame);
             cell.EmitTraining(w, L);
         }
 
@@ -94,6 +96,7 @@ internal static partial class RecurrentLayerEmitter
                 private int _pairCount;
 
                 """);
+            if (seq) SequenceHeadEmitter.EmitTrainingFields(w);
             ShellEmitter.EmitTrainingOffsets(w, frame);
             w.Line($"""
                 {(stacked
@@ -109,6 +112,11 @@ internal static partial class RecurrentLayerEmitter
             string passDoc = dense
                 ? $"Steps past a row's length are never read{(L.Units > 1 ? ", in any layer or direction" : "")}."
                 : $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.";
+            if (seq)
+            {
+                SequenceHeadEmitter.EmitEntryPoints(w, frame, L, passDoc, norms, stateful);
+                return;
+            }
             string noState = stateful ? "default, default, " : "";
             string Body(string states) => $$"""
                 float[] ws = _train;
@@ -183,7 +191,7 @@ internal static partial class RecurrentLayerEmitter
                 // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
                 // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
                 """);
-            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets, LgSpan outputs, {(stateful ? "LgReadOnlySpan initialState, LgSpan finalState, " : "")}float[] ws)"))
+            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets{(seq ? SequenceHeadEmitter.ClassesParameter : "")}, LgSpan outputs, {(stateful ? "LgReadOnlySpan initialState, LgSpan finalState, " : "")}float[] ws)"))
             {
                 w.Line($"int n = SequenceLength * rows;");
                 if (lstm && stateful) w.Line($"LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{{−1}} = 0 unless initialState gives it");
@@ -211,7 +219,8 @@ internal static partial class RecurrentLayerEmitter
                     """);
                 using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
                     EmitForwardLayer();
-                EmitForwardHead();
+                if (seq) w.Line($"{SequenceHeadEmitter.ForwardReturn}");
+                else EmitForwardHead();
             }
             w.Line();
         }
@@ -288,6 +297,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).");
                 w.Line($"for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);");
             }
+            if (seq) SequenceHeadEmitter.EmitSaveTrainingStep(w, L);
         }
 
         // The head and the loss after the top layer: z = fc.weight·[h_fwd; h_rev] + fc.bias per row.
@@ -354,7 +364,7 @@ internal static partial class RecurrentLayerEmitter
             w.Line($"var whhP = new LgReadOnlySpan(_whhP, unit * GP * HP, GP * HP);");
             w.Line($"LgArray.Clear(ws, dh, rows * HP);");
             if (lstm) w.Line($"LgArray.Clear(ws, TrainDC(rows), rows * HP);");
-            w.Line($$"""
+            if (!seq) w.Line($$"""
                 if (layer == Layers - 1)
                 {
                     // dh = fc.weight[:, direction's columns]ᵀ·dz
@@ -386,6 +396,7 @@ internal static partial class RecurrentLayerEmitter
                         LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new LgSpan(ws, TrainDH(rows) + b * HP, HP));
                     """);
             }
+            if (seq) SequenceHeadEmitter.EmitInjectStep(w, L);
             w.Line($"if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new LgReadOnlySpan(ws, dh, rows * HP));");
             w.Line($"bool any = false;");
             using (w.Block($"for (int b = 0; b < rows; b++)"))
