@@ -19,7 +19,7 @@ namespace LstmGen.Benchmarks;
 public static class Program
 {
     private static readonly Type[] BenchmarkTypes =
-        [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(ReferenceOnnxRuntimeBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks), typeof(StreamingBenchmarks)];
+        [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(ReferenceOnnxRuntimeBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks), typeof(StreamingBenchmarks), typeof(DenseStepBenchmarks)];
 
     public static int Main(string[] args)
     {
