@@ -25,7 +25,7 @@ internal static class ModelEmitter
                 Generated {cell.Display} model: {P.E} float features per step → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
                 Cell: {cell.Formula}.
                 Each row has a length (PyTorch packed sequences): row b is its first lengths[b] steps; the rest is never read.
-                """, "IDenseRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+                """, "IDenseRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.IDenseTruncatedBpttModel" : ""), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         }
         else
         {
@@ -34,7 +34,7 @@ internal static class ModelEmitter
                 Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
                 Cell: {cell.Formula}.
                 Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-                """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+                """, "IRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.ITruncatedBpttModel" : ""), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         }
         EmitConstants(w, P, L, cell);
         ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, P.Dense ? "" : EmbeddingEmitter.PrepareFoldedTable);

@@ -102,7 +102,9 @@ internal static class Planner
         if (lstm) b.Train("DC", "rows * HP", "(B, HP)");
         b.Train("Logits", "rows * OutputSize", "(B, O)");
         b.Train("DLogits", "rows * OutputSize", "(B, O)");
-        if (lstm) b.Train("Zero", "HP", "(HP)");
+        // The LSTM's c before the first step: zero, or per layer and row (unidirectional models: truncated BPTT's initial state).
+        if (lstm && d == 1) b.Train("C0", "Layers * rows * HP", "(Layers, B, HP): c before the first step");
+        else if (lstm) b.Train("Zero", "HP", "(HP)");
         b.Train("", "SequenceLength * rows", "The int workspace: the active (step, row) pairs of the batch, ascending.", ints: true);
 
         if (!dense) b.Buffer("Table", v * dgp, "the folded embedding table");

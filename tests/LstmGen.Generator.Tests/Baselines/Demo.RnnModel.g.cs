@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class RnnModel : global::LstmGen.Training.IRecurrentModel
+    partial class RnnModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 50;
@@ -887,6 +887,14 @@ namespace Demo
         private static int TrainInput(int rows, int layer) => TrainX(rows);
 
         /// <summary>
+        /// Floats of one row's recurrent state: Layers·HiddenSize (h). A batch's state is PyTorch's (h_n):
+        /// h [Layers, B, HiddenSize], B·StateSize floats.
+        /// </summary>
+        public const int StateSize = Layers * HiddenSize;
+
+        int global::LstmGen.Training.ITruncatedBpttModel.StateSize => StateSize;
+
+        /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 12 token ids, with B×3 targets. Overwrites
         /// <paramref name="gradients"/> (3243 values, layout of <see cref="Layout"/>) with ∂L/∂θ of the batch-mean
         /// loss L (softmax cross-entropy) and returns L. If <paramref name="outputs"/> is not empty it receives the B×3
@@ -911,7 +919,49 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, targets, outputs, ws);
+            float loss = TrainForward(tokens, rows, targets, outputs, default, default, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
+            for (int b = 0; b < rows; b++)
+            {
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                    gradients[FcBiasOffset + o] += dz;
+                    for (int d = 0; d < Directions; d++)
+                        LgGemm.Axpy(dz, new LgReadOnlySpan(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
+                }
+            }
+            return loss;
+        }
+
+        /// <summary>
+        /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but every
+        /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
+        /// <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window, ready to be the next
+        /// window's initial state. Gradients stop at the window start: the initial state is a constant (PyTorch's detach).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+        public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
+            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+            if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+            global::LstmGen.StateChecks.Validate(initialState, finalState, rows, StateSize);
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Softmax, OutputSize, rows, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, targets, outputs, initialState, finalState, ws);
             gradients.Clear();
             TrainBackward(tokens, rows, ws, default, gradients);
             // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
@@ -950,7 +1000,7 @@ namespace Demo
                 _trainInts = new int[TrainIntLength(rows)];
                 _trainRows = rows;
             }
-            float loss = TrainForward(tokens, rows, targets, default, _train);
+            float loss = TrainForward(tokens, rows, targets, default, default, default, _train);
             TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
@@ -958,7 +1008,7 @@ namespace Demo
         // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
         // first), keeping X, Y, h_{t−1} and the gate activations; returns the batch-mean loss and
         // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
-        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)
+        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, LgReadOnlySpan initialState, LgSpan finalState, float[] ws)
         {
             int n = SequenceLength * rows;
             // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
@@ -989,6 +1039,14 @@ namespace Demo
                     new LgReadOnlySpan(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new LgSpan(ws, act, n * DGP), DGP);
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
+                // Truncated BPTT: h before the first step from initialState (zero when it is empty).
+                if (!initialState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        initialState.Slice((layer * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainH(rows) + b * DHP, HiddenSize));
+                    }
+                }
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
@@ -1012,6 +1070,14 @@ namespace Demo
                             if (tokens[b * SequenceLength + t] != 0)
                                 TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP]);
                         }
+                    }
+                }
+                // The state after the window: h after each row's last real step (unchanged past it).
+                if (!finalState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        new LgReadOnlySpan(ws, TrainH(rows) + b * DHP, HiddenSize).CopyTo(finalState.Slice((layer * rows + b) * HiddenSize, HiddenSize));
                     }
                 }
             }

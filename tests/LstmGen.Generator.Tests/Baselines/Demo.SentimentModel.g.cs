@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class SentimentModel : global::LstmGen.Training.IRecurrentModel
+    partial class SentimentModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 10000;
@@ -973,12 +973,20 @@ namespace Demo
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP; // (B, HP)
         private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP; // (B, O)
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
-        private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize; // (HP)
-        private static int TrainLength(int rows) => TrainZero(rows) + HP;
+        private static int TrainC0(int rows) => TrainDLogits(rows) + rows * OutputSize; // (Layers, B, HP): c before the first step
+        private static int TrainLength(int rows) => TrainC0(rows) + Layers * rows * HP;
         // The int workspace: the active (step, row) pairs of the batch, ascending.
         private static int TrainIntLength(int rows) => SequenceLength * rows;
         // The layer's input: the embeddings.
         private static int TrainInput(int rows, int layer) => TrainX(rows);
+
+        /// <summary>
+        /// Floats of one row's recurrent state: Layers·HiddenSize·2 (h, then c). A batch's state is PyTorch's (h_n, c_n):
+        /// h [Layers, B, HiddenSize] then c [Layers, B, HiddenSize], B·StateSize floats.
+        /// </summary>
+        public const int StateSize = Layers * HiddenSize * 2;
+
+        int global::LstmGen.Training.ITruncatedBpttModel.StateSize => StateSize;
 
         /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 100 token ids, with B×1 targets. Overwrites
@@ -1005,7 +1013,49 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, targets, outputs, ws);
+            float loss = TrainForward(tokens, rows, targets, outputs, default, default, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
+            for (int b = 0; b < rows; b++)
+            {
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                    gradients[FcBiasOffset + o] += dz;
+                    for (int d = 0; d < Directions; d++)
+                        LgGemm.Axpy(dz, new LgReadOnlySpan(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
+                }
+            }
+            return loss;
+        }
+
+        /// <summary>
+        /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but every
+        /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
+        /// <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window, ready to be the next
+        /// window's initial state. Gradients stop at the window start: the initial state is a constant (PyTorch's detach).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+        public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
+            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+            if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+            global::LstmGen.StateChecks.Validate(initialState, finalState, rows, StateSize);
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, targets, outputs, initialState, finalState, ws);
             gradients.Clear();
             TrainBackward(tokens, rows, ws, default, gradients);
             // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
@@ -1044,7 +1094,7 @@ namespace Demo
                 _trainInts = new int[TrainIntLength(rows)];
                 _trainRows = rows;
             }
-            float loss = TrainForward(tokens, rows, targets, default, _train);
+            float loss = TrainForward(tokens, rows, targets, default, default, default, _train);
             TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
@@ -1052,10 +1102,10 @@ namespace Demo
         // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
         // first), keeping X, Y, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
         // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
-        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)
+        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, LgReadOnlySpan initialState, LgSpan finalState, float[] ws)
         {
             int n = SequenceLength * rows;
-            LgArray.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0
+            LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{−1} = 0 unless initialState gives it
             // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
             // padding adds nothing to the gradients, and short texts padded to a fixed length are mostly padding.
             int[] pairs = _trainInts!;
@@ -1084,6 +1134,15 @@ namespace Demo
                     new LgReadOnlySpan(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new LgSpan(ws, act, n * DGP), DGP);
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
+                // Truncated BPTT: h and c before the first step from initialState (zero when it is empty).
+                if (!initialState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        initialState.Slice((layer * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainH(rows) + b * DHP, HiddenSize));
+                        initialState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainC0(rows) + (layer * rows + b) * HP, HiddenSize));
+                    }
+                }
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
@@ -1106,12 +1165,21 @@ namespace Demo
                                 whhT, GP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             if (tokens[b * SequenceLength + t] != 0)
                                 TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[cPrev], ref ws[cs + stepHidden + b * DHP]);
                             else
                                 LgArray.Copy(ws, cPrev, ws, cs + stepHidden + b * DHP, HP);
                         }
+                    }
+                }
+                // The state after the window: h after each row's last real step (unchanged past it), c after step T − 1 (carried through padding).
+                if (!finalState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        new LgReadOnlySpan(ws, TrainH(rows) + b * DHP, HiddenSize).CopyTo(finalState.Slice((layer * rows + b) * HiddenSize, HiddenSize));
+                        new LgReadOnlySpan(ws, cs + ((SequenceLength - 1) * rows + b) * DHP, HiddenSize).CopyTo(finalState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize));
                     }
                 }
             }
@@ -1187,7 +1255,7 @@ namespace Demo
                                 continue;
                             }
                             any = true;
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             TrainCellBackward(ref ws[stepAct + b * DGP], ref ws[cs + stepHidden + b * DHP], ref ws[cPrev], ref ws[TrainDH(rows) + b * HP], ref ws[TrainDC(rows) + b * HP]);
                             if (sumBias)
                             {

@@ -30,7 +30,9 @@ internal static partial class RecurrentLayerEmitter
         private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
-        private readonly bool lstm, gru, stacked, dense;
+        private readonly bool lstm, gru, stacked, dense, stateful;
+        // The LSTM's c before a row's first step (layer, row b): zero, or the truncated-BPTT initial state.
+        private readonly string c0;
         // The batch's sequence parameters and arguments: the token ids, or a dense model's features and lengths.
         // (The training passes name the features `features`: `inputs` is their local for a layer's input width.)
         private readonly string seqParams, seqArgs, entryArgs;
@@ -42,6 +44,8 @@ internal static partial class RecurrentLayerEmitter
             maxCols = System.Math.Max(L.Input, L.DHp);
             lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1;
             dense = frame.Dense;
+            stateful = TruncatedBpttEmitter.Applies(L);
+            c0 = stateful ? "TrainC0(rows) + (layer * rows + b) * HP" : "TrainZero(rows)";
             seqParams = dense ? "LgReadOnlySpan features, LgIntSpan lengths" : "LgIntSpan tokens";
             seqArgs = dense ? "features, lengths" : "tokens";
             entryArgs = dense ? "inputs, lengths" : "tokens";
@@ -105,9 +109,10 @@ internal static partial class RecurrentLayerEmitter
             string passDoc = dense
                 ? $"Steps past a row's length are never read{(L.Units > 1 ? ", in any layer or direction" : "")}."
                 : $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.";
-            string body = $$"""
+            string noState = stateful ? "default, default, " : "";
+            string Body(string states) => $$"""
                 float[] ws = _train;
-                float loss = TrainForward({{entryArgs}}, rows, targets, outputs, ws);
+                float loss = TrainForward({{entryArgs}}, rows, targets, outputs, {{states}}ws);
                 gradients.Clear();
                 TrainBackward({{entryArgs}}, rows, ws, default, gradients);
                 // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
@@ -123,17 +128,20 @@ internal static partial class RecurrentLayerEmitter
                 }
                 return loss;
                 """;
+            string body = Body(noState);
             string normsBody = $"""
-                float loss = TrainForward({entryArgs}, rows, targets, default, _train);
+                float loss = TrainForward({entryArgs}, rows, targets, default, {noState}_train);
                 TrainBackward({entryArgs}, rows, _train, norms, default);
                 return loss;
                 """;
+            if (stateful) TruncatedBpttEmitter.EmitConstant(w, L, dense);
             if (dense)
             {
-                DenseInputEmitter.EmitTrainingEntryPoints(w, frame, passDoc, body, norms, normsBody);
+                DenseInputEmitter.EmitTrainingEntryPoints(w, frame, passDoc, body, norms, normsBody, stateful ? Body("initialState, finalState, ") : null);
                 return;
             }
             ShellEmitter.EmitComputeGradients(w, frame, passDoc, body);
+            if (stateful) EmitTokenStateOverload(Body("initialState, finalState, "));
             w.Line($$"""
                 /// <summary>
                 /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
@@ -153,6 +161,21 @@ internal static partial class RecurrentLayerEmitter
             w.Line();
         }
 
+        // ComputeGradients with initialState and finalState (truncated BPTT) for a token model.
+        private void EmitTokenStateOverload(string body)
+        {
+            w.Line($"{TruncatedBpttEmitter.Doc(frame, "LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan")}");
+            w.Open($"public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
+            string checks = $"""
+                if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+                if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+                {TruncatedBpttEmitter.Checks}
+                """;
+            w.Line($"{ShellEmitter.TrainingPrologue(frame, checks)}\n{body}");
+            w.Close();
+            w.Line();
+        }
+
         private void EmitForward()
         {
             w.Line($$"""
@@ -160,10 +183,11 @@ internal static partial class RecurrentLayerEmitter
                 // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
                 // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
                 """);
-            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)"))
+            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets, LgSpan outputs, {(stateful ? "LgReadOnlySpan initialState, LgSpan finalState, " : "")}float[] ws)"))
             {
                 w.Line($"int n = SequenceLength * rows;");
-                if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
+                if (lstm && stateful) w.Line($"LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{{−1}} = 0 unless initialState gives it");
+                else if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
                 if (dense) w.Line($"{DenseInputEmitter.TrainingInput}");
                 else w.Line($$"""
                     // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
@@ -213,6 +237,7 @@ internal static partial class RecurrentLayerEmitter
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
                 """);
+            if (stateful) w.Line($"{TruncatedBpttEmitter.InitialState(lstm)}");
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
             {
                 w.Line($"int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;");
@@ -220,6 +245,7 @@ internal static partial class RecurrentLayerEmitter
                 using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
                     EmitForwardStep();
             }
+            if (stateful) w.Line($"{TruncatedBpttEmitter.FinalState(lstm)}");
         }
 
         // Where step k of a direction (t = k forward, T − 1 − k reverse) keeps its activations and states.
@@ -248,7 +274,7 @@ internal static partial class RecurrentLayerEmitter
                 """);
             using (w.Block($"for (int b = 0; b < rows; b++)"))
             {
-                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);");
+                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : {c0};");
                 w.Line($"if ({Real("b", "t")})");
                 w.Line($"    {forwardCall};");
                 // c_t goes straight into the stored states; a padded step passes c_{t−1} through.
@@ -368,7 +394,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"continue;");
                 }
                 w.Line($"any = true;");
-                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);");
+                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : {c0};");
                 w.Line($"{backwardCall};");
                 using (w.Block($"if (sumBias)"))
                 {
