@@ -726,8 +726,7 @@ namespace Demo
 
         // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
-        /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one).</summary>
-        public const int StateSize = Layers * HiddenSize * 2;
+        // A State holds StateSize floats in its PyTorch layout (the truncated-BPTT constant, emitted with the training code).
 
         /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, int, LgSpan)"/>.</summary>
         public State CreateState() => new();

@@ -23,8 +23,7 @@ internal static class StreamingEmitter
         w.Line($$"""
             // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
-            /// <summary>Floats of a <see cref="State"/> in its PyTorch layout: {{stateDoc}}.</summary>
-            public const int StateSize = Layers * HiddenSize{{(lstm ? " * 2" : "")}};
+            // A State holds StateSize floats in its PyTorch layout (the truncated-BPTT constant, emitted with the training code).
 
             /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, {{(P.Dense ? "LgReadOnlySpan" : "int")}}, LgSpan)"/>.</summary>
             public State CreateState() => new();
