@@ -19,7 +19,7 @@ namespace LstmGen.Benchmarks;
 public static class Program
 {
     private static readonly Type[] BenchmarkTypes =
-        [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(ReferenceOnnxRuntimeBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks)];
+        [typeof(FmaPeakBenchmark), typeof(ReferenceModelBenchmarks), typeof(ReferenceOnnxRuntimeBenchmarks), typeof(TrainingBenchmarks), typeof(CellBenchmarks), typeof(StreamingBenchmarks), typeof(DenseTrainingBenchmarks), typeof(DenseStepBenchmarks)];
 
     public static int Main(string[] args)
     {
@@ -202,7 +202,8 @@ public static class Program
         {
             int threads = row.Name.EndsWith("_2Threads", StringComparison.Ordinal) ? 2 : 1;
             // A training step (forward, backward, weight gradients) is counted as three forward passes.
-            double flops = BenchmarkData.GatesOf(row.Name) * BenchmarkData.NominalFlopsPerGate * (row.Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
+            // (The report's Case knows the per-step rows, whose FLOPs are one step's.)
+            double flops = new ResultsReport.Case(row.Name, row.MeanNs, 0, 0, 0).Flops;
             double gflops = flops / row.MeanNs;
             string ofPeak = peakGflops is { } pk2 ? (100 * gflops / pk2).ToString("F1", c) + " %" : "n/a";
             // The naive baseline is an LSTM, so only LSTM rows are compared with it.

@@ -43,12 +43,20 @@ public static class ResultsReport
             _ when Name.StartsWith("Gru_", StringComparison.Ordinal) => "LstmGen GRU",
             _ when Name.StartsWith("Rnn_", StringComparison.Ordinal) => "LstmGen RNN",
             _ when Name is nameof(FmaPeakBenchmark.FmaPeak) or nameof(FmaPeakBenchmark.FmaPeakAvx2) => "FMA peak",
+            _ when IsPerStep || DenseHidden > 0 => "LstmGen per step",
             _ when Name.Contains("Unfolded", StringComparison.Ordinal) => "LstmGen unfolded",
             _ => "LstmGen folded",
         };
 
         /// <summary>Nominal FLOPs per sequence: one forward pass of the case's cell (4, 3 or 1 gate blocks), or three for a training step.</summary>
-        public double Flops => BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1);
+        public double Flops => DenseHidden > 0 ? 2.0 * 4 * DenseHidden * (1 + DenseHidden) + 2 * DenseHidden : Name.StartsWith("Dense", StringComparison.Ordinal) ? DenseTrainingBenchmarks.NominalFlopsPerSequence : BenchmarkData.GatesOf(Name) * BenchmarkData.NominalFlopsPerGate * (Name.Contains("TrainStep", StringComparison.Ordinal) ? 3 : 1)
+            / (IsPerStep ? ReferenceModel.SequenceLength : 1);
+
+        /// <summary>StreamingBenchmarks' rows, timed per step (one token) rather than per sequence.</summary>
+        public bool IsPerStep => Name is nameof(StreamingBenchmarks.Step) or nameof(StreamingBenchmarks.PredictPerStep);
+
+        /// <summary>DenseStepBenchmarks' rows (dense LSTM, InputSize 1, per sample): nominal FLOPs 2·4H·(1 + H) + 2H per step.</summary>
+        public int DenseHidden => Name.StartsWith("Dense_Step_H", StringComparison.Ordinal) ? int.Parse(Name["Dense_Step_H".Length..], System.Globalization.CultureInfo.InvariantCulture) : 0;
 
         /// <summary>Whether the case runs the reference LSTM's inference (the rows compared with ONNX Runtime and charted).</summary>
         public bool IsLstmInference => Implementation is "LstmGen folded" or "LstmGen unfolded" or "ONNX Runtime" or "naive C#";

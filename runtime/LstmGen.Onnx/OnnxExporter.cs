@@ -68,6 +68,13 @@ public static class OnnxExporter
     /// <summary>Symbolic name of the batch dimension of the input and the output.</summary>
     public const string BatchDimension = "batch";
 
+    /// <summary>
+    /// Why a dense-input model (<c>InputSize</c>) is not exported: the exported graphs take token ids and derive each row's
+    /// length from its padding; a dense graph needs a float input and a lengths input instead, which is not written yet.
+    /// </summary>
+    public const string DenseNotSupported =
+        "ONNX export of dense-input models (InputSize) is not supported yet: the exported graphs take int64 token ids and derive each row's length from its padding (token 0), while a dense model takes float features and a length per row. Export the weights with Safetensors.Save (PyTorch names and layouts) instead.";
+
     /// <summary>Writes <paramref name="model"/> as an ONNX model to <paramref name="output"/>.</summary>
     /// <remarks>
     /// Supported: every generated model (<c>[LstmModel]</c>, <c>[GruModel]</c>, <c>[RnnModel]</c> with any
@@ -77,9 +84,9 @@ public static class OnnxExporter
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="NotSupportedException">
     /// The parameter layout is no generated model's: a tensor its kind needs is missing or has another shape, or a
-    /// tensor has no place in the graph (the message names it).
+    /// tensor has no place in the graph (the message names it). Or a dense-input model (see <see cref="DenseNotSupported"/>).
     /// </exception>
-    public static void Export(ISequenceModel model, Stream output)
+    public static void Export(IGeneratedModel model, Stream output)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(output);
@@ -92,14 +99,14 @@ public static class OnnxExporter
     /// (a failure leaves an existing file untouched). Symbolic links are followed, directories, FIFOs and devices refused,
     /// and an existing file's permission bits kept.
     /// </summary>
-    /// <inheritdoc cref="Export(ISequenceModel, Stream)" path="/remarks"/>
+    /// <inheritdoc cref="Export(IGeneratedModel, Stream)" path="/remarks"/>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="NotSupportedException">The parameter layout is no generated model's (checked before the file
     /// system is touched).</exception>
     /// <exception cref="IOException">The target is not a regular file, or the file could not be written.</exception>
     /// <exception cref="UnauthorizedAccessException">The target is read-only or the folder is not writable.</exception>
-    public static void Export(ISequenceModel model, string path)
+    public static void Export(IGeneratedModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -114,7 +121,7 @@ public static class OnnxExporter
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="NotSupportedException">
     /// The layout lacks a parameter its model kind needs, has one of another shape, or has a parameter the graph has no
-    /// place for (a further layer or direction would otherwise be silently left out).
+    /// place for (a further layer or direction would otherwise be silently left out); or the model has ReturnSequences.
     /// </exception>
     /// <exception cref="ArgumentException"><paramref name="parameters"/> is shorter than the layout says.</exception>
     public static void Export(ModelShape shape, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<float> parameters, Stream output)
@@ -127,9 +134,13 @@ public static class OnnxExporter
 
     internal static ModelProto Build(ModelShape shape, IReadOnlyList<ParameterInfo> layout, ReadOnlySpan<float> parameters)
     {
+        if (shape.IsDense) throw new NotSupportedException(DenseNotSupported);
         int v = shape.VocabularySize, e = shape.EmbeddingSize, h = shape.HiddenSize, t = shape.SequenceLength, o = shape.OutputSize;
         if (v <= 0 || e <= 0 || h <= 0 || t <= 0 || o <= 0)
             throw new NotSupportedException($"Model sizes must be positive (V={v}, E={e}, H={h}, T={t}, O={o}).");
+        // The graphs read the final state; a per-step head would be exported as the wrong model.
+        if (shape.ReturnSequences)
+            throw new NotSupportedException("A ReturnSequences model (the head at every step) has no ONNX export yet; only final-state heads are exported.");
         string activation = shape.Output switch
         {
             OutputActivation.Sigmoid => "Sigmoid",

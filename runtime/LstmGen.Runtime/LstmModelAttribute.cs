@@ -56,6 +56,15 @@ public abstract class RecurrentModelAttribute : Attribute
     public bool Bidirectional { get; set; }
 
     /// <summary>
+    /// Applies the head at every step (Keras <c>return_sequences=True</c> + <c>TimeDistributed(Dense)</c>, a PyTorch
+    /// <c>Linear</c> on the LSTM's output): step t's output reads the top layer's h after step t ([h_fwd_t; h_rev_t] when
+    /// bidirectional). Outputs and targets are SequenceLength × OutputSize per row; padded steps (token 0) output 0 and
+    /// carry no loss; the loss is the mean over the batch's real steps. Softmax models also take one integer class id per
+    /// step. Defaults to false (one output after the last step).
+    /// </summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>
     /// Dense inputs: <see cref="InputSize"/> float features per step instead of token ids, with no embedding (PyTorch
     /// <c>input_size</c>; <c>weight_ih_l0 [GateSize, InputSize]</c>). Exclusive with <see cref="VocabularySize"/> and
     /// <see cref="EmbeddingSize"/>. A dense model takes a length per row, with PyTorch packed-sequence semantics: row b is

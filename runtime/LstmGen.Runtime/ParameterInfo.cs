@@ -18,6 +18,12 @@ public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, int Of
 public readonly record struct ModelShape(
     int VocabularySize, int EmbeddingSize, int HiddenSize, int SequenceLength, int OutputSize, OutputActivation Output)
 {
+    /// <summary>
+    /// True when the head runs at every step (<c>ReturnSequences = true</c>): outputs and targets are SequenceLength ×
+    /// OutputSize per row (padded steps: output 0, no loss). False (the default) for one output per sequence.
+    /// </summary>
+    public bool ReturnSequences { get; init; }
+
     /// <summary>Float features per step of a dense-input model (<c>InputSize</c>); 0 for a token model.</summary>
     public int InputSize { get; init; }
 

@@ -11,6 +11,17 @@ public static class ThrowHelper
         => throw new ArgumentOutOfRangeException(paramName, token,
             $"Token id {token} at position {position} is outside [0, {vocabularySize}). Use 0 for padding and 1 for out-of-vocabulary words.");
 
+    /// <summary>A streamed token id outside [0, vocabularySize) (Step takes one token, so there is no position).</summary>
+    [DoesNotReturn]
+    public static void StepTokenOutOfRange(string paramName, int token, int vocabularySize)
+        => throw new ArgumentOutOfRangeException(paramName, token,
+            $"Token id {token} is outside [0, {vocabularySize}). Use 0 for padding and 1 for out-of-vocabulary words.");
+
+    /// <summary>A streamed feature that is NaN or ±∞ (a dense model's Step).</summary>
+    [DoesNotReturn]
+    public static void StepFeatureNotFinite(string paramName, int index, float value)
+        => throw new ArgumentException($"Feature {index} of the step is {value}; inputs must be finite.", paramName);
+
     /// <summary>A token id outside [0, vocabularySize) in row <paramref name="row"/> of a batch.</summary>
     [DoesNotReturn]
     public static void TokenOutOfRangeInBatch(string paramName, int token, int row, int position, int vocabularySize)

@@ -9,7 +9,9 @@ namespace LstmGen.Samples.NativeLibrary;
 /// The C ABI (lstmgen.h). Every export returns a status code and never lets an exception cross into C: a bad handle, a
 /// null pointer, a bad size, an out-of-range token or a bad model file returns its code, and <c>lstmgen_last_error</c>
 /// says why. Handles are numbers looked up in a table (never pointers), so a freed or invented handle is an error, not a
-/// crash. Inference on one handle may run from several threads at once.
+/// crash. Inference on one handle may run from several threads at once. A streaming state (lstmgen_state_create) is a
+/// handle of its own table; one state steps on one thread at a time (a second thread stepping it at the same moment gets
+/// <see cref="BadArgument"/>, not a torn state), and any number of states may step on one model at once.
 /// </summary>
 public static unsafe class NativeApi
 {
@@ -27,6 +29,14 @@ public static unsafe class NativeApi
     public const int Internal = 5;
 
     private static readonly ConcurrentDictionary<long, NativeModel> s_models = new();
+    private static readonly ConcurrentDictionary<long, StateBox> s_states = new();
+
+    // A state with a flag that makes concurrent use of one state an error instead of a race.
+    private sealed class StateBox(NativeModel.State state)
+    {
+        public readonly NativeModel.State State = state;
+        public int Busy;
+    }
     private static long s_nextHandle;
 
     // The last error of this thread, as a NUL-terminated UTF-8 string owned here (freed when the next error replaces it).
@@ -168,6 +178,201 @@ public static unsafe class NativeApi
         }
     }
 
+    /// <summary>
+    /// <c>int32_t lstmgen_state_create(int64_t handle, int64_t* state)</c>: a zero streaming state (before a sequence's first
+    /// token) for the model; it holds h and c of every layer and no weights, so any live model handle can step it.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_create")]
+    public static int StateCreate(long handle, long* state)
+    {
+        try
+        {
+            if (!s_models.TryGetValue(handle, out NativeModel? model)) return Fail(BadHandle, $"{handle} is not a live model handle.");
+            if (state is null) return Fail(BadArgument, "state must not be null.");
+            *state = RegisterState(model.CreateState());
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
+    /// <summary>
+    /// <c>int32_t lstmgen_step(int64_t handle, int64_t state, int32_t token, float* outputs, int32_t capacity)</c>: advances the
+    /// state by one token (0 = padding: unchanged) and writes OutputSize floats, Predict's outputs for the tokens so far.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_step")]
+    public static int Step(long handle, long state, int token, float* outputs, int capacity)
+    {
+        try
+        {
+            if (!s_models.TryGetValue(handle, out NativeModel? model)) return Fail(BadHandle, $"{handle} is not a live model handle.");
+            if (!s_states.TryGetValue(state, out StateBox? box)) return Fail(BadHandle, $"{state} is not a live state handle.");
+            if (outputs is null) return Fail(BadArgument, "outputs must not be null.");
+            if (capacity < NativeModel.OutputSize) return Fail(BadArgument, $"capacity {capacity} is below the {NativeModel.OutputSize} outputs.");
+            if ((uint)token >= NativeModel.VocabularySize) return Fail(BadToken, $"token {token} is outside [0, {NativeModel.VocabularySize}).");
+            if (Interlocked.Exchange(ref box.Busy, 1) != 0) return Fail(BadArgument, $"state {state} is being used by another thread.");
+            try
+            {
+                model.Step(box.State, token, new Span<float>(outputs, NativeModel.OutputSize));
+            }
+            finally
+            {
+                Volatile.Write(ref box.Busy, 0);
+            }
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
+    /// <summary><c>int32_t lstmgen_state_reset(int64_t state)</c>: back to the zero state.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_reset")]
+    public static int StateReset(long state)
+        => WithState(state, box => box.State.Reset());
+
+    /// <summary>
+    /// <c>int32_t lstmgen_state_get(int64_t state, float* values, int32_t capacity, int64_t* steps)</c>: the state in PyTorch's
+    /// layout (h [layers, hidden], then c), lstmgen_state_size floats, and its step count; steps may be NULL.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_get")]
+    public static int StateGet(long state, float* values, int capacity, long* steps)
+    {
+        try
+        {
+            if (!s_states.TryGetValue(state, out StateBox? box)) return Fail(BadHandle, $"{state} is not a live state handle.");
+            if (values is null) return Fail(BadArgument, "values must not be null.");
+            if (capacity < NativeModel.StateSize) return Fail(BadArgument, $"capacity {capacity} is below the state's {NativeModel.StateSize} floats.");
+            if (Interlocked.Exchange(ref box.Busy, 1) != 0) return Fail(BadArgument, $"state {state} is being used by another thread.");
+            try
+            {
+                box.State.CopyTo(new Span<float>(values, NativeModel.StateSize));
+                if (steps is not null) *steps = box.State.Steps;
+            }
+            finally
+            {
+                Volatile.Write(ref box.Busy, 0);
+            }
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
+    /// <summary>
+    /// <c>int32_t lstmgen_state_set(int64_t state, const float* values, int32_t count, int64_t steps)</c>: sets the state from
+    /// count = lstmgen_state_size finite floats in PyTorch's layout and a step count ≥ 0 (pass the one lstmgen_state_get gave
+    /// to continue bit for bit).
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_set")]
+    public static int StateSet(long state, float* values, int count, long steps)
+    {
+        try
+        {
+            if (!s_states.TryGetValue(state, out StateBox? box)) return Fail(BadHandle, $"{state} is not a live state handle.");
+            if (values is null) return Fail(BadArgument, "values must not be null.");
+            if (count != NativeModel.StateSize) return Fail(BadArgument, $"count {count} is not the state's {NativeModel.StateSize} floats.");
+            if (steps < 0) return Fail(BadArgument, $"steps {steps} is negative.");
+            var source = new ReadOnlySpan<float>(values, count);
+            for (int i = 0; i < source.Length; i++)
+                if (!float.IsFinite(source[i])) return Fail(BadArgument, $"state value {i} is not finite.");
+            if (Interlocked.Exchange(ref box.Busy, 1) != 0) return Fail(BadArgument, $"state {state} is being used by another thread.");
+            try
+            {
+                box.State.CopyFrom(source);
+                box.State.Steps = steps;
+            }
+            finally
+            {
+                Volatile.Write(ref box.Busy, 0);
+            }
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
+    /// <summary><c>int32_t lstmgen_state_size(int32_t* size)</c>: floats in a state (layers·hidden, twice for an LSTM).</summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_size")]
+    public static int StateSize(int* size)
+    {
+        if (size is null) return Fail(BadArgument, "size must not be null.");
+        *size = NativeModel.StateSize;
+        return Ok;
+    }
+
+    /// <summary><c>int32_t lstmgen_state_free(int64_t state)</c>: releases the state; the handle is dead afterwards.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_state_free")]
+    public static int StateFree(long state)
+        => s_states.TryRemove(state, out _) ? Ok : Fail(BadHandle, $"{state} is not a live state handle.");
+
+    /// <summary>
+    /// <c>int32_t lstmgen_save_with_state(int64_t handle, int64_t state, const char* path)</c>: writes the model file with the
+    /// state (and its step count) in it, so a device can resume the stream after a restart.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_save_with_state")]
+    public static int SaveWithState(long handle, long state, byte* path)
+    {
+        try
+        {
+            if (!s_models.TryGetValue(handle, out NativeModel? model)) return Fail(BadHandle, $"{handle} is not a live model handle.");
+            if (!s_states.TryGetValue(state, out StateBox? box)) return Fail(BadHandle, $"{state} is not a live state handle.");
+            if (path is null) return Fail(BadArgument, "path must not be null.");
+            string file = Marshal.PtrToStringUTF8((nint)path)!;
+            try
+            {
+                ModelFile.Save(model, file, box.State);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return Fail(BadFile, $"cannot save {file}: {e.Message}");
+            }
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
+    /// <summary>
+    /// <c>int32_t lstmgen_create_with_state(const char* path, int64_t* handle, int64_t* state)</c>: a model and a state from a
+    /// model file; the state is the file's (lstmgen_save_with_state) or, when it holds none, the zero state.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "lstmgen_create_with_state")]
+    public static int CreateWithState(byte* path, long* handle, long* state)
+    {
+        try
+        {
+            if (path is null || handle is null || state is null) return Fail(BadArgument, "path, handle and state must not be null.");
+            string file = Marshal.PtrToStringUTF8((nint)path)!;
+            var model = new NativeModel();
+            NativeModel.State loaded = model.CreateState();
+            try
+            {
+                ModelFile.Load(model, file, loaded);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException or NotSupportedException)
+            {
+                return Fail(BadFile, $"cannot load {file}: {e.Message}");
+            }
+            *handle = Register(model);
+            *state = RegisterState(loaded);
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
+    }
+
     /// <summary><c>int32_t lstmgen_free(int64_t handle)</c>: releases the model; the handle is dead afterwards.</summary>
     [UnmanagedCallersOnly(EntryPoint = "lstmgen_free")]
     public static int Free(long handle)
@@ -197,6 +402,35 @@ public static unsafe class NativeApi
         long handle = Interlocked.Increment(ref s_nextHandle);
         s_models[handle] = model;
         return handle;
+    }
+
+    private static long RegisterState(NativeModel.State state)
+    {
+        long handle = Interlocked.Increment(ref s_nextHandle); // one counter: a model handle is never a state handle
+        s_states[handle] = new StateBox(state);
+        return handle;
+    }
+
+    private static int WithState(long state, Action<StateBox> action)
+    {
+        try
+        {
+            if (!s_states.TryGetValue(state, out StateBox? box)) return Fail(BadHandle, $"{state} is not a live state handle.");
+            if (Interlocked.Exchange(ref box.Busy, 1) != 0) return Fail(BadArgument, $"state {state} is being used by another thread.");
+            try
+            {
+                action(box);
+            }
+            finally
+            {
+                Volatile.Write(ref box.Busy, 0);
+            }
+            return Ok;
+        }
+        catch (Exception e)
+        {
+            return Unexpected(e);
+        }
     }
 
     private static int? CheckTokens(ReadOnlySpan<int> ids)

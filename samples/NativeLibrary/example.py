@@ -11,6 +11,9 @@ lib.lstmgen_predict_batch.argtypes = lib.lstmgen_predict.argtypes
 lib.lstmgen_shape.argtypes = [ctypes.c_int64] + [ctypes.POINTER(ctypes.c_int32)] * 3
 lib.lstmgen_free.argtypes = [ctypes.c_int64]
 lib.lstmgen_last_error.restype = ctypes.c_char_p
+lib.lstmgen_state_create.argtypes = [ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)]
+lib.lstmgen_step.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.POINTER(ctypes.c_float), ctypes.c_int32]
+lib.lstmgen_state_free.argtypes = [ctypes.c_int64]
 
 
 def check(status, what):
@@ -36,6 +39,14 @@ batch = (ctypes.c_int32 * (4 * T))(*[(k // T * 13 + k % T * 7) % V for k in rang
 check(lib.lstmgen_predict_batch(handle, batch, 4, y, 4), "predict_batch")
 for r in range(4):
     print(f"batch {r}: {bits(y[r]):08x}")
+# Streaming: row 1's tokens one at a time through a caller-owned state.
+state = ctypes.c_int64()
+check(lib.lstmgen_state_create(handle, ctypes.byref(state)), "state_create")
+for i in range(8):
+    check(lib.lstmgen_step(handle, state, (1 * 37 + i * 11 + 1) % V, y, 1), "step")
+    print(f"step {i}: {bits(y[0]):08x}")
+assert lib.lstmgen_step(handle, state.value + 1000, 5, y, 1) == 1
+check(lib.lstmgen_state_free(state), "state_free")
 # A bad handle is an error code, not a crash.
 assert lib.lstmgen_predict(handle.value + 1000, batch, 3, y, 1) == 1
 check(lib.lstmgen_free(handle), "free")

@@ -116,9 +116,15 @@ Console.WriteLine($"gradients: {checks} checks, {failures} failed");
 foreach (string path in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures"), "torch_*.bin").Order())
 {
     string fixture = Path.GetFileNameWithoutExtension(path)["torch_".Length..];
-    // The dense-input, per-step and truncated-BPTT fixtures (make_sequence_fixtures.py) pin shapes no generated model has
-    // yet (issue 12); SequenceFixtureTests checks them against the double reference meanwhile.
-    if (fixture.StartsWith("dense_", StringComparison.Ordinal) || fixture.StartsWith("seq_", StringComparison.Ordinal) || fixture.StartsWith("tbptt_", StringComparison.Ordinal))
+    // The dense-input and truncated-BPTT fixtures run on the dense models (DenseChecks below); the per-step fixtures on
+    // the generated ReturnSequences models (SequenceChecks).
+    if (fixture.StartsWith("dense_", StringComparison.Ordinal) || fixture.StartsWith("tbptt_", StringComparison.Ordinal))
+    {
+        DenseFixture(fixture, Check);
+        continue;
+    }
+    if (SequenceChecks.TryRun(fixture, Check)) continue;
+    if (fixture.StartsWith("seq_", StringComparison.Ordinal))
     {
         Console.WriteLine($"fixture {fixture}: no generated model of this shape yet, not run");
         continue;
@@ -187,6 +193,65 @@ Console.WriteLine($"PyTorch fixtures: {checks} checks, {failures} failed");
 
 Console.WriteLine(failures == 0 ? $"Numerics check passed: {checks} checks on the {KernelInfo.Current} path." : $"Numerics check FAILED: {failures} of {checks} checks.");
 return Math.Min(failures, 100);
+
+// A dense-input fixture: PredictBatch and PredictLogitsBatch with the fixture's lengths within 1e-5 of PyTorch, the loss and
+// every gradient (1e-6 + 1e-4·|g|); the truncated-BPTT pair runs window 2 from window 1's final state.
+static void DenseFixture(string fixture, Action<bool, string> check)
+{
+    TorchFixture fx = TorchFixture.Load(fixture);
+    IDenseTrainableModel model = fixture switch
+    {
+        "dense_lstm" => new DenseLstmModel(),
+        "dense_gru_l2_bi" => new DenseGruL2BiModel(),
+        "dense_rnn" => new DenseRnnModel(),
+        "dense_lstm_l2_bi_softmax" => new DenseLstmL2BiSoftmaxModel(),
+        "tbptt_lstm" => new DenseTbpttModel(),
+        _ => throw new ArgumentException(fixture),
+    };
+    foreach (ParameterInfo p in model.ParameterLayout)
+    {
+        check(fx.Shape(p.Name).SequenceEqual(p.Shape), $"{fixture}: {p.Name} shape");
+        model.SetParameter(p.Name, fx.Floats(p.Name));
+    }
+    void Gradients(string prefix, float[] gradients)
+    {
+        foreach (ParameterInfo p in model.ParameterLayout)
+        {
+            float[] g = fx.Floats(prefix + p.Name);
+            for (int i = 0; i < p.Length; i++)
+                check(Math.Abs(gradients[p.Offset + i] - g[i]) <= 1e-6 + 1e-4 * Math.Abs(g[i]), $"{fixture} {prefix}{p.Name}[{i}]: PyTorch {g[i]:E5}, got {gradients[p.Offset + i]:E5}");
+        }
+    }
+    var grads = new float[model.ParameterCount];
+    if (fixture.StartsWith("tbptt_", StringComparison.Ordinal) && model is IDenseTruncatedBpttModel window)
+    {
+        int rows = fx.Floats("labels1").Length;
+        int[] full = Enumerable.Repeat(model.Shape.SequenceLength, rows).ToArray();
+        var state = new float[rows * window.StateSize];
+        float first = window.ComputeGradients(fx.Floats("inputs1"), full, fx.Floats("labels1"), default, state, grads, default);
+        check(Math.Abs(first - fx.Floats("loss1")[0]) <= 1e-5, $"{fixture} window 1 loss: PyTorch {fx.Floats("loss1")[0]:R}, got {first:R}");
+        Gradients("grad1.", grads);
+        float second = window.ComputeGradients(fx.Floats("inputs2"), full, fx.Floats("labels2"), state, default, grads, default);
+        check(Math.Abs(second - fx.Floats("loss2")[0]) <= 1e-5, $"{fixture} window 2 loss: PyTorch {fx.Floats("loss2")[0]:R}, got {second:R}");
+        Gradients("grad2.", grads);
+        return;
+    }
+    float[] inputs = fx.Floats("inputs"), logits = fx.Floats("logits"), probabilities = fx.Floats("probabilities");
+    int[] lengths = fx.Ints("lengths");
+    var z = new float[logits.Length];
+    var y = new float[logits.Length];
+    model.PredictLogitsBatch(inputs, lengths, z);
+    model.PredictBatch(inputs, lengths, y);
+    for (int i = 0; i < z.Length; i++)
+    {
+        check(Math.Abs(z[i] - logits[i]) <= 1e-5, $"{fixture} logit {i}: PyTorch {logits[i]:R}, got {z[i]:R}");
+        check(Math.Abs(y[i] - probabilities[i]) <= 1e-5, $"{fixture} output {i}: PyTorch {probabilities[i]:R}, got {y[i]:R}");
+    }
+    if (!fx.Names.Contains("loss")) return;
+    float loss = model.ComputeGradients(inputs, lengths, fx.Floats("labels"), grads, default);
+    check(Math.Abs(loss - fx.Floats("loss")[0]) <= 1e-5 * (1 + Math.Abs(loss)), $"{fixture} loss: PyTorch {fx.Floats("loss")[0]:R}, got {loss:R}");
+    Gradients("grad.", grads);
+}
 
 static ISequenceModel CreateBaseline(string name) => name switch
 {

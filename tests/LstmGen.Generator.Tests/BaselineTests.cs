@@ -30,6 +30,8 @@ public sealed class BaselineTests
         { "Demo.DenseGruL2BiModel.g.cs", Source("GruModel(InputSize = 3, HiddenSize = 5, SequenceLength = 6, Layers = 2, Bidirectional = true)", "DenseGruL2BiModel") },
         { "Demo.RnnModel.g.cs", Source("RnnModel(VocabularySize = 50, EmbeddingSize = 16, HiddenSize = 40, SequenceLength = 12, OutputSize = 3, Output = OutputActivation.Softmax)", "RnnModel") },
         { "Demo.TextCnnModel.g.cs", Source("TextCnnModel(VocabularySize = 500, EmbeddingSize = 32, SequenceLength = 40, KernelSizes = new[] { 3, 4, 5 }, Filters = 24)", "TextCnnModel") },
+        // ReturnSequences: the head at every step of the top layer, class-id targets (softmax).
+        { "Demo.CharLmModel.g.cs", Source("LstmModel(VocabularySize = 100, EmbeddingSize = 16, HiddenSize = 32, SequenceLength = 64, OutputSize = 100, Output = OutputActivation.Softmax, Layers = 2, ReturnSequences = true)", "CharLmModel") },
         { "Demo.FeedForwardModel.g.cs", Source("FeedForwardModel(VocabularySize = 40, EmbeddingSize = 20, SequenceLength = 17, HiddenSizes = new[] { 33, 7 }, OutputSize = 4)", "FeedForwardModel") },
     };
 

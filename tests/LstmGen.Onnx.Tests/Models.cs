@@ -86,3 +86,7 @@ public sealed partial class OnnxFeedForwardDeepModel;
 /// <summary>No hidden layer: the head reads the mean embedding.</summary>
 [FeedForwardModel(VocabularySize = 11, EmbeddingSize = 5, SequenceLength = 6, HiddenSizes = new int[0], OutputSize = 2, Output = OutputActivation.Linear)]
 public sealed partial class OnnxBagModel;
+
+/// <summary>A dense-input model, which the exporter refuses with a clear reason.</summary>
+[LstmModel(InputSize = 3, HiddenSize = 5, SequenceLength = 4)]
+public sealed partial class OnnxDenseModel;

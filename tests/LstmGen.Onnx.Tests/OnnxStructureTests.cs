@@ -129,6 +129,15 @@ public sealed class OnnxStructureTests
         Assert.Contains("expected", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_per_step_head_is_refused_rather_than_exported_as_a_final_state_model()
+    {
+        var model = new OnnxOddModel();
+        var error = Assert.Throws<NotSupportedException>(() =>
+            OnnxExporter.Export(model.Shape with { ReturnSequences = true }, model.ParameterLayout, model.Parameters, Stream.Null));
+        Assert.Contains("ReturnSequences", error.Message, StringComparison.Ordinal);
+    }
+
     private static string LastOp(ISequenceModel model) => ModelProto.Parser.ParseFrom(OnnxHarness.Export(model)).Graph.Node[^1].OpType;
 
     private static float[] Floats(TensorProto tensor)

@@ -258,6 +258,22 @@ public class DenseModelTests
     }
 
     [Fact]
+    public void HiddenGradientNormsRunTheSameForwardPassAndCarryPastEveryRowsLength()
+    {
+        IDenseRecurrentModel model = new DenseGruH17Model(41);
+        int t = model.Shape.SequenceLength;
+        var (inputs, lengths, targets) = Batch(model, 3, 42);
+        lengths[0] = 3; lengths[1] = 5; lengths[2] = 2; // no row reaches steps 5 … T − 1
+        var norms = new float[t];
+        float loss = model.ComputeHiddenGradientNorms(inputs, lengths, targets, norms);
+        Assert.Equal(model.ComputeGradients(inputs, lengths, targets, new float[model.ParameterCount], default), loss);
+        Assert.All(norms, v => Assert.True(v > 0 && float.IsFinite(v)));
+        // Past every row's length h is carried unchanged, so ∂L/∂h is the same at every such step.
+        for (int s = 5; s < t; s++) Assert.Equal(norms[t - 1], norms[s]);
+        Assert.Throws<ArgumentException>("norms", () => model.ComputeHiddenGradientNorms(inputs, lengths, targets, new float[t - 1]));
+    }
+
+    [Fact]
     public void BadInputIsRejectedWithRowAndStepNamed()
     {
         var model = new DenseLstmModel(1);

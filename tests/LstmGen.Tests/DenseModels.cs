@@ -39,3 +39,21 @@ public sealed partial class DenseRnnL3BiModel;
 /// <summary>For the end-to-end training test: the sign of a sum over 12 steps.</summary>
 [LstmModel(InputSize = 1, HiddenSize = 16, SequenceLength = 12)]
 public sealed partial class DenseSignModel;
+
+// Token twins for truncated BPTT: the same weights with one window (T) and two windows (2T) of steps.
+
+/// <summary>Two stacked GRU layers, windows of 4 tokens.</summary>
+[GruModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 5, SequenceLength = 4, Layers = 2)]
+public sealed partial class GruWindowModel;
+
+/// <summary><see cref="GruWindowModel"/> over two windows at once.</summary>
+[GruModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 5, SequenceLength = 8, Layers = 2)]
+public sealed partial class GruTwoWindowsModel;
+
+/// <summary>Two stacked LSTM layers, windows of 5 tokens.</summary>
+[LstmModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 5, Layers = 2, OutputSize = 2, Output = OutputActivation.Linear)]
+public sealed partial class LstmWindowModel;
+
+/// <summary><see cref="LstmWindowModel"/> over two windows at once.</summary>
+[LstmModel(VocabularySize = 13, EmbeddingSize = 3, HiddenSize = 7, SequenceLength = 10, Layers = 2, OutputSize = 2, Output = OutputActivation.Linear)]
+public sealed partial class LstmTwoWindowsModel;

@@ -392,11 +392,11 @@ public sealed class ModelFileTests : IDisposable
     public void ANewerFormatVersionIsRejected()
     {
         byte[] file = Bytes(Trained(1), null);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 4);
         Reseal(file);
         var e = Assert.Throws<ModelFileException>(() => ModelFile.Load(new SmallModel(1), new MemoryStream(file)));
         Assert.Equal(ModelFileError.UnsupportedVersion, e.Error);
-        Assert.Contains("format version 3, newer than version 2", e.Message);
+        Assert.Contains("format version 4, newer than version 3", e.Message);
 
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), 0);
         Reseal(file);

@@ -40,7 +40,10 @@ internal static class ReferenceRecurrent
     /// <paramref name="perturbStep"/> ≥ 0, <paramref name="delta"/> is added to unit <paramref name="perturbUnit"/> of the
     /// top layer's forward hidden state after step <paramref name="perturbStep"/> (padded or not), to measure ∂logits/∂h_t.
     /// </summary>
-    public static double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int perturbStep = -1, int perturbUnit = 0, double delta = 0)
+    /// <remarks>When <paramref name="steps"/> is given (tokens.Length entries) it receives the top layer's output [h_fwd_t; h_rev_t] at
+    /// every real step t (null at padded steps), what a ReturnSequences head reads.</remarks>
+    public static double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int perturbStep = -1, int perturbUnit = 0, double delta = 0,
+        double[]?[]? steps = null)
     {
         ModelShape s = model.Shape;
         string m = Module(model);
@@ -90,6 +93,8 @@ internal static class ReferenceRecurrent
             }
             for (int t = 0; t < n; t++)
                 if (tokens[t] != 0) input[t] = output[t];
+            if (steps is not null && layer == layers - 1)
+                for (int t = 0; t < n; t++) steps[t] = tokens[t] != 0 ? output[t] : null;
         }
         var y = new double[o];
         for (int r = 0; r < o; r++)

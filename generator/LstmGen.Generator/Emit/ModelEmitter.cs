@@ -22,19 +22,19 @@ internal static class ModelEmitter
         {
             ShellEmitter.Begin(w, P, $"Input({P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
                 $"""
-                Generated {cell.Display} model: {P.E} float features per step → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
+                Generated {cell.Display} model: {P.E} float features per step → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
                 Cell: {cell.Formula}.
                 Each row has a length (PyTorch packed sequences): row b is its first lengths[b] steps; the rest is never read.
-                """, "IDenseRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+                """, SequenceHeadEmitter.Interfaces(P, "IDenseRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.IDenseTruncatedBpttModel" : "")), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         }
         else
         {
             ShellEmitter.Begin(w, P, $"Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) → Dense({P.O}, {P.Output})",
                 $"""
-                Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) (final hidden state) → Dense({P.O}) → {P.Output}.
+                Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
                 Cell: {cell.Formula}.
                 Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-                """, "IRecurrentModel", wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+                """, SequenceHeadEmitter.Interfaces(P, "IRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.ITruncatedBpttModel" : "")), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         }
         EmitConstants(w, P, L, cell);
         ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, P.Dense ? "" : EmbeddingEmitter.PrepareFoldedTable);
@@ -43,9 +43,11 @@ internal static class ModelEmitter
         RecurrentLayerEmitter.EmitPacking(w, P, L, cell);
         RecurrentLayerEmitter.EmitPredict(w, P, L, cell);
         RecurrentStepEmitter.Emit(w, L, cell);
+        StreamingEmitter.Emit(w, P, L, cell); // unidirectional only
         cell.EmitInference(w, L);
         HeadEmitter.Emit(w, P.Output, L);
         RecurrentLayerEmitter.EmitTraining(w, P, L, cell);
+        DropoutEmitter.Emit(w, L, P.Dense, P.ReturnSequences);
         ShellEmitter.End(w, P);
         return w.ToString();
     }

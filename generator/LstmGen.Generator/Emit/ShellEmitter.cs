@@ -176,8 +176,8 @@ internal static class ShellEmitter
 
             /// <summary>{{shapeDoc}}</summary>
             public global::LstmGen.ModelShape Shape => {{(f.Dense
-                ? $"new(0, 0, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.{f.Output}) {{ InputSize = InputSize }}"
-                : $"new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.{f.Output})")}};
+                ? $"new(0, 0, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.{f.Output}) {{ InputSize = InputSize{(f.ReturnSequences ? ", ReturnSequences = true" : "")} }}"
+                : $"new(VocabularySize, EmbeddingSize, HiddenSize, SequenceLength, OutputSize, global::LstmGen.OutputActivation.{f.Output}){(f.ReturnSequences ? " { ReturnSequences = true }" : "")}")}};
 
             int global::LstmGen.IGeneratedModel.ParameterCount => ParameterCount;
 
@@ -344,7 +344,11 @@ internal static class ShellEmitter
     /// </summary>
     public static void EmitPredict(SourceWriter w, ModelPlan f, string singleBody, string batchDoc, string batchBody)
     {
-        if (f.O == 1)
+        bool seq = f.ReturnSequences;
+        // ReturnSequences: OutputSize values per step (steps·OutputSize for one row, B·SequenceLength·OutputSize for a batch).
+        string perRow = seq ? "tokens.Length * OutputSize" : "OutputSize", perRowDoc = seq ? $"{f.O} per step" : $"{f.O}";
+        string perBatch = seq ? "batch * SequenceLength * OutputSize" : "batch * OutputSize", perBatchDoc = seq ? $"B×{f.T}×{f.O} values (0 at padded steps)" : $"B×{f.O} values";
+        if (f.O == 1 && !seq)
         {
             string what = f.Output switch
             {
@@ -364,10 +368,10 @@ internal static class ShellEmitter
 
                 """);
         }
-        string activation = ActivationCall(f, "output");
+        string activation = seq ? SequenceHeadEmitter.ActivationCall(f, "output") : ActivationCall(f, "output");
         w.Line($$"""
-            /// <summary>Runs one sequence of at most {{f.T}} token ids (0 = padding) and writes the {{f.O}} output(s).</summary>
-            /// <exception cref="global::System.ArgumentException">A token id is outside [0, {{f.V}}), the sequence is longer than {{f.T}}, or <paramref name="output"/> does not hold {{f.O}} values.</exception>
+            /// <summary>Runs one sequence of at most {{f.T}} token ids (0 = padding) and writes the {{perRowDoc}} output(s){{(seq ? " (0 at padded steps)" : "")}}.</summary>
+            /// <exception cref="global::System.ArgumentException">A token id is outside [0, {{f.V}}), the sequence is longer than {{f.T}}, or <paramref name="output"/> does not hold {{perRowDoc}} values.</exception>
             public void Predict(LgIntSpan tokens, LgSpan output)
             {
                 PredictLogits(tokens, output);
@@ -383,7 +387,7 @@ internal static class ShellEmitter
             public void PredictLogits(LgIntSpan tokens, LgSpan output)
             {
                 if (tokens.Length > SequenceLength) LgThrow.SequenceTooLong(nameof(tokens), tokens.Length, SequenceLength);
-                if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+                if (output.Length != {{perRow}}) LgThrow.WrongLength(nameof(output), output.Length, {{perRow}}, "{{(seq ? "steps × OutputSize" : "one per model output")}}");
                 ValidateTokens(tokens, nameof(tokens), batched: false);
                 using global::LstmGen.InferenceSnapshots<{{f.Declaration.TypeName}}>.Lease lease = _inference!.Acquire();
                 lease.Value.PredictOne(tokens, output);
@@ -401,13 +405,13 @@ internal static class ShellEmitter
 
             /// <summary>
             /// Runs a batch: <paramref name="tokens"/> holds B rows of exactly {{f.T}} ids (pad with 0), <paramref name="outputs"/>
-            /// receives B×{{f.O}} values. Rows run {{f.TileRows}} at a time{{batchDoc}}.
+            /// receives {{perBatchDoc}}. Rows run {{f.TileRows}} at a time{{batchDoc}}.
             /// </summary>
             /// <exception cref="global::System.ArgumentException">The spans do not describe whole rows, or a token id is out of range.</exception>
             public void PredictBatch(LgIntSpan tokens, LgSpan outputs)
             {
                 PredictLogitsBatch(tokens, outputs);
-            {{ActivationCall(f, "outputs")}}
+            {{(seq ? SequenceHeadEmitter.ActivationCall(f, "outputs") : ActivationCall(f, "outputs"))}}
             }
 
             /// <summary>Runs a batch as <see cref="PredictBatch"/> does but writes each row's raw logits (before the output activation).</summary>
@@ -416,7 +420,7 @@ internal static class ShellEmitter
             {
                 if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
                 int batch = tokens.Length / SequenceLength;
-                if (outputs.Length != batch * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
+                if (outputs.Length != {{perBatch}}) LgThrow.WrongLength(nameof(outputs), outputs.Length, {{perBatch}}, "{{(seq ? "batch × SequenceLength × OutputSize" : "batch × OutputSize")}}");
                 ValidateTokens(tokens, nameof(tokens), batched: true);
                 using global::LstmGen.InferenceSnapshots<{{f.Declaration.TypeName}}>.Lease lease = _inference!.Acquire();
                 lease.Value.PredictRows(tokens, batch, outputs);
@@ -492,16 +496,19 @@ internal static class ShellEmitter
     /// caller's <paramref name="checks"/> (which may use <c>rows</c>), token and target validation, EnsurePacked, and
     /// growth of the training workspace to <c>rows</c>.
     /// </summary>
-    public static string TrainingPrologue(ModelPlan f, string checks)
+    public static string TrainingPrologue(ModelPlan f, string checks, string? targetCheck = null)
         => "if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);\n"
             + "int rows = tokens.Length / SequenceLength;\n"
             + "if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);\n"
             + checks + "\n"
             + "ValidateTokens(tokens, nameof(tokens), batched: true);\n"
-            + TrainingPrologueEnd(f);
+            + TrainingPrologueEnd(f, targetCheck);
 
-    /// <summary>The end of every training prologue, once <c>rows</c> is known and the inputs are checked: target validation, EnsurePacked, workspace growth.</summary>
-    public static string TrainingPrologueEnd(ModelPlan f)
+    /// <summary>
+    /// The end of every training prologue, once <c>rows</c> is known and the inputs are checked: target validation (the
+    /// model's own, or <paramref name="targetCheck"/>: per-step targets for ReturnSequences), EnsurePacked, workspace growth.
+    /// </summary>
+    public static string TrainingPrologueEnd(ModelPlan f, string? targetCheck = null)
     {
         const string grow = """
             if (_train is null || _trainInts is null || _trainRows < rows)
@@ -512,7 +519,12 @@ internal static class ShellEmitter
             }
             """;
         string output = f.Output.ToString();
-        return $"global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.{output}, OutputSize, rows, targets, nameof(targets));\n"
+        string check = targetCheck ?? (!f.ReturnSequences
+            ? $"global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.{output}, OutputSize, rows, targets, nameof(targets));"
+            : f.Dense
+                ? $"global::LstmGen.Training.StepLosses.ValidateDenseStepTargets(global::LstmGen.OutputActivation.{output}, OutputSize, SequenceLength, lengths, targets, nameof(targets));"
+                : $"global::LstmGen.Training.StepLosses.ValidateStepTargets(global::LstmGen.OutputActivation.{output}, OutputSize, SequenceLength, tokens, targets, nameof(targets));");
+        return check + "\n"
             + "EnsurePacked();\n"
             + grow;
     }

@@ -36,6 +36,9 @@ internal sealed record ModelPlan(
     /// <summary>The layers of type <typeparamref name="TLayer"/>, in order.</summary>
     public TLayer[] All<TLayer>() where TLayer : LayerPlan => Layers.OfType<TLayer>().ToArray();
 
+    /// <summary>True when the head runs at every step (<c>ReturnSequences</c>): outputs and targets per step.</summary>
+    public bool ReturnSequences => Find<HeadPlan>()?.EveryStep == true;
+
     /// <summary>Length in floats of the buffer named <paramref name="name"/>.</summary>
     public int Floats(string name) => Buffers.First(b => b.Name == name).Floats;
 }
@@ -144,5 +147,8 @@ internal sealed record PoolingPlan(PoolingKind Kind) : LayerPlan;
 /// <summary>Hidden Linear + ReLU layer <paramref name="Index"/>: widths, padded widths and its packed Wᵀ, W and bias offsets.</summary>
 internal sealed record LinearPlan(int Index, int Inputs, int Outputs, int PaddedInputs, int PaddedOutputs, int PackT, int PackW, int PackB) : LayerPlan;
 
-/// <summary>The dense head: <paramref name="Features"/> inputs, the model's outputs and activation.</summary>
-internal sealed record HeadPlan(int Features, int Outputs, HeadActivation Activation) : LayerPlan;
+/// <summary>
+/// The dense head: <paramref name="Features"/> inputs, the model's outputs and activation; <paramref name="EveryStep"/>
+/// when it reads the top layer's h at every step (<c>ReturnSequences</c>) instead of the final state.
+/// </summary>
+internal sealed record HeadPlan(int Features, int Outputs, HeadActivation Activation, bool EveryStep = false) : LayerPlan;

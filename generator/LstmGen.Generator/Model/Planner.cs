@@ -31,7 +31,7 @@ internal static class Planner
     public static string Suffix(int layer, int direction) => "l" + I(layer) + (direction == 1 ? "_reverse" : "");
 
     public static PlanResult Recurrent(DeclarationSpec declaration, string attribute, CellKind cell, long v, long e, long h, long t, long o,
-        HeadActivation output, long layers, long d, bool dense = false)
+        HeadActivation output, long layers, long d, bool dense = false, bool sequences = false)
     {
         long gates = KernelSizes.GateCount(cell), hp = KernelSizes.RoundUp(h, KernelSizes.Lanes);
         long gp = gates * hp, g = gates * h, f = d * h, dhp = d * hp, dgp = d * gp;
@@ -66,8 +66,9 @@ internal static class Planner
                 b.Tensor($"{module}.bias_hh_{suffix}", $"{member}BiasHh{name}", new[] { g }, Init.Custom, 0, 0, ".", first);
             }
         }
-        string columns = d == 2 ? ": columns [0, H) read the forward direction's final h, [H, 2H) the reverse direction's" : "";
-        b.Head(f, o, output, columns + ".", ".");
+        string final = sequences ? "h at the step" : "final h";
+        string columns = d == 2 ? $": columns [0, H) read the forward direction's {final}, [H, 2H) the reverse direction's" : "";
+        b.Head(f, o, output, columns + (sequences ? "; applied at every step" : "") + ".", ".", sequences);
 
         // Inference workspace. The cell state c exists for the LSTM only, the tile's separate recurrent part for the GRU
         // only, the layer-output sequences only with stacked layers (two alternate when there are three or more).
@@ -86,6 +87,7 @@ internal static class Planner
         b.Block("ScratchTileHH", hh * tile * gp, "(TileRows, GP): the recurrent part");
         b.Block("ScratchTileY", outputs * t * tile * dhp, $"({I(outputs)}, T, TileRows, DHP)");
         b.Block("ScratchHNext", hp, "(HP): h' of the batch-1 step");
+        if (sequences) SequenceBlocks(b, t, dhp, tile);
 
         // Training workspace of B rows, N = T·B (step, row) pairs.
         bool lstm = c == 1, gru = hh == 1;
@@ -102,7 +104,10 @@ internal static class Planner
         if (lstm) b.Train("DC", "rows * HP", "(B, HP)");
         b.Train("Logits", "rows * OutputSize", "(B, O)");
         b.Train("DLogits", "rows * OutputSize", "(B, O)");
-        if (lstm) b.Train("Zero", "HP", "(HP)");
+        // The LSTM's c before the first step: zero, or per layer and row (unidirectional models: truncated BPTT's initial state).
+        if (lstm && d == 1) b.Train("C0", "Layers * rows * HP", "(Layers, B, HP): c before the first step");
+        else if (lstm) b.Train("Zero", "HP", "(HP)");
+        if (sequences) SequenceTraining(b);
         b.Train("", "SequenceLength * rows", "The int workspace: the active (step, row) pairs of the batch, ascending.", ints: true);
 
         if (!dense) b.Buffer("Table", v * dgp, "the folded embedding table");
@@ -187,6 +192,24 @@ internal static class Planner
         return b.Build(declaration, "FeedForwardModel", v, e, t, o, output, (int)tile);
     }
 
+    // ReturnSequences: the top layer's h at every step, for one row and for a tile (the head reads each step's row).
+    private static void SequenceBlocks(Builder b, long t, long dhp, long tile)
+    {
+        b.Block("ScratchSeq", t * dhp, "(T, DHP): the top layer's h after each real step of the row");
+        b.Block("ScratchTileSeq", t * tile * dhp, "(T, TileRows, DHP): the top layer's h after every step of the tile");
+    }
+
+    // ReturnSequences training: the top layer's outputs of all N pairs (packed to the active pairs for the head), the
+    // head's gradient with respect to them, and the logits and their gradient for the active pairs.
+    private static void SequenceTraining(Builder b)
+    {
+        b.Train("Seq", "SequenceLength * rows * DHP", "(N, DHP): the top layer's h after every pair, active pairs first");
+        b.Train("DSeq", "SequenceLength * rows * DHP", "(N, DHP): ∂L/∂h from the head at every pair (0 at padded pairs)");
+        b.Train("SeqZ", "SequenceLength * rows * OutputSize", "(N, O): the active pairs' logits");
+        b.Train("SeqDZ", "SequenceLength * rows * OutputSize", "(N, O): their ∂L/∂z");
+        b.Train("SeqDZT", "SequenceLength * rows * OutputSize", "(O, N): ∂L/∂z transposed, for ∂L/∂fc.weight");
+    }
+
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     // Collects a plan's parts in order, summing tensor and block lengths in long.
@@ -210,11 +233,11 @@ internal static class Planner
         }
 
         // fc.weight [O, features] (Glorot) and fc.bias [O] (zero), and the head layer.
-        public void Head(long features, long outputs, HeadActivation output, string weightDoc, string biasDoc)
+        public void Head(long features, long outputs, HeadActivation output, string weightDoc, string biasDoc, bool everyStep = false)
         {
             Tensor("fc.weight", "FcWeight", new[] { outputs, features }, Init.Glorot, features, outputs, weightDoc);
             Tensor("fc.bias", "FcBias", new[] { outputs }, Init.Zero, 0, 0, biasDoc);
-            Layer(new HeadPlan((int)features, (int)outputs, output));
+            Layer(new HeadPlan((int)features, (int)outputs, output, everyStep));
         }
 
         // An absent block (length 0) is left out: the next block starts at the same offset.

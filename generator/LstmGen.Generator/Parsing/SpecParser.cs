@@ -23,10 +23,11 @@ internal static class SpecParser
         int outputs = r.ReadSize("OutputSize", required: false, 1);
         int layers = r.ReadSize("Layers", required: false, 1);
         bool bidirectional = r.ReadFlag("Bidirectional");
+        bool sequences = r.ReadFlag("ReturnSequences");
         HeadActivation output = r.ReadOutput(outputs);
 
         PlanResult? plan = vocabulary > 0 && embedding > 0 && hidden > 0 && outputs > 0 && sequence > 0 && layers > 0
-            ? Planner.Recurrent(r.Declaration(), cell + "Model", cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional ? 2 : 1, dense)
+            ? Planner.Recurrent(r.Declaration(), cell + "Model", cell, vocabulary, embedding, hidden, sequence, outputs, output, layers, bidirectional ? 2 : 1, dense, sequences)
             : null;
         return r.Result(plan);
     }

@@ -60,12 +60,20 @@ namespace LstmGen.Serialization;
 /// <para><b>Version 2</b> (written only when an extension record is stored, so plain model files stay version 1): flag
 /// bit 1 = an extension record follows the vocabulary; an <c>int64</c> X (its length) follows V in the header, and the X
 /// bytes follow the vocabulary record, before the padding. <c>TextClassifier</c> stores its pipeline there.</para>
+/// <para><b>Version 3</b> (written only when a streaming state is stored): flag bit 2 = a state record follows the
+/// extension; an <c>int64</c> S (its length, 0 when bit 2 is clear) follows X in the header, and the S bytes follow the
+/// extension bytes, before the padding: <c>int64</c> steps (≥ 0, see <see cref="IRecurrentState.Steps"/>), <c>int32</c>
+/// N (the state's floats, 1 … <see cref="MaxStateFloats"/>), then N finite float32 values in the state's PyTorch
+/// layout (h [Layers, HiddenSize], then c for an LSTM); S = 12 + 4·N. Files without a state keep versions 1 and 2.</para>
 /// <para>The format is documented in <c>docs/model-file-format.md</c> too.</para>
 /// </remarks>
 public static class ModelFile
 {
     /// <summary>The format version that <see cref="Save(IGeneratedModel, Stream, Vocabulary?)"/> writes and this library reads.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
+
+    /// <summary>Largest streaming state a model file stores, in floats.</summary>
+    public const int MaxStateFloats = 1 << 24;
 
     /// <summary>Largest extension record (see the format), in bytes.</summary>
     public const int MaxExtensionBytes = int.MaxValue;
@@ -84,6 +92,7 @@ public static class ModelFile
 
     internal const uint FlagVocabulary = 1;
     internal const uint FlagExtension = 2;
+    internal const uint FlagState = 4;
     internal const int ChunkBytes = 1 << 16;
 
     /// <summary>The 8 magic bytes at offset 0.</summary>
@@ -121,6 +130,57 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
         Write(model, BuildHeader(model, vocabulary, null), stream);
+    }
+
+    /// <summary>
+    /// Writes the model as <see cref="Save(IGeneratedModel, Stream, Vocabulary?)"/> does, plus <paramref name="state"/>
+    /// (a streaming state of this model, with its step count) in a version-3 state record, so a device can resume the
+    /// stream with <see cref="Load(IGeneratedModel, Stream, IRecurrentState)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/>, <paramref name="stream"/> or <paramref name="state"/> is null.</exception>
+    /// <exception cref="ArgumentException">As the plain overload, or the state's size is not the model's (the message gives both).</exception>
+    public static void Save(IGeneratedModel model, Stream stream, IRecurrentState state, Vocabulary? vocabulary = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(state);
+        Write(model, BuildHeader(model, vocabulary, null, StateRecord(model, state)), stream);
+    }
+
+    /// <summary>Writes the model and <paramref name="state"/> to <paramref name="path"/> atomically (see <see cref="Save(IGeneratedModel, Stream, IRecurrentState, Vocabulary?)"/> and <see cref="Save(IGeneratedModel, string, Vocabulary?)"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="state"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or as the stream overload.</exception>
+    /// <exception cref="IOException">The file could not be written (the previous file, if any, is unchanged).</exception>
+    public static void Save(IGeneratedModel model, string path, IRecurrentState state, Vocabulary? vocabulary = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] header = BuildHeader(model, vocabulary, null, StateRecord(model, state));
+        AtomicFile.Write(path, file =>
+        {
+            Write(model, header, file);
+            file.Flush();
+        });
+    }
+
+    // The state record: int64 steps, int32 N, N floats (little-endian).
+    private static byte[] StateRecord(IGeneratedModel model, IRecurrentState state)
+    {
+        int size = state.Size;
+        ModelShape shape = model.Shape;
+        // Every recurrent model's state is Layers·HiddenSize floats, twice for an LSTM: a multiple of HiddenSize.
+        if (size < 1 || size > MaxStateFloats || size % shape.HiddenSize != 0)
+            throw new ArgumentException($"The state holds {size} floats, which is not a state of {model.GetType().Name} (HiddenSize {shape.HiddenSize}).", nameof(state));
+        if (state.GetType().DeclaringType is { } owner && owner != model.GetType())
+            throw new ArgumentException($"The state is a {owner.Name}.State ({size} floats), not a state of {model.GetType().Name}.", nameof(state));
+        var values = new float[size];
+        state.CopyTo(values);
+        var record = new byte[12 + 4 * size];
+        BinaryPrimitives.WriteInt64LittleEndian(record, state.Steps);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(8), size);
+        for (int i = 0; i < size; i++) BinaryPrimitives.WriteSingleLittleEndian(record.AsSpan(12 + 4 * i), values[i]);
+        return record;
     }
 
     // A version-2 record with an extension record (for example a text classifier's pipeline) after the vocabulary.
@@ -187,7 +247,7 @@ public static class ModelFile
         });
     }
 
-    private static byte[] BuildHeader(IGeneratedModel model, Vocabulary? vocabulary, byte[]? extension)
+    private static byte[] BuildHeader(IGeneratedModel model, Vocabulary? vocabulary, byte[]? extension, byte[]? state = null)
     {
         ModelShape shape = model.Shape;
         IReadOnlyList<ParameterInfo> layout = model.ParameterLayout;
@@ -223,9 +283,9 @@ public static class ModelFile
 
         var h = new HeaderWriter();
         h.Bytes(Magic);
-        // Version 1 unless an extension is stored, so files without one stay readable by version-1 readers.
-        h.UInt32(extension is null ? 1u : 2u);
-        h.UInt32((vocabulary is null ? 0 : FlagVocabulary) | (extension is null ? 0 : FlagExtension));
+        // Version 1 unless an extension (2) or a state (3) is stored, so files without one stay readable by older readers.
+        h.UInt32(state is not null ? 3u : extension is null ? 1u : 2u);
+        h.UInt32((vocabulary is null ? 0 : FlagVocabulary) | (extension is null ? 0 : FlagExtension) | (state is null ? 0 : FlagState));
         h.Int32(shape.VocabularySize);
         h.Int32(shape.IsDense ? shape.InputSize : shape.EmbeddingSize);
         h.Int32(shape.HiddenSize);
@@ -244,9 +304,11 @@ public static class ModelFile
             h.Int64(p.Length);
         }
         h.Int64(vocabularyBytes.Length);
-        if (extension is not null) h.Int64(extension.Length);
+        if (extension is not null || state is not null) h.Int64(extension?.Length ?? 0);
+        if (state is not null) h.Int64(state.Length);
         h.Bytes(vocabularyBytes);
         if (extension is not null) h.Bytes(extension);
+        if (state is not null) h.Bytes(state);
         while (h.Length % 4 != 0) h.Byte(0);
         return h.ToArray();
     }
@@ -366,6 +428,36 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// Reads a model file into <paramref name="model"/> as <see cref="Load(IGeneratedModel, Stream)"/> does and, when the
+    /// file carries a streaming state (version 3), sets <paramref name="state"/> to it, step count included; otherwise
+    /// resets <paramref name="state"/>. Nothing is written unless the whole record is valid.
+    /// </summary>
+    /// <returns>True when the file carried a state.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ModelFileException">Not a valid model file for this model, or its state has another size than
+    /// <paramref name="state"/> (<see cref="ModelFileError.ShapeMismatch"/>); <paramref name="model"/> and <paramref name="state"/> are unchanged.</exception>
+    public static bool Load(IGeneratedModel model, Stream stream, IRecurrentState state)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(state);
+        return new ModelFileReader(stream, model, wholeStream: false, state).Read().HasState;
+    }
+
+    /// <summary>Reads the model file at <paramref name="path"/> into <paramref name="model"/> and <paramref name="state"/> (see <see cref="Load(IGeneratedModel, Stream, IRecurrentState)"/>).</summary>
+    /// <returns>True when the file carried a state.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="state"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="ModelFileException">As the stream overload.</exception>
+    public static bool Load(IGeneratedModel model, string path, IRecurrentState state)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(state);
+        return ReadFile(path, model, state).HasState;
+    }
+
+    /// <summary>
     /// Reads and fully verifies (checksum included) a model file without a model: its sizes, parameter table, model type
     /// and vocabulary. The weights are checked but not kept.
     /// </summary>
@@ -383,13 +475,13 @@ public static class ModelFile
     /// <exception cref="ModelFileException">The file is not a valid model file.</exception>
     public static ModelFileInfo Inspect(string path) => ReadFile(path, model: null);
 
-    private static ModelFileInfo ReadFile(string path, IGeneratedModel? model)
+    private static ModelFileInfo ReadFile(string path, IGeneratedModel? model, IRecurrentState? state = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: ChunkBytes);
         try
         {
-            return new ModelFileReader(file, model, wholeStream: true).Read();
+            return new ModelFileReader(file, model, wholeStream: true, state).Read();
         }
         catch (ModelFileException e)
         {
@@ -413,4 +505,13 @@ public sealed record ModelFileInfo(
 {
     /// <summary>The extension record of a version-2 file (a text classifier's pipeline), or null.</summary>
     public byte[]? Extension { get; init; }
+
+    /// <summary>The streaming state of a version-3 file (PyTorch layout, see <see cref="IRecurrentState"/>), or null.</summary>
+    public float[]? State { get; init; }
+
+    /// <summary>The stored state's step count (<see cref="IRecurrentState.Steps"/>); 0 without a state.</summary>
+    public long StateSteps { get; init; }
+
+    /// <summary>Whether the file carries a streaming state.</summary>
+    public bool HasState => State is not null;
 }

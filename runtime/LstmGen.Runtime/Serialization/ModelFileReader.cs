@@ -9,7 +9,7 @@ namespace LstmGen.Serialization;
 /// every field and the checksum have been verified. Sizes are validated before anything is allocated for them. With
 /// <c>wholeStream</c>, bytes after the record are an error too (a file must hold exactly one record).
 /// </summary>
-internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, bool wholeStream)
+internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, bool wholeStream, IRecurrentState? state = null)
 {
     private Crc32 _crc = new();
     private long _consumed;       // bytes of the record read so far
@@ -37,9 +37,10 @@ internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, boo
         if (version < 1)
             throw Error(ModelFileError.Corrupt, $"Corrupt model file: format version {version} does not exist (versions start at 1).");
         uint flags = UInt32("the flags");
-        uint known = version >= 2 ? ModelFile.FlagVocabulary | ModelFile.FlagExtension : ModelFile.FlagVocabulary;
+        uint known = version >= 3 ? ModelFile.FlagVocabulary | ModelFile.FlagExtension | ModelFile.FlagState
+            : version >= 2 ? ModelFile.FlagVocabulary | ModelFile.FlagExtension : ModelFile.FlagVocabulary;
         if ((flags & ~known) != 0)
-            throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~known:X8} are set (version {version} defines only {(version >= 2 ? "bits 0 and 1" : "bit 0")}).");
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: unknown flag bits 0x{flags & ~known:X8} are set (version {version} defines only {(version >= 3 ? "bits 0 to 2" : version >= 2 ? "bits 0 and 1" : "bit 0")}).");
 
         // A dense-input model stores VocabularySize 0 and its InputSize in the EmbeddingSize field.
         int vocabularySize = Int32("VocabularySize");
@@ -111,7 +112,18 @@ internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, boo
                     ? $"Corrupt model file: the extension record length {extensionLength} is outside [0, {ModelFile.MaxExtensionBytes}]."
                     : $"Corrupt model file: no extension is flagged but its length is {extensionLength}, not 0.");
         }
-        long afterVocabulary = _consumed + vocabularyLength + extensionLength;
+        long stateLength = 0;
+        bool hasState = (flags & ModelFile.FlagState) != 0;
+        if (version >= 3)
+        {
+            stateLength = Int64("the state length");
+            long most = 12 + 4L * ModelFile.MaxStateFloats;
+            if (hasState ? stateLength < 16 || stateLength > most || stateLength % 4 != 0 : stateLength != 0)
+                throw Error(ModelFileError.Corrupt, hasState
+                    ? $"Corrupt model file: the state record length {stateLength} is not 12 + 4·N for 1 ≤ N ≤ {ModelFile.MaxStateFloats}."
+                    : $"Corrupt model file: no state is flagged but its length is {stateLength}, not 0.");
+        }
+        long afterVocabulary = _consumed + vocabularyLength + extensionLength + stateLength;
         long padding = (4 - afterVocabulary % 4) % 4;
         // Every term is bounded (lengths ≤ 2³¹, parameterCount ≤ 2³¹), so this sum cannot overflow.
         _declared = afterVocabulary + padding + 4 * parameterCount + 4;
@@ -125,6 +137,7 @@ internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, boo
         // exactly at its declared length, so a huge declared length costs nothing until bytes actually arrive.
         Vocabulary? vocabulary = hasVocabulary ? ReadVocabulary(vocabularyLength, shape.VocabularySize) : null;
         byte[]? extension = hasExtension ? ReadExtension(extensionLength) : null;
+        (long Steps, float[] Values)? stored = hasState ? ReadState(stateLength) : null;
         Span<byte> pad = stackalloc byte[4];
         ReadExactly(pad[..(int)padding], "the alignment padding");
         if (pad[..(int)padding].ContainsAnyExcept((byte)0))
@@ -173,9 +186,9 @@ internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, boo
         }
 
         uint computed = _crc.Value;
-        Span<byte> stored = stackalloc byte[4];
-        ReadExactly(stored, "the checksum");
-        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(stored);
+        Span<byte> crcBytes = stackalloc byte[4];
+        ReadExactly(crcBytes, "the checksum");
+        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(crcBytes);
         if (storedCrc != computed)
             throw Error(ModelFileError.ChecksumMismatch, $"Corrupt model file: checksum mismatch (stored 0x{storedCrc:X8}, computed 0x{computed:X8} over {_consumed - 4} bytes); the file was damaged after it was written.");
         if (wholeStream)
@@ -190,22 +203,65 @@ internal sealed class ModelFileReader(Stream stream, IGeneratedModel? model, boo
             throw Error(ModelFileError.NonFiniteWeight, $"The model file's weight {ModelFile.Locate(tensors, nonFinite)} is {ModelFile.NonFiniteText(nonFiniteValue)}; a model file must hold finite weights (was it saved from a diverged model?).");
         }
 
+        if (stored is { } st)
+        {
+            int bad = ModelFile.FirstNonFinite(st.Values);
+            if (bad >= 0)
+                throw Error(ModelFileError.NonFiniteWeight, $"The model file's state value {bad} is {ModelFile.NonFiniteText(st.Values[bad])}; a state holds finite values.");
+            if (st.Steps < 0)
+                throw Error(ModelFileError.Corrupt, $"Corrupt model file: the state's step count is {st.Steps}; counts are at least 0.");
+            if (state is not null && st.Values.Length != state.Size)
+                throw Error(ModelFileError.ShapeMismatch, $"The model file's state holds {st.Values.Length} floats but the state to load holds {state.Size}.");
+        }
+
         if (staging is not null)
         {
             model!.SetParameters(staging);
         }
-        return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed) { Extension = extension };
+        if (state is not null)
+        {
+            if (stored is { } loaded)
+            {
+                state.CopyFrom(loaded.Values);
+                state.Steps = loaded.Steps;
+            }
+            else
+            {
+                state.Reset();
+            }
+        }
+        return new ModelFileInfo((int)version, modelType, architecture, shape, (int)parameterCount, tensors, vocabulary, _consumed)
+        {
+            Extension = extension,
+            State = stored?.Values,
+            StateSteps = stored?.Steps ?? 0,
+        };
+    }
+
+    // The state record: int64 steps, int32 N (which must agree with the record's length), N floats.
+    private (long, float[]) ReadState(long length)
+    {
+        Span<byte> head = stackalloc byte[12];
+        ReadExactly(head, "the state record");
+        long steps = BinaryPrimitives.ReadInt64LittleEndian(head);
+        int count = BinaryPrimitives.ReadInt32LittleEndian(head[8..]);
+        if (12 + 4L * count != length)
+            throw Error(ModelFileError.Corrupt, $"Corrupt model file: the state record declares {count} floats but is {length} bytes long.");
+        byte[] bytes = ReadExtension(length - 12, "the state record");
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * i));
+        return (steps, values);
     }
 
     // The extension's bytes, in chunks, so memory grows only with bytes actually present.
-    private byte[] ReadExtension(long length)
+    private byte[] ReadExtension(long length, string what = "the extension record")
     {
         using var collected = new MemoryStream();
         var chunk = new byte[(int)Math.Min(ModelFile.ChunkBytes, Math.Max(1, length))];
         for (long left = length; left > 0;)
         {
             int n = (int)Math.Min(chunk.Length, left);
-            ReadExactly(chunk.AsSpan(0, n), "the extension record");
+            ReadExactly(chunk.AsSpan(0, n), what);
             collected.Write(chunk, 0, n);
             left -= n;
         }

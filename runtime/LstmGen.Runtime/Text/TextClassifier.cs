@@ -175,6 +175,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
                 ValidationTokens = valTokens, ValidationLabels = valTokens is null ? null : valIds,
                 EarlyStopping = valTokens is null ? null : new EarlyStopping(o.Patience),
                 Callbacks = callbacks,
+                Dropout = CopyOf(o.Dropout),
             };
             _histories.Add(Trainer.Fit(model, trainTokens, trainIds, fit, cancellationToken: cancellationToken));
             _models.Add(model);
@@ -194,6 +195,14 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         _wideWeight = 0.5f;
         if (Wide is not null && o.Wide!.Weight is null && valTexts.Length > 0) _wideWeight = ChooseWideWeight(valTexts, valIds);
         return _histories;
+    }
+
+    private static DropoutSettings? CopyOf(DropoutSettings? d)
+    {
+        if (d is null) return null;
+        var copy = new DropoutSettings();
+        copy.CopyFrom(d);
+        return copy;
     }
 
     // The w in {0, 0.05, …, 1} whose mix (1 − w)·p_deep + w·p_wide has the lowest cross-entropy on the validation part.

@@ -48,6 +48,11 @@ public sealed class TextClassifierOptions
     public int Threads { get; init; } = 1;
     /// <summary>Extra callbacks for every member's Fit (for example a <see cref="ConsoleProgress"/>).</summary>
     public IReadOnlyList<TrainingCallback>? Callbacks { get; init; }
+    /// <summary>
+    /// Dropout for every member's training (each member gets its own copy; masks salted with the member's seed). Null
+    /// (default) = off: on the UCI sentences it did not measurably help (see the README's dropout section).
+    /// </summary>
+    public DropoutSettings? Dropout { get; init; }
 }
 
 /// <summary>The linear part of a wide-and-deep classifier (see <see cref="HashedNGramModel"/>).</summary>

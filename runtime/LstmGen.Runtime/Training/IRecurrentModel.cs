@@ -1,7 +1,7 @@
 namespace LstmGen.Training;
 
 /// <summary>A generated recurrent model (LSTM, GRU or simple RNN) whose backward pass can report per-step hidden-state gradients.</summary>
-public interface IRecurrentModel : ITrainableModel
+public interface IRecurrentModel : IDropoutModel
 {
     /// <summary>The model's recurrent cell.</summary>
     RecurrentCell Cell { get; }

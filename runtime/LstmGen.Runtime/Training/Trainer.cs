@@ -3,11 +3,14 @@ using System.Diagnostics;
 namespace LstmGen.Training;
 
 /// <summary>A Keras-style training loop for generated models.</summary>
-public static class Trainer
+public static partial class Trainer
 {
     /// <summary>
     /// Trains <paramref name="model"/> on rows of <paramref name="tokens"/> (each exactly SequenceLength ids) and
     /// <paramref name="targets"/> (OutputSize per row). Everything is checked before the first weight changes.
+    /// A <c>ReturnSequences</c> model takes SequenceLength × OutputSize targets per row (row b's step t at (b·T + t)·O,
+    /// ignored at padded steps); its loss and accuracy are means over real steps, and ClassWeights, LengthBucketing and
+    /// Threads &gt; 1 are refused.
     /// </summary>
     /// <exception cref="ArgumentException">Shapes or target values do not fit the model.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
@@ -19,6 +22,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
+        if (model.Shape.ReturnSequences) return FitSteps(model, tokens, targets, null, options, progress, cancellationToken);
         ModelShape shape = model.Shape;
         int t = shape.SequenceLength;
         CheckOptions(options);
@@ -55,6 +59,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
+        if (model.Shape.ReturnSequences) return FitDenseSteps(model, inputs, lengths, targets, null, options, progress, cancellationToken);
         ModelShape shape = model.Shape;
         int t = shape.SequenceLength, n = shape.InputSize;
         CheckOptions(options);
@@ -108,6 +113,7 @@ public static class Trainer
 
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
         IOptimizer optimizer = options.Optimizer ?? new Adam();
+        StartDropout(model, options);
         using TrainingStep step = model is IDenseTrainableModel dense
             ? new TrainingStep(dense, optimizer, options.Threads, options.ClipNorm)
             : new TrainingStep((ITrainableModel)model, optimizer, options.Threads, options.ClipNorm);
@@ -208,6 +214,8 @@ public static class Trainer
     /// model the ids are in [0, OutputSize) and the loss is the softmax cross-entropy of the one-hot rows (the same value
     /// and gradient); for a one-output sigmoid model they are 0 or 1 (binary cross-entropy).
     /// <see cref="FitOptions.ValidationLabels"/> may give the validation rows' ids.
+    /// A softmax <c>ReturnSequences</c> model takes one class id per step instead (SequenceLength per row, anything at
+    /// padded steps), as a language model's next-token targets.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A class id out of range (the message gives its index).</exception>
     public static TrainingHistory Fit(ITrainableModel model, int[] tokens, int[] labels, FitOptions? options = null,
@@ -216,6 +224,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(labels);
         options ??= new FitOptions();
+        if (model.Shape.ReturnSequences) return FitSteps(model, tokens ?? throw new ArgumentNullException(nameof(tokens)), null, labels, options, progress, cancellationToken);
         if (options.ValidationLabels is int[] vl)
         {
             if (options.ValidationTargets is not null) throw new ArgumentException("Give ValidationLabels or ValidationTargets, not both.", nameof(options));
@@ -230,7 +239,20 @@ public static class Trainer
         ValidationTokens = o.ValidationTokens, ValidationTargets = validationTargets, ValidationInputs = o.ValidationInputs, ValidationLengths = o.ValidationLengths, Optimizer = o.Optimizer, ClipNorm = o.ClipNorm,
         EarlyStoppingPatience = o.EarlyStoppingPatience, EarlyStopping = o.EarlyStopping, AutoEarlyStopping = o.AutoEarlyStopping,
         Callbacks = o.Callbacks, LengthBucketing = o.LengthBucketing, Threads = o.Threads, ClassWeights = o.ClassWeights,
+        Dropout = o.Dropout,
     };
+
+    // FitOptions.Dropout goes to the model; the mask stream restarts, salted with the fit's seed.
+    private static void StartDropout(IGradientModel model, FitOptions options)
+    {
+        if (model is IDropoutModel d)
+        {
+            if (options.Dropout is { } dropout) d.Dropout = dropout;
+            d.Dropout.Restart(options.Seed);
+        }
+        else if (options.Dropout is { IsActive: true })
+            throw new ArgumentException($"FitOptions.Dropout needs a recurrent model (IDropoutModel); {model.GetType().Name} has no dropout.", nameof(options));
+    }
 
     /// <summary>Targets for class ids: one-hot rows for a softmax model, 0/1 values for a one-output sigmoid model.</summary>
     /// <exception cref="ArgumentException">The model is neither, or an id is out of range.</exception>
@@ -287,6 +309,7 @@ public static class Trainer
     /// <summary>Mean loss and accuracy of <paramref name="model"/> on a data set (no weights change).</summary>
     public static Evaluation Evaluate(ISequenceModel model, int[] tokens, float[] targets)
     {
+        if (model.Shape.ReturnSequences) return EvaluateSteps(model, tokens, targets, null);
         ModelShape shape = model.Shape;
         int t = shape.SequenceLength, o = shape.OutputSize;
         int rows = CheckRows(tokens, t, shape.VocabularySize, nameof(tokens));
@@ -304,6 +327,7 @@ public static class Trainer
     public static Evaluation Evaluate(IDenseSequenceModel model, float[] inputs, int[] lengths, float[] targets)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Shape.ReturnSequences) return EvaluateDenseSteps(model, inputs, lengths, targets, null);
         ModelShape shape = model.Shape;
         int rows = DenseChecks.Batch(inputs, lengths, shape.InputSize, shape.SequenceLength, nameof(inputs), nameof(lengths));
         Losses.ValidateTargets(shape.Output, shape.OutputSize, rows, targets, nameof(targets));
@@ -326,6 +350,7 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(labels);
+        if (model.Shape.ReturnSequences) return EvaluateSteps(model, tokens, null, labels);
         return Evaluate(model, tokens, TargetsOf(model.Shape, labels, nameof(labels)));
     }
 

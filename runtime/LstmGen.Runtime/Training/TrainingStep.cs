@@ -67,6 +67,8 @@ public sealed unsafe class TrainingStep : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be at least 1.");
+        // The shards' targets and outputs are per row; a ReturnSequences model's are per step.
+        if (threads > 1 && model.Shape.ReturnSequences) throw new ArgumentException("A ReturnSequences model trains on one thread (threads = 1).", nameof(threads));
         if (clipNorm is float c && !(c > 0)) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "ClipNorm must be positive.");
         _optimizer = optimizer ?? new Adam();
         _clipNorm = clipNorm;
@@ -225,6 +227,7 @@ public sealed unsafe class TrainingStep : IDisposable
         if (_targets.Length < targets.Length) { _targets = new float[targets.Length]; _predictions = new float[rows * _outputs]; }
         targets.CopyTo(_targets);
         _rows = rows;
+        ShareDropout(model);
 
         _team!.Run(_computeShard);
         loss = 0;
@@ -254,6 +257,18 @@ public sealed unsafe class TrainingStep : IDisposable
             }
         }
         return null;
+    }
+
+    // Replicas use the model's dropout settings (as they are now), each shard its own mask stream.
+    private void ShareDropout(IGradientModel model)
+    {
+        if (model is not IDropoutModel d) return;
+        for (int k = 1; k < _all.Length; k++)
+        {
+            var replica = (IDropoutModel)_all[k];
+            replica.Dropout = d.Dropout;
+            replica.DropoutStream = d.DropoutStream + k;
+        }
     }
 
     // Rows [start, start + count) of the batch belong to shard k.

@@ -2,7 +2,7 @@ using LstmGen.Samples.NativeLibrary;
 using LstmGen.Serialization;
 
 // The inputs of example.c and example.py: a seeded model saved and loaded back, four sequences of different lengths, and
-// one batch of four full rows. Each output is printed as its IEEE bits, so the comparison is exact.
+// one batch of four full rows, then one sequence streamed token by token. Each output is printed as its IEEE bits, so the comparison is exact.
 var seeded = new NativeModel(seed: 42);
 string path = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "lstmgen-native-reference.lstmgen");
 ModelFile.Save(seeded, path);
@@ -21,3 +21,10 @@ int[] batch = Enumerable.Range(0, rows * NativeModel.SequenceLength).Select(k =>
 var outputs = new float[rows * NativeModel.OutputSize];
 model.PredictBatch(batch, outputs);
 for (int r = 0; r < rows; r++) Console.WriteLine($"batch {r}: {BitConverter.SingleToUInt32Bits(outputs[r]):x8}");
+// Streaming: row 1's tokens one at a time through a caller-owned state (the last equals row 1's Predict).
+NativeModel.State state = model.CreateState();
+for (int i = 0; i < 8; i++)
+{
+    model.Step(state, (1 * 37 + i * 11 + 1) % NativeModel.VocabularySize, y);
+    Console.WriteLine($"step {i}: {BitConverter.SingleToUInt32Bits(y[0]):x8}");
+}

@@ -859,12 +859,14 @@ namespace Demo
             // X row i = the features of pair pairs[i]: step q / rows of row q mod rows.
             for (int i = 0; i < m; i++)
                 features.Slice((pairs[i] % rows * SequenceLength + pairs[i] / rows) * InputSize, InputSize).CopyTo(new LgSpan(ws, TrainX(rows) + i * InputSize, InputSize));
+            BeginDropout(rows, m);
             for (int layer = 0; layer < Layers; layer++)
             {
                 int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP, hh = TrainHH(rows) + layer * n * DGP;
                 int inputs = PackedInputSize(layer);
                 // The layer below left Y in pair order: keep the active pairs' rows, packed like X.
                 if (layer > 0) global::LstmGen.RowPacking.Pack(new LgSpan(ws, TrainInput(rows, layer), n * inputs), inputs, active);
+                if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(new LgSpan(ws, TrainInput(rows, layer), m * inputs), rows, layer, m);
                 // Act = b_ih + (b_hr, b_hz, 0) + X_ℓ·W_ihᵀ for the active pairs, all steps and both directions in one GEMM, then each row moved
                 // to its pair (a padded pair's row is never read). HH = (0, 0, b_hn) for every pair.
                 for (int i = 0; i < m; i++) LgArray.Copy(_bias, layer * DGP, ws, act + i * DGP, DGP);
@@ -889,7 +891,7 @@ namespace Demo
                         }
                         // HH_t += H·W_hhᵀ (not needed when every row is padding here)
                         if (any)
-                            LgGemm.MultiplyAdd(rows, GP, HiddenSize, new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), DHP,
+                            LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
                                 whhT, GP, new LgSpan(ws, stepHH, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
@@ -907,6 +909,7 @@ namespace Demo
             // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
             float loss = 0f;
             float scale = 1f / rows;
+            if (_dropHead) DropoutHead(ws, rows);
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
@@ -958,6 +961,7 @@ namespace Demo
                                 LgGemm.Axpy(dz, new LgReadOnlySpan(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new LgSpan(ws, dh + b * HP, HiddenSize));
                             }
                         }
+                        if (_dropHead) DropoutHeadGradient(ws, dh, direction, rows);
                     }
                     for (int k = SequenceLength - 1; k >= 0; k--)
                     {
@@ -989,9 +993,12 @@ namespace Demo
                             }
                         }
                         if (!any || k == 0) continue;
-                        // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                        LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, stepHH, (rows - 1) * DGP + GP), DGP,
-                            whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
+                        // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP]); with recurrent dropout m ⊙ (dZ_h·W_hh)
+                        if (_dropRec)
+                            DropoutRecurrentGradient(new LgReadOnlySpan(ws, stepHH, (rows - 1) * DGP + GP), whhP, ws, dh, unit, rows);
+                        else
+                            LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, stepHH, (rows - 1) * DGP + GP), DGP,
+                                whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
                     }
                 }
                 if (gradients.IsEmpty) return;
@@ -1015,6 +1022,7 @@ namespace Demo
             var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
             global::LstmGen.RowPacking.Pack(act, DGP, active);
             global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
+            if (_dropRec) DropoutPackedStates(hPrev, rows, layer, active);
             var tr = new LgSpan(ws, TrainTranspose(rows), n * InputColumns);
             LgArray.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
@@ -1056,6 +1064,7 @@ namespace Demo
             dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
             LgGemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
                 new LgReadOnlySpan(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+            if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(dx, rows, layer, m);
             if (layer > 0)
             {
                 // ∂L/∂Y of the layer below, in pair order (zero at padded pairs).
@@ -1206,6 +1215,164 @@ namespace Demo
                 LgNarrowVector.StoreUnsafe(daN * r, ref hh, 2 * HP + j);
                 LgNarrowVector.StoreUnsafe(d * z, ref dh, j);
             }
+        }
+
+        // ---------------------------------------------------------------- dropout (training only)
+        private global::LstmGen.Training.DropoutSettings _dropout = new();
+        // The settings object and version the batch counter belongs to; the counter restarts when either changes.
+        private object? _dropoutSeen;
+        private int _dropoutVersion;
+        private long _dropoutBatch;
+        // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
+        private float[]? _dropMasks;
+        private int _dropRows;
+        private bool _dropEmb, _dropIn, _dropRec, _dropHead;
+
+        /// <summary>
+        /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
+        /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
+        public global::LstmGen.Training.DropoutSettings Dropout
+        {
+            get => _dropout;
+            set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
+        public int DropoutStream { get; set; }
+
+        // The mask blocks of a batch of rows (N = SequenceLength·rows): the embedding site per active pair [N, E]; the
+        // input site per layer [Layers][rows, LayerInputSize(layer)] (stride rows·10); the recurrent site per unit
+        // [Layers·Directions][rows, H]; the head site [rows, F]; a staging block [rows, HP] for m⊙h_{t−1} and its gradient.
+        private const int DropInputWidth = 10;
+        private static int DropEmb(int rows) => 0;
+        private static int DropIn(int rows) => DropEmb(rows) + 0;
+        private static int DropRec(int rows) => DropIn(rows) + Layers * rows * DropInputWidth;
+        private static int DropHead(int rows) => DropRec(rows) + Layers * Directions * rows * HiddenSize;
+        private static int DropStage(int rows) => DropHead(rows) + rows * FeatureSize;
+        private static int DropLength(int rows) => DropStage(rows) + rows * HP;
+
+        // Reads the rates once per batch and, when any is above 0, draws this batch's masks (m active pairs in _trainInts).
+        private void BeginDropout(int rows, int m)
+        {
+            global::LstmGen.Training.DropoutSettings s = _dropout;
+            if (s.Embedding > 0f) throw new global::System.InvalidOperationException("Dropout.Embedding is " + s.Embedding + " but a dense-input model has no embedding; use Dropout.Input for its inputs.");
+            _dropEmb = s.Embedding > 0f; _dropIn = s.Input > 0f; _dropRec = s.Recurrent > 0f; _dropHead = s.Head > 0f;
+            if (!(_dropEmb | _dropIn | _dropRec | _dropHead)) return;
+            int version = s.Version;
+            if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
+            {
+                _dropoutSeen = s;
+                _dropoutVersion = version;
+                _dropoutBatch = 0;
+            }
+            long batch = _dropoutBatch++;
+            if (_dropMasks is null || _dropRows < rows)
+            {
+                _dropMasks = new float[DropLength(rows)];
+                _dropRows = rows;
+            }
+            float[] d = _dropMasks;
+            int stream = DropoutStream;
+            if (_dropEmb)
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(_trainInts!, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            if (_dropIn)
+            {
+                for (int layer = 0; layer < Layers; layer++)
+                    s.FillMask(global::LstmGen.Training.DropoutSite.Input, layer, stream, batch, default, rows, LayerInputSize(layer), new LgSpan(d, DropIn(rows) + layer * rows * DropInputWidth, rows * LayerInputSize(layer)));
+            }
+            if (_dropRec)
+            {
+                for (int unit = 0; unit < Layers * Directions; unit++)
+                    s.FillMask(global::LstmGen.Training.DropoutSite.Recurrent, unit, stream, batch, default, rows, HiddenSize, new LgSpan(d, DropRec(rows) + unit * rows * HiddenSize, rows * HiddenSize));
+            }
+            if (_dropHead)
+                s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, FeatureSize, new LgSpan(d, DropHead(rows), rows * FeatureSize));
+        }
+
+        // x ← x ⊙ mask on layer ℓ's packed input rows (row i is active pair i, of batch row b = pairs[i] mod rows): the
+        // embedding mask (layer 0), then the row's input mask. The backward pass calls it on ∂L/∂x: the same factors.
+        private void DropoutInput(LgSpan x, int rows, int layer, int m)
+        {
+            float[] d = _dropMasks!;
+            int[] pairs = _trainInts!;
+            int packed = PackedInputSize(layer), width = LayerInputSize(layer), input = DropIn(rows) + layer * rows * DropInputWidth;
+            bool emb = layer == 0 && _dropEmb;
+            for (int i = 0; i < m; i++)
+            {
+                LgSpan row = x.Slice(i * packed, packed);
+                if (emb) global::LstmGen.Elementwise.Multiply(row.Slice(0, EmbeddingSize), new LgReadOnlySpan(d, DropEmb(rows) + i * EmbeddingSize, EmbeddingSize));
+                if (!_dropIn) continue;
+                int b = pairs[i] % rows;
+                if (layer == 0)
+                    global::LstmGen.Elementwise.Multiply(row.Slice(0, InputSize), new LgReadOnlySpan(d, input + b * width, InputSize));
+                else
+                {
+                    for (int direction = 0; direction < Directions; direction++)
+                        global::LstmGen.Elementwise.Multiply(row.Slice(direction * HP, HiddenSize), new LgReadOnlySpan(d, input + b * width + direction * HiddenSize, HiddenSize));
+                }
+            }
+        }
+
+        // The staging block's rows = m ⊙ h for the rows of a step (state: row b at state + b·DHP), as the left factor of
+        // W_hh·(m⊙h_{t−1}) with row stride HP.
+        private LgReadOnlySpan DropoutRecurrentState(float[] ws, int state, int unit, int rows)
+        {
+            float[] d = _dropMasks!;
+            int stage = DropStage(rows), mask = DropRec(rows) + unit * rows * HiddenSize;
+            for (int b = 0; b < rows; b++)
+            {
+                LgSpan h = new(d, stage + b * HP, HiddenSize);
+                new LgReadOnlySpan(ws, state + b * DHP, HiddenSize).CopyTo(h);
+                global::LstmGen.Elementwise.Multiply(h, new LgReadOnlySpan(d, mask + b * HiddenSize, HiddenSize));
+            }
+            return new LgReadOnlySpan(d, stage, (rows - 1) * HP + HiddenSize);
+        }
+
+        // dh_{t−1} += m ⊙ (dZ_h·W_hh): the product into the staging block, then added through the mask.
+        private void DropoutRecurrentGradient(LgReadOnlySpan dz, LgReadOnlySpan whhP, float[] ws, int dh, int unit, int rows)
+        {
+            float[] d = _dropMasks!;
+            int stage = DropStage(rows), mask = DropRec(rows) + unit * rows * HiddenSize;
+            LgSpan product = new(d, stage, rows * HP);
+            product.Clear();
+            LgGemm.MultiplyAdd(rows, HP, GP, dz, DGP, whhP, HP, product, HP);
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.AddProduct(new LgSpan(ws, dh + b * HP, HiddenSize), product.Slice(b * HP, HiddenSize), new LgReadOnlySpan(d, mask + b * HiddenSize, HiddenSize));
+        }
+
+        // The packed h_{t−1} rows of layer ℓ (row i = active pair i) ⊙ their unit's mask, for ∂L/∂W_hh = (m⊙h_{t−1})ᵀ·dZ_h.
+        private void DropoutPackedStates(LgSpan hPrev, int rows, int layer, LgIntSpan active)
+        {
+            float[] d = _dropMasks!;
+            for (int i = 0; i < active.Length; i++)
+            {
+                int b = active[i] % rows;
+                for (int direction = 0; direction < Directions; direction++)
+                    global::LstmGen.Elementwise.Multiply(hPrev.Slice(i * DHP + direction * HP, HiddenSize),
+                        new LgReadOnlySpan(d, DropRec(rows) + (layer * Directions + direction) * rows * HiddenSize + b * HiddenSize, HiddenSize));
+            }
+        }
+
+        // The head's input: features H (row b at TrainH + b·DHP) ⊙ the head mask, in place (the head and fc.weight's
+        // gradient read the masked features).
+        private void DropoutHead(float[] ws, int rows)
+        {
+            float[] d = _dropMasks!;
+            for (int b = 0; b < rows; b++)
+            {
+                for (int direction = 0; direction < Directions; direction++)
+                    global::LstmGen.Elementwise.Multiply(new LgSpan(ws, TrainH(rows) + b * DHP + direction * HP, HiddenSize), new LgReadOnlySpan(d, DropHead(rows) + b * FeatureSize + direction * HiddenSize, HiddenSize));
+            }
+        }
+
+        // ∂L/∂h_final of one direction (dh, rows of HP) ⊙ the head mask's columns of that direction.
+        private void DropoutHeadGradient(float[] ws, int dh, int direction, int rows)
+        {
+            float[] d = _dropMasks!;
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.Multiply(new LgSpan(ws, dh + b * HP, HiddenSize), new LgReadOnlySpan(d, DropHead(rows) + b * FeatureSize + direction * HiddenSize, HiddenSize));
         }
 
     }

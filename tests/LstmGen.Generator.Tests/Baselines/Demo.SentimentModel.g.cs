@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class SentimentModel : global::LstmGen.Training.IRecurrentModel
+    partial class SentimentModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 10000;
@@ -724,6 +724,146 @@ namespace Demo
             }
         }
 
+        // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
+
+        // StateSize (the truncated-BPTT section's constant) is also the floats of a State in its PyTorch layout.
+
+        /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, int, LgSpan)"/>.</summary>
+        public State CreateState() => new();
+
+        /// <summary>
+        /// The streaming state of a SentimentModel: h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one), owned by the caller and advanced by
+        /// <see cref="Step(State, int, LgSpan)"/>. Any SentimentModel can step it (the state holds no weights). One thread at a
+        /// time may use a state; many states may step on one model from many threads at once.
+        /// </summary>
+        public sealed class State : global::LstmGen.IRecurrentState
+        {
+            // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
+            // parity says which is current. Padded lanes stay exactly 0 (zero weights).
+            internal readonly float[] H = new float[2 * Layers * HP];
+            // c of every layer [Layers, HP], updated in place.
+            internal readonly float[] C = new float[Layers * HP];
+            // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
+            internal readonly float[] Gates = new float[GP];
+            internal readonly float[] Input = new float[GP];
+            internal long _steps;
+
+            internal State() { }
+
+            /// <inheritdoc/>
+            public int Size => StateSize;
+
+            /// <inheritdoc/>
+            public long Steps
+            {
+                get => _steps;
+                set
+                {
+                    if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
+                    // The parity picks the current copy of h: keep h when it moves.
+                    if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    _steps = value;
+                }
+            }
+
+            // Where the current h of every layer starts in H.
+            internal int Current => (int)(_steps & 1) * Layers * HP;
+
+            /// <inheritdoc/>
+            public void Reset()
+            {
+                LgArray.Clear(H);
+                LgArray.Clear(C);
+                _steps = 0;
+            }
+
+            /// <inheritdoc/>
+            public void CopyTo(LgSpan destination)
+            {
+                if (destination.Length != StateSize) LgThrow.WrongLength(nameof(destination), destination.Length, StateSize, "StateSize");
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));
+                    new LgReadOnlySpan(C, layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));
+                }
+            }
+
+            /// <inheritdoc/>
+            public void CopyFrom(LgReadOnlySpan source)
+            {
+                if (source.Length != StateSize) LgThrow.WrongLength(nameof(source), source.Length, StateSize, "StateSize");
+                for (int i = 0; i < source.Length; i++)
+                {
+                    if (!float.IsFinite(source[i]))
+                        throw new global::System.ArgumentException($"State value {i} ({(i < Layers * HiddenSize ? "h" : "c")}[{i / HiddenSize % Layers}, {i % HiddenSize}]) is {source[i]}; a state holds finite values.", nameof(source));
+                }
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));
+                    source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, layer * HP, HiddenSize));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Advances <paramref name="state"/> by one token (0 = padding: the state is unchanged, as Predict masks it) and writes the 1 output(s) the head gives on the top layer's h: what
+        /// <see cref="Predict(LgIntSpan, LgSpan)"/> returns for the tokens given since <see cref="State.Reset"/>. Runs on a published snapshot of
+        /// the weights, allocates nothing and takes no lock; <paramref name="state"/> must not be used by another thread during the call.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="token"/> is outside [0, 10000), or <paramref name="output"/> does not hold 1 values.</exception>
+        public void Step(State state, int token, LgSpan output)
+        {
+            StepLogits(state, token, output);
+            LgMath.ApplyOutputActivation(global::LstmGen.OutputActivation.Sigmoid, output);
+        }
+
+        /// <summary>As <see cref="Step(State, int, LgSpan)"/>, but writes the head's raw logit(s), before the output activation.</summary>
+        /// <exception cref="global::System.ArgumentNullException"><paramref name="state"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException">As <see cref="Step(State, int, LgSpan)"/>.</exception>
+        public void StepLogits(State state, int token, LgSpan output)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(state);
+            if ((uint)token >= VocabularySize) LgThrow.StepTokenOutOfRange(nameof(token), token, VocabularySize);
+            if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+            using global::LstmGen.InferenceSnapshots<SentimentModel>.Lease lease = _inference!.Acquire();
+            lease.Value.StepOne(state, token, output);
+        }
+
+        // One step of every layer on a published snapshot (this is one). Layer 0's input part is the folded table's row
+        // (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one row of Predict's
+        // per-layer GEMM); then the fused step from the current h into the other copy, in the chunk order of the
+        // step's parity, as Predict's step s.
+        private void StepOne(State state, int token, LgSpan output)
+        {
+            EnsurePacked();
+            if (token != 0)
+            {
+                float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
+                bool reverse = (state._steps & 1) != 0;
+                int current = state.Current, next = Layers * HP - current;
+                float[] hs = state.H, x = state.Input;
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    ref float input = ref x[0];
+                    if (layer == 0 && table is not null) input = ref table[token * DGP];
+                    else
+                    {
+                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                        if (layer == 0)
+                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
+                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                        else
+                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                    }
+                    Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+                }
+                state._steps++;
+            }
+            HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+        }
+
         // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
         private static void CellUpdate(ref float gates, ref float h, ref float c)
@@ -832,12 +972,21 @@ namespace Demo
         private static int TrainDC(int rows) => TrainDH(rows) + rows * HP; // (B, HP)
         private static int TrainLogits(int rows) => TrainDC(rows) + rows * HP; // (B, O)
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
-        private static int TrainZero(int rows) => TrainDLogits(rows) + rows * OutputSize; // (HP)
-        private static int TrainLength(int rows) => TrainZero(rows) + HP;
+        private static int TrainC0(int rows) => TrainDLogits(rows) + rows * OutputSize; // (Layers, B, HP): c before the first step
+        private static int TrainLength(int rows) => TrainC0(rows) + Layers * rows * HP;
         // The int workspace: the active (step, row) pairs of the batch, ascending.
         private static int TrainIntLength(int rows) => SequenceLength * rows;
         // The layer's input: the embeddings.
         private static int TrainInput(int rows, int layer) => TrainX(rows);
+
+        /// <summary>
+        /// Floats of one row's recurrent state: Layers·HiddenSize·2 (h, then c). A batch's state is PyTorch's (h_n, c_n):
+        /// h [Layers, B, HiddenSize] then c [Layers, B, HiddenSize], B·StateSize floats. A streaming <see cref="State"/> holds StateSize floats in the same
+        /// layout for B = 1.
+        /// </summary>
+        public const int StateSize = Layers * HiddenSize * 2;
+
+        int global::LstmGen.Training.ITruncatedBpttModel.StateSize => StateSize;
 
         /// <summary>
         /// Forward and backward pass for a batch of B rows of exactly 100 token ids, with B×1 targets. Overwrites
@@ -864,7 +1013,49 @@ namespace Demo
                 _trainRows = rows;
             }
             float[] ws = _train;
-            float loss = TrainForward(tokens, rows, targets, outputs, ws);
+            float loss = TrainForward(tokens, rows, targets, outputs, default, default, ws);
+            gradients.Clear();
+            TrainBackward(tokens, rows, ws, default, gradients);
+            // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
+            for (int b = 0; b < rows; b++)
+            {
+                for (int o = 0; o < OutputSize; o++)
+                {
+                    float dz = ws[TrainDLogits(rows) + b * OutputSize + o];
+                    gradients[FcBiasOffset + o] += dz;
+                    for (int d = 0; d < Directions; d++)
+                        LgGemm.Axpy(dz, new LgReadOnlySpan(ws, TrainH(rows) + b * DHP + d * HP, HiddenSize), gradients.Slice(FcWeightOffset + o * FeatureSize + d * HiddenSize, HiddenSize));
+                }
+            }
+            return loss;
+        }
+
+        /// <summary>
+        /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but every
+        /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
+        /// <paramref name="finalState"/> (B·StateSize floats, or empty) receives the state after the window, ready to be the next
+        /// window's initial state. Gradients stop at the window start: the initial state is a constant (PyTorch's detach).
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As the overload without state, or a state span of the wrong length or with a non-finite value.</exception>
+        public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (rows > s_maxTrainRows) global::LstmGen.WorkspaceLimits.ThrowBatchTooLarge(nameof(tokens), rows, s_maxTrainRows);
+            if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+            if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+            global::LstmGen.StateChecks.Validate(initialState, finalState, rows, StateSize);
+            ValidateTokens(tokens, nameof(tokens), batched: true);
+            global::LstmGen.Training.Losses.ValidateTargets(global::LstmGen.OutputActivation.Sigmoid, OutputSize, rows, targets, nameof(targets));
+            EnsurePacked();
+            if (_train is null || _trainInts is null || _trainRows < rows)
+            {
+                _train = new float[TrainLength(rows)];
+                _trainInts = new int[TrainIntLength(rows)];
+                _trainRows = rows;
+            }
+            float[] ws = _train;
+            float loss = TrainForward(tokens, rows, targets, outputs, initialState, finalState, ws);
             gradients.Clear();
             TrainBackward(tokens, rows, ws, default, gradients);
             // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
@@ -903,7 +1094,7 @@ namespace Demo
                 _trainInts = new int[TrainIntLength(rows)];
                 _trainRows = rows;
             }
-            float loss = TrainForward(tokens, rows, targets, default, _train);
+            float loss = TrainForward(tokens, rows, targets, default, default, default, _train);
             TrainBackward(tokens, rows, _train, norms, default);
             return loss;
         }
@@ -911,10 +1102,10 @@ namespace Demo
         // Forward over the batch, layer by layer and direction by direction (the reverse direction walks the steps last to
         // first), keeping X, Y, h_{t−1}, c_t and the gate activations; returns the batch-mean loss and
         // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
-        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)
+        private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, LgReadOnlySpan initialState, LgSpan finalState, float[] ws)
         {
             int n = SequenceLength * rows;
-            LgArray.Clear(ws, TrainZero(rows), HP); // c_{−1} = 0
+            LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{−1} = 0 unless initialState gives it
             // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
             // padding adds nothing to the gradients, and short texts padded to a fixed length are mostly padding.
             int[] pairs = _trainInts!;
@@ -932,10 +1123,12 @@ namespace Demo
                 int token = tokens[pairs[i] % rows * SequenceLength + pairs[i] / rows];
                 LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + i * EmbeddingSize, EmbeddingSize);
             }
+            BeginDropout(rows, m);
             for (int layer = 0; layer < Layers; layer++)
             {
                 int act = TrainAct(rows) + layer * n * DGP, hPrev = TrainHPrev(rows) + layer * n * DHP, cs = TrainCS(rows) + layer * n * DHP;
                 int inputs = PackedInputSize(layer);
+                if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(new LgSpan(ws, TrainInput(rows, layer), m * inputs), rows, layer, m);
                 // Act = b_ih + b_hh + X_ℓ·W_ihᵀ for the active pairs, all steps in one GEMM, then each row moved
                 // to its pair (a padded pair's row is never read).
                 for (int i = 0; i < m; i++) LgArray.Copy(_bias, layer * DGP, ws, act + i * DGP, DGP);
@@ -943,6 +1136,15 @@ namespace Demo
                     new LgReadOnlySpan(_wihT, PackedInputOffset(layer), inputs * DGP), DGP, new LgSpan(ws, act, n * DGP), DGP);
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
+                // Truncated BPTT: h and c before the first step from initialState (zero when it is empty).
+                if (!initialState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        initialState.Slice((layer * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainH(rows) + b * DHP, HiddenSize));
+                        initialState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize).CopyTo(new LgSpan(ws, TrainC0(rows) + (layer * rows + b) * HP, HiddenSize));
+                    }
+                }
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
@@ -961,11 +1163,11 @@ namespace Demo
                         }
                         // Act_t += H·W_hhᵀ (not needed when every row is padding here)
                         if (any)
-                            LgGemm.MultiplyAdd(rows, GP, HiddenSize, new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), DHP,
+                            LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
                                 whhT, GP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             if (tokens[b * SequenceLength + t] != 0)
                                 TrainCellForward(ref ws[stepAct + b * DGP], ref ws[state + b * DHP], ref ws[cPrev], ref ws[cs + stepHidden + b * DHP]);
                             else
@@ -973,10 +1175,20 @@ namespace Demo
                         }
                     }
                 }
+                // The state after the window: h after each row's last real step (unchanged past it), c after step T − 1 (carried through padding).
+                if (!finalState.IsEmpty)
+                {
+                    for (int b = 0; b < rows; b++)
+                    {
+                        new LgReadOnlySpan(ws, TrainH(rows) + b * DHP, HiddenSize).CopyTo(finalState.Slice((layer * rows + b) * HiddenSize, HiddenSize));
+                        new LgReadOnlySpan(ws, cs + ((SequenceLength - 1) * rows + b) * DHP, HiddenSize).CopyTo(finalState.Slice(((Layers + layer) * rows + b) * HiddenSize, HiddenSize));
+                    }
+                }
             }
             // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
             float loss = 0f;
             float scale = 1f / rows;
+            if (_dropHead) DropoutHead(ws, rows);
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
@@ -1028,6 +1240,7 @@ namespace Demo
                                 LgGemm.Axpy(dz, new LgReadOnlySpan(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new LgSpan(ws, dh + b * HP, HiddenSize));
                             }
                         }
+                        if (_dropHead) DropoutHeadGradient(ws, dh, direction, rows);
                     }
                     for (int k = SequenceLength - 1; k >= 0; k--)
                     {
@@ -1046,7 +1259,7 @@ namespace Demo
                                 continue;
                             }
                             any = true;
-                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);
+                            int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;
                             TrainCellBackward(ref ws[stepAct + b * DGP], ref ws[cs + stepHidden + b * DHP], ref ws[cPrev], ref ws[TrainDH(rows) + b * HP], ref ws[TrainDC(rows) + b * HP]);
                             if (sumBias)
                             {
@@ -1054,9 +1267,12 @@ namespace Demo
                             }
                         }
                         if (!any || k == 0) continue;
-                        // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                        LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, stepAct, (rows - 1) * DGP + GP), DGP,
-                            whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
+                        // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP]); with recurrent dropout m ⊙ (dZ_h·W_hh)
+                        if (_dropRec)
+                            DropoutRecurrentGradient(new LgReadOnlySpan(ws, stepAct, (rows - 1) * DGP + GP), whhP, ws, dh, unit, rows);
+                        else
+                            LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, stepAct, (rows - 1) * DGP + GP), DGP,
+                                whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
                     }
                 }
                 if (gradients.IsEmpty) return;
@@ -1078,6 +1294,7 @@ namespace Demo
             var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
             global::LstmGen.RowPacking.Pack(act, DGP, active);
             global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
+            if (_dropRec) DropoutPackedStates(hPrev, rows, layer, active);
             var tr = new LgSpan(ws, TrainTranspose(rows), n * InputColumns);
             LgArray.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
@@ -1117,6 +1334,7 @@ namespace Demo
             dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
             LgGemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
                 new LgReadOnlySpan(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+            if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(dx, rows, layer, m);
             if (layer > 0)
             {
                 // ∂L/∂Y of the layer below, in pair order (zero at padded pairs).
@@ -1322,6 +1540,163 @@ namespace Demo
                 LgNarrowVector.StoreUnsafe(dcv * f, ref dc, j);
                 LgNarrowVector.StoreUnsafe(LgNarrowVector.Create(0f), ref dh, j);
             }
+        }
+
+        // ---------------------------------------------------------------- dropout (training only)
+        private global::LstmGen.Training.DropoutSettings _dropout = new();
+        // The settings object and version the batch counter belongs to; the counter restarts when either changes.
+        private object? _dropoutSeen;
+        private int _dropoutVersion;
+        private long _dropoutBatch;
+        // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
+        private float[]? _dropMasks;
+        private int _dropRows;
+        private bool _dropEmb, _dropIn, _dropRec, _dropHead;
+
+        /// <summary>
+        /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
+        /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
+        public global::LstmGen.Training.DropoutSettings Dropout
+        {
+            get => _dropout;
+            set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
+        public int DropoutStream { get; set; }
+
+        // The mask blocks of a batch of rows (N = SequenceLength·rows): the embedding site per active pair [N, E]; the
+        // input site per layer [Layers][rows, LayerInputSize(layer)] (stride rows·128); the recurrent site per unit
+        // [Layers·Directions][rows, H]; the head site [rows, F]; a staging block [rows, HP] for m⊙h_{t−1} and its gradient.
+        private const int DropInputWidth = 128;
+        private static int DropEmb(int rows) => 0;
+        private static int DropIn(int rows) => DropEmb(rows) + SequenceLength * rows * EmbeddingSize;
+        private static int DropRec(int rows) => DropIn(rows) + Layers * rows * DropInputWidth;
+        private static int DropHead(int rows) => DropRec(rows) + Layers * Directions * rows * HiddenSize;
+        private static int DropStage(int rows) => DropHead(rows) + rows * FeatureSize;
+        private static int DropLength(int rows) => DropStage(rows) + rows * HP;
+
+        // Reads the rates once per batch and, when any is above 0, draws this batch's masks (m active pairs in _trainInts).
+        private void BeginDropout(int rows, int m)
+        {
+            global::LstmGen.Training.DropoutSettings s = _dropout;
+            _dropEmb = s.Embedding > 0f; _dropIn = s.Input > 0f; _dropRec = s.Recurrent > 0f; _dropHead = s.Head > 0f;
+            if (!(_dropEmb | _dropIn | _dropRec | _dropHead)) return;
+            int version = s.Version;
+            if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
+            {
+                _dropoutSeen = s;
+                _dropoutVersion = version;
+                _dropoutBatch = 0;
+            }
+            long batch = _dropoutBatch++;
+            if (_dropMasks is null || _dropRows < rows)
+            {
+                _dropMasks = new float[DropLength(rows)];
+                _dropRows = rows;
+            }
+            float[] d = _dropMasks;
+            int stream = DropoutStream;
+            if (_dropEmb)
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(_trainInts!, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            if (_dropIn)
+            {
+                for (int layer = 0; layer < Layers; layer++)
+                    s.FillMask(global::LstmGen.Training.DropoutSite.Input, layer, stream, batch, default, rows, LayerInputSize(layer), new LgSpan(d, DropIn(rows) + layer * rows * DropInputWidth, rows * LayerInputSize(layer)));
+            }
+            if (_dropRec)
+            {
+                for (int unit = 0; unit < Layers * Directions; unit++)
+                    s.FillMask(global::LstmGen.Training.DropoutSite.Recurrent, unit, stream, batch, default, rows, HiddenSize, new LgSpan(d, DropRec(rows) + unit * rows * HiddenSize, rows * HiddenSize));
+            }
+            if (_dropHead)
+                s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, FeatureSize, new LgSpan(d, DropHead(rows), rows * FeatureSize));
+        }
+
+        // x ← x ⊙ mask on layer ℓ's packed input rows (row i is active pair i, of batch row b = pairs[i] mod rows): the
+        // embedding mask (layer 0), then the row's input mask. The backward pass calls it on ∂L/∂x: the same factors.
+        private void DropoutInput(LgSpan x, int rows, int layer, int m)
+        {
+            float[] d = _dropMasks!;
+            int[] pairs = _trainInts!;
+            int packed = PackedInputSize(layer), width = LayerInputSize(layer), input = DropIn(rows) + layer * rows * DropInputWidth;
+            bool emb = layer == 0 && _dropEmb;
+            for (int i = 0; i < m; i++)
+            {
+                LgSpan row = x.Slice(i * packed, packed);
+                if (emb) global::LstmGen.Elementwise.Multiply(row.Slice(0, EmbeddingSize), new LgReadOnlySpan(d, DropEmb(rows) + i * EmbeddingSize, EmbeddingSize));
+                if (!_dropIn) continue;
+                int b = pairs[i] % rows;
+                if (layer == 0)
+                    global::LstmGen.Elementwise.Multiply(row.Slice(0, EmbeddingSize), new LgReadOnlySpan(d, input + b * width, EmbeddingSize));
+                else
+                {
+                    for (int direction = 0; direction < Directions; direction++)
+                        global::LstmGen.Elementwise.Multiply(row.Slice(direction * HP, HiddenSize), new LgReadOnlySpan(d, input + b * width + direction * HiddenSize, HiddenSize));
+                }
+            }
+        }
+
+        // The staging block's rows = m ⊙ h for the rows of a step (state: row b at state + b·DHP), as the left factor of
+        // W_hh·(m⊙h_{t−1}) with row stride HP.
+        private LgReadOnlySpan DropoutRecurrentState(float[] ws, int state, int unit, int rows)
+        {
+            float[] d = _dropMasks!;
+            int stage = DropStage(rows), mask = DropRec(rows) + unit * rows * HiddenSize;
+            for (int b = 0; b < rows; b++)
+            {
+                LgSpan h = new(d, stage + b * HP, HiddenSize);
+                new LgReadOnlySpan(ws, state + b * DHP, HiddenSize).CopyTo(h);
+                global::LstmGen.Elementwise.Multiply(h, new LgReadOnlySpan(d, mask + b * HiddenSize, HiddenSize));
+            }
+            return new LgReadOnlySpan(d, stage, (rows - 1) * HP + HiddenSize);
+        }
+
+        // dh_{t−1} += m ⊙ (dZ_h·W_hh): the product into the staging block, then added through the mask.
+        private void DropoutRecurrentGradient(LgReadOnlySpan dz, LgReadOnlySpan whhP, float[] ws, int dh, int unit, int rows)
+        {
+            float[] d = _dropMasks!;
+            int stage = DropStage(rows), mask = DropRec(rows) + unit * rows * HiddenSize;
+            LgSpan product = new(d, stage, rows * HP);
+            product.Clear();
+            LgGemm.MultiplyAdd(rows, HP, GP, dz, DGP, whhP, HP, product, HP);
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.AddProduct(new LgSpan(ws, dh + b * HP, HiddenSize), product.Slice(b * HP, HiddenSize), new LgReadOnlySpan(d, mask + b * HiddenSize, HiddenSize));
+        }
+
+        // The packed h_{t−1} rows of layer ℓ (row i = active pair i) ⊙ their unit's mask, for ∂L/∂W_hh = (m⊙h_{t−1})ᵀ·dZ_h.
+        private void DropoutPackedStates(LgSpan hPrev, int rows, int layer, LgIntSpan active)
+        {
+            float[] d = _dropMasks!;
+            for (int i = 0; i < active.Length; i++)
+            {
+                int b = active[i] % rows;
+                for (int direction = 0; direction < Directions; direction++)
+                    global::LstmGen.Elementwise.Multiply(hPrev.Slice(i * DHP + direction * HP, HiddenSize),
+                        new LgReadOnlySpan(d, DropRec(rows) + (layer * Directions + direction) * rows * HiddenSize + b * HiddenSize, HiddenSize));
+            }
+        }
+
+        // The head's input: features H (row b at TrainH + b·DHP) ⊙ the head mask, in place (the head and fc.weight's
+        // gradient read the masked features).
+        private void DropoutHead(float[] ws, int rows)
+        {
+            float[] d = _dropMasks!;
+            for (int b = 0; b < rows; b++)
+            {
+                for (int direction = 0; direction < Directions; direction++)
+                    global::LstmGen.Elementwise.Multiply(new LgSpan(ws, TrainH(rows) + b * DHP + direction * HP, HiddenSize), new LgReadOnlySpan(d, DropHead(rows) + b * FeatureSize + direction * HiddenSize, HiddenSize));
+            }
+        }
+
+        // ∂L/∂h_final of one direction (dh, rows of HP) ⊙ the head mask's columns of that direction.
+        private void DropoutHeadGradient(float[] ws, int dh, int direction, int rows)
+        {
+            float[] d = _dropMasks!;
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.Multiply(new LgSpan(ws, dh + b * HP, HiddenSize), new LgReadOnlySpan(d, DropHead(rows) + b * FeatureSize + direction * HiddenSize, HiddenSize));
         }
 
     }

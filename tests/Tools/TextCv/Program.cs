@@ -15,12 +15,14 @@ using LstmGen.Tools;
 // epochs), ens3 (3 seeds), wide+lstm / wide+avg3 / wide+ens3 (the linear part's weight chosen on validation),
 // wide70+lstm, wide50+avg3,
 // wide50+lstm / wide50+ens3 / wide70+ens3 (fixed weight 0.5 / 0.7), default (the TextClassifierOptions defaults = the
-// sample's). With --folds N only the first N folds run (for quick looks).
+// sample's). RECIPE:E,I,R,H[:EPOCHS[:PATIENCE]] (RECIPE = lstm or default) adds dropout rates on the embedding, the
+// LSTM's input, its recurrent state and the head's input, e.g. lstm:0.2,0,0,0.5. With --folds N only the first N folds
+// run (for quick looks).
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string data = Path.Combine("..", "shared", "data", "uci-sentiment-labelled-sentences");
 int folds = 10;
-bool bucketingTiming = false;
+bool bucketingTiming = false, dropoutTiming = false;
 var recipes = new List<string>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -29,15 +31,21 @@ for (int i = 0; i < args.Length; i++)
         case "--data": data = args[++i]; break;
         case "--folds": folds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--bucketing-timing": bucketingTiming = true; break;
+        case "--dropout-timing": dropoutTiming = true; break;
         default: recipes.Add(args[i]); break;
     }
 }
-if (recipes.Count == 0 && !bucketingTiming) recipes.AddRange(["nb", "nb-sentiment", "wide", "lstm", "default"]);
+if (recipes.Count == 0 && !bucketingTiming && !dropoutTiming) recipes.AddRange(["nb", "nb-sentiment", "wide", "lstm", "default"]);
 
 string[] files = Directory.GetFiles(data, "*_labelled.txt").Order(StringComparer.Ordinal).ToArray();
 List<LabelledExample> all = LabelledText.ReadTsv(files);
 Console.WriteLine($"{all.Count} sentences from {string.Join(", ", files.Select(Path.GetFileName))}; {folds} of 10 folds (fold = line index mod 10); {Environment.ProcessorCount} CPUs");
 
+if (dropoutTiming)
+{
+    BucketingTiming.RunDropout(all);
+    return 0;
+}
 if (bucketingTiming)
 {
     BucketingTiming.Run(all);
@@ -60,15 +68,17 @@ foreach (string recipe in recipes)
     Console.WriteLine($"{recipe,-26} {mean * 100:F2}% ± {sd * 100:F2} (sd over {accuracies.Count} folds; min {accuracies.Min() * 100:F1}, max {accuracies.Max() * 100:F1})  {clock.Elapsed.TotalSeconds:F0} s");
     results[recipe] = accuracies;
 }
-// Paired differences against naive Bayes on the same folds: mean ± sd of (recipe − nb) per fold.
-if (results.TryGetValue("nb", out List<double>? nbScores))
+// Paired differences against naive Bayes (and against the recipe without dropout, for RECIPE:rates) on the same folds:
+// mean ± sd of (recipe − baseline) per fold.
+foreach (string baseline in results.Keys.ToList())
 {
+    List<double> baseScores = results[baseline];
     foreach ((string recipe, List<double> scores) in results)
     {
-        if (recipe == "nb") continue;
-        double[] d = [.. scores.Zip(nbScores, (a, b) => a - b)];
+        if (recipe == baseline || !(baseline == "nb" || recipe.StartsWith(baseline + ":", StringComparison.Ordinal))) continue;
+        double[] d = [.. scores.Zip(baseScores, (a, b) => a - b)];
         double m = d.Average(), sdd = Math.Sqrt(d.Sum(x => (x - m) * (x - m)) / Math.Max(1, d.Length - 1));
-        Console.WriteLine($"{recipe,-26} − nb: {m * 100:+0.00;-0.00} points ± {sdd * 100:F2} (paired over folds; better on {d.Count(x => x > 0)} of {d.Length} folds)");
+        Console.WriteLine($"{recipe,-26} − {baseline}: {m * 100:+0.00;-0.00} points ± {sdd * 100:F2} (paired over folds; better on {d.Count(x => x > 0)} of {d.Length}, worse on {d.Count(x => x < 0)})");
     }
 }
 return 0;
@@ -102,13 +112,29 @@ internal static class Recipes
             }
             return right / (double)test.Count;
         }
-        TextClassifierOptions options = Options(recipe, seed);
+        TextClassifierOptions options = recipe.Contains(':', StringComparison.Ordinal) ? WithDropout(recipe, seed) : Options(recipe, seed);
         var classifier = new TextClassifier<SentimentModel>(s => new SentimentModel(s), options);
         classifier.Fit(train.Select(r => r.Text).ToList(), train.Select(r => r.Label).ToList());
         return classifier.Evaluate(test.Select(r => r.Text).ToList(), test.Select(r => r.Label).ToList()).Accuracy;
     }
 
     private static int Label(LabelledExample r) => r.Label == "1" ? 1 : 0;
+
+    // "lstm:E,I,R,H" / "default:E,I,R,H": the lstm or default recipe with dropout rates on the embedding, the LSTM's
+    // input (Keras dropout), its recurrent state (Keras recurrent_dropout) and the head's input.
+    private static TextClassifierOptions WithDropout(string recipe, int seed)
+    {
+        string[] parts = recipe.Split(':');
+        float[] r = [.. parts[1].Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture))];
+        var dropout = new LstmGen.Training.DropoutSettings { Embedding = r[0], Input = r[1], Recurrent = r[2], Head = r[3], Seed = seed };
+        TextClassifierOptions o = Options(parts[0], seed);
+        return new TextClassifierOptions
+        {
+            Seed = o.Seed, Wide = o.Wide, EnsembleSize = o.EnsembleSize, AverageLastEpochs = o.AverageLastEpochs, Dropout = dropout,
+            Epochs = parts.Length > 2 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : o.Epochs,
+            Patience = parts.Length > 3 ? int.Parse(parts[3], CultureInfo.InvariantCulture) : o.Patience,
+        };
+    }
 
     private static TextClassifierOptions Options(string recipe, int seed)
     {
@@ -138,6 +164,31 @@ internal static class Recipes
 
 internal static class BucketingTiming
 {
+    // Training speed of the sample's model on all the sentences without dropout and with each kind (2 epochs each, twice).
+    public static void RunDropout(List<LabelledExample> all)
+    {
+        TextVectorizer v = TextVectorizer.Adapt(all.Select(r => r.Text), SentimentModel.VocabularySize, normalizer: TextNormalizer.Sentiment);
+        int[] tokens = v.EncodeBatch(all.Select(r => r.Text).ToList(), SentimentModel.SequenceLength);
+        int[] labels = [.. all.Select(r => r.Label == "1" ? 1 : 0)];
+        (string Name, LstmGen.Training.DropoutSettings? D)[] cases =
+        [
+            ("none", null),
+            ("embedding 0.2 + head 0.5", new() { Embedding = 0.2f, Head = 0.5f }),
+            ("input 0.2 (variational)", new() { Input = 0.2f }),
+            ("recurrent 0.2 (variational)", new() { Recurrent = 0.2f }),
+            ("all four", new() { Embedding = 0.2f, Input = 0.2f, Recurrent = 0.2f, Head = 0.5f }),
+        ];
+        for (int round = 0; round < 2; round++)
+        {
+            foreach ((string name, LstmGen.Training.DropoutSettings? d) in cases)
+            {
+                var model = new SentimentModel(1);
+                var h = LstmGen.Training.Trainer.Fit(model, tokens, labels, new LstmGen.Training.FitOptions { Epochs = 2, Seed = 1, LengthBucketing = true, Dropout = d });
+                Console.WriteLine($"{name,-28}: {h.Epochs.Average(e => e.Elapsed.TotalSeconds):F2} s per epoch ({h.Epochs.Average(e => e.SequencesPerSecond):N0} seq/s)");
+            }
+        }
+    }
+
     // Epoch time of the sample's model on all the sentences, with and without length bucketing (3 epochs each, no validation).
     public static void Run(List<LabelledExample> all)
     {

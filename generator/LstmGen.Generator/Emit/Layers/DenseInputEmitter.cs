@@ -184,13 +184,14 @@ internal static class DenseInputEmitter
         // X row i = the features of pair pairs[i]: step q / rows of row q mod rows.
         for (int i = 0; i < m; i++)
             features.Slice((pairs[i] % rows * SequenceLength + pairs[i] / rows) * InputSize, InputSize).CopyTo(new LgSpan(ws, TrainX(rows) + i * InputSize, InputSize));
+        BeginDropout(rows, m);
         """;
 
     /// <summary>
     /// ComputeGradients and ComputeHiddenGradientNorms on dense rows with lengths: docs, the argument checks (rows from
     /// the lengths, finite inputs), then the recurrent model's <paramref name="body"/> and <paramref name="normsBody"/>.
     /// </summary>
-    public static void EmitTrainingEntryPoints(SourceWriter w, ModelPlan f, string passDoc, string body, string normsOf, string normsBody)
+    public static void EmitTrainingEntryPoints(SourceWriter w, ModelPlan f, string passDoc, string body, string normsOf, string normsBody, string? stateBody)
     {
         const string rows = """
             int rows = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));
@@ -226,6 +227,20 @@ internal static class DenseInputEmitter
                 if (norms.Length != SequenceLength) LgThrow.WrongLength(nameof(norms), norms.Length, SequenceLength, "SequenceLength");
             {{Indent(ShellEmitter.TrainingPrologueEnd(f))}}
             {{Indent(normsBody)}}
+            }
+
+            """);
+        if (stateBody is null) return;
+        w.Line($$"""
+            {{TruncatedBpttEmitter.Doc(f, "LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan")}}
+            public float ComputeGradients(LgReadOnlySpan inputs, LgIntSpan lengths, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)
+            {
+            {{Indent(rows)}}
+                if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+                if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+                {{TruncatedBpttEmitter.Checks}}
+            {{Indent(ShellEmitter.TrainingPrologueEnd(f))}}
+            {{Indent(stateBody)}}
             }
 
             """);

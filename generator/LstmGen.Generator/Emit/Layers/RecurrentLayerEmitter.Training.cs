@@ -30,7 +30,9 @@ internal static partial class RecurrentLayerEmitter
         private readonly ModelPlan frame;
         private readonly CellEmitter cell;
         private readonly int maxCols;
-        private readonly bool lstm, gru, stacked, dense;
+        private readonly bool lstm, gru, stacked, dense, stateful, seq;
+        // The LSTM's c before a row's first step (layer, row b): zero, or the truncated-BPTT initial state.
+        private readonly string c0;
         // The batch's sequence parameters and arguments: the token ids, or a dense model's features and lengths.
         // (The training passes name the features `features`: `inputs` is their local for a layer's input width.)
         private readonly string seqParams, seqArgs, entryArgs;
@@ -42,6 +44,9 @@ internal static partial class RecurrentLayerEmitter
             maxCols = System.Math.Max(L.Input, L.DHp);
             lstm = cell.HasCellState; gru = cell.SeparateRecurrent; stacked = L.Layers > 1;
             dense = frame.Dense;
+            stateful = TruncatedBpttEmitter.Applies(L);
+            c0 = stateful ? "TrainC0(rows) + (layer * rows + b) * HP" : "TrainZero(rows)";
+            seq = frame.ReturnSequences;
             seqParams = dense ? "LgReadOnlySpan features, LgIntSpan lengths" : "LgIntSpan tokens";
             seqArgs = dense ? "features, lengths" : "tokens";
             entryArgs = dense ? "inputs, lengths" : "tokens";
@@ -72,6 +77,7 @@ internal static partial class RecurrentLayerEmitter
             EmitBackward();
             EmitLayerGradients();
             EmitHiddenGradientNormSum();
+            if (seq) SequenceHeadEmitter.EmitTraining(w, frame);
             cell.EmitTraining(w, L);
         }
 
@@ -90,6 +96,7 @@ internal static partial class RecurrentLayerEmitter
                 private int _pairCount;
 
                 """);
+            if (seq) SequenceHeadEmitter.EmitTrainingFields(w);
             ShellEmitter.EmitTrainingOffsets(w, frame);
             w.Line($"""
                 {(stacked
@@ -105,9 +112,15 @@ internal static partial class RecurrentLayerEmitter
             string passDoc = dense
                 ? $"Steps past a row's length are never read{(L.Units > 1 ? ", in any layer or direction" : "")}."
                 : $"Padded steps (token 0) pass {cell.State} and their gradients through unchanged{(L.Units > 1 ? ", in every layer and direction" : "")}.";
-            string body = $$"""
+            if (seq)
+            {
+                SequenceHeadEmitter.EmitEntryPoints(w, frame, L, passDoc, norms, stateful);
+                return;
+            }
+            string noState = stateful ? "default, default, " : "";
+            string Body(string states) => $$"""
                 float[] ws = _train;
-                float loss = TrainForward({{entryArgs}}, rows, targets, outputs, ws);
+                float loss = TrainForward({{entryArgs}}, rows, targets, outputs, {{states}}ws);
                 gradients.Clear();
                 TrainBackward({{entryArgs}}, rows, ws, default, gradients);
                 // Dense head: ∂L/∂fc.weight = Σ_b dz_b ⊗ features_b, ∂L/∂fc.bias = Σ_b dz_b.
@@ -123,17 +136,20 @@ internal static partial class RecurrentLayerEmitter
                 }
                 return loss;
                 """;
+            string body = Body(noState);
             string normsBody = $"""
-                float loss = TrainForward({entryArgs}, rows, targets, default, _train);
+                float loss = TrainForward({entryArgs}, rows, targets, default, {noState}_train);
                 TrainBackward({entryArgs}, rows, _train, norms, default);
                 return loss;
                 """;
+            if (stateful) TruncatedBpttEmitter.EmitConstant(w, L, dense);
             if (dense)
             {
-                DenseInputEmitter.EmitTrainingEntryPoints(w, frame, passDoc, body, norms, normsBody);
+                DenseInputEmitter.EmitTrainingEntryPoints(w, frame, passDoc, body, norms, normsBody, stateful ? Body("initialState, finalState, ") : null);
                 return;
             }
             ShellEmitter.EmitComputeGradients(w, frame, passDoc, body);
+            if (stateful) EmitTokenStateOverload(Body("initialState, finalState, "));
             w.Line($$"""
                 /// <summary>
                 /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of exactly
@@ -153,6 +169,21 @@ internal static partial class RecurrentLayerEmitter
             w.Line();
         }
 
+        // ComputeGradients with initialState and finalState (truncated BPTT) for a token model.
+        private void EmitTokenStateOverload(string body)
+        {
+            w.Line($"{TruncatedBpttEmitter.Doc(frame, "LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan")}");
+            w.Open($"public float ComputeGradients(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
+            string checks = $"""
+                if (gradients.Length != ParameterCount) LgThrow.WrongLength(nameof(gradients), gradients.Length, ParameterCount, "ParameterCount");
+                if (!outputs.IsEmpty && outputs.Length != rows * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, rows * OutputSize, "batch × OutputSize, or empty");
+                {TruncatedBpttEmitter.Checks}
+                """;
+            w.Line($"{ShellEmitter.TrainingPrologue(frame, checks)}\n{body}");
+            w.Close();
+            w.Line();
+        }
+
         private void EmitForward()
         {
             w.Line($$"""
@@ -160,10 +191,11 @@ internal static partial class RecurrentLayerEmitter
                 // first), keeping X, Y, h_{t−1}{{(lstm ? ", c_t" : "")}}{{(gru ? ", the recurrent parts" : "")}} and the gate activations; returns the batch-mean loss and
                 // leaves ∂L/∂z of the head in the DLogits block. The head reads row b of H: [h_fwd; h_rev] of the top layer.
                 """);
-            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws)"))
+            using (w.Block($"private float TrainForward({seqParams}, int rows, LgReadOnlySpan targets{(seq ? SequenceHeadEmitter.ClassesParameter : "")}, LgSpan outputs, {(stateful ? "LgReadOnlySpan initialState, LgSpan finalState, " : "")}float[] ws)"))
             {
                 w.Line($"int n = SequenceLength * rows;");
-                if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
+                if (lstm && stateful) w.Line($"LgArray.Clear(ws, TrainC0(rows), Layers * rows * HP); // c_{{−1}} = 0 unless initialState gives it");
+                else if (lstm) w.Line($"LgArray.Clear(ws, TrainZero(rows), HP); // c_{{−1}} = 0");
                 if (dense) w.Line($"{DenseInputEmitter.TrainingInput}");
                 else w.Line($$"""
                     // The active pairs q = t·rows + b (token not padding), ascending. The input-side GEMMs run on their rows only:
@@ -183,10 +215,12 @@ internal static partial class RecurrentLayerEmitter
                         int token = tokens[pairs[i] % rows * SequenceLength + pairs[i] / rows];
                         LgArray.Copy(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, ws, TrainX(rows) + i * EmbeddingSize, EmbeddingSize);
                     }
+                    BeginDropout(rows, m);
                     """);
                 using (w.Block($"for (int layer = 0; layer < Layers; layer++)"))
                     EmitForwardLayer();
-                EmitForwardHead();
+                if (seq) w.Line($"{SequenceHeadEmitter.ForwardReturn}");
+                else EmitForwardHead();
             }
             w.Line();
         }
@@ -201,6 +235,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// The layer below left Y in pair order: keep the active pairs' rows, packed like X.");
                 w.Line($"if (layer > 0) global::LstmGen.RowPacking.Pack(new LgSpan(ws, TrainInput(rows, layer), n * inputs), inputs, active);");
             }
+            w.Line($"if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(new LgSpan(ws, TrainInput(rows, layer), m * inputs), rows, layer, m);");
             w.Line($"""
                 // Act = {(gru ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh")} + X_ℓ·W_ihᵀ for the active pairs, all steps{(L.D == 2 ? " and both directions" : "")} in one GEMM, then each row moved
                 // to its pair (a padded pair's row is never read).{(gru ? " HH = (0, 0, b_hn) for every pair." : "")}
@@ -213,6 +248,7 @@ internal static partial class RecurrentLayerEmitter
                 global::LstmGen.RowPacking.Unpack(new LgSpan(ws, act, n * DGP), DGP, active, clearOthers: false);
                 LgArray.Clear(ws, TrainH(rows), rows * DHP);
                 """);
+            if (stateful) w.Line($"{TruncatedBpttEmitter.InitialState(lstm)}");
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
             {
                 w.Line($"int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;");
@@ -220,6 +256,7 @@ internal static partial class RecurrentLayerEmitter
                 using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
                     EmitForwardStep();
             }
+            if (stateful) w.Line($"{TruncatedBpttEmitter.FinalState(lstm)}");
         }
 
         // Where step k of a direction (t = k forward, T − 1 − k reverse) keeps its activations and states.
@@ -243,12 +280,12 @@ internal static partial class RecurrentLayerEmitter
                 }
                 // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ (not needed when every row is padding here)
                 if (any)
-                    LgGemm.MultiplyAdd(rows, GP, HiddenSize, new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), DHP,
+                    LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
                         whhT, GP, new LgSpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                 """);
             using (w.Block($"for (int b = 0; b < rows; b++)"))
             {
-                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);");
+                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : {c0};");
                 w.Line($"if ({Real("b", "t")})");
                 w.Line($"    {forwardCall};");
                 // c_t goes straight into the stored states; a padded step passes c_{t−1} through.
@@ -260,6 +297,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// Y_t = h for every row: the next layer's input (a padded row's h is unchanged; the layer above skips that step).");
                 w.Line($"for (int b = 0; b < rows; b++) LgArray.Copy(ws, state + b * DHP, ws, TrainInput(rows, layer + 1) + stepHidden + b * DHP, HP);");
             }
+            if (seq) SequenceHeadEmitter.EmitSaveTrainingStep(w, L);
         }
 
         // The head and the loss after the top layer: z = fc.weight·[h_fwd; h_rev] + fc.bias per row.
@@ -269,6 +307,7 @@ internal static partial class RecurrentLayerEmitter
                 // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
                 float loss = 0f;
                 float scale = 1f / rows;
+                if (_dropHead) DropoutHead(ws, rows);
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
@@ -325,7 +364,7 @@ internal static partial class RecurrentLayerEmitter
             w.Line($"var whhP = new LgReadOnlySpan(_whhP, unit * GP * HP, GP * HP);");
             w.Line($"LgArray.Clear(ws, dh, rows * HP);");
             if (lstm) w.Line($"LgArray.Clear(ws, TrainDC(rows), rows * HP);");
-            w.Line($$"""
+            if (!seq) w.Line($$"""
                 if (layer == Layers - 1)
                 {
                     // dh = fc.weight[:, direction's columns]ᵀ·dz
@@ -337,6 +376,7 @@ internal static partial class RecurrentLayerEmitter
                             LgGemm.Axpy(dz, new LgReadOnlySpan(_parameters, FcWeightOffset + o * FeatureSize + direction * HiddenSize, HiddenSize), new LgSpan(ws, dh + b * HP, HiddenSize));
                         }
                     }
+                    if (_dropHead) DropoutHeadGradient(ws, dh, direction, rows);
                 }
                 """);
             using (w.Block($"for (int k = SequenceLength - 1; k >= 0; k--)"))
@@ -356,6 +396,7 @@ internal static partial class RecurrentLayerEmitter
                         LgGemm.Axpy(1f, new LgReadOnlySpan(ws, TrainDX(rows) + (t * rows + b) * DHP + direction * HP, HP), new LgSpan(ws, TrainDH(rows) + b * HP, HP));
                     """);
             }
+            if (seq) SequenceHeadEmitter.EmitInjectStep(w, L);
             w.Line($"if (!norms.IsEmpty && direction == 0) norms[t] = HiddenGradientNormSum(new LgReadOnlySpan(ws, dh, rows * HP));");
             w.Line($"bool any = false;");
             using (w.Block($"for (int b = 0; b < rows; b++)"))
@@ -368,7 +409,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"continue;");
                 }
                 w.Line($"any = true;");
-                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainZero(rows);");
+                if (lstm) w.Line($"int cPrev = k > 0 ? cs + prevHidden + b * DHP : {c0};");
                 w.Line($"{backwardCall};");
                 using (w.Block($"if (sumBias)"))
                 {
@@ -378,9 +419,12 @@ internal static partial class RecurrentLayerEmitter
             }
             w.Line($$"""
                 if (!any || k == 0) continue;
-                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP])
-                LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP,
-                    whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
+                // dh_{t−1} += dZ_h·W_hh (W_hh packed [GP, HP]); with recurrent dropout m ⊙ (dZ_h·W_hh)
+                if (_dropRec)
+                    DropoutRecurrentGradient(new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), whhP, ws, dh, unit, rows);
+                else
+                    LgGemm.MultiplyAdd(rows, HP, GP, new LgReadOnlySpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP,
+                        whhP, HP, new LgSpan(ws, dh, rows * HP), HP);
                 """);
         }
 
@@ -401,6 +445,7 @@ internal static partial class RecurrentLayerEmitter
                     var hPrev = new LgSpan(ws, TrainHPrev(rows) + layer * n * DHP, n * DHP);
                     global::LstmGen.RowPacking.Pack(act, DGP, active);
                     global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
+                    if (_dropRec) DropoutPackedStates(hPrev, rows, layer, active);
                     var tr = new LgSpan(ws, TrainTranspose(rows), n * InputColumns);
                     LgArray.Clear(_gradWhhT);
                     for (int direction = 0; direction < Directions; direction++)
@@ -440,6 +485,7 @@ internal static partial class RecurrentLayerEmitter
                     dx.Slice(0, (layer == 0 ? m : n) * packedInputs).Clear();
                     LgGemm.MultiplyAdd(m, packedInputs, DGP, act, DGP,
                         new LgReadOnlySpan(_wihP, PackedInputOffset(layer), DGP * packedInputs), packedInputs, dx, packedInputs);
+                    if ((layer == 0 & _dropEmb) | _dropIn) DropoutInput(dx, rows, layer, m);
                     if (layer > 0)
                     {
                         // ∂L/∂Y of the layer below, in pair order (zero at padded pairs).

@@ -123,13 +123,17 @@ internal static partial class RecurrentLayerEmitter
     // Predict: the single-row body, the batch body over tiles, and RunTile.
     public static void EmitPredict(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
+        bool seq = P.ReturnSequences;
         if (P.Dense)
         {
-            DenseInputEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: true)));
-            EmitRunTile(w, L, cell, dense: true);
+            string single = SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: true, seq));
+            if (seq) SequenceHeadEmitter.EmitDensePredict(w, P, single);
+            else DenseInputEmitter.EmitPredict(w, P, single);
+            EmitRunTile(w, L, cell, dense: true, seq);
+            if (seq) SequenceHeadEmitter.EmitInference(w, P);
             return;
         }
-        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell)), ", the recurrent product as one GEMM per step", """
+        ShellEmitter.EmitPredict(w, P, SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: false, seq)), ", the recurrent product as one GEMM per step", seq ? SequenceHeadEmitter.BatchBody : """
             float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
             float[] scratch = Scratch();
             for (int row0 = 0; row0 < batch; row0 += TileRows)
@@ -140,11 +144,12 @@ internal static partial class RecurrentLayerEmitter
                     HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
             }
             """);
-        EmitRunTile(w, L, cell, dense: false);
+        EmitRunTile(w, L, cell, dense: false, seq);
+        if (seq) SequenceHeadEmitter.EmitInference(w, P);
     }
 
     // One row: its non-padding tokens, layer by layer and direction by direction, each step fused (Step), then the head.
-    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense = false)
+    private static void EmitSingleRow(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         if (dense) w.Line($"{DenseInputEmitter.SingleRowInput}");
         else w.Line($$"""
@@ -195,13 +200,13 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"bool folded = layer == 0 && table is not null;");
             }
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
-                EmitSingleRowDirection(w, L, cell, dense);
+                EmitSingleRowDirection(w, L, cell, dense, seq);
         }
-        w.Line($"HeadLogits(ref scratch[ScratchH], output);");
+        w.Line($"{(seq ? SequenceHeadEmitter.RowCall(dense) : "HeadLogits(ref scratch[ScratchH], output);")}");
     }
 
     // One direction of one layer over the row's n steps, from a zero state.
-    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
+    private static void EmitSingleRowDirection(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         if (L.D == 2)
         {
@@ -242,6 +247,7 @@ internal static partial class RecurrentLayerEmitter
                 w.Line($"// Below the top layer, y_s = h is the next layer's input at step s.");
                 w.Line($"if (layer < Layers - 1) LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(new LgSpan(scratch, layerOutput + s * DHP + direction * HP, HP));");
             }
+            if (seq) SequenceHeadEmitter.EmitSaveRowStep(w, L);
             w.Line($"s += direction == 0 ? 1 : -1;");
         }
         w.Line($"""
@@ -252,7 +258,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // RunTile: one tile of sequences, layer by layer and direction by direction.
-    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
+    private static void EmitRunTile(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         string parts = cell.SeparateRecurrent
             ? "X_t·W_ihᵀ + b (or rows of the folded table) and HH = (0, 0, b_hn) + H·W_hhᵀ"
@@ -277,7 +283,7 @@ internal static partial class RecurrentLayerEmitter
                     w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
                     if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
                     using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
-                        EmitTileStep(w, L, cell, dense);
+                        EmitTileStep(w, L, cell, dense, seq);
                 }
             }
         }
@@ -285,7 +291,7 @@ internal static partial class RecurrentLayerEmitter
     }
 
     // One step of a tile: each row's input part, the input-side GEMM when not folded, H·W_hhᵀ, the cell update.
-    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense)
+    private static void EmitTileStep(SourceWriter w, RecurrentPlan L, CellEmitter cell, bool dense, bool seq)
     {
         if (dense) w.Line($"{DenseInputEmitter.TileStepInput(cell.SeparateRecurrent)}");
         else
@@ -348,5 +354,6 @@ internal static partial class RecurrentLayerEmitter
                     LgArray.Copy(scratch, state + r * DHP, scratch, tileOutput + (t * rows + r) * DHP + direction * HP, HP);
                 """);
         }
+        if (seq) SequenceHeadEmitter.EmitSaveTileStep(w, L);
     }
 }
