@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using LstmGen;
 using LstmGen.Samples.Forecast;
 using LstmGen.Serialization;
@@ -67,7 +68,13 @@ static int Run(Options options)
     if (options.LoadPath is not null)
     {
         var model = new PassengerModel();
-        SeriesScaler scaler = options.Seeds > 0 ? throw new NotImplementedException() : null!;
+        ModelFile.Load(model, options.LoadPath);
+        // The scaler travels in the file's extension record as its one-line text (SeriesScaler.ToText).
+        byte[] extension = ModelFile.Inspect(options.LoadPath).Extension
+            ?? throw new DataException($"{options.LoadPath}: the model file holds no scaler; save it with this sample.");
+        SeriesScaler scaler;
+        try { scaler = SeriesScaler.Parse(Encoding.UTF8.GetString(extension)); }
+        catch (FormatException e) { throw new DataException($"{options.LoadPath}: the stored scaler is not valid: {e.Message}"); }
         networks.Add((model, scaler, double.NaN, -1, 0));
         Console.WriteLine($"Loaded {options.LoadPath}.");
     }
@@ -97,7 +104,7 @@ static int Run(Options options)
     if (options.LoadPath is null && !options.NoSave)
     {
         var best = networks.MinBy(n => n.ValidationLoss);
-        // TODO save with scaler
+        ModelFile.Save(best.Model, options.SavePath, vocabulary: null, Encoding.UTF8.GetBytes(best.Scaler.ToText()));
         Console.WriteLine($"Saved the seed-{best.Seed} network (lowest validation loss, epoch {best.Epoch}) with its scaler to {Path.GetFullPath(options.SavePath)}; " +
             $"forecast with it: Forecast --load {options.SavePath}{(options.DataPath is null ? "" : $" --data {options.DataPath}")}");
     }

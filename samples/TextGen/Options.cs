@@ -12,13 +12,13 @@ public sealed class Options
     public string? DataPath { get; set; }
 
     /// <summary>Passes over the training text.</summary>
-    public int Epochs { get; set; } = 8;
+    public int Epochs { get; set; } = 20;
 
     /// <summary>Parallel streams (batch rows) the training text is cut into.</summary>
     public int Streams { get; set; } = 32;
 
     /// <summary>Adam's learning rate.</summary>
-    public float LearningRate { get; set; } = 0.003f;
+    public float LearningRate { get; set; } = 0.005f;
 
     /// <summary>The seed (weights, sampling).</summary>
     public int Seed { get; set; }
@@ -49,7 +49,7 @@ public sealed class Options
 
     /// <summary>The usage text.</summary>
     public static string Usage => """
-        Trains a character-level LSTM language model (Embedding(96, 32) → 2 × LSTM(256) → softmax over 96 symbols at every
+        Trains a character-level LSTM language model (Embedding(96, 32) → LSTM(128) → softmax over 96 symbols at every
         step) with truncated backpropagation through time, reports held-out bits per character beside a smoothed
         character 3-gram model on the same split (the last 10 % of the text), then generates text from a prompt, one
         character at a time through the model's streaming Step.
@@ -58,9 +58,9 @@ public sealed class Options
 
         Options:
           --data FILE          A UTF-8 text file to learn (default: the project's own documentation, built in).
-          --epochs N           Passes over the training text (default 8).
+          --epochs N           Passes over the training text (default 20).
           --streams N          Parallel streams the training text is cut into, one per batch row (default 32).
-          --learning-rate X    Adam's learning rate (default 0.003).
+          --learning-rate X    Adam's learning rate (default 0.005).
           --seed N             Seed for the weights and the sampling (default 0).
           --prompt TEXT        Where generation starts (default "The model ").
           --length N           Characters to generate (default 400).
@@ -98,7 +98,7 @@ public sealed class Options
             switch (a)
             {
                 case "--data": o.DataPath = Value(); break;
-                case "--epochs": o.Epochs = Int(0, 10_000); break;
+                case "--epochs": o.Epochs = Int(1, 10_000); break;
                 case "--streams": o.Streams = Int(1, 1024); break;
                 case "--learning-rate": o.LearningRate = Real(1e-6f, 1f); break;
                 case "--seed": o.Seed = Int(0, int.MaxValue); break;

@@ -81,44 +81,19 @@ static int Run(Options options)
     return 0;
 }
 
-// Truncated BPTT: the training ids are cut into B streams (row b reads ids [b·L, (b + 1)·L), L = ⌊n / B⌋); window w of an
-// epoch is steps [w·T, (w + 1)·T) of every stream, with targets the next ids, and starts from the state the previous
-// window ended in (gradients stop at the window's start). The state is zero at the start of every epoch.
+// Truncated BPTT with the runtime's StreamTrainer: the training ids are cut into B streams (row b reads ids
+// [b·L, (b + 1)·L), L = ⌊n / B⌋); window w of an epoch is steps [w·T, (w + 1)·T) of every stream, with the next ids as
+// targets, and starts from the state the previous window ended in (gradients stop at the window's start).
 static double Train(CharModel model, int[] ids, int[] heldIds, Options options)
 {
-    int b = options.Streams, t = CharModel.SequenceLength, length = ids.Length / b, windows = (length - 1) / t;
-    var tokens = new int[b * t];
-    var classes = new int[b * t];
-    var gradients = new float[CharModel.ParameterCount];
-    float[] state = new float[b * CharModel.StateSize], next = new float[b * CharModel.StateSize];
-    var adam = new Adam(learningRate: options.LearningRate);
-    double bits = double.NaN;
-    Console.WriteLine($"Training: {b} streams of {length:N0} characters, {windows} windows of {t} per epoch, {CharModel.ParameterCount:N0} parameters.");
-    for (int epoch = 1; epoch <= options.Epochs; epoch++)
-    {
-        var clock = Stopwatch.StartNew();
-        Array.Clear(state);
-        double loss = 0;
-        for (int w = 0; w < windows; w++)
-        {
-            for (int r = 0; r < b; r++)
-            {
-                ids.AsSpan(r * length + w * t, t).CopyTo(tokens.AsSpan(r * t));
-                ids.AsSpan(r * length + w * t + 1, t).CopyTo(classes.AsSpan(r * t));
-            }
-            loss += model.ComputeGradients(tokens, classes, gradients, default, state, next);
-            Gradients.ClipByGlobalNorm(gradients, 5f);
-            using (ParameterUpdate update = model.BeginParameterUpdate()) adam.Step(update.Values, gradients);
-            (state, next) = (next, state);
-            if (!Console.IsOutputRedirected && (w % 10 == 9 || w == windows - 1))
-                Console.Write($"\r  epoch {epoch}/{options.Epochs}: window {w + 1}/{windows}, training {loss / (w + 1) / Math.Log(2):F3} bits/char, {(w + 1) * b * t / clock.Elapsed.TotalSeconds:N0} chars/s   ");
-        }
-        double seconds = clock.Elapsed.TotalSeconds;
-        bits = HeldOutBits(model, heldIds);
-        if (!Console.IsOutputRedirected) Console.Write("\r");
-        Console.WriteLine($"  epoch {epoch}/{options.Epochs}: training {loss / windows / Math.Log(2):F3} bits/char, held-out {bits:F3} bits/char, " +
-            $"{windows * b * t / seconds:N0} chars/s, {seconds:F1} s");
-    }
+    var windows = new StreamWindows(ids, options.Streams, CharModel.SequenceLength);
+    Console.WriteLine($"Training: {options.Streams} streams of {windows.StreamLength:N0} characters, {windows.Windows} windows of {CharModel.SequenceLength} per epoch, " +
+        $"{CharModel.ParameterCount:N0} parameters, Adam {options.LearningRate}, gradients clipped to norm 5.");
+    var clock = Stopwatch.StartNew();
+    TrainingHistory history = StreamTrainer.Fit(model, ids, options.Streams, options.Epochs, new Adam(learningRate: options.LearningRate), clipNorm: 5f,
+        validationText: heldIds, progress: new EpochLines(Console.IsOutputRedirected));
+    double bits = HeldOutBits(model, heldIds);
+    Console.WriteLine($"Trained {history.Epochs.Count} epochs in {clock.Elapsed.TotalSeconds:F0} s.");
     return bits;
 }
 
@@ -158,4 +133,19 @@ static void Generate(CharModel model, CharVocabulary chars, Options options)
         model.StepLogits(state, id, logits);
     }
     Console.WriteLine($"\n\n({options.Length} characters in {clock.Elapsed.TotalMilliseconds:F0} ms, {clock.Elapsed.TotalMilliseconds * 1000 / Math.Max(1, options.Length):F0} µs each)");
+}
+
+/// <summary>Prints each epoch's line (and, on a terminal, the window counter) as StreamTrainer reports it, in order.</summary>
+internal sealed class EpochLines(bool redirected) : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress p)
+    {
+        if (p.EpochEnd is { } e)
+        {
+            if (!redirected) Console.Write("\r");
+            string held = e.ValidationLoss is double v ? $", held-out {v / Math.Log(2):F3} bits/char (parallel streams)" : "";
+            Console.WriteLine($"  epoch {e.Epoch}/{p.Epochs}: training {e.Loss / Math.Log(2):F3} bits/char{held}, {e.SequencesPerSecond * CharModel.SequenceLength:N0} chars/s, {e.Elapsed.TotalSeconds:F1} s");
+        }
+        else if (!redirected) Console.Write($"\r  epoch {p.Epoch}/{p.Epochs}: window {p.Batch}/{p.Batches}, {p.Loss / Math.Log(2):F3} bits/char   ");
+    }
 }
