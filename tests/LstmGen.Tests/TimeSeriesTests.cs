@@ -175,7 +175,46 @@ public class TimeSeriesTests
         Assert.Equal(19.714, ForecastMetrics.Rmse(truth, RecursiveForecast.OneStepAhead(new SeasonalNaive(12, true), y, test)), 3);
     }
 
+    [Fact]
+    public void RecursiveForecastsTellAForecasterThePositionOfTheValueItForecasts()
+    {
+        // The forecast of position t is t (from NextAt); Next alone would give −1.
+        var f = new Position();
+        Assert.Equal([2f, 3f, 4f], RecursiveForecast.OneStepAhead(f, [9, 9, 9, 9, 9], 2..5));
+        float[] run = new float[3];
+        RecursiveForecast.Run(f, [9f, 9f], run);
+        Assert.Equal([2f, 3f, 4f], run);
+        RecursiveForecast.Run(f, [9f, 9f], run, historyStart: 10);
+        Assert.Equal([12f, 13f, 14f], run);
+        // Four steps ahead of position 5: from the truth up to position 1, the path is 2, 3, 4, 5.
+        Assert.Equal([5f, 6f], RecursiveForecast.StepsAhead(f, [9, 9, 9, 9, 9, 9, 9], 5..7, steps: 4));
+        // A forecaster without calendar features is called through the default NextAt.
+        Assert.Equal([9f], RecursiveForecast.OneStepAhead(new LastPlusOne(), [1, 8, 9], 2..3)); // 8 + 1
+    }
+
+    [Fact]
+    public void AScalerScalesOneFeatureAloneAsItScalesThatColumn()
+    {
+        float[] rows = [1, 10, 3, 30, 5, 50];
+        SeriesScaler s = new StandardScaler().Fit(rows, features: 2);
+        float[] column = [10, 30, 50];
+        s.Transform(column, feature: 1);
+        float[] scaled = Transformed(s, (float[])rows.Clone());
+        Assert.Equal([scaled[1], scaled[3], scaled[5]], column);
+        s.Inverse(column, feature: 1);
+        Assert.Equal([10f, 30f, 50f], column, (a, b) => Math.Abs(a - b) <= 1e-5f * Math.Abs(b));
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.Transform(column, feature: 2));
+        Assert.Throws<InvalidOperationException>(() => new MinMaxScaler().Transform(column, feature: 0));
+    }
+
     private static float[] Transformed(SeriesScaler s, float[] v) { s.Transform(v); return v; }
+
+    private sealed class Position : IOneStepForecaster
+    {
+        public int Window => 2;
+        public float Next(ReadOnlySpan<float> recent) => -1;
+        public float NextAt(ReadOnlySpan<float> recent, int index) => index;
+    }
 
     private sealed class LastPlusOne : IOneStepForecaster
     {

@@ -233,6 +233,17 @@ public static class ModelFile
     public static void Save(IGeneratedModel model, string path, Vocabulary? vocabulary = null)
         => Save(model, path, vocabulary, wrapStream: null);
 
+    /// <summary>
+    /// Writes the model (and <paramref name="vocabulary"/>, if given) with an application-defined extension record
+    /// (format version 2) to <paramref name="path"/> atomically: bytes the application reads back from
+    /// <see cref="ModelFileInfo.Extension"/> (<see cref="Inspect(string)"/>) beside <see cref="Load(IGeneratedModel, string)"/>. <c>TextClassifier</c> stores its pipeline there; the forecasting sample its scaler.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty, or as the other overloads.</exception>
+    /// <exception cref="IOException">The file could not be written (the previous file, if any, is unchanged).</exception>
+    public static void Save(IGeneratedModel model, string path, Vocabulary? vocabulary, ReadOnlySpan<byte> extension)
+        => Save(model, path, vocabulary, wrapStream: null, extension.ToArray());
+
     // wrapStream lets tests put a failing stream between the writer and the temporary file.
     internal static void Save(IGeneratedModel model, string path, Vocabulary? vocabulary, Func<Stream, Stream>? wrapStream, byte[]? extension = null)
     {

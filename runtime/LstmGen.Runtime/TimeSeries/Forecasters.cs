@@ -8,6 +8,14 @@ public interface IOneStepForecaster
 
     /// <summary>The value that follows <paramref name="recent"/> (its last <see cref="Window"/> values, oldest first).</summary>
     float Next(ReadOnlySpan<float> recent);
+
+    /// <summary>
+    /// The value at position <paramref name="index"/> of the series, which follows <paramref name="recent"/> (so the last
+    /// value of <paramref name="recent"/> is at <paramref name="index"/> − 1): for forecasters with calendar features,
+    /// such as the month of the value forecast. <see cref="RecursiveForecast"/> calls this one; by default it is
+    /// <see cref="Next(ReadOnlySpan{float})"/>.
+    /// </summary>
+    float NextAt(ReadOnlySpan<float> recent, int index) => Next(recent);
 }
 
 /// <summary>Multi-step forecasts from a one-step forecaster, fed its own outputs (the recursive strategy).</summary>
@@ -15,9 +23,10 @@ public static class RecursiveForecast
 {
     /// <summary>
     /// Writes <c>output.Length</c> forecasts that follow <paramref name="history"/>: step k reads the window that
-    /// ends with the k forecasts before it.
+    /// ends with the k forecasts before it. <paramref name="historyStart"/> is the series position of the history's first
+    /// value, so forecast k is at position <c>historyStart + history.Length + k</c> (see <see cref="IOneStepForecaster.NextAt"/>).
     /// </summary>
-    public static void Run(IOneStepForecaster forecaster, ReadOnlySpan<float> history, Span<float> output)
+    public static void Run(IOneStepForecaster forecaster, ReadOnlySpan<float> history, Span<float> output, int historyStart = 0)
     {
         ArgumentNullException.ThrowIfNull(forecaster);
         int w = forecaster.Window;
@@ -26,7 +35,7 @@ public static class RecursiveForecast
         history[^w..].CopyTo(buffer);
         for (int k = 0; k < output.Length; k++)
         {
-            float next = forecaster.Next(buffer.AsSpan(k, w));
+            float next = forecaster.NextAt(buffer.AsSpan(k, w), historyStart + history.Length + k);
             if (!float.IsFinite(next)) throw new InvalidOperationException($"Forecast step {k} is {next}.");
             buffer[w + k] = output[k] = next;
         }
@@ -42,7 +51,7 @@ public static class RecursiveForecast
         (int start, int length) = range.GetOffsetAndLength(series.Length);
         if (start < forecaster.Window) throw new ArgumentException($"The range starts at {start}, before {forecaster.Window} values of history.", nameof(range));
         var result = new float[length];
-        for (int i = 0; i < length; i++) result[i] = forecaster.Next(series.Slice(start + i - forecaster.Window, forecaster.Window));
+        for (int i = 0; i < length; i++) result[i] = forecaster.NextAt(series.Slice(start + i - forecaster.Window, forecaster.Window), start + i);
         return result;
     }
 

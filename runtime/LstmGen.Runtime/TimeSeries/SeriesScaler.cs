@@ -53,7 +53,15 @@ public abstract class SeriesScaler
         for (int i = 0; i < rows.Length; i++) rows[i] = (float)((rows[i] - _offset[i % Features]) / _scale[i % Features]);
     }
 
-    /// <summary>Undoes <see cref="Transform"/> in place on values of feature <paramref name="feature"/> (a forecast's column).</summary>
+    /// <summary>Scales values of feature <paramref name="feature"/> alone in place (a target column), as <see cref="Transform(Span{float})"/> scales that column.</summary>
+    public void Transform(Span<float> values, int feature)
+    {
+        Ensure(Features);
+        if ((uint)feature >= (uint)Features) throw new ArgumentOutOfRangeException(nameof(feature), feature, $"Must be in [0, {Features}).");
+        for (int i = 0; i < values.Length; i++) values[i] = (float)((values[i] - _offset[feature]) / _scale[feature]);
+    }
+
+    /// <summary>Undoes <see cref="Transform(Span{float})"/> in place on values of feature <paramref name="feature"/> (a forecast's column).</summary>
     public void Inverse(Span<float> values, int feature = 0)
     {
         Ensure(Features);
