@@ -1,9 +1,4 @@
-using System.Globalization;
-
 namespace LstmGen.Samples.Forecast;
-
-/// <summary>A command-line mistake: shown to the user, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>The parsed command line.</summary>
 public sealed class Options
@@ -71,31 +66,23 @@ public sealed class Options
     public static Options Parse(string[] args)
     {
         var o = new Options();
-        for (int i = 0; i < args.Length; i++)
+        var r = new ArgumentReader(args);
+        while (r.Next())
         {
-            string a = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{a} needs a value.");
-            int Int(int min, int max)
+            switch (r.Option)
             {
-                string v = Value();
-                return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
-                    ? n : throw new UsageException($"{a} must be a whole number from {min} to {max}, not \"{v}\".");
-            }
-            switch (a)
-            {
-                case "--data": o.DataPath = Value(); break;
-                case "--seeds": o.Seeds = Int(1, 100); break;
-                case "--epochs": o.Epochs = Int(1, 100_000); break;
-                case "--seed": o.Seed = Int(0, int.MaxValue - 100); break;
-                case "--save": o.SavePath = Value(); break;
+                case "--data": o.DataPath = r.Value(); break;
+                case "--seeds": o.Seeds = r.Int(1, 100); break;
+                case "--epochs": o.Epochs = r.Int(1, 100_000); break;
+                case "--seed": o.Seed = r.Int(0, int.MaxValue - 100); break;
+                case "--save": o.SavePath = r.Value(); break;
                 case "--no-save": o.NoSave = true; break;
-                case "--load": o.LoadPath = Value(); break;
-                case "--chart": o.ChartPath = Value(); break;
+                case "--load": o.LoadPath = r.Value(); break;
+                case "--chart": o.ChartPath = r.Value(); break;
                 case "--help" or "-h": o.Help = true; break;
-                default: throw new UsageException($"Unknown option \"{a}\". Try --help.");
+                default: throw r.Unknown();
             }
         }
-        if (o.LoadPath is not null && o.NoSave) { } // nothing to save when loading anyway
         return o;
     }
 }

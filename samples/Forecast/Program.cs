@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Samples.Forecast;
 using LstmGen.Serialization;
 using LstmGen.TimeSeries;
@@ -11,37 +12,7 @@ using LstmGen.Training;
 // (one network per seed, the epoch chosen on the 12 months before the test months), and compare it on the held-out months
 // with seasonal naive and a least-squares autoregression, one step and 12 steps ahead. See README.md.
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-Options options;
-try
-{
-    options = Options.Parse(args);
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
-Console.WriteLine(KernelInfo.Describe());
-try
-{
-    return Run(options);
-}
-catch (Exception e) when (e is DataException or ModelFileException or FileNotFoundException or DirectoryNotFoundException)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-catch (Exception e)
-{
-    Console.Error.WriteLine($"Failed: {e.Message}");
-    return 1;
-}
+return SampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run, e => e is DataException);
 
 static int Run(Options options)
 {

@@ -1,9 +1,4 @@
-using System.Globalization;
-
 namespace LstmGen.Samples.TextGen;
-
-/// <summary>A command-line mistake: shown to the user, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>The parsed command line.</summary>
 public sealed class Options
@@ -79,38 +74,25 @@ public sealed class Options
     public static Options Parse(string[] args)
     {
         var o = new Options();
-        for (int i = 0; i < args.Length; i++)
+        var r = new ArgumentReader(args);
+        while (r.Next())
         {
-            string a = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{a} needs a value.");
-            int Int(int min, int max)
+            switch (r.Option)
             {
-                string v = Value();
-                return int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max
-                    ? n : throw new UsageException($"{a} must be a whole number from {min} to {max}, not \"{v}\".");
-            }
-            float Real(float min, float max)
-            {
-                string v = Value();
-                return float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float x) && x >= min && x <= max
-                    ? x : throw new UsageException($"{a} must be a number from {min} to {max}, not \"{v}\".");
-            }
-            switch (a)
-            {
-                case "--data": o.DataPath = Value(); break;
-                case "--epochs": o.Epochs = Int(1, 10_000); break;
-                case "--streams": o.Streams = Int(1, 1024); break;
-                case "--learning-rate": o.LearningRate = Real(1e-6f, 1f); break;
-                case "--seed": o.Seed = Int(0, int.MaxValue); break;
-                case "--prompt": o.Prompt = Value(); break;
-                case "--length": o.Length = Int(0, 1_000_000); break;
-                case "--temperature": o.Temperature = Real(0, 10); break;
-                case "--top-k": o.TopK = Int(0, CharModel.Symbols); break;
-                case "--save": o.SavePath = Value(); break;
+                case "--data": o.DataPath = r.Value(); break;
+                case "--epochs": o.Epochs = r.Int(1, 10_000); break;
+                case "--streams": o.Streams = r.Int(1, 1024); break;
+                case "--learning-rate": o.LearningRate = r.Real(1e-6f, 1f); break;
+                case "--seed": o.Seed = r.Int(0, int.MaxValue); break;
+                case "--prompt": o.Prompt = r.Value(); break;
+                case "--length": o.Length = r.Int(0, 1_000_000); break;
+                case "--temperature": o.Temperature = r.Real(0, 10); break;
+                case "--top-k": o.TopK = r.Int(0, CharModel.Symbols); break;
+                case "--save": o.SavePath = r.Value(); break;
                 case "--no-save": o.NoSave = true; break;
-                case "--load": o.LoadPath = Value(); break;
+                case "--load": o.LoadPath = r.Value(); break;
                 case "--help" or "-h": o.Help = true; break;
-                default: throw new UsageException($"Unknown option \"{a}\". Try --help.");
+                default: throw r.Unknown();
             }
         }
         if (o.Prompt.Length == 0) throw new UsageException("--prompt must not be empty.");

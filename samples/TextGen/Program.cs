@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LstmGen;
+using LstmGen.Samples;
 using LstmGen.Samples.TextGen;
 using LstmGen.Serialization;
 using LstmGen.Text;
@@ -10,37 +11,7 @@ using LstmGen.Training;
 // on a text (the project's documentation by default), scored in bits per character on the last 10 % beside a character
 // 3-gram model, then sampled from a prompt through the streaming Step. See README.md.
 
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-Options options;
-try
-{
-    options = Options.Parse(args);
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
-Console.WriteLine(KernelInfo.Describe());
-try
-{
-    return Run(options);
-}
-catch (Exception e) when (e is ModelFileException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-catch (Exception e)
-{
-    Console.Error.WriteLine($"Failed: {e.Message}");
-    return 1;
-}
+return SampleMain.Run(args, Options.Parse, o => o.Help, Options.Usage, Run, e => e is InvalidDataException);
 
 static int Run(Options options)
 {
