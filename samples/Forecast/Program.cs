@@ -54,7 +54,7 @@ static int Run(Options options)
         for (int k = 0; k < options.Seeds; k++) networks.Add(Train(v, window, validationStart, testStart, options.Seed + k, options.Epochs, series.MonthOfFirst));
     }
     var lstmRows = networks.Select(n => Score("LSTM", new LstmForecaster(n.Model, n.Scaler, series.MonthOfFirst), v, testStart)).ToList();
-    rows.Add(Summarise(lstmRows, networks.Count == 1 ? "LSTM (loaded)" : $"LSTM, mean ± sd of {networks.Count} seeds"));
+    rows.Add(Summarise(lstmRows, options.LoadPath is not null ? "LSTM (loaded)" : networks.Count == 1 ? $"LSTM (seed {networks[0].Seed})" : $"LSTM, mean ± sd of {networks.Count} seeds"));
 
     Console.WriteLine();
     Console.WriteLine($"Held-out {Options.TestMonths} months          one step ahead              12 steps ahead");
@@ -68,7 +68,7 @@ static int Run(Options options)
     [
         ("seasonal naive, growth-adjusted", naive.OneStep),
         ("linear AR(13)", rows[2].OneStep),
-        (networks.Count == 1 ? "LSTM" : $"LSTM (seed {networks[0].Seed})", lstmRows[0].OneStep),
+        (options.LoadPath is not null ? "LSTM (loaded)" : $"LSTM (seed {networks[0].Seed})", lstmRows[0].OneStep),
     ]);
     Console.WriteLine($"Chart: {chart}");
 
