@@ -167,8 +167,7 @@ internal sealed record Row(string Name, float[] OneStep, double Rmse1, double Ma
 {
     public string Format()
     {
-        string Cell(double value, int i) => Sd is null ? $"{value,8:F2}" : $"{value,8:F2}".TrimStart().PadLeft(8);
-        string line = $"{Name,-40}{Cell(Rmse1, 0)}{Cell(Mae1, 1)}{Cell(Mape1, 2)}   {Cell(Rmse12, 3)}{Cell(Mae12, 4)}{Cell(Mape12, 5)}";
+        string line = $"{Name,-40}{Rmse1,8:F2}{Mae1,8:F2}{Mape1,8:F2}   {Rmse12,8:F2}{Mae12,8:F2}{Mape12,8:F2}";
         return Sd is null ? line : line + $"\n{"  ± (sd over seeds)",-40}{Sd[0],8:F2}{Sd[1],8:F2}{Sd[2],8:F2}   {Sd[3],8:F2}{Sd[4],8:F2}{Sd[5],8:F2}";
     }
 }

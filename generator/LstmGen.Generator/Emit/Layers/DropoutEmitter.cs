@@ -18,15 +18,15 @@ internal static class DropoutEmitter
     public static void Emit(SourceWriter w, RecurrentPlan L, bool dense, bool everyStep)
     {
         int inWidth = System.Math.Max(L.Input, L.F);
-        // A dense-input model has no embedding: its layer-0 input is InputSize wide and the embedding site does not exist.
+        // Sites a model does not have are refused when their rate is set (siteGuards). A dense-input model has no embedding: its layer-0 input is InputSize wide and the embedding site does not exist.
         string x0 = dense ? "InputSize" : "EmbeddingSize";
         string embeddingBlock = dense ? "0" : "SequenceLength * rows * EmbeddingSize";
-        string noEmbedding = dense
+        string siteGuards = dense
             ? "\n    if (s.Embedding > 0f) throw new global::System.InvalidOperationException(\"Dropout.Embedding is \" + s.Embedding + \" but a dense-input model has no embedding; use Dropout.Input for its inputs.\");"
             : "";
         // The per-step head (ReturnSequences) reads every step's h: the final-features head mask does not apply to it.
         if (everyStep)
-            noEmbedding += "\n    if (s.Head > 0f) throw new global::System.InvalidOperationException(\"Dropout.Head is \" + s.Head + \" but this ReturnSequences model's head runs at every step, where head dropout is not implemented; use Dropout.Input or Dropout.Recurrent.\");";
+            siteGuards += "\n    if (s.Head > 0f) throw new global::System.InvalidOperationException(\"Dropout.Head is \" + s.Head + \" but this ReturnSequences model's head runs at every step, where head dropout is not implemented; use Dropout.Input or Dropout.Recurrent.\");";
         w.Line($$"""
             // ---------------------------------------------------------------- dropout (training only)
             private global::LstmGen.Training.DropoutSettings _dropout = new();
@@ -67,7 +67,7 @@ internal static class DropoutEmitter
             // Reads the rates once per batch and, when any is above 0, draws this batch's masks (m active pairs in _trainInts).
             private void BeginDropout(int rows, int m)
             {
-                global::LstmGen.Training.DropoutSettings s = _dropout;{{noEmbedding}}
+                global::LstmGen.Training.DropoutSettings s = _dropout;{{siteGuards}}
                 _dropEmb = s.Embedding > 0f; _dropIn = s.Input > 0f; _dropRec = s.Recurrent > 0f; _dropHead = s.Head > 0f;
                 if (!(_dropEmb | _dropIn | _dropRec | _dropHead)) return;
                 int version = s.Version;
