@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace LstmGen;
 
 /// <summary>
@@ -29,6 +32,9 @@ public sealed class InferenceSnapshots<T> where T : class
         public readonly T Value = value;
         public int Version;
         public int Readers;
+        // Odd while Fill rewrites the slot, +2 per fill: an optimistic reader that sees the same even value before and
+        // after its read knows the slot was not refilled in between.
+        public int Generation;
     }
 
     // Retired snapshots kept for reuse, beside the current one.
@@ -64,6 +70,52 @@ public sealed class InferenceSnapshots<T> where T : class
         }
     }
 
+    /// <summary>
+    /// Starts a read of the current snapshot that registers nothing (no atomic write, so readers on many threads share no
+    /// written cache line): false when there is no current snapshot of the parameters' version (use
+    /// <see cref="Acquire"/>, which builds one). What is computed from <paramref name="snapshot"/> is valid only if
+    /// <see cref="EndRead"/> then returns true; the reader must not publish anything before that, since the snapshot
+    /// may be refilled while it reads (a seqlock read).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryBeginRead([NotNullWhen(true)] out T? snapshot, out OptimisticRead read)
+    {
+        Slot? slot = Volatile.Read(ref _current);
+        if (slot is not null && slot.Version == _store.Version)
+        {
+            // Acquire: the snapshot's reads below come after this one.
+            int generation = Volatile.Read(ref slot.Generation);
+            if ((generation & 1) == 0)
+            {
+                snapshot = slot.Value;
+                read = new OptimisticRead(slot, generation);
+                return true;
+            }
+        }
+        snapshot = null;
+        read = default;
+        return false;
+    }
+
+    /// <summary>Whether the snapshot of <see cref="TryBeginRead"/> was left unchanged while it was read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool EndRead(in OptimisticRead read)
+    {
+        // The snapshot's reads complete before the generation is read again (a compiler barrier on x86/x64, where loads
+        // are not reordered with loads; dmb ishld on ARM64).
+        Volatile.ReadBarrier();
+        return read.Slot is Slot slot && Volatile.Read(ref slot.Generation) == read.Generation;
+    }
+
+    /// <summary>An optimistic read started by <see cref="TryBeginRead"/>.</summary>
+    public readonly struct OptimisticRead
+    {
+        internal readonly object? Slot;
+        internal readonly int Generation;
+
+        internal OptimisticRead(object slot, int generation) => (Slot, Generation) = (slot, generation);
+    }
+
     private Slot Refresh(Slot? current)
     {
         if (!_store.TryLockForCopy(wait: current is null)) return current!;
@@ -73,7 +125,10 @@ public sealed class InferenceSnapshots<T> where T : class
             int version = _store.Version;
             if (current is not null && current.Version == version) return current;
             Slot target = TakeFreeSlot(current);
+            // Full fences: the odd generation is visible before any write of Fill, every write before the even one.
+            Interlocked.Increment(ref target.Generation);
             _builder.Fill(target.Value, _store.Values);
+            Interlocked.Increment(ref target.Generation);
             target.Version = version;
             Volatile.Write(ref _current, target);
             return target;

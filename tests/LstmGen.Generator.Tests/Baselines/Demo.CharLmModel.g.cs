@@ -813,8 +813,10 @@ namespace Demo
             // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
             // parity says which is current. Padded lanes stay exactly 0 (zero weights).
             internal readonly float[] H = new float[2 * Layers * HP];
-            // c of every layer [Layers, HP], updated in place.
+            // c of every layer [Layers, HP], updated in place, and its value before the step (restored when an optimistic step
+            // is discarded).
             internal readonly float[] C = new float[Layers * HP];
+            internal readonly float[] CBefore = new float[Layers * HP];
             // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
             internal readonly float[] Gates = new float[GP];
             internal readonly float[] Input = new float[GP];
@@ -898,42 +900,70 @@ namespace Demo
             global::System.ArgumentNullException.ThrowIfNull(state);
             if ((uint)token >= VocabularySize) LgThrow.StepTokenOutOfRange(nameof(token), token, VocabularySize);
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
-            using global::LstmGen.InferenceSnapshots<CharLmModel>.Lease lease = _inference!.Acquire();
-            lease.Value.StepOne(state, token, output);
+            // A seqlock read of the current snapshot: nothing shared is written (no reader count, whose atomic
+            // increments would also fence each step from the next), so steps overlap and many threads step without
+            // contention. The step writes only the state's other h copy, c (saved first) and the output, and commits (the
+            // step count) only when the snapshot was not refilled meanwhile.
+            if (_inference!.TryBeginRead(out CharLmModel? snapshot, out global::LstmGen.InferenceSnapshots<CharLmModel>.OptimisticRead read))
+            {
+                LgArray.Copy(state.C, state.CBefore, Layers * HP);
+                int advanced = snapshot.StepOne(state, token, output, build: false);
+                if (advanced >= 0 && global::LstmGen.InferenceSnapshots<CharLmModel>.EndRead(read))
+                {
+                    state._steps += advanced;
+                    return;
+                }
+                LgArray.Copy(state.CBefore, state.C, Layers * HP);
+            }
+            using global::LstmGen.InferenceSnapshots<CharLmModel>.Lease lease = _inference.Acquire();
+            state._steps += lease.Value.StepOne(state, token, output, build: true);
         }
 
-        // One step of every layer on a published snapshot (this is one). Layer 0's input part is the folded table's row
-        // (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one row of Predict's
-        // per-layer GEMM); then the fused step from the current h into the other copy, in the chunk order of the
-        // step's parity, as Predict's step s.
-        private void StepOne(State state, int token, LgSpan output)
+        // One step of every layer on a snapshot (this is one), into the state's other h copy. Layer 0's input part is the
+        // folded table's row (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one
+        // row of Predict's per-layer GEMM); then the fused step from the current h, in the chunk order of the step's
+        // parity, as Predict's step s; the head on the new h. Returns the steps taken (0 for padding, whose head reads
+        // the current h), or −1 (see above). The caller commits the step count.
+        private int StepOne(State state, int token, LgSpan output, bool build)
         {
-            EnsurePacked();
-            if (token != 0)
+            if (build) EnsurePacked();
+            else if (global::System.Threading.Volatile.Read(ref _packedVersion) != _store.Version) return -1;
+            float[]? table = null;
+            if (UseFoldedEmbedding)
             {
-                float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
-                bool reverse = (state._steps & 1) != 0;
-                int current = state.Current, next = Layers * HP - current;
-                float[] hs = state.H, x = state.Input;
-                for (int layer = 0; layer < Layers; layer++)
+                if (build) table = EnsureTable();
+                else
                 {
-                    ref float input = ref x[0];
-                    if (layer == 0 && table is not null) input = ref table[token * DGP];
-                    else
-                    {
-                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
-                        if (layer == 0)
-                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
-                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
-                        else
-                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
-                    }
-                    Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+                    table = _table;
+                    if (table is null || global::System.Threading.Volatile.Read(ref _tableVersion) != _store.Version) return -1;
                 }
-                state._steps++;
             }
-            HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+            if (token == 0)
+            {
+                HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+                return 0;
+            }
+            bool reverse = (state._steps & 1) != 0;
+            int current = state.Current, next = Layers * HP - current;
+            float[] hs = state.H, x = state.Input;
+            for (int layer = 0; layer < Layers; layer++)
+            {
+                ref float input = ref x[0];
+                if (layer == 0 && table is not null) input = ref table[token * DGP];
+                else
+                {
+                    LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                    if (layer == 0)
+                        LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
+                            new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                    else
+                        LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                            new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                }
+                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+            }
+            HeadLogits(ref hs[next + (Layers - 1) * HP], output);
+            return 1;
         }
 
         // i = σ(gᵢ), f = σ(g_f), g = tanh(g_g), o = σ(g_o); c' = f⊙c + i⊙g; h' = o⊙tanh(c').

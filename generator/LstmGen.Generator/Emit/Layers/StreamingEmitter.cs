@@ -38,7 +38,7 @@ internal static class StreamingEmitter
                 // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
                 // parity says which is current. Padded lanes stay exactly 0 (zero weights).
                 internal readonly float[] H = new float[2 * Layers * HP];
-            {{(lstm ? "    // c of every layer [Layers, HP], updated in place.\n    internal readonly float[] C = new float[Layers * HP];\n" : "")}}    // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
+            {{(lstm ? "    // c of every layer [Layers, HP], updated in place, and its value before the step (restored when an optimistic step\n    // is discarded).\n    internal readonly float[] C = new float[Layers * HP];\n    internal readonly float[] CBefore = new float[Layers * HP];\n" : "")}}    // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
                 internal readonly float[] Gates = new float[GP];
                 internal readonly float[] Input = new float[GP];
                 internal long _steps;
@@ -124,8 +124,12 @@ internal static class StreamingEmitter
         string inputDoc = dense
             ? $"<paramref name=\"features\"/> does not hold {P.E} values or one is NaN or ±∞ (the message names it)"
             : $"<paramref name=\"token\"/> is outside [0, {P.V})";
+        bool lstm = cell.HasCellState;
+        string written = lstm ? ", c (saved first)" : "";
+        // Continuation lines carry the block's indentation (a hole indents only its first line).
+        string saveC = lstm ? "LgArray.Copy(state.C, state.CBefore, Layers * HP);\n        " : "";
+        string restoreC = lstm ? "\n        LgArray.Copy(state.CBefore, state.C, Layers * HP);" : "";
         string checks = dense
-            // Continuation lines carry the method body's indentation (a hole indents only its first line).
             ? "if (features.Length != InputSize) LgThrow.WrongLength(nameof(features), features.Length, InputSize, \"InputSize\");\n"
                 + "    for (int i = 0; i < features.Length; i++)\n"
                 + "        if (!float.IsFinite(features[i])) LgThrow.StepFeatureNotFinite(nameof(features), i, features[i]);"
@@ -152,77 +156,125 @@ internal static class StreamingEmitter
                 global::System.ArgumentNullException.ThrowIfNull(state);
                 {{checks}}
                 if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
-                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
-                lease.Value.StepOne(state, {{inputArg}}, output);
+                // A seqlock read of the current snapshot: nothing shared is written (no reader count, whose atomic
+                // increments would also fence each step from the next), so steps overlap and many threads step without
+                // contention. The step writes only the state's other h copy{{written}} and the output, and commits (the
+                // step count) only when the snapshot was not refilled meanwhile.
+                if (_inference!.TryBeginRead(out {{type}}? snapshot, out global::LstmGen.InferenceSnapshots<{{type}}>.OptimisticRead read))
+                {
+                    {{saveC}}int advanced = snapshot.StepOne(state, {{inputArg}}, output, build: false);
+                    if (advanced >= 0 && global::LstmGen.InferenceSnapshots<{{type}}>.EndRead(read))
+                    {
+                        state._steps += advanced;
+                        return;
+                    }{{restoreC}}
+                }
+                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference.Acquire();
+                state._steps += lease.Value.StepOne(state, {{inputArg}}, output, build: true);
             }
 
             """);
         string bias = cell.SeparateRecurrent ? ", ref _biasHh[layer * DGP]" : "";
         string c = cell.HasCellState ? ", ref state.C[layer * HP]" : "";
         string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
+        // Without build (an optimistic read), a snapshot whose packed weights are not built yet is refused (-1), not built:
+        // the caller then steps under a lease, which may build.
+        const string ready = """
+            if (build) EnsurePacked();
+                else if (global::System.Threading.Volatile.Read(ref _packedVersion) != _store.Version) return -1;
+            """;
         if (dense)
         {
             w.Line($$"""
-                // One step of every layer on a published snapshot (this is one): bias + features·W_ihᵀ for layer 0 and
-                // bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM), then the fused step from the current h into the
-                // other copy, in the chunk order of the step's parity, as Predict's step s.
-                private void StepOne(State state, LgReadOnlySpan features, LgSpan output)
+                // One step of every layer on a snapshot (this is one), into the state's other h copy: bias + features·W_ihᵀ
+                // for layer 0 and bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM, the same FMA sequence), then
+                // the fused step from the current h, in the chunk order of the step's parity, as Predict's step s; the head
+                // on the new h. Returns the steps taken (1), or −1 (see above). The caller commits the step count.
+                private int StepOne(State state, LgReadOnlySpan features, LgSpan output, bool build)
                 {
-                    EnsurePacked();
+                    {{ready}}
                     bool reverse = (state._steps & 1) != 0;
                     int current = state.Current, next = Layers * HP - current;
                     float[] hs = state.H, x = state.Input;
                     for (int layer = 0; layer < Layers; layer++)
                     {
-                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
-                        if (layer == 0)
-                            LgGemm.MultiplyAdd(1, DGP, InputSize, features, InputSize, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), DGP, x, DGP);
+                        if (layer == 0 && LgMath.IsAccelerated)
+                        {
+                            // x = bias + Σ_p features[p]·W_ihᵀ[p, :], p ascending from the bias: the GEMM kernels' FMA order,
+                            // inline (a GEMM call per step costs more than its InputSize·GP/8 FMAs here).
+                            ref float bias = ref _bias[0], wih = ref _wihT[0], xs = ref x[0];
+                            for (nuint j = 0; j < DGP; j += 8)
+                            {
+                                LgVec acc = LgVector.LoadUnsafe(ref bias, j);
+                                for (int p = 0; p < InputSize; p++)
+                                    acc = LgFma.MultiplyAdd(LgVector.Create(features[p]), LgVector.LoadUnsafe(ref wih, (nuint)p * DGP + j), acc);
+                                LgVector.StoreUnsafe(acc, ref xs, j);
+                            }
+                        }
                         else
-                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                        {
+                            LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                            if (layer == 0)
+                                LgGemm.MultiplyAdd(1, DGP, InputSize, features, InputSize, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), DGP, x, DGP);
+                            else
+                                LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                    new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                        }
                         ref float input = ref x[0];
                         {{stepCall}}
                     }
-                    state._steps++;
-                    HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+                    HeadLogits(ref hs[next + (Layers - 1) * HP], output);
+                    return 1;
                 }
 
                 """);
             return;
         }
         w.Line($$"""
-            // One step of every layer on a published snapshot (this is one). Layer 0's input part is the folded table's row
-            // (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one row of Predict's
-            // per-layer GEMM); then the fused step from the current h into the other copy, in the chunk order of the
-            // step's parity, as Predict's step s.
-            private void StepOne(State state, int token, LgSpan output)
+            // One step of every layer on a snapshot (this is one), into the state's other h copy. Layer 0's input part is the
+            // folded table's row (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one
+            // row of Predict's per-layer GEMM); then the fused step from the current h, in the chunk order of the step's
+            // parity, as Predict's step s; the head on the new h. Returns the steps taken (0 for padding, whose head reads
+            // the current h), or −1 (see above). The caller commits the step count.
+            private int StepOne(State state, int token, LgSpan output, bool build)
             {
-                EnsurePacked();
-                if (token != 0)
+                {{ready}}
+                float[]? table = null;
+                if (UseFoldedEmbedding)
                 {
-                    float[]? table = UseFoldedEmbedding ? EnsureTable() : null;
-                    bool reverse = (state._steps & 1) != 0;
-                    int current = state.Current, next = Layers * HP - current;
-                    float[] hs = state.H, x = state.Input;
-                    for (int layer = 0; layer < Layers; layer++)
+                    if (build) table = EnsureTable();
+                    else
                     {
-                        ref float input = ref x[0];
-                        if (layer == 0 && table is not null) input = ref table[token * DGP];
-                        else
-                        {
-                            LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
-                            if (layer == 0)
-                                LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
-                                    new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
-                            else
-                                LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                    new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
-                        }
-                        {{stepCall}}
+                        table = _table;
+                        if (table is null || global::System.Threading.Volatile.Read(ref _tableVersion) != _store.Version) return -1;
                     }
-                    state._steps++;
                 }
-                HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+                if (token == 0)
+                {
+                    HeadLogits(ref state.H[state.Current + (Layers - 1) * HP], output);
+                    return 0;
+                }
+                bool reverse = (state._steps & 1) != 0;
+                int current = state.Current, next = Layers * HP - current;
+                float[] hs = state.H, x = state.Input;
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    ref float input = ref x[0];
+                    if (layer == 0 && table is not null) input = ref table[token * DGP];
+                    else
+                    {
+                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                        if (layer == 0)
+                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
+                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                        else
+                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                    }
+                    {{stepCall}}
+                }
+                HeadLogits(ref hs[next + (Layers - 1) * HP], output);
+                return 1;
             }
 
             """);
