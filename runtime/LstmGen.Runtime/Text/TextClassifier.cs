@@ -217,9 +217,13 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         var wide = new HashedNGramModel(classes, w.Buckets, w.Bigrams);
         List<int[]> F(string[] x) => [.. x.Select(s => wide.Features(o.Normalizer.Tokenize(s)))];
         List<int[]> trainFeatures = F(trainTexts);
-        if (w.NaiveBayesScaling && classes == 2) wide.ComputeNaiveBayesScaling(trainFeatures, trainIds);
-        var trainer = new WideAndDeepTrainer(joint, wide, new Adam(o.LearningRate), w.LearningRate, w.L2, o.BatchSize);
-        _histories.Add(trainer.Fit(trainTokens, trainFeatures, trainIds, o.Epochs, o.Seed, valTokens, valTokens is null ? null : F(valTexts), valTokens is null ? null : valIds, o.Patience, cancellationToken));
+        List<int[]>? valFeatures = valTokens is null ? null : F(valTexts);
+        bool scaled = w.NaiveBayesScaling && classes == 2;
+        // Warm start: the linear part alone first (as without Joint), then both together on the summed logits.
+        if (w.WarmStart) wide.Fit(trainFeatures, trainIds, w.Epochs, w.LearningRate, w.L2, o.Seed, valFeatures, valFeatures is null ? null : valIds, naiveBayesScaling: scaled);
+        else if (scaled) wide.ComputeNaiveBayesScaling(trainFeatures, trainIds);
+        var trainer = new WideAndDeepTrainer(joint, wide, new Adam(o.LearningRate), w.JointLearningRate ?? w.LearningRate, w.L2, o.BatchSize);
+        _histories.Add(trainer.Fit(trainTokens, trainFeatures, trainIds, o.Epochs, o.Seed, valTokens, valFeatures, valTokens is null ? null : valIds, o.Patience, cancellationToken));
         _models.Add(model);
         Wide = wide;
         _joint = true;

@@ -87,4 +87,11 @@ public sealed class WideOptions
     /// callbacks are not called.
     /// </summary>
     public bool Joint { get; init; }
+    /// <summary>
+    /// With <see cref="Joint"/>: train the linear part alone first (as without Joint, up to <see cref="Epochs"/> epochs), then
+    /// both parts together (default false).
+    /// </summary>
+    public bool WarmStart { get; init; }
+    /// <summary>With <see cref="Joint"/>: the linear part's AdaGrad rate during joint training (null = <see cref="LearningRate"/>).</summary>
+    public float? JointLearningRate { get; init; }
 }
