@@ -65,6 +65,8 @@ public sealed class WideAndDeepTests : IDisposable
         c.Fit(texts, labels);
         string path = Path.Combine(_dir, "joint.lstmgen");
         c.Save(path);
+        byte[] record = ModelFile.Inspect(path).Extension!;
+        Assert.Equal(2u, BitConverter.ToUInt32(record, 4)); // record version 2: only joint files need it
         var loaded = TextClassifier<TinySentimentModel>.Load(path, s => new TinySentimentModel(s));
         Assert.True(loaded.IsJoint);
         Assert.True(loaded.Options.Wide is { Joint: true });
@@ -78,6 +80,18 @@ public sealed class WideAndDeepTests : IDisposable
         Span<float> zw = stackalloc float[1];
         loaded.Wide.Logits(loaded.Wide.Features(loaded.Vectorizer.Normalizer.Tokenize(probe[0])), zw);
         Assert.Equal(VectorMath.Sigmoid(z[0] + zw[0]), loaded.PredictProbabilities([probe[0]])[1], 6);
+    }
+
+    [Fact]
+    public void AClassifierWithoutAJointPart_StillWritesRecordVersion1()
+    {
+        (List<string> texts, List<string> labels) = CueTexts(200, 5);
+        var c = new TextClassifier<TinySentimentModel>(s => new TinySentimentModel(s), new TextClassifierOptions { Epochs = 1, Wide = new WideOptions { Buckets = 1 << 10 } });
+        c.Fit(texts, labels);
+        string path = Path.Combine(_dir, "mixed.lstmgen");
+        c.Save(path);
+        Assert.Equal(1u, BitConverter.ToUInt32(ModelFile.Inspect(path).Extension!, 4));
+        Assert.False(TextClassifier<TinySentimentModel>.Load(path, s => new TinySentimentModel(s)).IsJoint);
     }
 
     [Fact]

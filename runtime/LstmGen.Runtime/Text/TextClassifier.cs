@@ -26,7 +26,8 @@ public sealed record TextEvaluation(double Loss, ClassificationMetrics Metrics)
 /// <summary>
 /// A whole text classifier in one object: normaliser, vocabulary, vectoriser (truncation and padding policy), one or more
 /// generated models (an ensemble whose probabilities are averaged), an optional hashed uni+bigram linear part
-/// (<see cref="WideOptions"/>) and the class names. <see cref="Fit(IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/> learns
+/// (<see cref="WideOptions"/>: its probabilities averaged in, or trained jointly with the network as one wide-and-deep
+/// model whose logits add, <see cref="WideOptions.Joint"/>) and the class names. <see cref="Fit(IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/> learns
 /// the vocabulary from the training texts, holds out a stratified validation part to stop each model at its best epoch,
 /// and trains; <see cref="Predict(string)"/> works on raw strings; <see cref="Save(string)"/> writes everything to one
 /// model file (format version 2, see <c>docs/model-file-format.md</c>) that <see cref="Load(string, Func{int, TModel})"/> reads back, so a loaded
