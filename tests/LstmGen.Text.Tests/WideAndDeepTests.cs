@@ -117,11 +117,14 @@ public sealed class WideAndDeepTests : IDisposable
         (int[] tokens, List<int[]> features, int[] classes, HashedNGramModel wide) = Data(12);
         var model = new TinySentimentModel(seed: 2);
         var reference = new TinySentimentModel(seed: 2);
-        const float lr = 0.3f, l2 = 0.01f;
-        wide.Weights[features[0][0]] = 0.5f; // a non-zero weight, so the step includes λ·W
-        float w0 = wide.Weights[features[0][0]];
-        // The first step's wide logits are b + Σ W = 0.5 on the rows with that feature and 0 elsewhere.
+        const float lr = 0.3f, l2 = 10f;
         int[] rows = [3, 0, 7, 5];
+        // A feature of one positive row only, given W = 0.5: its loss gradient dz < 0 alone would raise W, but with
+        // λ·W = 5 > |dz| the step lowers it, so the L2 term is seen.
+        int positive = rows.First(r => classes[r] == 1);
+        int lone = features[positive].First(j => rows.Count(r => features[r].Contains(j)) == 1);
+        wide.Weights[lone] = 0.5f;
+        float w0 = 0.5f;
         var offsets = new float[rows.Length];
         var targets = new float[rows.Length];
         var dz = new float[rows.Length];
@@ -141,16 +144,28 @@ public sealed class WideAndDeepTests : IDisposable
         var touched = new HashSet<int>(rows.SelectMany(r => features[r]));
         for (int j = 0; j < wide.Buckets; j++)
         {
-            float before = j == features[0][0] ? w0 : 0;
+            float before = j == lone ? w0 : 0;
             if (!touched.Contains(j)) { Assert.Equal(before, wide.Weights[j]); continue; }
             float g = 0;
             for (int b = 0; b < rows.Length; b++) if (features[rows[b]].Contains(j)) g += dz[b];
             g += l2 * before;
             Assert.Equal(before - lr * g / (MathF.Abs(g) + 1e-8f), wide.Weights[j], 5);
         }
+        Assert.True(dz[Array.IndexOf(rows, positive)] < 0);
+        Assert.Equal(w0 - lr, wide.Weights[lone], 5);
         float gb = dz.Sum();
         Assert.Equal(-lr * gb / (MathF.Abs(gb) + 1e-8f), wide.Bias[0], 5);
         Assert.False(model.Parameters.SequenceEqual(reference.Parameters)); // the network took its Adam step
+    }
+
+    [Fact]
+    public void Fit_RejectsAClassOutOfRange_NamingItsIndex()
+    {
+        (int[] tokens, List<int[]> features, int[] classes, HashedNGramModel wide) = Data(8);
+        classes[5] = 2;
+        var trainer = new WideAndDeepTrainer(new TinySentimentModel(seed: 1), wide, new Adam(1e-3f), 0.2f, 1e-4f);
+        Assert.Contains("at index 5", Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(tokens, features, classes, epochs: 1, seed: 0)).Message, StringComparison.Ordinal);
+        Assert.Contains("4 logits", Assert.Throws<ArgumentException>(() => new WideAndDeepTrainer(new TinySentimentModel(seed: 1), new HashedNGramModel(4, 1 << 10), new Adam(), 0.2f, 0)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

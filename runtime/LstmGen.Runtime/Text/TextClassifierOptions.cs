@@ -84,7 +84,7 @@ public sealed class WideOptions
     /// <see cref="TextClassifierOptions.Epochs"/> epochs with early stopping on the validation part; <see cref="Weight"/>
     /// and <see cref="Epochs"/> are not used. Needs a token recurrent model with one output row per sequence
     /// (<see cref="Training.ILogitOffsetModel"/>), one ensemble member, no checkpoint averaging, dropout or weight decay;
-    /// callbacks are not called.
+    /// it trains on one thread without length bucketing, and callbacks are not called.
     /// </summary>
     public bool Joint { get; init; }
     /// <summary>

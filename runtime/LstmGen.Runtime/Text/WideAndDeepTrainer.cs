@@ -185,7 +185,7 @@ public sealed class WideAndDeepTrainer
     /// without improvement, and both parts get the best epoch's weights back.
     /// </summary>
     /// <returns>The history (per epoch: loss, accuracy, validation loss and accuracy, speed).</returns>
-    /// <exception cref="ArgumentException">Counts that disagree.</exception>
+    /// <exception cref="ArgumentException">Counts that disagree, or a class id out of range.</exception>
     /// <exception cref="TrainingDivergedException">The loss or a gradient is not finite.</exception>
     public TrainingHistory Fit(int[] tokens, IReadOnlyList<int[]> features, int[] classes, int epochs, int seed,
         int[]? validationTokens = null, IReadOnlyList<int[]>? validationFeatures = null, int[]? validationClasses = null, int patience = 2,
@@ -197,6 +197,11 @@ public sealed class WideAndDeepTrainer
         int n = classes.Length;
         if (features.Count != n || tokens.Length != n * _sequenceLength)
             throw new ArgumentException($"{n} classes, {features.Count} feature rows and {tokens.Length} tokens ({_sequenceLength} per row) disagree.", nameof(features));
+        for (int i = 0; i < n; i++)
+            if ((uint)classes[i] >= (uint)_wide.Classes) throw new ArgumentOutOfRangeException(nameof(classes), classes[i], $"Class {classes[i]} at index {i} is outside [0, {_wide.Classes}).");
+        if (validationClasses is not null)
+            for (int i = 0; i < validationClasses.Length; i++)
+                if ((uint)validationClasses[i] >= (uint)_wide.Classes) throw new ArgumentOutOfRangeException(nameof(validationClasses), validationClasses[i], $"Class {validationClasses[i]} at index {i} is outside [0, {_wide.Classes}).");
         bool validate = validationTokens is not null && validationFeatures is not null && validationClasses is not null && validationClasses.Length > 0;
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
