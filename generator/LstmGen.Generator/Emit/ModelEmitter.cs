@@ -34,7 +34,7 @@ internal static class ModelEmitter
                 Generated {cell.Display} model: token ids → Embedding({P.V}, {P.E}) → {cell.Display}({L.H}) ({(P.ReturnSequences ? "hidden state at every step" : "final hidden state")}) → Dense({P.O}) → {P.Output}{(P.ReturnSequences ? " at every step" : "")}.
                 Cell: {cell.Formula}.
                 Token 0 is padding and is masked (a padded step leaves {cell.State} unchanged); token 1 is out-of-vocabulary.
-                """, SequenceHeadEmitter.Interfaces(P, "IRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.ITruncatedBpttModel" : "")), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
+                """, SequenceHeadEmitter.Interfaces(P, "IRecurrentModel" + (TruncatedBpttEmitter.Applies(L) ? ", global::LstmGen.Training.ITruncatedBpttModel" : "") + LogitOffsetEmitter.Interface(P)), wide: Simd.Avx512.WholeUnits(L.Hp) > 0);
         }
         EmitConstants(w, P, L, cell);
         ShellEmitter.EmitParameters(w, P, "The model's sizes.", intScratch: false, P.Dense ? "" : EmbeddingEmitter.PrepareFoldedTable);

@@ -102,8 +102,12 @@ public sealed class HashedNGramModel
         else Softmax(z, probabilities);
     }
 
-    private void Logits(ReadOnlySpan<int> features, Span<float> z)
+    /// <summary>The logits z = b + Σ_{j present} x_j·W[j] of a text with the given features into <paramref name="z"/> (Outputs values).</summary>
+    /// <exception cref="ArgumentException">z is not Outputs values.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A feature outside [0, Buckets).</exception>
+    public void Logits(ReadOnlySpan<int> features, Span<float> z)
     {
+        if (z.Length != Outputs) throw new ArgumentException($"Expected {Outputs} logits but got {z.Length}.", nameof(z));
         _bias.CopyTo(z);
         foreach (int j in features)
         {
@@ -138,19 +142,34 @@ public sealed class HashedNGramModel
         if (features.Count != labels.Count) throw new ArgumentException($"{features.Count} feature rows but {labels.Count} labels.", nameof(labels));
         foreach (int y in labels) if ((uint)y >= (uint)Classes) throw new ArgumentOutOfRangeException(nameof(labels), y, $"Class {y} is outside [0, {Classes}).");
         if ((validationFeatures is null) != (validationLabels is null)) throw new ArgumentException("Give validation features and labels together.", nameof(validationLabels));
-        if (naiveBayesScaling)
-        {
-            if (Outputs != 1) throw new ArgumentException("Naive-Bayes scaling needs two classes.", nameof(naiveBayesScaling));
-            var p1 = new double[Buckets];
-            var p0 = new double[Buckets];
-            for (int r = 0; r < features.Count; r++)
-                foreach (int j in features[r]) (labels[r] == 1 ? p1 : p0)[j]++;
-            double s1 = Buckets, s0 = Buckets; // α = 1 per bucket
-            for (int j = 0; j < Buckets; j++) { s1 += p1[j]; s0 += p0[j]; }
-            _scale = new float[Buckets];
-            for (int j = 0; j < Buckets; j++) _scale[j] = (float)(Math.Log((1 + p1[j]) / s1) - Math.Log((1 + p0[j]) / s0));
-        }
+        if (naiveBayesScaling) ComputeNaiveBayesScaling(features, labels);
         else _scale = null;
+        return Train(features, labels, epochs, learningRate, l2, seed, validationFeatures, validationLabels, patience);
+    }
+
+    /// <summary>
+    /// Turns naive-Bayes scaling on with the ratios r_j counted on these training rows (see the class summary; two classes).
+    /// </summary>
+    /// <exception cref="ArgumentException">More than two classes, or counts that disagree.</exception>
+    public void ComputeNaiveBayesScaling(IReadOnlyList<int[]> features, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (features.Count != labels.Count) throw new ArgumentException($"{features.Count} feature rows but {labels.Count} labels.", nameof(labels));
+        if (Outputs != 1) throw new ArgumentException("Naive-Bayes scaling needs two classes.", nameof(labels));
+        var p1 = new double[Buckets];
+        var p0 = new double[Buckets];
+        for (int r = 0; r < features.Count; r++)
+            foreach (int j in features[r]) (labels[r] == 1 ? p1 : p0)[j]++;
+        double s1 = Buckets, s0 = Buckets; // α = 1 per bucket
+        for (int j = 0; j < Buckets; j++) { s1 += p1[j]; s0 += p0[j]; }
+        _scale = new float[Buckets];
+        for (int j = 0; j < Buckets; j++) _scale[j] = (float)(Math.Log((1 + p1[j]) / s1) - Math.Log((1 + p0[j]) / s0));
+    }
+
+    private int Train(IReadOnlyList<int[]> features, IReadOnlyList<int> labels, int epochs, float learningRate, float l2, int seed,
+        IReadOnlyList<int[]>? validationFeatures, IReadOnlyList<int>? validationLabels, int patience)
+    {
         var gw = new float[_weights.Length];
         var gb = new float[_bias.Length];
         var order = new int[features.Count];

@@ -26,7 +26,8 @@ public sealed record TextEvaluation(double Loss, ClassificationMetrics Metrics)
 /// <summary>
 /// A whole text classifier in one object: normaliser, vocabulary, vectoriser (truncation and padding policy), one or more
 /// generated models (an ensemble whose probabilities are averaged), an optional hashed uni+bigram linear part
-/// (<see cref="WideOptions"/>) and the class names. <see cref="Fit(IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/> learns
+/// (<see cref="WideOptions"/>: its probabilities averaged in, or trained jointly with the network as one wide-and-deep
+/// model whose logits add, <see cref="WideOptions.Joint"/>) and the class names. <see cref="Fit(IReadOnlyList{string}, IReadOnlyList{string}, CancellationToken)"/> learns
 /// the vocabulary from the training texts, holds out a stratified validation part to stop each model at its best epoch,
 /// and trains; <see cref="Predict(string)"/> works on raw strings; <see cref="Save(string)"/> writes everything to one
 /// model file (format version 2, see <c>docs/model-file-format.md</c>) that <see cref="Load(string, Func{int, TModel})"/> reads back, so a loaded
@@ -57,6 +58,8 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         if (Options.EnsembleSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.EnsembleSize, "EnsembleSize must be at least 1.");
         if (Options.AverageLastEpochs < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.AverageLastEpochs, "AverageLastEpochs must be at least 1.");
         if (Options.Wide is { Weight: float w } && !(w >= 0 && w <= 1)) throw new ArgumentOutOfRangeException(nameof(options), w, "Wide.Weight must be in [0, 1].");
+        if (Options.Wide is { Joint: true } && (Options.EnsembleSize != 1 || Options.AverageLastEpochs != 1 || Options.Dropout is not null || Options.WeightDecay > 0))
+            throw new ArgumentException($"A jointly trained wide part (Wide.Joint) works with one model without checkpoint averaging, dropout or weight decay; EnsembleSize is {Options.EnsembleSize}, AverageLastEpochs {Options.AverageLastEpochs}, Dropout {(Options.Dropout is null ? "off" : "on")}, WeightDecay {Options.WeightDecay}.", nameof(options));
     }
 
     /// <summary>The settings.</summary>
@@ -161,6 +164,15 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
 
         _models.Clear();
         _histories.Clear();
+        Wide = null;
+        _joint = false;
+        if (o.Wide is { Joint: true } jw)
+        {
+            TrainJoint(first, jw, classes, trainTexts, trainTokens, trainIds, valTexts, valTokens, valIds, cancellationToken);
+            Vectorizer = vectorizer;
+            _classNames = names;
+            return _histories;
+        }
         for (int k = 0; k < o.EnsembleSize; k++)
         {
             TModel model = k == 0 ? first : _createModel(o.Seed + k);
@@ -196,6 +208,32 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         if (Wide is not null && o.Wide!.Weight is null && valTexts.Length > 0) _wideWeight = ChooseWideWeight(valTexts, valIds);
         return _histories;
     }
+
+    // The wide-and-deep model: one network and the linear part trained together on the summed logits (WideAndDeepTrainer).
+    private void TrainJoint(TModel model, WideOptions w, int classes, string[] trainTexts, int[] trainTokens, int[] trainIds, string[] valTexts, int[]? valTokens, int[] valIds, CancellationToken cancellationToken)
+    {
+        if (model is not ILogitOffsetModel joint)
+            throw new ArgumentException($"Wide.Joint needs a generated token recurrent model with one output row per sequence (ILogitOffsetModel); {typeof(TModel).Name} is not one.", nameof(Options));
+        TextClassifierOptions o = Options;
+        var wide = new HashedNGramModel(classes, w.Buckets, w.Bigrams);
+        List<int[]> F(string[] x) => [.. x.Select(s => wide.Features(o.Normalizer.Tokenize(s)))];
+        List<int[]> trainFeatures = F(trainTexts);
+        List<int[]>? valFeatures = valTokens is null ? null : F(valTexts);
+        bool scaled = w.NaiveBayesScaling && classes == 2;
+        // Warm start: the linear part alone first (as without Joint), then both together on the summed logits.
+        if (w.WarmStart) wide.Fit(trainFeatures, trainIds, w.Epochs, w.LearningRate, w.L2, o.Seed, valFeatures, valFeatures is null ? null : valIds, naiveBayesScaling: scaled);
+        else if (scaled) wide.ComputeNaiveBayesScaling(trainFeatures, trainIds);
+        var trainer = new WideAndDeepTrainer(joint, wide, new Adam(o.LearningRate), w.JointLearningRate ?? w.LearningRate, w.L2, o.BatchSize);
+        _histories.Add(trainer.Fit(trainTokens, trainFeatures, trainIds, o.Epochs, o.Seed, valTokens, valFeatures, valTokens is null ? null : valIds, o.Patience, cancellationToken));
+        _models.Add(model);
+        Wide = wide;
+        _joint = true;
+    }
+
+    private bool _joint; // the linear part's logits add to the network's (Wide.Joint), instead of mixing probabilities
+
+    /// <summary>Whether the linear part was trained jointly with the network (its logits add to the network's).</summary>
+    public bool IsJoint => _joint;
 
     private static DropoutSettings? CopyOf(DropoutSettings? d)
     {
@@ -270,6 +308,8 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         var probabilities = new float[n * k];
         if (n == 0) return probabilities;
         int[] tokens = v.EncodeBatch(texts, t);
+        if (_joint && Wide is HashedNGramModel jointWide)
+            return WideAndDeepTrainer.Probabilities(_models[0], jointWide, tokens, [.. texts.Select(s => jointWide.Features(v.Normalizer.Tokenize(s)))]);
         var outputs = new float[n * o];
         foreach (TModel model in _models)
         {
@@ -335,7 +375,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
     // ------------------------------------------------------------------------------------------------ files
 
     private static ReadOnlySpan<byte> PipelineMagic => "LGTC"u8;
-    private const int PipelineVersion = 1;
+    private const int PipelineVersion = 2;
 
     /// <summary>Writes the whole classifier to <paramref name="path"/> atomically (see the format in <c>docs/model-file-format.md</c>).</summary>
     /// <exception cref="InvalidOperationException">The classifier is not trained.</exception>
@@ -362,7 +402,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(PipelineMagic);
-            w.Write((uint)PipelineVersion);
+            w.Write((uint)(_joint ? 2 : 1)); // version 2 only adds wide flag 2 (joint), so other files stay readable by version-1 readers
             TextNormalizer n = Vectorizer!.Normalizer;
             w.Write((byte)((n.Lowercase ? 1 : 0) | (n.StripPunctuation ? 2 : 0) | (n.KeepApostrophes ? 4 : 0)));
             w.Write(n.PunctuationTokens);
@@ -373,7 +413,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
             w.Write(_models.Count);
             for (int m = 1; m < _models.Count; m++)
                 foreach (float x in _models[m].Parameters) w.Write(x);
-            w.Write(Wide is null ? (byte)0 : (byte)1);
+            w.Write(Wide is null ? (byte)0 : _joint ? (byte)2 : (byte)1);
             if (Wide is HashedNGramModel wide)
             {
                 w.Write(wide.Classes);
@@ -442,7 +482,7 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
             using var r = new BinaryReader(new MemoryStream(info.Extension), Encoding.UTF8);
             if (!r.ReadBytes(4).AsSpan().SequenceEqual(PipelineMagic)) throw Corrupt("the extension is not a text classifier record (no \"LGTC\")");
             uint version = r.ReadUInt32();
-            if (version != PipelineVersion) throw new ModelFileException(ModelFileError.UnsupportedVersion, $"The text classifier record has version {version}; this library reads version {PipelineVersion}.");
+            if (version is < 1 or > PipelineVersion) throw new ModelFileException(ModelFileError.UnsupportedVersion, $"The text classifier record has version {version}; this library reads versions 1 to {PipelineVersion}.");
             byte flags = r.ReadByte();
             if ((flags & ~7) != 0) throw Corrupt($"unknown normaliser flags 0x{flags:X2}");
             string punctuation = r.ReadString();
@@ -469,9 +509,9 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
                 classifier._models.Add(model);
             }
             byte hasWide = r.ReadByte();
-            if (hasWide > 1) throw Corrupt($"the wide flag is {hasWide}");
+            if (hasWide > (version >= 2 ? 2 : 1)) throw Corrupt($"the wide flag is {hasWide} in a version-{version} record");
             float weight = 0.5f;
-            if (hasWide == 1)
+            if (hasWide >= 1)
             {
                 int wideClasses = r.ReadInt32(), buckets = r.ReadInt32();
                 bool bigrams = r.ReadBoolean();
@@ -501,10 +541,12 @@ public sealed class TextClassifier<TModel> where TModel : class, ITrainableModel
             classifier.Vectorizer = new TextVectorizer(info.Vocabulary, normalizer) { Truncation = (SequenceSide)truncation, Padding = (SequenceSide)padding };
             classifier._classNames = names;
             classifier._wideWeight = weight;
+            classifier._joint = hasWide == 2;
+            if (classifier._joint && first is not ILogitOffsetModel) throw Corrupt($"the linear part is joint but {typeof(TModel).Name} takes no logit offsets");
             classifier.Options = new TextClassifierOptions
             {
                 Normalizer = normalizer, Truncation = (SequenceSide)truncation, Padding = (SequenceSide)padding, EnsembleSize = members,
-                Wide = classifier.Wide is null ? null : new WideOptions { Buckets = classifier.Wide.Buckets, Bigrams = classifier.Wide.Bigrams, Weight = weight },
+                Wide = classifier.Wide is null ? null : new WideOptions { Buckets = classifier.Wide.Buckets, Bigrams = classifier.Wide.Bigrams, Weight = weight, Joint = hasWide == 2 },
             };
             return classifier;
         }

@@ -77,4 +77,21 @@ public sealed class WideOptions
     /// 85.2% for 0.5 (the validation part is small), but it adapts to data where bag-of-words fails.
     /// </summary>
     public float? Weight { get; init; } = 0.5f;
+    /// <summary>
+    /// Train the linear part jointly with the network as one wide-and-deep model (default false): the logits are the
+    /// network's plus the linear part's, both trained on the same loss (<see cref="WideAndDeepTrainer"/>: Adam for the
+    /// network, AdaGrad with <see cref="LearningRate"/> and <see cref="L2"/> for the linear part), for
+    /// <see cref="TextClassifierOptions.Epochs"/> epochs with early stopping on the validation part; <see cref="Weight"/>
+    /// and <see cref="Epochs"/> are not used. Needs a token recurrent model with one output row per sequence
+    /// (<see cref="Training.ILogitOffsetModel"/>), one ensemble member, no checkpoint averaging, dropout or weight decay;
+    /// it trains on one thread without length bucketing, and callbacks are not called.
+    /// </summary>
+    public bool Joint { get; init; }
+    /// <summary>
+    /// With <see cref="Joint"/>: train the linear part alone first (as without Joint, up to <see cref="Epochs"/> epochs), then
+    /// both parts together (default false).
+    /// </summary>
+    public bool WarmStart { get; init; }
+    /// <summary>With <see cref="Joint"/>: the linear part's AdaGrad rate during joint training (null = <see cref="LearningRate"/>).</summary>
+    public float? JointLearningRate { get; init; }
 }

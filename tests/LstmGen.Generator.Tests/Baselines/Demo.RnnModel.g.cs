@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class RnnModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel
+    partial class RnnModel : global::LstmGen.Training.IRecurrentModel, global::LstmGen.Training.ITruncatedBpttModel, global::LstmGen.Training.ILogitOffsetModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 50;
@@ -962,6 +962,41 @@ namespace Demo
             return loss;
         }
 
+        // The logit offsets of the running ComputeGradientsWithLogitOffsets call (rows × OutputSize), read by the head only
+        // while _logitOffsetsOn is set.
+        private float[] _logitOffsets = global::System.Array.Empty<float>();
+        private bool _logitOffsetsOn;
+
+        /// <summary>
+        /// As <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but the head's logits of row b are
+        /// z_b + <paramref name="logitOffsets"/>[b·3 …] before the loss and the output activation (a wide-and-deep
+        /// model's linear part adds its logits there). <paramref name="logitGradients"/> (empty, or B×3) receives
+        /// ∂L/∂z of the same batch-mean loss, which is also ∂L/∂offsets, so a linear part can be trained with exactly the
+        /// loss the network sees. Offsets of 0 give the same gradients, bit for bit, as ComputeGradients.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, token ids out of range, or targets the loss cannot take.</exception>
+        public float ComputeGradientsWithLogitOffsets(LgIntSpan tokens, LgReadOnlySpan targets, LgReadOnlySpan logitOffsets, LgSpan logitGradients, LgSpan gradients, LgSpan outputs)
+        {
+            if (tokens.Length == 0 || tokens.Length % SequenceLength != 0) LgThrow.NotWholeRows(nameof(tokens), tokens.Length, SequenceLength);
+            int rows = tokens.Length / SequenceLength;
+            if (logitOffsets.Length != rows * OutputSize) LgThrow.WrongLength(nameof(logitOffsets), logitOffsets.Length, rows * OutputSize, "batch × OutputSize");
+            if (!logitGradients.IsEmpty && logitGradients.Length != rows * OutputSize) LgThrow.WrongLength(nameof(logitGradients), logitGradients.Length, rows * OutputSize, "batch × OutputSize, or empty");
+            if (_logitOffsets.Length < rows * OutputSize) _logitOffsets = new float[rows * OutputSize];
+            logitOffsets.CopyTo(_logitOffsets);
+            float loss;
+            _logitOffsetsOn = true;
+            try
+            {
+                loss = ComputeGradients(tokens, targets, gradients, outputs);
+            }
+            finally
+            {
+                _logitOffsetsOn = false;
+            }
+            if (!logitGradients.IsEmpty) new LgReadOnlySpan(_train, TrainDLogits(rows), rows * OutputSize).CopyTo(logitGradients);
+            return loss;
+        }
+
         /// <summary>
         /// Truncated backpropagation through time: as <see cref="ComputeGradients(LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan)"/>, but every
         /// row starts from <paramref name="initialState"/> (B·StateSize floats, PyTorch's (h_0, c_0) layout; empty = zero) and
@@ -1113,10 +1148,12 @@ namespace Demo
             float loss = 0f;
             float scale = 1f / rows;
             if (_dropHead) DropoutHead(ws, rows);
+            bool logitOffsets = _logitOffsetsOn;
             for (int b = 0; b < rows; b++)
             {
                 LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
                 HeadLogits(ref ws[TrainH(rows) + b * DHP], z);
+                if (logitOffsets) LgGemm.Axpy(1f, new LgReadOnlySpan(_logitOffsets, b * OutputSize, OutputSize), z);
                 loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.Softmax, z, targets.Slice(b * OutputSize, OutputSize),
                     new LgSpan(ws, TrainDLogits(rows) + b * OutputSize, OutputSize), scale);
                 if (!outputs.IsEmpty)

@@ -15,7 +15,8 @@ using LstmGen.Tools;
 // epochs), ens3 (3 seeds), wide+lstm / wide+avg3 / wide+ens3 (the linear part's weight chosen on validation),
 // wide70+lstm, wide50+avg3,
 // wide50+lstm / wide50+ens3 / wide70+ens3 (fixed weight 0.5 / 0.7), default (the TextClassifierOptions defaults = the
-// sample's). RECIPE:E,I,R,H[:EPOCHS[:PATIENCE]] (RECIPE = lstm or default) adds dropout rates on the embedding, the
+// sample's), joint / joint-plain / joint-lrX (the jointly trained wide-and-deep model, WideOptions.Joint: naive-Bayes
+// scaled features, presence features, AdaGrad rate X; paired also against default). RECIPE:E,I,R,H[:EPOCHS[:PATIENCE]] (RECIPE = lstm or default) adds dropout rates on the embedding, the
 // LSTM's input, its recurrent state and the head's input, e.g. lstm:0.2,0,0,0.5. With --folds N only the first N folds
 // run (for quick looks).
 
@@ -75,7 +76,7 @@ foreach (string baseline in results.Keys.ToList())
     List<double> baseScores = results[baseline];
     foreach ((string recipe, List<double> scores) in results)
     {
-        if (recipe == baseline || !(baseline == "nb" || recipe.StartsWith(baseline + ":", StringComparison.Ordinal))) continue;
+        if (recipe == baseline || !(baseline == "nb" || recipe.StartsWith(baseline + ":", StringComparison.Ordinal) || baseline == "default" && recipe.StartsWith("joint", StringComparison.Ordinal))) continue;
         double[] d = [.. scores.Zip(baseScores, (a, b) => a - b)];
         double m = d.Average(), sdd = Math.Sqrt(d.Sum(x => (x - m) * (x - m)) / Math.Max(1, d.Length - 1));
         Console.WriteLine($"{recipe,-26} − {baseline}: {m * 100:+0.00;-0.00} points ± {sdd * 100:F2} (paired over folds; better on {d.Count(x => x > 0)} of {d.Length}, worse on {d.Count(x => x < 0)})");
@@ -156,6 +157,22 @@ internal static class Recipes
             "wide50+ens3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.5f }, EnsembleSize = 3 },
             "wide70+ens3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.7f }, EnsembleSize = 3 },
             "wide70+avg3" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Weight = 0.7f }, AverageLastEpochs = 3 },
+            // The jointly trained wide-and-deep model (WideOptions.Joint): naive-Bayes scaled or plain presence features, and
+            // jointN.M: AdaGrad learning rate N/10 … e.g. joint0.05 = 0.05.
+            "joint" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Joint = true }, EnsembleSize = 1, AverageLastEpochs = 1 },
+            "joint-plain" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Joint = true, NaiveBayesScaling = false }, EnsembleSize = 1, AverageLastEpochs = 1 },
+            // joint-warm / joint-warm-lrX: the linear part trained alone first, then jointly (at AdaGrad rate X).
+            "joint-warm" => new TextClassifierOptions { Seed = seed, Wide = new WideOptions { Joint = true, WarmStart = true }, EnsembleSize = 1, AverageLastEpochs = 1 },
+            _ when recipe.StartsWith("joint-warm-lr", StringComparison.Ordinal) => new TextClassifierOptions
+            {
+                Seed = seed, EnsembleSize = 1, AverageLastEpochs = 1,
+                Wide = new WideOptions { Joint = true, WarmStart = true, JointLearningRate = float.Parse(recipe["joint-warm-lr".Length..], CultureInfo.InvariantCulture) },
+            },
+            _ when recipe.StartsWith("joint-lr", StringComparison.Ordinal) => new TextClassifierOptions
+            {
+                Seed = seed, EnsembleSize = 1, AverageLastEpochs = 1,
+                Wide = new WideOptions { Joint = true, LearningRate = float.Parse(recipe["joint-lr".Length..], CultureInfo.InvariantCulture) },
+            },
             "plainwide+ens3" => new TextClassifierOptions { Seed = seed, Wide = plainWide, EnsembleSize = 3 },
             _ => throw new ArgumentException($"Unknown recipe '{recipe}'."),
         };

@@ -149,6 +149,7 @@ internal static partial class RecurrentLayerEmitter
                 return;
             }
             ShellEmitter.EmitComputeGradients(w, frame, passDoc, body);
+            LogitOffsetEmitter.Emit(w, frame);
             if (stateful) EmitTokenStateOverload(Body("initialState, finalState, "));
             w.Line($$"""
                 /// <summary>
@@ -307,11 +308,11 @@ internal static partial class RecurrentLayerEmitter
                 // Head and loss: z = fc.weight·features + fc.bias; ∂L/∂z = (1/B)·∂ℓ/∂z per row.
                 float loss = 0f;
                 float scale = 1f / rows;
-                if (_dropHead) DropoutHead(ws, rows);
+                if (_dropHead) DropoutHead(ws, rows);{{LogitOffsetEmitter.HeadLocal(frame)}}
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan z = new(ws, TrainLogits(rows) + b * OutputSize, OutputSize);
-                    HeadLogits(ref ws[TrainH(rows) + b * DHP], z);
+                    HeadLogits(ref ws[TrainH(rows) + b * DHP], z);{{LogitOffsetEmitter.HeadHook(frame)}}
                     loss += global::LstmGen.Training.Losses.RowLossAndGradient(global::LstmGen.OutputActivation.{{frame.Output}}, z, targets.Slice(b * OutputSize, OutputSize),
                         new LgSpan(ws, TrainDLogits(rows) + b * OutputSize, OutputSize), scale);
                     if (!outputs.IsEmpty)
