@@ -220,16 +220,20 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void Lstmgen005_PackedInputWeightsTooLarge()
+    public void Lstmgen005_PackedInputWeightsTooLarge_NamesTheLargestArray()
     {
         // The parameters (3·10⁸ + 4·10⁸ + …) fit, but W_ihᵀ packed to whole vectors is 10⁸ × 32 floats. Before this check
         // existed the generator emitted code that failed with CS0220 (constant overflow) and CS0248 (negative array size).
+        // The workspace (a tile of 32 embeddings beside the rest, 10⁸ × 33 floats) is too large as well and larger, so it
+        // is the one named (issue 11: the largest array, not the first in allocation order).
         Diagnostic d = AssertSingleDiagnostic("""
             using LstmGen;
             [[|LstmModel(VocabularySize = 3, EmbeddingSize = 100_000_000, HiddenSize = 1, SequenceLength = 1)|]]
             public sealed partial class Model;
             """, "LSTMGEN005");
-        Assert.Contains("the packed input weights", d.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        string message = d.GetMessage(CultureInfo.InvariantCulture);
+        Assert.Contains("the per-thread workspace", message, StringComparison.Ordinal);
+        Assert.StartsWith("The model needs 33", message, StringComparison.Ordinal);
     }
 
     [Fact]

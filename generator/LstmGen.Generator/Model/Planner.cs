@@ -8,7 +8,7 @@ namespace LstmGen.Generator.Model;
 /// <summary>
 /// Resolves a model's sizes into its <see cref="ModelPlan"/>, once: every derived width, tensor offset, workspace block
 /// and allocated array is computed here in long (so nothing wraps) and only here. A plan whose largest array would not
-/// fit a .NET array is not built; <see cref="PlanResult.TooLarge"/> names the first such array in allocation order.
+/// fit a .NET array is not built; <see cref="PlanResult.TooLarge"/> names the largest such array.
 /// </summary>
 internal static class Planner
 {
@@ -258,10 +258,9 @@ internal static class Planner
             var buffers = new List<(string Name, long Floats, string What)> { (ParametersBuffer, ParameterFloats, "its parameters") };
             buffers.AddRange(_buffers);
             buffers.Add((WorkspaceBuffer, _scratch, "the per-thread workspace"));
-            foreach ((string _, long floats, string what) in buffers)
-            {
-                if (floats > MaxArrayLength) return new PlanResult(null, floats, what);
-            }
+            // The largest array names what to shrink first (several may be too large at once).
+            (string _, long largest, string what) = buffers.OrderByDescending(b => b.Floats).First();
+            if (largest > MaxArrayLength) return new PlanResult(null, largest, what);
             var plan = new ModelPlan(declaration, attribute, (int)v, (int)e, (int)t, (int)o, output, tileRows,
                 new EquatableArray<LayerPlan>(_layers.ToArray()), new EquatableArray<TensorPlan>(_tensors.ToArray()),
                 new EquatableArray<BlockPlan>(_blocks.ToArray()), new EquatableArray<TrainingBlockPlan>(_training.ToArray()),
@@ -271,5 +270,5 @@ internal static class Planner
     }
 }
 
-/// <summary>A plan, or (when it is null) the first array that would exceed Array.MaxLength and its length.</summary>
+/// <summary>A plan, or (when it is null) the largest array, which would exceed Array.MaxLength, and its length.</summary>
 internal sealed record PlanResult(ModelPlan? Plan, long TooLargeFloats, string TooLarge);

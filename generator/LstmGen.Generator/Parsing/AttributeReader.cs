@@ -165,7 +165,7 @@ internal sealed class AttributeReader
 
     /// <summary>
     /// The parse result: the plan when nothing failed; LSTMGEN005 when an array of the plan would exceed Array.MaxLength
-    /// (the first in allocation order: parameters, packed weights, workspace). A null <paramref name="plan"/> means the
+    /// (the largest of the parameters, packed weights and workspace). A null <paramref name="plan"/> means the
     /// sizes were unusable and are already reported.
     /// </summary>
     public ParseResult<ModelPlan> Result(PlanResult? plan)
