@@ -27,7 +27,7 @@ internal sealed class LstmCellEmitter : CellEmitter
     [
         $"{d.Vec} i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);",
         $"{d.Vec} cNew = {d.Fma("f", d.Load("c", "u0"), "i * g")};",
-        d.Store("cNew", "c", "u0"),
+        d.Store("cNew", "cNext", "u0"),
         d.Store("o * LgMath.Tanh(cNew)", "hNext", "u0"),
     ];
 

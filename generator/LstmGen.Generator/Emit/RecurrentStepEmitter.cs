@@ -27,8 +27,9 @@ internal static class RecurrentStepEmitter
 {
     public static void Emit(SourceWriter w, RecurrentPlan L, CellEmitter cell)
     {
-        string cParam = cell.HasCellState ? ", ref float c" : "";
-        string cArg = cell.HasCellState ? ", ref c" : "";
+        // The LSTM reads c and writes c' to cNext (the same place for Predict, the other copy for a streaming state).
+        string cParam = cell.HasCellState ? ", ref float c, ref float cNext" : "";
+        string cArg = cell.HasCellState ? ", ref c, ref cNext" : "";
         string biasParam = cell.SeparateRecurrent ? ", ref float biasHh" : "";
         string biasArg = cell.SeparateRecurrent ? ", ref biasHh" : "";
         string chunkArgs = $"ref input{biasArg}, ref w, ref h, ref hNext{cArg}";
@@ -41,7 +42,10 @@ internal static class RecurrentStepEmitter
         string wideReverse = (wideTail ? $"StepChunk({wide}, {chunkArgs}, kDescending: false); " : "")
             + (wideUnits > 0 ? $"for (nuint u0 = {wide}; u0 > 0;) {{ u0 -= {Simd.Avx512.Lanes}; StepChunkWide(u0, {chunkArgs}, kDescending: false); }}" : "");
         string scalarInput = cell.SeparateRecurrent ? "biasHh" : "input";
-        string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "h", "c") : cell.UpdateCall("gates", "", "h", "c");
+        // The scalar update works in place: h (and the LSTM's c) move to hNext (cNext) first, so the step writes only
+        // those (a streaming step must leave the current state untouched until it commits).
+        string scalarUpdate = cell.SeparateRecurrent ? cell.UpdateCall("input", "gates", "hNext", "c") : cell.UpdateCall("gates", "", "hNext", cell.HasCellState ? "cNext" : "c");
+        string scalarC = cell.HasCellState ? "\n        if (!LgUnsafe.AreSame(ref c, ref cNext)) LgMarshal.CreateReadOnlySpan(ref c, HP).CopyTo(LgMarshal.CreateSpan(ref cNext, HP));" : "";
 
         w.Line($$"""
             // Units per chunk of the batch-1 step, and of the chunk-major W_hh (_whhC) packed for it.
@@ -70,10 +74,10 @@ internal static class RecurrentStepEmitter
                 }
                 else
                 {
-                    // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, the cell update in place, then h' = h.
+                    // gates = {{(cell.SeparateRecurrent ? "(0, 0, b_hn)" : "input part")}} + W_hh·h, then the cell update in place on a copy of h in hNext.
                     RecurrentProductScalar(ref {{scalarInput}}, ref whhT, ref h, ref gates);
+                    LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));{{scalarC}}
                     {{scalarUpdate}};
-                    LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
                 }
             }
 

@@ -473,7 +473,7 @@ namespace Demo
                         ref float input = ref folded ? ref table![token * DGP + direction * GP] : ref scratch[ScratchXProj + s * DGP + direction * GP];
                         // Fetch the next step's table row while this step computes: the table is far larger than L2.
                         if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
-                        Step(ref input, ref whhC, ref whhT, ref h, ref hNext, ref c, ref gates, reverse: (s & 1) != 0);
+                        Step(ref input, ref whhC, ref whhT, ref h, ref hNext, ref c, ref c, ref gates, reverse: (s & 1) != 0);
                         ref float previous = ref h;
                         h = ref hNext;
                         hNext = ref previous;
@@ -639,35 +639,36 @@ namespace Demo
         // chunk-major (16-unit chunks with AVX-512, else 8-unit chunks): chunk u0's row k, gate q, unit u at u0·4·H + k·4·width + q·width + u.
         // Forward steps visit the chunks first to last and sum k from last to first; reverse steps the opposite (see the
         // generator's notes: L1 reuse across steps, and the next step starting on the h units finished first).
-        private static void Step(ref float input, ref float w, ref float whhT, ref float h, ref float hNext, ref float c, ref float gates, bool reverse)
+        private static void Step(ref float input, ref float w, ref float whhT, ref float h, ref float hNext, ref float c, ref float cNext, ref float gates, bool reverse)
         {
             if (LgMath.IsWideAccelerated)
             {
-                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 16) StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
-                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 16) StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 16; StepChunkWide(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: false); } }
             }
             else if (LgMath.IsAccelerated)
             {
-                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
-                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 8) StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 8; StepChunk(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: false); } }
             }
             else if (LgMath.IsNarrowAccelerated)
             {
-                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: true); }
-                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, kDescending: false); } }
+                if (!reverse) { for (nuint u0 = 0; u0 < HP; u0 += 4) StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: true); }
+                else { for (nuint u0 = HP; u0 > 0;) { u0 -= 4; StepChunkNarrow(u0, ref input, ref w, ref h, ref hNext, ref c, ref cNext, kDescending: false); } }
             }
             else
             {
-                // gates = input part + W_hh·h, the cell update in place, then h' = h.
+                // gates = input part + W_hh·h, then the cell update in place on a copy of h in hNext.
                 RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
-                CellUpdate(ref gates, ref h, ref c);
                 LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
+                if (!LgUnsafe.AreSame(ref c, ref cNext)) LgMarshal.CreateReadOnlySpan(ref c, HP).CopyTo(LgMarshal.CreateSpan(ref cNext, HP));
+                CellUpdate(ref gates, ref hNext, ref cNext);
             }
         }
 
         // 16 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (4 partial sums), then the cell update.
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
-        private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
+        private static void StepChunkWide(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, ref float cNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgWide a00 = LgWideVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgWide.Zero, a02 = LgWide.Zero, a03 = LgWide.Zero;
@@ -706,13 +707,13 @@ namespace Demo
             LgWide z3 = (a30 + a31) + (a32 + a33);
             LgWide i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
             LgWide cNew = LgWideVector.FusedMultiplyAdd(f, LgWideVector.LoadUnsafe(ref c, u0), i * g);
-            LgWideVector.StoreUnsafe(cNew, ref c, u0);
+            LgWideVector.StoreUnsafe(cNew, ref cNext, u0);
             LgWideVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
         // 8 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
-        private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
+        private static void StepChunk(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, ref float cNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgVec a00 = LgVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgVec.Zero;
@@ -743,13 +744,13 @@ namespace Demo
             LgVec z3 = a30 + a31;
             LgVec i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
             LgVec cNew = LgFma.MultiplyAdd(f, LgVector.LoadUnsafe(ref c, u0), i * g);
-            LgVector.StoreUnsafe(cNew, ref c, u0);
+            LgVector.StoreUnsafe(cNew, ref cNext, u0);
             LgVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
         // 4 units from u0: z_q = init_q + Σ_k h[k]·W_hh[q, k] per gate q (2 partial sums), then the cell update.
         [LgMethodImpl(LgMethodImplOptions.AggressiveInlining)]
-        private static void StepChunkNarrow(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, bool kDescending)
+        private static void StepChunkNarrow(nuint u0, ref float input, ref float w, ref float h, ref float hNext, ref float c, ref float cNext, bool kDescending)
         {
             ref float chunk = ref LgUnsafe.Add(ref w, u0 * GateCount * HiddenSize);
             LgNarrow a00 = LgNarrowVector.LoadUnsafe(ref input, u0 + 0 * HP), a01 = LgNarrow.Zero;
@@ -780,7 +781,7 @@ namespace Demo
             LgNarrow z3 = a30 + a31;
             LgNarrow i = LgMath.Sigmoid(z0), f = LgMath.Sigmoid(z1), g = LgMath.Tanh(z2), o = LgMath.Sigmoid(z3);
             LgNarrow cNew = LgMath.MultiplyAdd(f, LgNarrowVector.LoadUnsafe(ref c, u0), i * g);
-            LgNarrowVector.StoreUnsafe(cNew, ref c, u0);
+            LgNarrowVector.StoreUnsafe(cNew, ref cNext, u0);
             LgNarrowVector.StoreUnsafe(o * LgMath.Tanh(cNew), ref hNext, u0);
         }
 
@@ -813,10 +814,8 @@ namespace Demo
             // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
             // parity says which is current. Padded lanes stay exactly 0 (zero weights).
             internal readonly float[] H = new float[2 * Layers * HP];
-            // c of every layer [Layers, HP], updated in place, and its value before the step (restored when an optimistic step
-            // is discarded).
-            internal readonly float[] C = new float[Layers * HP];
-            internal readonly float[] CBefore = new float[Layers * HP];
+            // c of every layer twice ([2, Layers, HP]), as h: a step writes only the other copies, so a discarded step changes nothing.
+            internal readonly float[] C = new float[2 * Layers * HP];
             // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
             internal readonly float[] Gates = new float[GP];
             internal readonly float[] Input = new float[GP];
@@ -835,7 +834,11 @@ namespace Demo
                 {
                     if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
                     // The parity picks the current copy of h: keep h when it moves.
-                    if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    if (((value ^ _steps) & 1) != 0)
+                    {
+                        LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                        LgArray.Copy(C, Current, C, Layers * HP - Current, Layers * HP);
+                    }
                     _steps = value;
                 }
             }
@@ -858,7 +861,7 @@ namespace Demo
                 for (int layer = 0; layer < Layers; layer++)
                 {
                     new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));
-                    new LgReadOnlySpan(C, layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));
+                    new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));
                 }
             }
 
@@ -874,7 +877,7 @@ namespace Demo
                 for (int layer = 0; layer < Layers; layer++)
                 {
                     source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));
-                    source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, layer * HP, HiddenSize));
+                    source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));
                 }
             }
         }
@@ -902,18 +905,16 @@ namespace Demo
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             // A seqlock read of the current snapshot: nothing shared is written (no reader count, whose atomic
             // increments would also fence each step from the next), so steps overlap and many threads step without
-            // contention. The step writes only the state's other h copy, c (saved first) and the output, and commits (the
-            // step count) only when the snapshot was not refilled meanwhile.
+            // contention. The step writes only the state's other copies of h and c and the output, and commits (the
+            // step count, whose parity says which copies are current) only when the snapshot was not refilled meanwhile.
             if (_inference!.TryBeginRead(out CharLmModel? snapshot, out global::LstmGen.InferenceSnapshots<CharLmModel>.OptimisticRead read))
             {
-                LgArray.Copy(state.C, state.CBefore, Layers * HP);
                 int advanced = snapshot.StepOne(state, token, output, build: false);
                 if (advanced >= 0 && global::LstmGen.InferenceSnapshots<CharLmModel>.EndRead(read))
                 {
                     state._steps += advanced;
                     return;
                 }
-                LgArray.Copy(state.CBefore, state.C, Layers * HP);
             }
             using global::LstmGen.InferenceSnapshots<CharLmModel>.Lease lease = _inference.Acquire();
             state._steps += lease.Value.StepOne(state, token, output, build: true);
@@ -960,7 +961,7 @@ namespace Demo
                         LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
                             new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
                 }
-                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[layer * HP], ref state.Gates[0], reverse);
+                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[current + layer * HP], ref state.C[next + layer * HP], ref state.Gates[0], reverse);
             }
             HeadLogits(ref hs[next + (Layers - 1) * HP], output);
             return 1;

@@ -644,10 +644,10 @@ namespace Demo
             }
             else
             {
-                // gates = (0, 0, b_hn) + W_hh·h, the cell update in place, then h' = h.
+                // gates = (0, 0, b_hn) + W_hh·h, then the cell update in place on a copy of h in hNext.
                 RecurrentProductScalar(ref biasHh, ref whhT, ref h, ref gates);
-                CellUpdate(ref input, ref gates, ref h);
                 LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
+                CellUpdate(ref input, ref gates, ref hNext);
             }
         }
 

@@ -571,10 +571,10 @@ namespace Demo
             }
             else
             {
-                // gates = input part + W_hh·h, the cell update in place, then h' = h.
+                // gates = input part + W_hh·h, then the cell update in place on a copy of h in hNext.
                 RecurrentProductScalar(ref input, ref whhT, ref h, ref gates);
-                CellUpdate(ref gates, ref h);
                 LgMarshal.CreateReadOnlySpan(ref h, HP).CopyTo(LgMarshal.CreateSpan(ref hNext, HP));
+                CellUpdate(ref gates, ref hNext);
             }
         }
 
@@ -693,7 +693,10 @@ namespace Demo
                 {
                     if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
                     // The parity picks the current copy of h: keep h when it moves.
-                    if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    if (((value ^ _steps) & 1) != 0)
+                    {
+                        LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                    }
                     _steps = value;
                 }
             }
@@ -757,8 +760,8 @@ namespace Demo
             if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
             // A seqlock read of the current snapshot: nothing shared is written (no reader count, whose atomic
             // increments would also fence each step from the next), so steps overlap and many threads step without
-            // contention. The step writes only the state's other h copy and the output, and commits (the
-            // step count) only when the snapshot was not refilled meanwhile.
+            // contention. The step writes only the state's other copies of h and the output, and commits (the
+            // step count, whose parity says which copies are current) only when the snapshot was not refilled meanwhile.
             if (_inference!.TryBeginRead(out RnnModel? snapshot, out global::LstmGen.InferenceSnapshots<RnnModel>.OptimisticRead read))
             {
                 int advanced = snapshot.StepOne(state, token, output, build: false);

@@ -238,7 +238,7 @@ internal static partial class RecurrentLayerEmitter
                 if (folded && k + 1 < tokens.Length) LgMath.Prefetch(ref table![tokens[direction == 0 ? k + 1 : tokens.Length - 2 - k] * DGP + direction * GP], GP);
                 """);
             // One step: h' into hNext from h, then the two swap (the step reads h while it writes h' chunk by chunk).
-            w.Line($"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c" : "")}, ref gates, reverse: (s & 1) != 0);");
+            w.Line($"Step(ref input{(cell.SeparateRecurrent ? ", ref biasHh" : "")}, ref whhC, ref whhT, ref h, ref hNext{(cell.HasCellState ? ", ref c, ref c" : "")}, ref gates, reverse: (s & 1) != 0);");
             w.Line($"ref float previous = ref h;");
             w.Line($"h = ref hNext;");
             w.Line($"hNext = ref previous;");

@@ -18,8 +18,9 @@ internal static class StreamingEmitter
         bool lstm = cell.HasCellState;
         string stateDoc = lstm ? "h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one)" : "h [Layers, HiddenSize] (PyTorch's h_n for a batch of one)";
         // The LSTM's c beside h, one line each in CopyTo and CopyFrom.
-        string cTo = lstm ? "\n            new LgReadOnlySpan(C, layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
-        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, layer * HP, HiddenSize));" : "";
+        string cMove = lstm ? "\n                LgArray.Copy(C, Current, C, Layers * HP - Current, Layers * HP);" : "";
+        string cTo = lstm ? "\n            new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
+        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));" : "";
         w.Line($$"""
             // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
@@ -38,7 +39,7 @@ internal static class StreamingEmitter
                 // h of every layer twice ([2, Layers, HP]): the step reads one copy and writes the other, the step count's
                 // parity says which is current. Padded lanes stay exactly 0 (zero weights).
                 internal readonly float[] H = new float[2 * Layers * HP];
-            {{(lstm ? "    // c of every layer [Layers, HP], updated in place, and its value before the step (restored when an optimistic step\n    // is discarded).\n    internal readonly float[] C = new float[Layers * HP];\n    internal readonly float[] CBefore = new float[Layers * HP];\n" : "")}}    // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
+            {{(lstm ? "    // c of every layer twice ([2, Layers, HP]), as h: a step writes only the other copies, so a discarded step changes nothing.\n    internal readonly float[] C = new float[2 * Layers * HP];\n" : "")}}    // The step's gate pre-activations [GP] and a layer's input part [GP] (above layer 0, or unfolded).
                 internal readonly float[] Gates = new float[GP];
                 internal readonly float[] Input = new float[GP];
                 internal long _steps;
@@ -56,7 +57,10 @@ internal static class StreamingEmitter
                     {
                         if (value < 0) throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "A step count is at least 0.");
                         // The parity picks the current copy of h: keep h when it moves.
-                        if (((value ^ _steps) & 1) != 0) LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);
+                        if (((value ^ _steps) & 1) != 0)
+                        {
+                            LgArray.Copy(H, Current, H, Layers * HP - Current, Layers * HP);{{cMove}}
+                        }
                         _steps = value;
                     }
                 }
@@ -124,11 +128,7 @@ internal static class StreamingEmitter
         string inputDoc = dense
             ? $"<paramref name=\"features\"/> does not hold {P.E} values or one is NaN or ±∞ (the message names it)"
             : $"<paramref name=\"token\"/> is outside [0, {P.V})";
-        bool lstm = cell.HasCellState;
-        string written = lstm ? ", c (saved first)" : "";
-        // Continuation lines carry the block's indentation (a hole indents only its first line).
-        string saveC = lstm ? "LgArray.Copy(state.C, state.CBefore, Layers * HP);\n        " : "";
-        string restoreC = lstm ? "\n        LgArray.Copy(state.CBefore, state.C, Layers * HP);" : "";
+        string written = cell.HasCellState ? " and c" : "";
         string checks = dense
             ? "if (features.Length != InputSize) LgThrow.WrongLength(nameof(features), features.Length, InputSize, \"InputSize\");\n"
                 + "    for (int i = 0; i < features.Length; i++)\n"
@@ -158,16 +158,16 @@ internal static class StreamingEmitter
                 if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
                 // A seqlock read of the current snapshot: nothing shared is written (no reader count, whose atomic
                 // increments would also fence each step from the next), so steps overlap and many threads step without
-                // contention. The step writes only the state's other h copy{{written}} and the output, and commits (the
-                // step count) only when the snapshot was not refilled meanwhile.
+                // contention. The step writes only the state's other copies of h{{written}} and the output, and commits (the
+                // step count, whose parity says which copies are current) only when the snapshot was not refilled meanwhile.
                 if (_inference!.TryBeginRead(out {{type}}? snapshot, out global::LstmGen.InferenceSnapshots<{{type}}>.OptimisticRead read))
                 {
-                    {{saveC}}int advanced = snapshot.StepOne(state, {{inputArg}}, output, build: false);
+                    int advanced = snapshot.StepOne(state, {{inputArg}}, output, build: false);
                     if (advanced >= 0 && global::LstmGen.InferenceSnapshots<{{type}}>.EndRead(read))
                     {
                         state._steps += advanced;
                         return;
-                    }{{restoreC}}
+                    }
                 }
                 using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference.Acquire();
                 state._steps += lease.Value.StepOne(state, {{inputArg}}, output, build: true);
@@ -175,7 +175,7 @@ internal static class StreamingEmitter
 
             """);
         string bias = cell.SeparateRecurrent ? ", ref _biasHh[layer * DGP]" : "";
-        string c = cell.HasCellState ? ", ref state.C[layer * HP]" : "";
+        string c = cell.HasCellState ? ", ref state.C[current + layer * HP], ref state.C[next + layer * HP]" : "";
         string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
         // Without build (an optimistic read), a snapshot whose packed weights are not built yet is refused (-1), not built:
         // the caller then steps under a lease, which may build.
