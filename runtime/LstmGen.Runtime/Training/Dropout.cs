@@ -2,21 +2,28 @@ using System.ComponentModel;
 
 namespace LstmGen.Training;
 
-/// <summary>Where a dropout mask applies in a generated recurrent model's training pass.</summary>
+/// <summary>Where a dropout mask applies in a generated model's training pass (the text CNN and the feed-forward model have Embedding and Head only).</summary>
 public enum DropoutSite
 {
-    /// <summary>The embedding output (PyTorch <c>nn.Dropout</c> after <c>nn.Embedding</c>): one mask element per (row, step, feature).</summary>
+    /// <summary>
+    /// The embedding output (PyTorch <c>nn.Dropout</c> after <c>nn.Embedding</c>): one mask element per (row, step, feature). The
+    /// text CNN masks each token's embedding before the convolution, the feed-forward model before the mean.
+    /// </summary>
     Embedding = 0,
     /// <summary>A recurrent layer's input x_t (Keras' <c>dropout</c>): one mask per (layer, row), the same at every step.</summary>
     Input = 1,
     /// <summary>h_{t−1} in the recurrent product W_hh·h_{t−1} (Keras' <c>recurrent_dropout</c>): one mask per (layer, direction, row), the same at every step.</summary>
     Recurrent = 2,
-    /// <summary>The head's input, the final features (PyTorch <c>nn.Dropout</c> before <c>fc</c>): one mask per row.</summary>
+    /// <summary>
+    /// The head's input, the final features (PyTorch <c>nn.Dropout</c> before <c>fc</c>): one mask per row; the text CNN's pooled
+    /// features. The feed-forward model masks every hidden layer's ReLU output with it (unit ℓ = hidden layer ℓ, one mask
+    /// per row; the last is fc's input), or with no hidden layer the mean embedding.
+    /// </summary>
     Head = 3,
 }
 
 /// <summary>
-/// Dropout rates and the mask seed of a generated recurrent model (<see cref="IDropoutModel.Dropout"/>), settable at run
+/// Dropout rates and the mask seed of a generated model (<see cref="IDropoutModel.Dropout"/>), settable at run
 /// time, so rates are tuned without regenerating the model. Training only: <c>Predict</c> never reads them (inference is
 /// unchanged bit for bit), and with every rate 0 (the default) training runs exactly the code it runs without dropout.
 /// Kept elements are scaled by 1/(1 − p) (inverted dropout), so the expected activation equals inference's.
@@ -38,19 +45,28 @@ public sealed class DropoutSettings
     private int _version;
     private ulong _salt;
 
-    /// <summary>Rate p on the embedding output, in [0, 1). Default 0 (off).</summary>
+    /// <summary>Rate p on the embedding output (every model), in [0, 1). Default 0 (off).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Embedding { get => _embedding; set => _embedding = Check(value, nameof(Embedding)); }
 
-    /// <summary>Variational rate on every recurrent layer's input x_t (Keras <c>dropout</c>), in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Variational rate on every recurrent layer's input x_t (Keras <c>dropout</c>), in [0, 1). Default 0. Recurrent models only:
+    /// the text CNN and the feed-forward model throw <see cref="InvalidOperationException"/> at a training batch when it is above 0.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Input { get => _input; set => _input = Check(value, nameof(Input)); }
 
-    /// <summary>Variational rate on h_{t−1} in the recurrent product (Keras <c>recurrent_dropout</c>), in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Variational rate on h_{t−1} in the recurrent product (Keras <c>recurrent_dropout</c>), in [0, 1). Default 0. Recurrent
+    /// models only, as <see cref="Input"/>.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Recurrent { get => _recurrent; set => _recurrent = Check(value, nameof(Recurrent)); }
 
-    /// <summary>Rate on the head's input features, in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Rate on the head's input features, in [0, 1). Default 0. On the feed-forward model it masks every hidden layer's ReLU
+    /// output (the last is the head's input; see <see cref="DropoutSite.Head"/>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Head { get => _head; set => _head = Check(value, nameof(Head)); }
 
@@ -100,7 +116,9 @@ public sealed class DropoutSettings
     /// Fills <paramref name="mask"/> ([rows, width], row-major) with the multipliers of one site for one batch: 0 for a
     /// dropped element, 1/(1 − p) for a kept one. Called by generated code once per site and batch. Row i of the mask
     /// belongs to row id <paramref name="rowIds"/>[i] (for the embedding site the pair q = t·B + b of step t and batch row
-    /// b), or to row i itself when <paramref name="rowIds"/> is empty. Allocates nothing.
+    /// b), or to row i itself when <paramref name="rowIds"/> is empty (the text CNN and the feed-forward model draw their
+    /// embedding site so: every pair q = i, padding included, so a pair's mask is the one a recurrent model draws for it).
+    /// Allocates nothing.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void FillMask(DropoutSite site, int unit, int stream, long batch, ReadOnlySpan<int> rowIds, int rows, int width, Span<float> mask)
@@ -161,7 +179,7 @@ public sealed class DropoutSettings
 /// <summary>Supplies a site's multipliers in place of the seeded stream (tests inject fixed masks with it).</summary>
 internal delegate void DropoutMaskSource(DropoutSite site, int unit, ReadOnlySpan<int> rowIds, int rows, int width, Span<float> mask);
 
-/// <summary>A generated model with dropout in its training pass (the recurrent models).</summary>
+/// <summary>A generated model with dropout in its training pass (every generated model: recurrent, text CNN, feed-forward).</summary>
 public interface IDropoutModel : ITrainableModel
 {
     /// <summary>
