@@ -45,11 +45,11 @@ internal sealed class BaselineMasks
         var d = new DropoutSettings { Embedding = Emb is null ? 0 : p, Head = Head is null ? 0 : p };
         d.MaskSource = (site, unit, rowIds, n, width, mask) =>
         {
-            Assert.True(rowIds.IsEmpty);
+            Assert.Equal(site == DropoutSite.Embedding, !rowIds.IsEmpty);
             for (int i = 0; i < n; i++)
             {
-                // The embedding site's mask rows are the pairs q = t·rows + b, every one drawn.
-                double[] row = site == DropoutSite.Embedding ? Emb![i % rows][i / rows] : Head![unit][i];
+                // The embedding site's mask rows are the non-padding pairs q = t·rows + b.
+                double[] row = site == DropoutSite.Embedding ? Emb![rowIds[i] % rows][rowIds[i] / rows] : Head![unit][i];
                 Assert.Equal(width, row.Length);
                 for (int j = 0; j < width; j++) mask[i * width + j] = (float)row[j];
             }
@@ -424,13 +424,13 @@ public class BaselineDropoutTorchTests
         int rows = tokens.Length / s.SequenceLength, t = s.SequenceLength, e = s.EmbeddingSize;
         float[] emb = fx.Floats("mask_emb");
         var d = new DropoutSettings { Embedding = 0.3f, Head = 0.3f };
-        d.MaskSource = (site, unit, _, n, width, mask) =>
+        d.MaskSource = (site, unit, rowIds, n, width, mask) =>
         {
             if (site == DropoutSite.Embedding)
             {
-                // Row i is the pair q = step·B + row.
-                Assert.Equal(rows * t, n);
-                for (int i = 0; i < n; i++) emb.AsSpan(((i % rows) * t + i / rows) * e, e).CopyTo(mask.Slice(i * width, width));
+                // Row i is the non-padding pair q = step·B + row.
+                Assert.Equal(tokens.Count(x => x != 0), n);
+                for (int i = 0; i < n; i++) emb.AsSpan(((rowIds[i] % rows) * t + rowIds[i] / rows) * e, e).CopyTo(mask.Slice(i * width, width));
                 return;
             }
             Assert.Equal(DropoutSite.Head, site);

@@ -151,7 +151,7 @@ internal static class FeedForwardEmitter
         w.Line($"// Forward over the batch, keeping every activation a_l and each row's token count. With dropout this batch's masks");
         w.Line($"// are drawn first; the mean reads masked embeddings and the head site masks {(layers == 0 ? "the mean (the head's input)" : "every hidden layer's output")} in place.");
         w.Open($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)");
-        w.Line($"BeginDropout(rows);");
+        w.Line($"BeginDropout(tokens, rows);");
         w.Line($"if (_dropEmb) DropoutMeanEmbedding(tokens, rows, ws, {A(0)}, ints, 0);");
         w.Line($"else MeanEmbedding(tokens, rows, SequenceLength, ws, {A(0)}, ints, 0);");
         if (layers == 0) w.Line($"if (_dropHead) DropoutRows(ws, {A(0)}, A0, rows, 0, {width[0]});");

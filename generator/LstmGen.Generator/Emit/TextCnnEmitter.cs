@@ -103,7 +103,7 @@ internal static class TextCnnEmitter
             // dropout this batch's masks are drawn first; X (as convolved) and the features (as the head reads them) are masked.
             private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
             {
-                BeginDropout(rows);
+                BeginDropout(tokens, rows);
                 ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows), _dropEmb);
                 if (_dropHead) DropoutRows(ws, TrainFeatures(rows), HiddenSize, rows, 0, HiddenSize);
                 return HeadForward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), targets, outputs);
@@ -122,7 +122,7 @@ internal static class TextCnnEmitter
         for (int i = 0; i < ks.Length; i++)
             w.Line($"    BranchBackward(rows, width: {ks[i]}, packR: {packR[i]}, branch: {i}, Conv{i}BiasOffset, gradients, ws, ints);");
         w.Line($$"""
-                if (_dropEmb) DropoutCompacted(tokens, rows, ws, TrainDX(rows));
+                if (_dropEmb) DropoutCompacted(rows, n, ws, TrainDX(rows));
                 // ∂L/∂embedding[id_p] += ∂L/∂X[p] for every compacted position p (padding rows get nothing).
                 for (int p = 0; p < n; p++)
                 {

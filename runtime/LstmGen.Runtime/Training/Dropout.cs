@@ -116,9 +116,7 @@ public sealed class DropoutSettings
     /// Fills <paramref name="mask"/> ([rows, width], row-major) with the multipliers of one site for one batch: 0 for a
     /// dropped element, 1/(1 − p) for a kept one. Called by generated code once per site and batch. Row i of the mask
     /// belongs to row id <paramref name="rowIds"/>[i] (for the embedding site the pair q = t·B + b of step t and batch row
-    /// b), or to row i itself when <paramref name="rowIds"/> is empty (the text CNN and the feed-forward model draw their
-    /// embedding site so: every pair q = i, padding included, so a pair's mask is the one a recurrent model draws for it).
-    /// Allocates nothing.
+    /// b), or to row i itself when <paramref name="rowIds"/> is empty. Allocates nothing.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void FillMask(DropoutSite site, int unit, int stream, long batch, ReadOnlySpan<int> rowIds, int rows, int width, Span<float> mask)

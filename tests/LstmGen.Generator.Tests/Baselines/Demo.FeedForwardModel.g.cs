@@ -558,7 +558,7 @@ namespace Demo
         // are drawn first; the mean reads masked embeddings and the head site masks every hidden layer's output in place.
         private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
         {
-            BeginDropout(rows);
+            BeginDropout(tokens, rows);
             if (_dropEmb) DropoutMeanEmbedding(tokens, rows, ws, TrainA(rows), ints, 0);
             else MeanEmbedding(tokens, rows, SequenceLength, ws, TrainA(rows), ints, 0);
             Layer(rows, ws, TrainA(rows), A0, 20, TrainA(rows) + rows * (A0), A1, packT: 0, packB: 2016);
@@ -647,15 +647,18 @@ namespace Demo
         /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
         public int DropoutStream { get; set; }
 
-        // The mask blocks of a batch of rows: the embedding site [SequenceLength·rows, E] (row q = t·rows + b), then the head
-        // site, per unit a block [rows, width] (unit ℓ = hidden layer ℓ's ReLU output; widths 33, 7).
+        // The non-padding pairs q = t·rows + b of the batch, row by row (the embedding site's mask rows).
+        private int[]? _dropPairs;
+
+        // The mask blocks of a batch of rows: the embedding site [m, E] (row p = the p-th non-padding token, row by row;
+        // m ≤ SequenceLength·rows), then the head site, per unit a block [rows, width] (unit ℓ = hidden layer ℓ's ReLU output; widths 33, 7).
         private static int DropEmb(int rows) => 0;
         private static int DropHead(int rows, int unit) => SequenceLength * rows * EmbeddingSize + rows * (unit switch { 0 => 0, _ => 33 });
         private static int DropLength(int rows) => SequenceLength * rows * EmbeddingSize + rows * 40;
 
         // Reads the rates once per batch (refusing the sites this model does not have) and, when any is above 0, draws this
-        // batch's masks.
-        private void BeginDropout(int rows)
+        // batch's masks (the embedding site's for the non-padding pairs, listed in _dropPairs).
+        private void BeginDropout(LgIntSpan tokens, int rows)
         {
             global::LstmGen.Training.DropoutSettings s = _dropout;
             if (s.Input > 0f) throw new global::System.InvalidOperationException("Dropout.Input is " + s.Input + " but FeedForwardModel is a feed-forward model, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
@@ -678,7 +681,19 @@ namespace Demo
             float[] d = _dropMasks;
             int stream = DropoutStream;
             if (_dropEmb)
-                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, default, SequenceLength * rows, EmbeddingSize, new LgSpan(d, DropEmb(rows), SequenceLength * rows * EmbeddingSize));
+            {
+                if (_dropPairs is null || _dropPairs.Length < SequenceLength * rows) _dropPairs = new int[SequenceLength * rows];
+                int[] pairs = _dropPairs;
+                int m = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    for (int t = 0; t < SequenceLength; t++)
+                    {
+                        if (tokens[b * SequenceLength + t] != 0) pairs[m++] = t * rows + b;
+                    }
+                }
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(pairs, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            }
             if (_dropHead)
             {
                 s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, 33, new LgSpan(d, DropHead(rows, 0), rows * 33));
@@ -697,10 +712,12 @@ namespace Demo
         }
 
         // The training mean with the embedding mask, per token before the mean (Keras' Dropout after Embedding):
-        // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] ⊙ m_q, q = t·rows + b (zeros when n_b = 0); stores n_b.
+        // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] ⊙ m_p (zeros when n_b = 0), p counting the batch's
+        // non-padding tokens row by row (the order BeginDropout drew their masks in); stores n_b.
         private void DropoutMeanEmbedding(LgIntSpan tokens, int rows, float[] ws, int a0, int[] ints, int counts)
         {
             float[] d = _dropMasks!;
+            int p = 0;
             for (int b = 0; b < rows; b++)
             {
                 LgSpan mean = new(ws, a0 + b * A0, A0);
@@ -711,7 +728,7 @@ namespace Demo
                     int token = tokens[b * SequenceLength + t];
                     if (token == 0) continue;
                     global::LstmGen.Elementwise.AddProduct(mean.Slice(0, EmbeddingSize), new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
-                        new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
+                        new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
                     n++;
                 }
                 if (n > 0) LgMath.Scale(mean, 1f / n);
@@ -719,10 +736,12 @@ namespace Demo
             }
         }
 
-        // ∂L/∂embedding[token_t] += ((1/n_b)·∂L/∂a0[b]) ⊙ m_q for each non-padding token of row b (scales ∂L/∂a0 in place).
+        // ∂L/∂embedding[token_t] += ((1/n_b)·∂L/∂a0[b]) ⊙ m_p for each non-padding token of row b (p as in the mean;
+        // scales ∂L/∂a0 in place).
         private void DropoutEmbeddingGradient(LgIntSpan tokens, int rows, float[] ws, int da0, int[] ints, LgSpan gradients)
         {
             float[] d = _dropMasks!;
+            int p = 0;
             for (int b = 0; b < rows; b++)
             {
                 int n = ints[b];
@@ -734,7 +753,7 @@ namespace Demo
                     int token = tokens[b * SequenceLength + t];
                     if (token != 0)
                         global::LstmGen.Elementwise.AddProduct(gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), dMean,
-                            new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
+                            new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
                 }
             }
         }

@@ -332,7 +332,7 @@ namespace Demo
                 }
                 ints[rows + b] = n - ints[b];
             }
-            if (dropEmbedding) DropoutCompacted(tokens, rows, ws, x);
+            if (dropEmbedding) DropoutCompacted(rows, n, ws, x);
             ConvBranch(n, rows, width: 3, packT: 0, branch: 0, ws, x, c, features, ints, argmax);
             ConvBranch(n, rows, width: 4, packT: 3072, branch: 1, ws, x, c, features, ints, argmax);
             ConvBranch(n, rows, width: 5, packT: 7168, branch: 2, ws, x, c, features, ints, argmax);
@@ -581,7 +581,7 @@ namespace Demo
         // dropout this batch's masks are drawn first; X (as convolved) and the features (as the head reads them) are masked.
         private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
         {
-            BeginDropout(rows);
+            BeginDropout(tokens, rows);
             ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows), _dropEmb);
             if (_dropHead) DropoutRows(ws, TrainFeatures(rows), HiddenSize, rows, 0, HiddenSize);
             return HeadForward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), targets, outputs);
@@ -599,7 +599,7 @@ namespace Demo
             BranchBackward(rows, width: 3, packR: 0, branch: 0, Conv0BiasOffset, gradients, ws, ints);
             BranchBackward(rows, width: 4, packR: 2304, branch: 1, Conv1BiasOffset, gradients, ws, ints);
             BranchBackward(rows, width: 5, packR: 5376, branch: 2, Conv2BiasOffset, gradients, ws, ints);
-            if (_dropEmb) DropoutCompacted(tokens, rows, ws, TrainDX(rows));
+            if (_dropEmb) DropoutCompacted(rows, n, ws, TrainDX(rows));
             // ∂L/∂embedding[id_p] += ∂L/∂X[p] for every compacted position p (padding rows get nothing).
             for (int p = 0; p < n; p++)
             {
@@ -669,15 +669,18 @@ namespace Demo
         /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
         public int DropoutStream { get; set; }
 
-        // The mask blocks of a batch of rows: the embedding site [SequenceLength·rows, E] (row q = t·rows + b), then the head
-        // site, per unit a block [rows, width] (the pooled features the head reads; width 72).
+        // The non-padding pairs q = t·rows + b of the batch, row by row (the embedding site's mask rows).
+        private int[]? _dropPairs;
+
+        // The mask blocks of a batch of rows: the embedding site [m, E] (row p = the p-th non-padding token, row by row;
+        // m ≤ SequenceLength·rows), then the head site, per unit a block [rows, width] (the pooled features the head reads; width 72).
         private static int DropEmb(int rows) => 0;
         private static int DropHead(int rows, int unit) => SequenceLength * rows * EmbeddingSize;
         private static int DropLength(int rows) => SequenceLength * rows * EmbeddingSize + rows * 72;
 
         // Reads the rates once per batch (refusing the sites this model does not have) and, when any is above 0, draws this
-        // batch's masks.
-        private void BeginDropout(int rows)
+        // batch's masks (the embedding site's for the non-padding pairs, listed in _dropPairs).
+        private void BeginDropout(LgIntSpan tokens, int rows)
         {
             global::LstmGen.Training.DropoutSettings s = _dropout;
             if (s.Input > 0f) throw new global::System.InvalidOperationException("Dropout.Input is " + s.Input + " but TextCnnModel is a text CNN, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
@@ -700,7 +703,19 @@ namespace Demo
             float[] d = _dropMasks;
             int stream = DropoutStream;
             if (_dropEmb)
-                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, default, SequenceLength * rows, EmbeddingSize, new LgSpan(d, DropEmb(rows), SequenceLength * rows * EmbeddingSize));
+            {
+                if (_dropPairs is null || _dropPairs.Length < SequenceLength * rows) _dropPairs = new int[SequenceLength * rows];
+                int[] pairs = _dropPairs;
+                int m = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    for (int t = 0; t < SequenceLength; t++)
+                    {
+                        if (tokens[b * SequenceLength + t] != 0) pairs[m++] = t * rows + b;
+                    }
+                }
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(pairs, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            }
             if (_dropHead)
             {
                 s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, 72, new LgSpan(d, DropHead(rows, 0), rows * 72));
@@ -717,22 +732,10 @@ namespace Demo
                 global::LstmGen.Elementwise.Multiply(new LgSpan(ws, offset + b * ld, width), new LgReadOnlySpan(d, mask + b * width, width));
         }
 
-        // Compacted row p of the block at ws[x] (the non-padding tokens of rows 0 … rows−1 in order, E floats each) ⊙ the
-        // embedding mask of its pair q = t·rows + b. The forward pass calls it on X, the backward pass on ∂L/∂X.
-        private void DropoutCompacted(LgIntSpan tokens, int rows, float[] ws, int x)
-        {
-            float[] d = _dropMasks!;
-            int p = 0;
-            for (int b = 0; b < rows; b++)
-            {
-                for (int t = 0; t < SequenceLength; t++)
-                {
-                    if (tokens[b * SequenceLength + t] == 0) continue;
-                    global::LstmGen.Elementwise.Multiply(new LgSpan(ws, x + p * EmbeddingSize, EmbeddingSize), new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
-                    p++;
-                }
-            }
-        }
+        // The n compacted rows at ws[x] (the non-padding tokens of rows 0 … rows−1 in order, E floats each) ⊙ the embedding
+        // mask, whose row p is the same token's (BeginDropout drew it in this order). On X forward, on ∂L/∂X backward.
+        private void DropoutCompacted(int rows, int n, float[] ws, int x)
+            => global::LstmGen.Elementwise.Multiply(new LgSpan(ws, x, n * EmbeddingSize), new LgReadOnlySpan(_dropMasks!, DropEmb(rows), n * EmbeddingSize));
 
     }
 }

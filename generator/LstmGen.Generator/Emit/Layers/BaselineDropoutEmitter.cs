@@ -6,8 +6,8 @@ namespace LstmGen.Generator.Emit;
 /// <summary>
 /// Dropout in the text CNN's and the feed-forward model's training pass (never in Predict), with the recurrent models'
 /// settings members (<see cref="DropoutEmitter.Settings"/>) and mask stream. Two sites: the embedding output, one mask
-/// element per (row, step, feature) as <c>nn.Dropout</c> after <c>nn.Embedding</c> (every pair q = t·B + b is drawn,
-/// padding's rows unread), and the head site, one mask per row: the CNN's pooled features (the head's input); the
+/// element per (row, step, feature) as <c>nn.Dropout</c> after <c>nn.Embedding</c> (drawn for the non-padding pairs
+/// q = t·B + b only, as the recurrent models draw it, in the CNN's compaction order), and the head site, one mask per row: the CNN's pooled features (the head's input); the
 /// feed-forward model's every hidden layer output (unit ℓ masks layer ℓ's output, the last one being the head's input),
 /// or with no hidden layer the mean embedding. Input and Recurrent do not exist there and are refused when set. The
 /// sites' flags are read once per batch (BeginDropout, the first thing TrainForward does), so with every rate 0 training
@@ -21,22 +21,10 @@ internal static class BaselineDropoutEmitter
         EmitCommon(w, plan, "a text CNN", [plan.Find<HeadPlan>()!.Features],
             "the pooled features the head reads");
         w.Line($$"""
-            // Compacted row p of the block at ws[x] (the non-padding tokens of rows 0 … rows−1 in order, E floats each) ⊙ the
-            // embedding mask of its pair q = t·rows + b. The forward pass calls it on X, the backward pass on ∂L/∂X.
-            private void DropoutCompacted(LgIntSpan tokens, int rows, float[] ws, int x)
-            {
-                float[] d = _dropMasks!;
-                int p = 0;
-                for (int b = 0; b < rows; b++)
-                {
-                    for (int t = 0; t < SequenceLength; t++)
-                    {
-                        if (tokens[b * SequenceLength + t] == 0) continue;
-                        global::LstmGen.Elementwise.Multiply(new LgSpan(ws, x + p * EmbeddingSize, EmbeddingSize), new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
-                        p++;
-                    }
-                }
-            }
+            // The n compacted rows at ws[x] (the non-padding tokens of rows 0 … rows−1 in order, E floats each) ⊙ the embedding
+            // mask, whose row p is the same token's (BeginDropout drew it in this order). On X forward, on ∂L/∂X backward.
+            private void DropoutCompacted(int rows, int n, float[] ws, int x)
+                => global::LstmGen.Elementwise.Multiply(new LgSpan(ws, x, n * EmbeddingSize), new LgReadOnlySpan(_dropMasks!, DropEmb(rows), n * EmbeddingSize));
 
             """);
     }
@@ -52,10 +40,12 @@ internal static class BaselineDropoutEmitter
             hidden.Length == 0 ? "the mean embedding (there is no hidden layer)" : "unit ℓ = hidden layer ℓ's ReLU output");
         w.Line($$"""
             // The training mean with the embedding mask, per token before the mean (Keras' Dropout after Embedding):
-            // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] ⊙ m_q, q = t·rows + b (zeros when n_b = 0); stores n_b.
+            // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] ⊙ m_p (zeros when n_b = 0), p counting the batch's
+            // non-padding tokens row by row (the order BeginDropout drew their masks in); stores n_b.
             private void DropoutMeanEmbedding(LgIntSpan tokens, int rows, float[] ws, int a0, int[] ints, int counts)
             {
                 float[] d = _dropMasks!;
+                int p = 0;
                 for (int b = 0; b < rows; b++)
                 {
                     LgSpan mean = new(ws, a0 + b * A0, A0);
@@ -66,7 +56,7 @@ internal static class BaselineDropoutEmitter
                         int token = tokens[b * SequenceLength + t];
                         if (token == 0) continue;
                         global::LstmGen.Elementwise.AddProduct(mean.Slice(0, EmbeddingSize), new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
-                            new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
+                            new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
                         n++;
                     }
                     if (n > 0) LgMath.Scale(mean, 1f / n);
@@ -74,10 +64,12 @@ internal static class BaselineDropoutEmitter
                 }
             }
 
-            // ∂L/∂embedding[token_t] += ((1/n_b)·∂L/∂a0[b]) ⊙ m_q for each non-padding token of row b (scales ∂L/∂a0 in place).
+            // ∂L/∂embedding[token_t] += ((1/n_b)·∂L/∂a0[b]) ⊙ m_p for each non-padding token of row b (p as in the mean;
+            // scales ∂L/∂a0 in place).
             private void DropoutEmbeddingGradient(LgIntSpan tokens, int rows, float[] ws, int da0, int[] ints, LgSpan gradients)
             {
                 float[] d = _dropMasks!;
+                int p = 0;
                 for (int b = 0; b < rows; b++)
                 {
                     int n = ints[b];
@@ -89,7 +81,7 @@ internal static class BaselineDropoutEmitter
                         int token = tokens[b * SequenceLength + t];
                         if (token != 0)
                             global::LstmGen.Elementwise.AddProduct(gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), dMean,
-                                new LgReadOnlySpan(d, DropEmb(rows) + (t * rows + b) * EmbeddingSize, EmbeddingSize));
+                                new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
                     }
                 }
             }
@@ -110,15 +102,18 @@ internal static class BaselineDropoutEmitter
         w.Line($$"""
             {{DropoutEmitter.Settings("_dropEmb, _dropHead")}}
 
-            // The mask blocks of a batch of rows: the embedding site [SequenceLength·rows, E] (row q = t·rows + b), then the head
-            // site, per unit a block [rows, width] ({{headDoc}}; {{(units.Length == 1 ? "width" : "widths")}} {{string.Join(", ", units)}}).
+            // The non-padding pairs q = t·rows + b of the batch, row by row (the embedding site's mask rows).
+            private int[]? _dropPairs;
+
+            // The mask blocks of a batch of rows: the embedding site [m, E] (row p = the p-th non-padding token, row by row;
+            // m ≤ SequenceLength·rows), then the head site, per unit a block [rows, width] ({{headDoc}}; {{(units.Length == 1 ? "width" : "widths")}} {{string.Join(", ", units)}}).
             private static int DropEmb(int rows) => 0;
             private static int DropHead(int rows, int unit) => SequenceLength * rows * EmbeddingSize{{starts}};
             private static int DropLength(int rows) => SequenceLength * rows * EmbeddingSize + rows * {{total}};
 
             // Reads the rates once per batch (refusing the sites this model does not have) and, when any is above 0, draws this
-            // batch's masks.
-            private void BeginDropout(int rows)
+            // batch's masks (the embedding site's for the non-padding pairs, listed in _dropPairs).
+            private void BeginDropout(LgIntSpan tokens, int rows)
             {
                 global::LstmGen.Training.DropoutSettings s = _dropout;
                 {{refuse("Input")}}
@@ -127,7 +122,19 @@ internal static class BaselineDropoutEmitter
                 if (!(_dropEmb | _dropHead)) return;
                 {{DropoutEmitter.Indent(DropoutEmitter.NextBatch, 4)}}
                 if (_dropEmb)
-                    s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, default, SequenceLength * rows, EmbeddingSize, new LgSpan(d, DropEmb(rows), SequenceLength * rows * EmbeddingSize));
+                {
+                    if (_dropPairs is null || _dropPairs.Length < SequenceLength * rows) _dropPairs = new int[SequenceLength * rows];
+                    int[] pairs = _dropPairs;
+                    int m = 0;
+                    for (int b = 0; b < rows; b++)
+                    {
+                        for (int t = 0; t < SequenceLength; t++)
+                        {
+                            if (tokens[b * SequenceLength + t] != 0) pairs[m++] = t * rows + b;
+                        }
+                    }
+                    s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(pairs, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+                }
                 if (_dropHead)
                 {
             {{fills}}

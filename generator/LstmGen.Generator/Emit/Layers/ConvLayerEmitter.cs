@@ -62,7 +62,7 @@ internal static class ConvLayerEmitter
                     }
                     ints[rows + b] = n - ints[b];
                 }
-                if (dropEmbedding) DropoutCompacted(tokens, rows, ws, x);
+                if (dropEmbedding) DropoutCompacted(rows, n, ws, x);
             """);
         for (int i = 0; i < ks.Length; i++)
             w.Line($"    ConvBranch(n, rows, width: {ks[i]}, packT: {packT[i]}, branch: {i}, ws, x, c, features, ints, argmax);");
