@@ -333,18 +333,22 @@ public class BaselineDropoutTests
     [InlineData(nameof(FfDeepModel))]
     public void PredictIgnoresDropoutAndFitWithItIsDeterministic(string name)
     {
-        float[] Train(DropoutSettings? dropout, out IDropoutModel model)
+        float[] Train(DropoutSettings? dropout, out IDropoutModel model, int threads = 1)
         {
             model = Create(name, seed: 6);
             int[] tokens = TestModels.Tokens(model.Shape, 16, seed: 3);
             float[] targets = GradientTests.RandomTargets(model.Shape, 16, seed: 1);
-            Trainer.Fit(model, tokens, targets, new FitOptions { Epochs = 2, BatchSize = 4, Seed = 2, Dropout = dropout });
+            Trainer.Fit(model, tokens, targets, new FitOptions { Epochs = 2, BatchSize = 8, Seed = 2, Threads = threads, Dropout = dropout });
             return model.Parameters.ToArray();
         }
         DropoutSettings D() => new() { Embedding = 0.3f, Head = 0.5f, Seed = 5 };
         float[] with = Train(D(), out IDropoutModel trained);
         Assert.True(with.AsSpan().SequenceEqual(Train(D(), out _)), "Fit with dropout is not deterministic");
         Assert.False(with.AsSpan().SequenceEqual(Train(null, out _)), "dropout did not change training");
+        // Two shards: each replica draws its own stream (DropoutStream 0 and 1), deterministically.
+        float[] two = Train(D(), out _, threads: 2);
+        Assert.True(two.AsSpan().SequenceEqual(Train(D(), out _, threads: 2)), "Fit with dropout on 2 threads is not deterministic");
+        Assert.False(two.AsSpan().SequenceEqual(Train(null, out _, threads: 2)), "dropout did not change training on 2 threads");
 
         IDropoutModel twin = Create(name, seed: 6);
         twin.SetParameters(trained.Parameters);
