@@ -476,3 +476,53 @@ public class BaselineDropoutAllocationTests
         Allocations.AssertNone(() => step.Run(tokens, targets), what: $"{name}: a training step with dropout");
     }
 }
+
+/// <summary>
+/// <see cref="DropoutSettings.FillMask"/> against its documented formula, element for element: element j of mask row r
+/// (width W) is kept when its 24 bits of u = SplitMix64's finaliser of (key + (r·⌈W/2⌉ + ⌊j/2⌋ + 1)·φ) are ≥ ⌊p·2²⁴⌋
+/// (bits 40–63 for an even j, 8–31 for an odd j), and a kept element is exactly 1/(1 − p).
+/// </summary>
+public class DropoutMaskFormulaTests
+{
+    private static ulong Finalise(ulong z)
+    {
+        unchecked
+        {
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.2f, 128, 7)]
+    [InlineData(0.5f, 7, 5)]
+    [InlineData(0.3f, 1, 9)]
+    [InlineData(0.05f, 33, 3)]
+    public void FillMaskIsTheDocumentedFormula(float p, int width, int rows)
+    {
+        var d = new DropoutSettings { Head = p, Embedding = p, Seed = 13 };
+        int[] ids = [.. Enumerable.Range(0, rows).Select(i => 3 * i + 1)];
+        foreach ((DropoutSite site, int[] rowIds) in new[] { (DropoutSite.Head, Array.Empty<int>()), (DropoutSite.Embedding, ids) })
+        {
+            var mask = new float[rows * width];
+            d.FillMask(site, 2, 1, 4, rowIds, rows, width, mask);
+            ulong key = DropoutSettings.StreamKey(13, 1, 4, site, 2);
+            ulong threshold = (ulong)(p * 16777216.0);
+            float scale = 1f / (1f - p);
+            ulong half = (ulong)(width + 1) / 2;
+            for (int i = 0; i < rows; i++)
+            {
+                ulong r = (ulong)(rowIds.Length == 0 ? i : rowIds[i]);
+                for (int j = 0; j < width; j++)
+                {
+                    ulong u = Finalise(unchecked(key + (r * half + (ulong)(j / 2) + 1) * 0x9E3779B97F4A7C15UL));
+                    ulong bits = j % 2 == 0 ? u >> 40 : (u >> 8) & 0xFFFFFF;
+                    float expected = bits >= threshold ? scale : 0f;
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(mask[i * width + j]),
+                        $"{site} p {p} W {width}: row {i}, element {j} is {mask[i * width + j]:R}, the formula gives {expected:R}");
+                }
+            }
+        }
+    }
+}

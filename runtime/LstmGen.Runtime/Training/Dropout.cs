@@ -133,19 +133,26 @@ public sealed class DropoutSettings
         ulong threshold = (ulong)(p * 16777216.0);
         ulong key = StreamKey((ulong)(uint)_seed ^ _salt, stream, batch, site, unit);
         ulong pairsPerRow = (ulong)(width + 1) / 2;
+        uint keep = BitConverter.SingleToUInt32Bits(scale);
+        int pairs = width >> 1;
         for (int i = 0; i < rows; i++)
         {
             ulong row = (ulong)(rowIds.IsEmpty ? i : rowIds[i]) * pairsPerRow;
             Span<float> r = m.Slice(i * width, width);
-            // One 64-bit hash gives two elements: bits 40–63 for element 2k, bits 8–31 for element 2k + 1.
-            for (int j = 0; j < r.Length; j += 2)
+            // One 64-bit hash gives two elements: bits 40–63 for element 2k, bits 8–31 for element 2k + 1. Branch-free
+            // (a kept element is scale's bits under an all-ones mask), since a drop is a coin flip the predictor cannot learn.
+            for (int k = 0; k < pairs; k++)
             {
-                ulong u = Hash(key, row + (ulong)(j >> 1));
-                r[j] = u >> 40 >= threshold ? scale : 0f;
-                if (j + 1 < r.Length) r[j + 1] = ((u >> 8) & 0xFFFFFF) >= threshold ? scale : 0f;
+                ulong u = Hash(key, row + (ulong)k);
+                r[2 * k] = BitConverter.UInt32BitsToSingle(keep & Kept(u >> 40, threshold));
+                r[2 * k + 1] = BitConverter.UInt32BitsToSingle(keep & Kept((u >> 8) & 0xFFFFFF, threshold));
             }
+            if ((width & 1) != 0) r[width - 1] = BitConverter.UInt32BitsToSingle(keep & Kept(Hash(key, row + (ulong)pairs) >> 40, threshold));
         }
     }
+
+    // All ones when the 24-bit draw v ≥ threshold (kept), else 0: the sign of v − threshold, both below 2²⁴ + 1.
+    private static uint Kept(ulong v, ulong threshold) => (uint)~((long)v - (long)threshold >> 63);
 
     /// <summary>The key of one (seed, stream, batch, site, unit) mask: SplitMix64's finaliser chained over the parts.</summary>
     internal static ulong StreamKey(ulong seed, int stream, long batch, DropoutSite site, int unit)
