@@ -11,7 +11,7 @@ namespace LstmGen.Generator.Emit;
 internal static class BaselineShell
 {
     public static void Begin(SourceWriter w, ModelPlan s, string architecture, string summary)
-        => ShellEmitter.Begin(w, s, architecture, summary, "ITrainableModel");
+        => ShellEmitter.Begin(w, s, architecture, summary, "IDropoutModel");
 
     public static void End(SourceWriter w, ModelPlan s) => ShellEmitter.End(w, s);
 

@@ -43,6 +43,7 @@ internal static class FeedForwardEmitter
         BaselineShell.EmitTraining(w, plan, "Padding is left out of the mean as in Predict, so it receives no gradient.");
         EmitTraining(w, layers, width, packT, packW, packB);
         LinearLayerEmitter.EmitBackward(w);
+        BaselineDropoutEmitter.EmitFeedForward(w, plan, width.Skip(1).ToArray());
         BaselineShell.End(w, plan);
         return w.ToString();
     }
@@ -147,11 +148,18 @@ internal static class FeedForwardEmitter
         string A(int l) => l == 0 ? "TrainA(rows)" : $"TrainA(rows) + rows * ({Sum(Enumerable.Range(0, l).Select(m => $"A{m}"))})";
         string DA(int l) => l == 0 ? "TrainDA(rows)" : $"TrainDA(rows) + rows * ({Sum(Enumerable.Range(0, l).Select(m => $"A{m}"))})";
 
-        w.Line($"// Forward over the batch, keeping every activation a_l and each row's token count.");
+        w.Line($"// Forward over the batch, keeping every activation a_l and each row's token count. With dropout this batch's masks");
+        w.Line($"// are drawn first; the mean reads masked embeddings and the head site masks {(layers == 0 ? "the mean (the head's input)" : "every hidden layer's output")} in place.");
         w.Open($"private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)");
-        w.Line($"MeanEmbedding(tokens, rows, SequenceLength, ws, {A(0)}, ints, 0);");
+        w.Line($"BeginDropout(tokens, rows);");
+        w.Line($"if (_dropEmb) DropoutMeanEmbedding(tokens, rows, ws, {A(0)}, ints, 0);");
+        w.Line($"else MeanEmbedding(tokens, rows, SequenceLength, ws, {A(0)}, ints, 0);");
+        if (layers == 0) w.Line($"if (_dropHead) DropoutRows(ws, {A(0)}, A0, rows, 0, {width[0]});");
         for (int l = 0; l < layers; l++)
+        {
             w.Line($"Layer(rows, ws, {A(l)}, A{l}, {width[l]}, {A(l + 1)}, A{l + 1}, packT: {packT[l]}, packB: {packB[l]});");
+            w.Line($"if (_dropHead) DropoutRows(ws, {A(l + 1)}, A{l + 1}, rows, {l}, {width[l + 1]});");
+        }
         w.Line($"return HeadForward(rows, ws, {A(layers)}, A{layers}, TrainLogits(rows), targets, outputs);");
         w.Close();
         w.Line();
@@ -159,15 +167,23 @@ internal static class FeedForwardEmitter
         w.Line($$"""
             // Head; then per layer, last first: dZ = ∂L/∂a_out where a_out > 0 (else 0); ∂L/∂Wᵀ = a_inᵀ·dZ and ∂L/∂b = Σ_b dZ;
             // ∂L/∂a_in = dZ·W (one GEMM each over all rows); finally ∂L/∂embedding[token] += ∂L/∂a0[b]/n_b for each
-            // non-padding token of row b.
+            // non-padding token of row b. Dropout: each masked activation's gradient is multiplied by its mask first (a dropped
+            // ReLU output then has dZ = 0), and the embedding gradient by the token's embedding mask.
             """);
         w.Open($"private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)");
         w.Line($"HeadBackward(rows, ws, {A(layers)}, A{layers}, TrainLogits(rows), {DA(layers)}, gradients);");
+        if (layers == 0) w.Line($"if (_dropHead) DropoutRows(ws, {DA(0)}, A0, rows, 0, {width[0]});");
         for (int l = layers - 1; l >= 0; l--)
         {
+            w.Line($"if (_dropHead) DropoutRows(ws, {DA(l + 1)}, A{l + 1}, rows, {l}, {width[l + 1]});");
             w.Line($"LayerBackward(rows, ws, {A(l)}, {DA(l)}, A{l}, {width[l]}, {A(l + 1)}, {DA(l + 1)}, A{l + 1}, {width[l + 1]}, Hidden{l}WeightOffset, Hidden{l}BiasOffset, packW: {packW[l]}, gradients);");
         }
         w.Line($$"""
+            if (_dropEmb)
+            {
+                DropoutEmbeddingGradient(tokens, rows, ws, {{DA(0)}}, ints, gradients);
+                return;
+            }
             for (int b = 0; b < rows; b++)
             {
                 int n = ints[b];

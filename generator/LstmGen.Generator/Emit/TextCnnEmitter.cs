@@ -41,6 +41,7 @@ internal static class TextCnnEmitter
         BaselineShell.EmitTraining(w, plan, "Padding is removed as in Predict, so it receives no gradient.");
         EmitTraining(w, ks, packR);
         ConvLayerEmitter.EmitBackward(w);
+        BaselineDropoutEmitter.EmitTextCnn(w, plan);
         BaselineShell.End(w, plan);
         return w.ToString();
     }
@@ -88,7 +89,7 @@ internal static class TextCnnEmitter
             // Up to TileRows rows: features, then the dense head per row.
             private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)
             {
-                ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1);
+                ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1, dropEmbedding: false);
                 for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
             }
 
@@ -98,17 +99,22 @@ internal static class TextCnnEmitter
     private static void EmitTraining(SourceWriter w, int[] ks, int[] packR)
     {
         w.Line($$"""
-            // Forward over the batch, keeping X, the compacted ids, the features and each feature's winning window.
+            // Forward over the batch, keeping X, the compacted ids, the features and each feature's winning window. With
+            // dropout this batch's masks are drawn first; X (as convolved) and the features (as the head reads them) are masked.
             private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
             {
-                ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows));
+                BeginDropout(tokens, rows);
+                ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows), _dropEmb);
+                if (_dropHead) DropoutRows(ws, TrainFeatures(rows), HiddenSize, rows, 0, HiddenSize);
                 return HeadForward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), targets, outputs);
             }
 
-            // Head, then each branch (max-pool routes every feature's gradient to its winning window), then the embedding rows.
+            // Head, then each branch (max-pool routes every feature's gradient to its winning window), then the embedding rows;
+            // dropout's masks multiply ∂L/∂features and ∂L/∂X as they multiplied the features and X.
             private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)
             {
                 HeadBackward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), TrainDFeatures(rows), gradients);
+                if (_dropHead) DropoutRows(ws, TrainDFeatures(rows), HiddenSize, rows, 0, HiddenSize);
                 int n = ints[rows - 1] + ints[2 * rows - 1];
                 LgArray.Clear(ws, TrainDX(rows), n * EmbeddingSize);
                 LgArray.Clear(_gradRows);
@@ -116,6 +122,7 @@ internal static class TextCnnEmitter
         for (int i = 0; i < ks.Length; i++)
             w.Line($"    BranchBackward(rows, width: {ks[i]}, packR: {packR[i]}, branch: {i}, Conv{i}BiasOffset, gradients, ws, ints);");
         w.Line($$"""
+                if (_dropEmb) DropoutCompacted(rows, n, ws, TrainDX(rows));
                 // ∂L/∂embedding[id_p] += ∂L/∂X[p] for every compacted position p (padding rows get nothing).
                 for (int p = 0; p < n; p++)
                 {

@@ -2,21 +2,28 @@ using System.ComponentModel;
 
 namespace LstmGen.Training;
 
-/// <summary>Where a dropout mask applies in a generated recurrent model's training pass.</summary>
+/// <summary>Where a dropout mask applies in a generated model's training pass (the text CNN and the feed-forward model have Embedding and Head only).</summary>
 public enum DropoutSite
 {
-    /// <summary>The embedding output (PyTorch <c>nn.Dropout</c> after <c>nn.Embedding</c>): one mask element per (row, step, feature).</summary>
+    /// <summary>
+    /// The embedding output (PyTorch <c>nn.Dropout</c> after <c>nn.Embedding</c>): one mask element per (row, step, feature). The
+    /// text CNN masks each token's embedding before the convolution, the feed-forward model before the mean.
+    /// </summary>
     Embedding = 0,
     /// <summary>A recurrent layer's input x_t (Keras' <c>dropout</c>): one mask per (layer, row), the same at every step.</summary>
     Input = 1,
     /// <summary>h_{t−1} in the recurrent product W_hh·h_{t−1} (Keras' <c>recurrent_dropout</c>): one mask per (layer, direction, row), the same at every step.</summary>
     Recurrent = 2,
-    /// <summary>The head's input, the final features (PyTorch <c>nn.Dropout</c> before <c>fc</c>): one mask per row.</summary>
+    /// <summary>
+    /// The head's input, the final features (PyTorch <c>nn.Dropout</c> before <c>fc</c>): one mask per row; the text CNN's pooled
+    /// features. The feed-forward model masks every hidden layer's ReLU output with it (unit ℓ = hidden layer ℓ, one mask
+    /// per row; the last is fc's input), or with no hidden layer the mean embedding.
+    /// </summary>
     Head = 3,
 }
 
 /// <summary>
-/// Dropout rates and the mask seed of a generated recurrent model (<see cref="IDropoutModel.Dropout"/>), settable at run
+/// Dropout rates and the mask seed of a generated model (<see cref="IDropoutModel.Dropout"/>), settable at run
 /// time, so rates are tuned without regenerating the model. Training only: <c>Predict</c> never reads them (inference is
 /// unchanged bit for bit), and with every rate 0 (the default) training runs exactly the code it runs without dropout.
 /// Kept elements are scaled by 1/(1 − p) (inverted dropout), so the expected activation equals inference's.
@@ -38,19 +45,28 @@ public sealed class DropoutSettings
     private int _version;
     private ulong _salt;
 
-    /// <summary>Rate p on the embedding output, in [0, 1). Default 0 (off).</summary>
+    /// <summary>Rate p on the embedding output (every model), in [0, 1). Default 0 (off).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Embedding { get => _embedding; set => _embedding = Check(value, nameof(Embedding)); }
 
-    /// <summary>Variational rate on every recurrent layer's input x_t (Keras <c>dropout</c>), in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Variational rate on every recurrent layer's input x_t (Keras <c>dropout</c>), in [0, 1). Default 0. Recurrent models only:
+    /// the text CNN and the feed-forward model throw <see cref="InvalidOperationException"/> at a training batch when it is above 0.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Input { get => _input; set => _input = Check(value, nameof(Input)); }
 
-    /// <summary>Variational rate on h_{t−1} in the recurrent product (Keras <c>recurrent_dropout</c>), in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Variational rate on h_{t−1} in the recurrent product (Keras <c>recurrent_dropout</c>), in [0, 1). Default 0. Recurrent
+    /// models only, as <see cref="Input"/>.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Recurrent { get => _recurrent; set => _recurrent = Check(value, nameof(Recurrent)); }
 
-    /// <summary>Rate on the head's input features, in [0, 1). Default 0.</summary>
+    /// <summary>
+    /// Rate on the head's input features, in [0, 1). Default 0. On the feed-forward model it masks every hidden layer's ReLU
+    /// output (the last is the head's input; see <see cref="DropoutSite.Head"/>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [0, 1) or NaN.</exception>
     public float Head { get => _head; set => _head = Check(value, nameof(Head)); }
 
@@ -117,19 +133,26 @@ public sealed class DropoutSettings
         ulong threshold = (ulong)(p * 16777216.0);
         ulong key = StreamKey((ulong)(uint)_seed ^ _salt, stream, batch, site, unit);
         ulong pairsPerRow = (ulong)(width + 1) / 2;
+        uint keep = BitConverter.SingleToUInt32Bits(scale);
+        int pairs = width >> 1;
         for (int i = 0; i < rows; i++)
         {
             ulong row = (ulong)(rowIds.IsEmpty ? i : rowIds[i]) * pairsPerRow;
             Span<float> r = m.Slice(i * width, width);
-            // One 64-bit hash gives two elements: bits 40–63 for element 2k, bits 8–31 for element 2k + 1.
-            for (int j = 0; j < r.Length; j += 2)
+            // One 64-bit hash gives two elements: bits 40–63 for element 2k, bits 8–31 for element 2k + 1. Branch-free
+            // (a kept element is scale's bits under an all-ones mask), since a drop is a coin flip the predictor cannot learn.
+            for (int k = 0; k < pairs; k++)
             {
-                ulong u = Hash(key, row + (ulong)(j >> 1));
-                r[j] = u >> 40 >= threshold ? scale : 0f;
-                if (j + 1 < r.Length) r[j + 1] = ((u >> 8) & 0xFFFFFF) >= threshold ? scale : 0f;
+                ulong u = Hash(key, row + (ulong)k);
+                r[2 * k] = BitConverter.UInt32BitsToSingle(keep & Kept(u >> 40, threshold));
+                r[2 * k + 1] = BitConverter.UInt32BitsToSingle(keep & Kept((u >> 8) & 0xFFFFFF, threshold));
             }
+            if ((width & 1) != 0) r[width - 1] = BitConverter.UInt32BitsToSingle(keep & Kept(Hash(key, row + (ulong)pairs) >> 40, threshold));
         }
     }
+
+    // All ones when the 24-bit draw v ≥ threshold (kept), else 0: the sign of v − threshold, both below 2²⁴ + 1.
+    private static uint Kept(ulong v, ulong threshold) => (uint)~((long)v - (long)threshold >> 63);
 
     /// <summary>The key of one (seed, stream, batch, site, unit) mask: SplitMix64's finaliser chained over the parts.</summary>
     internal static ulong StreamKey(ulong seed, int stream, long batch, DropoutSite site, int unit)
@@ -161,7 +184,7 @@ public sealed class DropoutSettings
 /// <summary>Supplies a site's multipliers in place of the seeded stream (tests inject fixed masks with it).</summary>
 internal delegate void DropoutMaskSource(DropoutSite site, int unit, ReadOnlySpan<int> rowIds, int rows, int width, Span<float> mask);
 
-/// <summary>A generated model with dropout in its training pass (the recurrent models).</summary>
+/// <summary>A generated model with dropout in its training pass (every generated model: recurrent, text CNN, feed-forward).</summary>
 public interface IDropoutModel : ITrainableModel
 {
     /// <summary>

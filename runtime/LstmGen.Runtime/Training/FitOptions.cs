@@ -67,7 +67,7 @@ public sealed class FitOptions
     /// </summary>
     public int Threads { get; init; } = 1;
     /// <summary>
-    /// Dropout for this fit (a recurrent model, <see cref="IDropoutModel"/>): Fit assigns it to the model's
+    /// Dropout for this fit (a generated model, <see cref="IDropoutModel"/>): Fit assigns it to the model's
     /// <see cref="IDropoutModel.Dropout"/>, where it stays (Predict never reads it). Null = the model's own settings
     /// (off unless set). Either way Fit restarts the mask stream, salted with <see cref="Seed"/>, so a fit is deterministic.
     /// </summary>

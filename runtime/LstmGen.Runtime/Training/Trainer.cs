@@ -251,7 +251,7 @@ public static partial class Trainer
             d.Dropout.Restart(options.Seed);
         }
         else if (options.Dropout is { IsActive: true })
-            throw new ArgumentException($"FitOptions.Dropout needs a recurrent model (IDropoutModel); {model.GetType().Name} has no dropout.", nameof(options));
+            throw new ArgumentException($"FitOptions.Dropout needs a model with dropout (IDropoutModel: the generated models); {model.GetType().Name} has no dropout.", nameof(options));
     }
 
     /// <summary>Targets for class ids: one-hot rows for a softmax model, 0/1 values for a one-output sigmoid model.</summary>

@@ -28,7 +28,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class FeedForwardModel : global::LstmGen.Training.ITrainableModel
+    partial class FeedForwardModel : global::LstmGen.Training.IDropoutModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 40;
@@ -554,23 +554,36 @@ namespace Demo
             }
         }
 
-        // Forward over the batch, keeping every activation a_l and each row's token count.
+        // Forward over the batch, keeping every activation a_l and each row's token count. With dropout this batch's masks
+        // are drawn first; the mean reads masked embeddings and the head site masks every hidden layer's output in place.
         private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
         {
-            MeanEmbedding(tokens, rows, SequenceLength, ws, TrainA(rows), ints, 0);
+            BeginDropout(tokens, rows);
+            if (_dropEmb) DropoutMeanEmbedding(tokens, rows, ws, TrainA(rows), ints, 0);
+            else MeanEmbedding(tokens, rows, SequenceLength, ws, TrainA(rows), ints, 0);
             Layer(rows, ws, TrainA(rows), A0, 20, TrainA(rows) + rows * (A0), A1, packT: 0, packB: 2016);
+            if (_dropHead) DropoutRows(ws, TrainA(rows) + rows * (A0), A1, rows, 0, 33);
             Layer(rows, ws, TrainA(rows) + rows * (A0), A1, 33, TrainA(rows) + rows * (A0 + A1), A2, packT: 2064, packB: 2928);
+            if (_dropHead) DropoutRows(ws, TrainA(rows) + rows * (A0 + A1), A2, rows, 1, 7);
             return HeadForward(rows, ws, TrainA(rows) + rows * (A0 + A1), A2, TrainLogits(rows), targets, outputs);
         }
 
         // Head; then per layer, last first: dZ = ∂L/∂a_out where a_out > 0 (else 0); ∂L/∂Wᵀ = a_inᵀ·dZ and ∂L/∂b = Σ_b dZ;
         // ∂L/∂a_in = dZ·W (one GEMM each over all rows); finally ∂L/∂embedding[token] += ∂L/∂a0[b]/n_b for each
-        // non-padding token of row b.
+        // non-padding token of row b. Dropout: each masked activation's gradient is multiplied by its mask first (a dropped
+        // ReLU output then has dZ = 0), and the embedding gradient by the token's embedding mask.
         private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)
         {
             HeadBackward(rows, ws, TrainA(rows) + rows * (A0 + A1), A2, TrainLogits(rows), TrainDA(rows) + rows * (A0 + A1), gradients);
+            if (_dropHead) DropoutRows(ws, TrainDA(rows) + rows * (A0 + A1), A2, rows, 1, 7);
             LayerBackward(rows, ws, TrainA(rows) + rows * (A0), TrainDA(rows) + rows * (A0), A1, 33, TrainA(rows) + rows * (A0 + A1), TrainDA(rows) + rows * (A0 + A1), A2, 7, Hidden1WeightOffset, Hidden1BiasOffset, packW: 2592, gradients);
+            if (_dropHead) DropoutRows(ws, TrainDA(rows) + rows * (A0), A1, rows, 0, 33);
             LayerBackward(rows, ws, TrainA(rows), TrainDA(rows), A0, 20, TrainA(rows) + rows * (A0), TrainDA(rows) + rows * (A0), A1, 33, Hidden0WeightOffset, Hidden0BiasOffset, packW: 960, gradients);
+            if (_dropEmb)
+            {
+                DropoutEmbeddingGradient(tokens, rows, ws, TrainDA(rows), ints, gradients);
+                return;
+            }
             for (int b = 0; b < rows; b++)
             {
                 int n = ints[b];
@@ -607,6 +620,142 @@ namespace Demo
                 new LgReadOnlySpan(ws, dOutput, (rows - 1) * outputPad + outputs), outputPad,
                 new LgReadOnlySpan(_packed, packW, outputs * inputPad), inputPad,
                 new LgSpan(ws, dInput, rows * inputPad), inputPad);
+        }
+
+        // ---------------------------------------------------------------- dropout (training only)
+        private global::LstmGen.Training.DropoutSettings _dropout = new();
+        // The settings object and version the batch counter belongs to; the counter restarts when either changes.
+        private object? _dropoutSeen;
+        private int _dropoutVersion;
+        private long _dropoutBatch;
+        // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
+        private float[]? _dropMasks;
+        private int _dropRows;
+        private bool _dropEmb, _dropHead;
+
+        /// <summary>
+        /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
+        /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
+        public global::LstmGen.Training.DropoutSettings Dropout
+        {
+            get => _dropout;
+            set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
+        public int DropoutStream { get; set; }
+
+        // The non-padding pairs q = t·rows + b of the batch, row by row (the embedding site's mask rows).
+        private int[]? _dropPairs;
+
+        // The mask blocks of a batch of rows: the embedding site [m, E] (row p = the p-th non-padding token, row by row;
+        // m ≤ SequenceLength·rows), then the head site, per unit a block [rows, width] (unit ℓ = hidden layer ℓ's ReLU output; widths 33, 7).
+        private static int DropEmb(int rows) => 0;
+        private static int DropHead(int rows, int unit) => SequenceLength * rows * EmbeddingSize + rows * (unit switch { 0 => 0, _ => 33 });
+        private static int DropLength(int rows) => SequenceLength * rows * EmbeddingSize + rows * 40;
+
+        // Reads the rates once per batch (refusing the sites this model does not have) and, when any is above 0, draws this
+        // batch's masks (the embedding site's for the non-padding pairs, listed in _dropPairs).
+        private void BeginDropout(LgIntSpan tokens, int rows)
+        {
+            global::LstmGen.Training.DropoutSettings s = _dropout;
+            if (s.Input > 0f) throw new global::System.InvalidOperationException("Dropout.Input is " + s.Input + " but FeedForwardModel is a feed-forward model, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
+            if (s.Recurrent > 0f) throw new global::System.InvalidOperationException("Dropout.Recurrent is " + s.Recurrent + " but FeedForwardModel is a feed-forward model, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
+            _dropEmb = s.Embedding > 0f; _dropHead = s.Head > 0f;
+            if (!(_dropEmb | _dropHead)) return;
+            int version = s.Version;
+            if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
+            {
+                _dropoutSeen = s;
+                _dropoutVersion = version;
+                _dropoutBatch = 0;
+            }
+            long batch = _dropoutBatch++;
+            if (_dropMasks is null || _dropRows < rows)
+            {
+                _dropMasks = new float[DropLength(rows)];
+                _dropRows = rows;
+            }
+            float[] d = _dropMasks;
+            int stream = DropoutStream;
+            if (_dropEmb)
+            {
+                if (_dropPairs is null || _dropPairs.Length < SequenceLength * rows) _dropPairs = new int[SequenceLength * rows];
+                int[] pairs = _dropPairs;
+                int m = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    for (int t = 0; t < SequenceLength; t++)
+                    {
+                        if (tokens[b * SequenceLength + t] != 0) pairs[m++] = t * rows + b;
+                    }
+                }
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(pairs, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            }
+            if (_dropHead)
+            {
+                s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, 33, new LgSpan(d, DropHead(rows, 0), rows * 33));
+                s.FillMask(global::LstmGen.Training.DropoutSite.Head, 1, stream, batch, default, rows, 7, new LgSpan(d, DropHead(rows, 1), rows * 7));
+            }
+        }
+
+        // Rows b < rows of `width` floats at ws[offset + b·ld] ⊙ head unit `unit`'s mask, in place: the features in the forward
+        // pass, their gradient in the backward pass.
+        private void DropoutRows(float[] ws, int offset, int ld, int rows, int unit, int width)
+        {
+            float[] d = _dropMasks!;
+            int mask = DropHead(rows, unit);
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.Multiply(new LgSpan(ws, offset + b * ld, width), new LgReadOnlySpan(d, mask + b * width, width));
+        }
+
+        // The training mean with the embedding mask, per token before the mean (Keras' Dropout after Embedding):
+        // a0[b, :] = (1/n_b)·Σ_{t: token ≠ 0} embedding[token_t] ⊙ m_p (zeros when n_b = 0), p counting the batch's
+        // non-padding tokens row by row (the order BeginDropout drew their masks in); stores n_b.
+        private void DropoutMeanEmbedding(LgIntSpan tokens, int rows, float[] ws, int a0, int[] ints, int counts)
+        {
+            float[] d = _dropMasks!;
+            int p = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                LgSpan mean = new(ws, a0 + b * A0, A0);
+                mean.Clear();
+                int n = 0;
+                for (int t = 0; t < SequenceLength; t++)
+                {
+                    int token = tokens[b * SequenceLength + t];
+                    if (token == 0) continue;
+                    global::LstmGen.Elementwise.AddProduct(mean.Slice(0, EmbeddingSize), new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
+                        new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
+                    n++;
+                }
+                if (n > 0) LgMath.Scale(mean, 1f / n);
+                ints[counts + b] = n;
+            }
+        }
+
+        // ∂L/∂embedding[token_t] += ((1/n_b)·∂L/∂a0[b]) ⊙ m_p for each non-padding token of row b (p as in the mean;
+        // scales ∂L/∂a0 in place).
+        private void DropoutEmbeddingGradient(LgIntSpan tokens, int rows, float[] ws, int da0, int[] ints, LgSpan gradients)
+        {
+            float[] d = _dropMasks!;
+            int p = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                int n = ints[b];
+                if (n == 0) continue;
+                LgSpan dMean = new(ws, da0 + b * A0, EmbeddingSize);
+                LgMath.Scale(dMean, 1f / n);
+                for (int t = 0; t < SequenceLength; t++)
+                {
+                    int token = tokens[b * SequenceLength + t];
+                    if (token != 0)
+                        global::LstmGen.Elementwise.AddProduct(gradients.Slice(EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), dMean,
+                            new LgReadOnlySpan(d, DropEmb(rows) + p++ * EmbeddingSize, EmbeddingSize));
+                }
+            }
         }
 
     }

@@ -30,7 +30,7 @@ namespace Demo
     /// Parameters use PyTorch names and layouts; see <see cref="Layout"/>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("LstmGen", "0.1.0")]
-    partial class TextCnnModel : global::LstmGen.Training.ITrainableModel
+    partial class TextCnnModel : global::LstmGen.Training.IDropoutModel
     {
         /// <summary>Number of token ids, including 0 (padding) and 1 (out-of-vocabulary).</summary>
         public const int VocabularySize = 500;
@@ -313,8 +313,9 @@ namespace Demo
 
         // Features of `rows` rows of `rowLength` ids. Each row's non-padding tokens are compacted, in order, into X (row b's
         // n_b embeddings from X row start_b); then every branch convolves and max-pools. With argmax ≥ 0, the ints from
-        // there record each feature's winning window, and from ids ≥ 0 the compacted token ids (for the backward pass).
-        private void ConvFeatures(LgIntSpan tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax)
+        // there record each feature's winning window, and from ids ≥ 0 the compacted token ids (for the backward pass). With
+        // dropEmbedding (training, rowLength = SequenceLength) X is multiplied by this batch's embedding mask before the branches.
+        private void ConvFeatures(LgIntSpan tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax, bool dropEmbedding)
         {
             int n = 0;
             for (int b = 0; b < rows; b++)
@@ -331,6 +332,7 @@ namespace Demo
                 }
                 ints[rows + b] = n - ints[b];
             }
+            if (dropEmbedding) DropoutCompacted(rows, n, ws, x);
             ConvBranch(n, rows, width: 3, packT: 0, branch: 0, ws, x, c, features, ints, argmax);
             ConvBranch(n, rows, width: 4, packT: 3072, branch: 1, ws, x, c, features, ints, argmax);
             ConvBranch(n, rows, width: 5, packT: 7168, branch: 2, ws, x, c, features, ints, argmax);
@@ -407,7 +409,7 @@ namespace Demo
         // Up to TileRows rows: features, then the dense head per row.
         private void Infer(LgIntSpan tokens, int rows, int rowLength, LgSpan outputs, float[] scratch, int[] ints)
         {
-            ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1);
+            ConvFeatures(tokens, rows, rowLength, scratch, ScratchX, ScratchC, ScratchFeatures, ints, ids: -1, argmax: -1, dropEmbedding: false);
             for (int b = 0; b < rows; b++) HeadLogits(ref scratch[ScratchFeatures + b * HiddenSize], outputs.Slice(b * OutputSize, OutputSize));
         }
 
@@ -575,23 +577,29 @@ namespace Demo
             }
         }
 
-        // Forward over the batch, keeping X, the compacted ids, the features and each feature's winning window.
+        // Forward over the batch, keeping X, the compacted ids, the features and each feature's winning window. With
+        // dropout this batch's masks are drawn first; X (as convolved) and the features (as the head reads them) are masked.
         private float TrainForward(LgIntSpan tokens, int rows, LgReadOnlySpan targets, LgSpan outputs, float[] ws, int[] ints)
         {
-            ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows));
+            BeginDropout(tokens, rows);
+            ConvFeatures(tokens, rows, SequenceLength, ws, TrainX(rows), TrainC(rows), TrainFeatures(rows), ints, TrainIds(rows), TrainArgmax(rows), _dropEmb);
+            if (_dropHead) DropoutRows(ws, TrainFeatures(rows), HiddenSize, rows, 0, HiddenSize);
             return HeadForward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), targets, outputs);
         }
 
-        // Head, then each branch (max-pool routes every feature's gradient to its winning window), then the embedding rows.
+        // Head, then each branch (max-pool routes every feature's gradient to its winning window), then the embedding rows;
+        // dropout's masks multiply ∂L/∂features and ∂L/∂X as they multiplied the features and X.
         private void TrainBackward(LgIntSpan tokens, int rows, LgSpan gradients, float[] ws, int[] ints)
         {
             HeadBackward(rows, ws, TrainFeatures(rows), HiddenSize, TrainLogits(rows), TrainDFeatures(rows), gradients);
+            if (_dropHead) DropoutRows(ws, TrainDFeatures(rows), HiddenSize, rows, 0, HiddenSize);
             int n = ints[rows - 1] + ints[2 * rows - 1];
             LgArray.Clear(ws, TrainDX(rows), n * EmbeddingSize);
             LgArray.Clear(_gradRows);
             BranchBackward(rows, width: 3, packR: 0, branch: 0, Conv0BiasOffset, gradients, ws, ints);
             BranchBackward(rows, width: 4, packR: 2304, branch: 1, Conv1BiasOffset, gradients, ws, ints);
             BranchBackward(rows, width: 5, packR: 5376, branch: 2, Conv2BiasOffset, gradients, ws, ints);
+            if (_dropEmb) DropoutCompacted(rows, n, ws, TrainDX(rows));
             // ∂L/∂embedding[id_p] += ∂L/∂X[p] for every compacted position p (padding rows get nothing).
             for (int p = 0; p < n; p++)
             {
@@ -635,6 +643,99 @@ namespace Demo
                     for (int j = 0; j < width; j++)
                         gradients[weight + (f * EmbeddingSize + e) * width + j] = _gradRows[packR + f * width * EmbeddingSize + j * EmbeddingSize + e];
         }
+
+        // ---------------------------------------------------------------- dropout (training only)
+        private global::LstmGen.Training.DropoutSettings _dropout = new();
+        // The settings object and version the batch counter belongs to; the counter restarts when either changes.
+        private object? _dropoutSeen;
+        private int _dropoutVersion;
+        private long _dropoutBatch;
+        // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
+        private float[]? _dropMasks;
+        private int _dropRows;
+        private bool _dropEmb, _dropHead;
+
+        /// <summary>
+        /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
+        /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
+        public global::LstmGen.Training.DropoutSettings Dropout
+        {
+            get => _dropout;
+            set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
+        public int DropoutStream { get; set; }
+
+        // The non-padding pairs q = t·rows + b of the batch, row by row (the embedding site's mask rows).
+        private int[]? _dropPairs;
+
+        // The mask blocks of a batch of rows: the embedding site [m, E] (row p = the p-th non-padding token, row by row;
+        // m ≤ SequenceLength·rows), then the head site, per unit a block [rows, width] (the pooled features the head reads; width 72).
+        private static int DropEmb(int rows) => 0;
+        private static int DropHead(int rows, int unit) => SequenceLength * rows * EmbeddingSize;
+        private static int DropLength(int rows) => SequenceLength * rows * EmbeddingSize + rows * 72;
+
+        // Reads the rates once per batch (refusing the sites this model does not have) and, when any is above 0, draws this
+        // batch's masks (the embedding site's for the non-padding pairs, listed in _dropPairs).
+        private void BeginDropout(LgIntSpan tokens, int rows)
+        {
+            global::LstmGen.Training.DropoutSettings s = _dropout;
+            if (s.Input > 0f) throw new global::System.InvalidOperationException("Dropout.Input is " + s.Input + " but TextCnnModel is a text CNN, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
+            if (s.Recurrent > 0f) throw new global::System.InvalidOperationException("Dropout.Recurrent is " + s.Recurrent + " but TextCnnModel is a text CNN, which has no recurrent layer; use Dropout.Embedding or Dropout.Head.");
+            _dropEmb = s.Embedding > 0f; _dropHead = s.Head > 0f;
+            if (!(_dropEmb | _dropHead)) return;
+            int version = s.Version;
+            if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
+            {
+                _dropoutSeen = s;
+                _dropoutVersion = version;
+                _dropoutBatch = 0;
+            }
+            long batch = _dropoutBatch++;
+            if (_dropMasks is null || _dropRows < rows)
+            {
+                _dropMasks = new float[DropLength(rows)];
+                _dropRows = rows;
+            }
+            float[] d = _dropMasks;
+            int stream = DropoutStream;
+            if (_dropEmb)
+            {
+                if (_dropPairs is null || _dropPairs.Length < SequenceLength * rows) _dropPairs = new int[SequenceLength * rows];
+                int[] pairs = _dropPairs;
+                int m = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    for (int t = 0; t < SequenceLength; t++)
+                    {
+                        if (tokens[b * SequenceLength + t] != 0) pairs[m++] = t * rows + b;
+                    }
+                }
+                s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(pairs, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
+            }
+            if (_dropHead)
+            {
+                s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, 72, new LgSpan(d, DropHead(rows, 0), rows * 72));
+            }
+        }
+
+        // Rows b < rows of `width` floats at ws[offset + b·ld] ⊙ head unit `unit`'s mask, in place: the features in the forward
+        // pass, their gradient in the backward pass.
+        private void DropoutRows(float[] ws, int offset, int ld, int rows, int unit, int width)
+        {
+            float[] d = _dropMasks!;
+            int mask = DropHead(rows, unit);
+            for (int b = 0; b < rows; b++)
+                global::LstmGen.Elementwise.Multiply(new LgSpan(ws, offset + b * ld, width), new LgReadOnlySpan(d, mask + b * width, width));
+        }
+
+        // The n compacted rows at ws[x] (the non-padding tokens of rows 0 … rows−1 in order, E floats each) ⊙ the embedding
+        // mask, whose row p is the same token's (BeginDropout drew it in this order). On X forward, on ∂L/∂X backward.
+        private void DropoutCompacted(int rows, int n, float[] ws, int x)
+            => global::LstmGen.Elementwise.Multiply(new LgSpan(ws, x, n * EmbeddingSize), new LgReadOnlySpan(_dropMasks!, DropEmb(rows), n * EmbeddingSize));
 
     }
 }

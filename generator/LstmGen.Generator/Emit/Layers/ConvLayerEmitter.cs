@@ -43,8 +43,9 @@ internal static class ConvLayerEmitter
         w.Line($$"""
             // Features of `rows` rows of `rowLength` ids. Each row's non-padding tokens are compacted, in order, into X (row b's
             // n_b embeddings from X row start_b); then every branch convolves and max-pools. With argmax ≥ 0, the ints from
-            // there record each feature's winning window, and from ids ≥ 0 the compacted token ids (for the backward pass).
-            private void ConvFeatures(LgIntSpan tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax)
+            // there record each feature's winning window, and from ids ≥ 0 the compacted token ids (for the backward pass). With
+            // dropEmbedding (training, rowLength = SequenceLength) X is multiplied by this batch's embedding mask before the branches.
+            private void ConvFeatures(LgIntSpan tokens, int rows, int rowLength, float[] ws, int x, int c, int features, int[] ints, int ids, int argmax, bool dropEmbedding)
             {
                 int n = 0;
                 for (int b = 0; b < rows; b++)
@@ -61,6 +62,7 @@ internal static class ConvLayerEmitter
                     }
                     ints[rows + b] = n - ints[b];
                 }
+                if (dropEmbedding) DropoutCompacted(rows, n, ws, x);
             """);
         for (int i = 0; i < ks.Length; i++)
             w.Line($"    ConvBranch(n, rows, width: {ks[i]}, packT: {packT[i]}, branch: {i}, ws, x, c, features, ints, argmax);");

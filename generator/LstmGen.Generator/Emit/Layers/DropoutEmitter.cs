@@ -28,30 +28,7 @@ internal static class DropoutEmitter
         if (everyStep)
             siteGuards += "\n    if (s.Head > 0f) throw new global::System.InvalidOperationException(\"Dropout.Head is \" + s.Head + \" but this ReturnSequences model's head runs at every step, where head dropout is not implemented; use Dropout.Input or Dropout.Recurrent.\");";
         w.Line($$"""
-            // ---------------------------------------------------------------- dropout (training only)
-            private global::LstmGen.Training.DropoutSettings _dropout = new();
-            // The settings object and version the batch counter belongs to; the counter restarts when either changes.
-            private object? _dropoutSeen;
-            private int _dropoutVersion;
-            private long _dropoutBatch;
-            // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
-            private float[]? _dropMasks;
-            private int _dropRows;
-            private bool _dropEmb, _dropIn, _dropRec, _dropHead;
-
-            /// <summary>
-            /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
-            /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
-            public global::LstmGen.Training.DropoutSettings Dropout
-            {
-                get => _dropout;
-                set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
-            }
-
-            /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
-            public int DropoutStream { get; set; }
+            {{Settings("_dropEmb, _dropIn, _dropRec, _dropHead")}}
 
             // The mask blocks of a batch of rows (N = SequenceLength·rows): the embedding site per active pair [N, E]; the
             // input site per layer [Layers][rows, LayerInputSize(layer)] (stride rows·{{inWidth}}); the recurrent site per unit
@@ -70,21 +47,7 @@ internal static class DropoutEmitter
                 global::LstmGen.Training.DropoutSettings s = _dropout;{{siteGuards}}
                 _dropEmb = s.Embedding > 0f; _dropIn = s.Input > 0f; _dropRec = s.Recurrent > 0f; _dropHead = s.Head > 0f;
                 if (!(_dropEmb | _dropIn | _dropRec | _dropHead)) return;
-                int version = s.Version;
-                if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
-                {
-                    _dropoutSeen = s;
-                    _dropoutVersion = version;
-                    _dropoutBatch = 0;
-                }
-                long batch = _dropoutBatch++;
-                if (_dropMasks is null || _dropRows < rows)
-                {
-                    _dropMasks = new float[DropLength(rows)];
-                    _dropRows = rows;
-                }
-                float[] d = _dropMasks;
-                int stream = DropoutStream;
+                {{Indent(NextBatch, 4)}}
                 if (_dropEmb)
                     s.FillMask(global::LstmGen.Training.DropoutSite.Embedding, 0, stream, batch, new LgIntSpan(_trainInts!, 0, m), m, EmbeddingSize, new LgSpan(d, DropEmb(rows), m * EmbeddingSize));
                 if (_dropIn)
@@ -187,4 +150,62 @@ internal static class DropoutEmitter
 
             """);
     }
+
+    /// <summary>
+    /// The settings members every model with dropout shares: the settings, the batch counter and its restart state, the
+    /// mask buffer, the per-batch site flags (<paramref name="flags"/>, a field list), Dropout and DropoutStream.
+    /// </summary>
+    public static string Settings(string flags) => $$"""
+        // ---------------------------------------------------------------- dropout (training only)
+        private global::LstmGen.Training.DropoutSettings _dropout = new();
+        // The settings object and version the batch counter belongs to; the counter restarts when either changes.
+        private object? _dropoutSeen;
+        private int _dropoutVersion;
+        private long _dropoutBatch;
+        // This batch's masks (multipliers 0 or 1/(1 − p)), grown to the largest batch seen, and which sites are on.
+        private float[]? _dropMasks;
+        private int _dropRows;
+        private bool {{flags}};
+
+        /// <summary>
+        /// Dropout rates and seed of the training pass (all rates 0 by default: off). Settable at any time between
+        /// batches; Predict never reads them. See <see cref="global::LstmGen.Training.DropoutSettings"/>.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentNullException">Assigning null.</exception>
+        public global::LstmGen.Training.DropoutSettings Dropout
+        {
+            get => _dropout;
+            set => _dropout = value ?? throw new global::System.ArgumentNullException(nameof(value));
+        }
+
+        /// <inheritdoc cref="global::LstmGen.Training.IDropoutModel.DropoutStream"/>
+        public int DropoutStream { get; set; }
+        """;
+
+    /// <summary>
+    /// BeginDropout's common middle, once a site is on (settings in <c>s</c>, batch size in <c>rows</c>): restart the
+    /// counter for new settings or a new version, take this batch's number, grow the mask buffer to DropLength(rows);
+    /// leaves <c>batch</c>, <c>d</c> (the masks) and <c>stream</c>.
+    /// </summary>
+    public const string NextBatch = """
+        int version = s.Version;
+        if (!ReferenceEquals(s, _dropoutSeen) || version != _dropoutVersion)
+        {
+            _dropoutSeen = s;
+            _dropoutVersion = version;
+            _dropoutBatch = 0;
+        }
+        long batch = _dropoutBatch++;
+        if (_dropMasks is null || _dropRows < rows)
+        {
+            _dropMasks = new float[DropLength(rows)];
+            _dropRows = rows;
+        }
+        float[] d = _dropMasks;
+        int stream = DropoutStream;
+        """;
+
+    /// <summary><paramref name="text"/> with every line after the first indented by <paramref name="spaces"/>, to sit inside a template line.</summary>
+    public static string Indent(string text, int spaces)
+        => text.Replace("\r\n", "\n").Replace("\n", "\n" + new string(' ', spaces));
 }
