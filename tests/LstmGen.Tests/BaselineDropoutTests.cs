@@ -12,7 +12,7 @@ namespace LstmGen.Tests;
 ///   layer u's ReLU output, or with no hidden layer the mean embedding (u = 0).
 /// A null site is all ones. <see cref="Install"/> makes a model draw exactly these masks.
 /// </summary>
-internal sealed class BaselineMasks
+internal sealed class BaselineMasks : MaskedReference
 {
     public double[][][]? Emb;   // [row][step][E]
     public double[][][]? Head;  // [unit][row][width]
@@ -57,21 +57,9 @@ internal sealed class BaselineMasks
         model.Dropout = d;
     }
 
-    /// <summary>The batch-mean loss of the double reference with these masks.</summary>
-    public double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
-    {
-        ModelShape s = model.Shape;
-        int t = s.SequenceLength, o = s.OutputSize, rows = tokens.Length / t;
-        double total = 0;
-        for (int b = 0; b < rows; b++)
-            total += ReferenceRecurrent.RowLoss(s, Logits(model, p, tokens.AsSpan(b * t, t), b), targets.AsSpan(b * o, o));
-        return total / rows;
-    }
-
-    private static double M(double[]? mask, int j) => mask is null ? 1 : mask[j];
 
     /// <summary>Row <paramref name="b"/>'s logits (ReferenceBaselines.Logits with the masks).</summary>
-    public double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int b)
+    public override double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int b)
     {
         ModelShape s = model.Shape;
         int e = s.EmbeddingSize;
@@ -445,17 +433,7 @@ public class BaselineDropoutTorchTests
         model.Dropout = d;
         var gradients = new float[model.ParameterCount];
         float loss = model.ComputeGradients(tokens, targets, gradients, default);
-        float expected = fx.Floats("loss")[0];
-        Assert.True(Math.Abs(loss - expected) <= 1e-5f, $"loss {loss:R}, PyTorch {expected:R}");
-        foreach (ParameterInfo info in model.ParameterLayout)
-        {
-            float[] g = fx.Floats("grad." + info.Name);
-            for (int i = 0; i < info.Length; i++)
-            {
-                float a = gradients[info.Offset + i];
-                Assert.True(Math.Abs(a - g[i]) <= 1e-5f + 1e-4f * Math.Abs(g[i]), $"{fixture} {info.Name}[{i}]: LstmGen {a:E6}, PyTorch {g[i]:E6}");
-            }
-        }
+        DropoutTorchTests.AssertMatches(fx, model, loss, gradients, fixture);
     }
 }
 

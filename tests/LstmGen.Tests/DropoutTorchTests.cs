@@ -42,15 +42,21 @@ public class DropoutTorchTests
         model.Dropout = d;
         var gradients = new float[model.ParameterCount];
         float loss = model.ComputeGradients(tokens, targets, gradients, default);
+        AssertMatches(fx, model, loss, gradients, kind);
+    }
+
+    /// <summary>The loss within 1e-5 and every gradient within 1e-5 + 1e-4·|g| of the fixture's ("loss", "grad.NAME").</summary>
+    internal static void AssertMatches(TorchFixture fx, ITrainableModel model, float loss, float[] gradients, string what)
+    {
         float expected = fx.Floats("loss")[0];
-        Assert.True(Math.Abs(loss - expected) <= 1e-5f, $"loss {loss:R}, PyTorch {expected:R}");
+        Assert.True(Math.Abs(loss - expected) <= 1e-5f, $"{what}: loss {loss:R}, PyTorch {expected:R}");
         foreach (ParameterInfo info in model.ParameterLayout)
         {
             float[] g = fx.Floats("grad." + info.Name);
             for (int i = 0; i < info.Length; i++)
             {
                 float a = gradients[info.Offset + i];
-                Assert.True(Math.Abs(a - g[i]) <= 1e-5f + 1e-4f * Math.Abs(g[i]), $"{kind} {info.Name}[{i}]: LstmGen {a:E6}, PyTorch {g[i]:E6}");
+                Assert.True(Math.Abs(a - g[i]) <= 1e-5f + 1e-4f * Math.Abs(g[i]), $"{what} {info.Name}[{i}]: LstmGen {a:E6}, PyTorch {g[i]:E6}");
             }
         }
     }

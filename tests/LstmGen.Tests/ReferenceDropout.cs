@@ -10,7 +10,7 @@ namespace LstmGen.Tests;
 ///   the head z = fc.weight·(features ⊙ Head[b]) + fc.bias.
 /// A null site is all ones. <see cref="Install"/> makes a model draw exactly these masks.
 /// </summary>
-internal sealed class FixedMasks
+internal sealed class FixedMasks : MaskedReference
 {
     public double[][][]? Emb;   // [row][step][E]
     public double[][][]? In;    // [layer][row][input width]
@@ -61,21 +61,9 @@ internal sealed class FixedMasks
         model.Dropout = d;
     }
 
-    /// <summary>The batch-mean loss of the double reference with these masks.</summary>
-    public double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
-    {
-        ModelShape s = model.Shape;
-        int t = s.SequenceLength, o = s.OutputSize, rows = tokens.Length / t;
-        double total = 0;
-        for (int b = 0; b < rows; b++)
-            total += ReferenceRecurrent.RowLoss(s, Logits(model, p, tokens.AsSpan(b * t, t), b), targets.AsSpan(b * o, o));
-        return total / rows;
-    }
-
-    private static double M(double[]? mask, int j) => mask is null ? 1 : mask[j];
 
     /// <summary>Row <paramref name="b"/>'s logits (ReferenceRecurrent.Logits with the masks).</summary>
-    public double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int b)
+    public override double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int b)
     {
         ModelShape s = model.Shape;
         string m = ReferenceRecurrent.Module(model);
@@ -165,4 +153,25 @@ internal sealed class FixedMasks
     }
 
     private static int Offset(ISequenceModel model, string name) => model.ParameterLayout.Single(x => x.Name == name).Offset;
+}
+
+/// <summary>A double reference with fixed dropout masks: its loss is the batch mean of the rows' losses on its logits.</summary>
+internal abstract class MaskedReference
+{
+    /// <summary>Row <paramref name="b"/>'s logits with the masks.</summary>
+    public abstract double[] Logits(ISequenceModel model, double[] p, ReadOnlySpan<int> tokens, int b);
+
+    /// <summary>The batch-mean loss of the double reference with these masks.</summary>
+    public double Loss(ISequenceModel model, double[] p, int[] tokens, float[] targets)
+    {
+        ModelShape s = model.Shape;
+        int t = s.SequenceLength, o = s.OutputSize, rows = tokens.Length / t;
+        double total = 0;
+        for (int b = 0; b < rows; b++)
+            total += ReferenceRecurrent.RowLoss(s, Logits(model, p, tokens.AsSpan(b * t, t), b), targets.AsSpan(b * o, o));
+        return total / rows;
+    }
+
+    /// <summary>Mask element j, 1 without a mask.</summary>
+    protected static double M(double[]? mask, int j) => mask is null ? 1 : mask[j];
 }
