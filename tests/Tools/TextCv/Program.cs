@@ -16,9 +16,11 @@ using LstmGen.Tools;
 // wide70+lstm, wide50+avg3,
 // wide50+lstm / wide50+ens3 / wide70+ens3 (fixed weight 0.5 / 0.7), default (the TextClassifierOptions defaults = the
 // sample's), joint / joint-plain / joint-lrX (the jointly trained wide-and-deep model, WideOptions.Joint: naive-Bayes
-// scaled features, presence features, AdaGrad rate X; paired also against default). RECIPE:E,I,R,H[:EPOCHS[:PATIENCE]] (RECIPE = lstm or default) adds dropout rates on the embedding, the
+// scaled features, presence features, AdaGrad rate X; paired also against default), pretrainN (lstm after N epochs of
+// next-word language-model pretraining of its embedding and LSTM on the fold's training texts; pretrain-embN copies the
+// embedding only; paired against lstm). RECIPE:E,I,R,H[:EPOCHS[:PATIENCE]] (RECIPE = lstm or default) adds dropout rates on the embedding, the
 // LSTM's input, its recurrent state and the head's input, e.g. lstm:0.2,0,0,0.5. With --folds N only the first N folds
-// run (for quick looks).
+// run (for quick looks). TEXTCV_VERBOSE=1 prints the pretraining language model's losses.
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string data = Path.Combine("..", "shared", "data", "uci-sentiment-labelled-sentences");
@@ -76,7 +78,8 @@ foreach (string baseline in results.Keys.ToList())
     List<double> baseScores = results[baseline];
     foreach ((string recipe, List<double> scores) in results)
     {
-        if (recipe == baseline || !(baseline == "nb" || recipe.StartsWith(baseline + ":", StringComparison.Ordinal) || baseline == "default" && recipe.StartsWith("joint", StringComparison.Ordinal))) continue;
+        if (recipe == baseline || !(baseline == "nb" || recipe.StartsWith(baseline + ":", StringComparison.Ordinal) || baseline == "default" && recipe.StartsWith("joint", StringComparison.Ordinal)
+            || baseline == "lstm" && recipe.StartsWith("pretrain", StringComparison.Ordinal))) continue;
         double[] d = [.. scores.Zip(baseScores, (a, b) => a - b)];
         double m = d.Average(), sdd = Math.Sqrt(d.Sum(x => (x - m) * (x - m)) / Math.Max(1, d.Length - 1));
         Console.WriteLine($"{recipe,-26} − {baseline}: {m * 100:+0.00;-0.00} points ± {sdd * 100:F2} (paired over folds; better on {d.Count(x => x > 0)} of {d.Length}, worse on {d.Count(x => x < 0)})");
@@ -112,6 +115,24 @@ internal static class Recipes
                 if ((p[1] > p[0] ? 1 : 0) == Label(r)) right++;
             }
             return right / (double)test.Count;
+        }
+        if (recipe.StartsWith("pretrain", StringComparison.Ordinal))
+        {
+            // pretrainN: N epochs of next-word pretraining of the embedding and LSTM on the fold's training texts, then lstm.
+            TextClassifierOptions lstm = Options("lstm", seed);
+            bool embeddingOnly = recipe.StartsWith("pretrain-emb", StringComparison.Ordinal);
+            string count = recipe[(embeddingOnly ? "pretrain-emb" : "pretrain").Length..];
+            int epochs = count.Length > 0 ? int.Parse(count, CultureInfo.InvariantCulture) : 3;
+            string[] texts = [.. train.Select(r => r.Text)];
+            float[] lmWeights = Pretraining.LanguageModelWeights(texts, [.. train.Select(Label)], lstm, epochs);
+            var pretrained = new TextClassifier<SentimentModel>(s =>
+            {
+                var m = new SentimentModel(s);
+                Pretraining.CopyEncoder(lmWeights, m, embeddingOnly);
+                return m;
+            }, lstm);
+            pretrained.Fit(texts.ToList(), train.Select(r => r.Label).ToList());
+            return pretrained.Evaluate(test.Select(r => r.Text).ToList(), test.Select(r => r.Label).ToList()).Accuracy;
         }
         TextClassifierOptions options = recipe.Contains(':', StringComparison.Ordinal) ? WithDropout(recipe, seed) : Options(recipe, seed);
         var classifier = new TextClassifier<SentimentModel>(s => new SentimentModel(s), options);
