@@ -187,7 +187,7 @@ internal static class StreamingEmitter
         {
             w.Line($$"""
                 // One step of every layer on a snapshot (this is one), into the state's other h copy: bias + features·W_ihᵀ
-                // for layer 0 and bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM, the same FMA sequence), then
+                // for layer 0 and bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM), then
                 // the fused step from the current h, in the chunk order of the step's parity, as Predict's step s; the head
                 // on the new h. Returns the steps taken (1), or −1 (see above). The caller commits the step count.
                 private int StepOne(State state, LgReadOnlySpan features, LgSpan output, bool build)
@@ -198,28 +198,12 @@ internal static class StreamingEmitter
                     float[] hs = state.H, x = state.Input;
                     for (int layer = 0; layer < Layers; layer++)
                     {
-                        if (layer == 0 && LgMath.IsAccelerated)
-                        {
-                            // x = bias + Σ_p features[p]·W_ihᵀ[p, :], p ascending from the bias: the GEMM kernels' FMA order,
-                            // inline (a GEMM call per step costs more than its InputSize·GP/8 FMAs here).
-                            ref float bias = ref _bias[0], wih = ref _wihT[0], xs = ref x[0];
-                            for (nuint j = 0; j < DGP; j += 8)
-                            {
-                                LgVec acc = LgVector.LoadUnsafe(ref bias, j);
-                                for (int p = 0; p < InputSize; p++)
-                                    acc = LgFma.MultiplyAdd(LgVector.Create(features[p]), LgVector.LoadUnsafe(ref wih, (nuint)p * DGP + j), acc);
-                                LgVector.StoreUnsafe(acc, ref xs, j);
-                            }
-                        }
+                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
+                        if (layer == 0)
+                            LgGemm.MultiplyAdd(1, DGP, InputSize, features, InputSize, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), DGP, x, DGP);
                         else
-                        {
-                            LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
-                            if (layer == 0)
-                                LgGemm.MultiplyAdd(1, DGP, InputSize, features, InputSize, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), DGP, x, DGP);
-                            else
-                                LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                    new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
-                        }
+                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
+                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
                         ref float input = ref x[0];
                         {{stepCall}}
                     }
