@@ -33,6 +33,56 @@ public static class Gemm
             m, n, k, a, lda, b, ldb, c, ldc);
     }
 
+    /// <summary>
+    /// c = bias + a·B for one row a of k = a.Length floats and B[k×n] (n = c.Length, row-major, ldb = n): the bits of copying
+    /// bias into c, then <see cref="MultiplyAdd"/>(1, n, k, a, k, B, n, c, n), without its dispatch and block loops. A
+    /// streaming step runs one such row per layer and step, where that overhead costs as much as a small cell.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void BiasRowMultiplyAdd(ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> bias, Span<float> c)
+    {
+        int k = a.Length, n = c.Length;
+        if (bias.Length < n || b.Length < (long)k * n) ThrowHelper.RowProductTooShort(bias.Length, b.Length, k, n);
+        ref float pa = ref MemoryMarshal.GetReference(a);
+        ref float pb = ref MemoryMarshal.GetReference(b);
+        ref float pbias = ref MemoryMarshal.GetReference(bias);
+        ref float pc = ref MemoryMarshal.GetReference(c);
+        // Each element is bias + Σ_p a[p]·B[p, j] in p order: fused on the vector paths' whole 16-column panels (as their
+        // kernels; the widths agree), then the same element by element, unfused, as MultiplyAdd's column tail and its
+        // scalar path.
+        nuint j = 0, nFull = VectorMath.IsAccelerated || VectorMath.IsNarrowAccelerated ? (nuint)(n - n % Nr) : 0;
+        if (VectorMath.IsAccelerated)
+        {
+            for (; j < nFull; j += Nr)
+            {
+                Vector256<float> c0 = Vector256.LoadUnsafe(ref pbias, j), c1 = Vector256.LoadUnsafe(ref pbias, j + 8);
+                for (nuint p = 0, bOff = j; p < (nuint)k; p++, bOff += (nuint)n)
+                {
+                    Vector256<float> av = Vector256.Create(Unsafe.Add(ref pa, p));
+                    c0 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref pb, bOff), c0);
+                    c1 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref pb, bOff + 8), c1);
+                }
+                c0.StoreUnsafe(ref pc, j); c1.StoreUnsafe(ref pc, j + 8);
+            }
+        }
+        else if (VectorMath.IsNarrowAccelerated)
+        {
+            for (; j < nFull; j += 4)
+            {
+                Vector128<float> acc = Vector128.LoadUnsafe(ref pbias, j);
+                for (nuint p = 0, bOff = j; p < (nuint)k; p++, bOff += (nuint)n)
+                    acc = VectorMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref pa, p)), Vector128.LoadUnsafe(ref pb, bOff), acc);
+                acc.StoreUnsafe(ref pc, j);
+            }
+        }
+        for (; j < (nuint)n; j++)
+        {
+            float acc = Unsafe.Add(ref pbias, j);
+            for (nuint p = 0; p < (nuint)k; p++) acc += Unsafe.Add(ref pa, p) * Unsafe.Add(ref pb, p * (nuint)n + j);
+            Unsafe.Add(ref pc, j) = acc;
+        }
+    }
+
     // MultiplyAdd on a given path (Vector256 means the widest of 256 and 512), checked; tests run the 128-bit path here
     // beside the 256-bit one on the same inputs.
     internal static void MultiplyAddOn(KernelPath path, int m, int n, int k,

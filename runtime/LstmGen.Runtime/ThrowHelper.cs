@@ -22,6 +22,11 @@ public static class ThrowHelper
     public static void StepFeatureNotFinite(string paramName, int index, float value)
         => throw new ArgumentException($"Feature {index} of the step is {value}; inputs must be finite.", paramName);
 
+    /// <summary>The bias or B of a one-row product is shorter than the row's n (or k·n) floats.</summary>
+    [DoesNotReturn]
+    public static void RowProductTooShort(int biasLength, int bLength, int k, int n)
+        => throw new ArgumentException($"A one-row product of k = {k} by n = {n} needs {n} bias floats and {(long)k * n} of B; got {biasLength} and {bLength}.");
+
     /// <summary>A token id outside [0, vocabularySize) in row <paramref name="row"/> of a batch.</summary>
     [DoesNotReturn]
     public static void TokenOutOfRangeInBatch(string paramName, int token, int row, int position, int vocabularySize)

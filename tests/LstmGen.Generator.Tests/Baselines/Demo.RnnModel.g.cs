@@ -808,13 +808,11 @@ namespace Demo
                 if (layer == 0 && table is not null) input = ref table[token * DGP];
                 else
                 {
-                    LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
                     if (layer == 0)
-                        LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
-                            new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                        LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
+                            new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
                     else
-                        LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                            new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                        LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));
                 }
                 Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.Gates[0], reverse);
             }

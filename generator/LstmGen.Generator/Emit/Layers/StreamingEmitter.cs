@@ -183,6 +183,8 @@ internal static class StreamingEmitter
             if (build) EnsurePacked();
                 else if (global::System.Threading.Volatile.Read(ref _packedVersion) != _store.Version) return -1;
             """;
+        // Above layer 0: bias + h_{ℓ−1}'·W_ihᵀ, one row of Predict's per-layer GEMM.
+        const string upper = "LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));";
         if (dense)
         {
             w.Line($$"""
@@ -198,12 +200,10 @@ internal static class StreamingEmitter
                     float[] hs = state.H, x = state.Input;
                     for (int layer = 0; layer < Layers; layer++)
                     {
-                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
                         if (layer == 0)
-                            LgGemm.MultiplyAdd(1, DGP, InputSize, features, InputSize, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), DGP, x, DGP);
+                            LgGemm.BiasRowMultiplyAdd(features, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
                         else
-                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                            {{upper}}
                         ref float input = ref x[0];
                         {{stepCall}}
                     }
@@ -247,13 +247,11 @@ internal static class StreamingEmitter
                     if (layer == 0 && table is not null) input = ref table[token * DGP];
                     else
                     {
-                        LgArray.Copy(_bias, layer * DGP, x, 0, DGP);
                         if (layer == 0)
-                            LgGemm.MultiplyAdd(1, DGP, EmbeddingSize, new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize), EmbeddingSize,
-                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), DGP, x, DGP);
+                            LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
+                                new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
                         else
-                            LgGemm.MultiplyAdd(1, DGP, DHP, new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), DHP,
-                                new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), DGP, x, DGP);
+                            {{upper}}
                     }
                     {{stepCall}}
                 }
