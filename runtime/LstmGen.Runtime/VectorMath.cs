@@ -122,35 +122,30 @@ public static class VectorMath
         return er * bits.AsSingle();
     }
 
-    /// <summary>σ(x) = ½ + ½·tanh(x/2) for eight lanes, by <see cref="Tanh(Vector256{float})"/>'s rational form (absolute error ≤ 1e-7).</summary>
+    /// <summary>σ(x) = ½ + ½·tanh(x/2) for eight lanes, by <see cref="Tanh(Vector256{float})"/>'s rational form (absolute error ≤ 2e-7).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
-    {
-        // tanh(x/2)/2 = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly, as powers of two)
-        Vector256<float> y = Vector256.MinNative(Vector256.Create(4 * TanhLimit * TanhLimit), x * x);
-        Vector256<float> xc = Vector256.MinNative(Vector256.Create(2 * TanhLimit), Vector256.MaxNative(Vector256.Create(-2 * TanhLimit), x));
-        Vector256<float> y2 = y * y, y4 = y2 * y2;
-        Vector256<float> p = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(P5 / 4096), y, Vector256.Create(P4 / 1024)),
-            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(P3 / 256), y, Vector256.Create(P2 / 64)), Vector256.FusedMultiplyAdd(Vector256.Create(P1 / 16), y, Vector256.Create(0.25f))));
-        Vector256<float> q = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(Q5 / 1024), y, Vector256.Create(Q4 / 256)),
-            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(Q3 / 64), y, Vector256.Create(Q2 / 16)), Vector256.FusedMultiplyAdd(Vector256.Create(Q1 / 4), y, Vector256<float>.One)));
-        return xc * p / q + Vector256.Create(0.5f);
-    }
+        // ½·tanh(x/2) = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly: powers of two)
+        => Rational(x, 2 * TanhLimit, 0.25f, 0.25f) + Vector256.Create(0.5f);
 
     /// <summary>tanh(x) = x·P(x²)/Q(x²) for eight lanes, P and Q of degree 5, on x clamped to ±<see cref="TanhLimit"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Tanh(Vector256<float> x)
+    public static Vector256<float> Tanh(Vector256<float> x) => Rational(x, TanhLimit, 1f, 1f);
+
+    // x·lead·P(s·x²)/Q(s·x²) on x clamped to ±limit (constant arguments: the JIT folds the scaled coefficients).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Rational(Vector256<float> x, float limit, float s, float lead)
     {
         // x² is clamped (not x, then squared) so the square starts at once; the clamped x is needed one multiply later.
         // MinNative(c, v) returns v when v is NaN, so NaN propagates.
-        Vector256<float> y = Vector256.MinNative(Vector256.Create(TanhLimit * TanhLimit), x * x);
-        Vector256<float> xc = Vector256.MinNative(Vector256.Create(TanhLimit), Vector256.MaxNative(Vector256.Create(-TanhLimit), x));
+        Vector256<float> y = Vector256.MinNative(Vector256.Create(limit * limit), x * x);
+        Vector256<float> xc = Vector256.MinNative(Vector256.Create(limit), Vector256.MaxNative(Vector256.Create(-limit), x));
         Vector256<float> y2 = y * y, y4 = y2 * y2;
         // Estrin: P = (p0 + p1·y) + y²·(p2 + p3·y) + y⁴·(p4 + p5·y), likewise Q: 3 FMAs deep after y⁴, not 5
-        Vector256<float> p = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(P5), y, Vector256.Create(P4)),
-            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(P3), y, Vector256.Create(P2)), Vector256.FusedMultiplyAdd(Vector256.Create(P1), y, Vector256<float>.One)));
-        Vector256<float> q = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(Q5), y, Vector256.Create(Q4)),
-            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(Q3), y, Vector256.Create(Q2)), Vector256.FusedMultiplyAdd(Vector256.Create(Q1), y, Vector256<float>.One)));
+        Vector256<float> p = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(lead * P5 * (s * s * s * s * s)), y, Vector256.Create(lead * P4 * (s * s * s * s))),
+            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(lead * P3 * (s * s * s)), y, Vector256.Create(lead * P2 * (s * s))), Vector256.FusedMultiplyAdd(Vector256.Create(lead * P1 * s), y, Vector256.Create(lead))));
+        Vector256<float> q = Vector256.FusedMultiplyAdd(y4, Vector256.FusedMultiplyAdd(Vector256.Create(Q5 * (s * s * s * s * s)), y, Vector256.Create(Q4 * (s * s * s * s))),
+            Vector256.FusedMultiplyAdd(y2, Vector256.FusedMultiplyAdd(Vector256.Create(Q3 * (s * s * s)), y, Vector256.Create(Q2 * (s * s))), Vector256.FusedMultiplyAdd(Vector256.Create(Q1 * s), y, Vector256<float>.One)));
         return xc * p / q;
     }
 
@@ -182,35 +177,30 @@ public static class VectorMath
         return er * bits.AsSingle();
     }
 
-    /// <summary>σ(x) = ½ + ½·tanh(x/2) for sixteen lanes, by <see cref="Tanh(Vector512{float})"/>'s rational form (absolute error ≤ 1e-7).</summary>
+    /// <summary>σ(x) = ½ + ½·tanh(x/2) for sixteen lanes, by <see cref="Tanh(Vector512{float})"/>'s rational form (absolute error ≤ 2e-7).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
-    {
-        // tanh(x/2)/2 = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly, as powers of two)
-        Vector512<float> y = Vector512.MinNative(Vector512.Create(4 * TanhLimit * TanhLimit), x * x);
-        Vector512<float> xc = Vector512.MinNative(Vector512.Create(2 * TanhLimit), Vector512.MaxNative(Vector512.Create(-2 * TanhLimit), x));
-        Vector512<float> y2 = y * y, y4 = y2 * y2;
-        Vector512<float> p = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(P5 / 4096), y, Vector512.Create(P4 / 1024)),
-            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(P3 / 256), y, Vector512.Create(P2 / 64)), Vector512.FusedMultiplyAdd(Vector512.Create(P1 / 16), y, Vector512.Create(0.25f))));
-        Vector512<float> q = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(Q5 / 1024), y, Vector512.Create(Q4 / 256)),
-            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(Q3 / 64), y, Vector512.Create(Q2 / 16)), Vector512.FusedMultiplyAdd(Vector512.Create(Q1 / 4), y, Vector512<float>.One)));
-        return xc * p / q + Vector512.Create(0.5f);
-    }
+        // ½·tanh(x/2) = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly: powers of two)
+        => Rational(x, 2 * TanhLimit, 0.25f, 0.25f) + Vector512.Create(0.5f);
 
     /// <summary>tanh(x) = x·P(x²)/Q(x²) for sixteen lanes, P and Q of degree 5, on x clamped to ±<see cref="TanhLimit"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Tanh(Vector512<float> x)
+    public static Vector512<float> Tanh(Vector512<float> x) => Rational(x, TanhLimit, 1f, 1f);
+
+    // x·lead·P(s·x²)/Q(s·x²) on x clamped to ±limit (constant arguments: the JIT folds the scaled coefficients).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Rational(Vector512<float> x, float limit, float s, float lead)
     {
         // x² is clamped (not x, then squared) so the square starts at once; the clamped x is needed one multiply later.
         // MinNative(c, v) returns v when v is NaN, so NaN propagates.
-        Vector512<float> y = Vector512.MinNative(Vector512.Create(TanhLimit * TanhLimit), x * x);
-        Vector512<float> xc = Vector512.MinNative(Vector512.Create(TanhLimit), Vector512.MaxNative(Vector512.Create(-TanhLimit), x));
+        Vector512<float> y = Vector512.MinNative(Vector512.Create(limit * limit), x * x);
+        Vector512<float> xc = Vector512.MinNative(Vector512.Create(limit), Vector512.MaxNative(Vector512.Create(-limit), x));
         Vector512<float> y2 = y * y, y4 = y2 * y2;
         // Estrin: P = (p0 + p1·y) + y²·(p2 + p3·y) + y⁴·(p4 + p5·y), likewise Q: 3 FMAs deep after y⁴, not 5
-        Vector512<float> p = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(P5), y, Vector512.Create(P4)),
-            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(P3), y, Vector512.Create(P2)), Vector512.FusedMultiplyAdd(Vector512.Create(P1), y, Vector512<float>.One)));
-        Vector512<float> q = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(Q5), y, Vector512.Create(Q4)),
-            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(Q3), y, Vector512.Create(Q2)), Vector512.FusedMultiplyAdd(Vector512.Create(Q1), y, Vector512<float>.One)));
+        Vector512<float> p = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(lead * P5 * (s * s * s * s * s)), y, Vector512.Create(lead * P4 * (s * s * s * s))),
+            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(lead * P3 * (s * s * s)), y, Vector512.Create(lead * P2 * (s * s))), Vector512.FusedMultiplyAdd(Vector512.Create(lead * P1 * s), y, Vector512.Create(lead))));
+        Vector512<float> q = Vector512.FusedMultiplyAdd(y4, Vector512.FusedMultiplyAdd(Vector512.Create(Q5 * (s * s * s * s * s)), y, Vector512.Create(Q4 * (s * s * s * s))),
+            Vector512.FusedMultiplyAdd(y2, Vector512.FusedMultiplyAdd(Vector512.Create(Q3 * (s * s * s)), y, Vector512.Create(Q2 * (s * s))), Vector512.FusedMultiplyAdd(Vector512.Create(Q1 * s), y, Vector512<float>.One)));
         return xc * p / q;
     }
 
@@ -241,35 +231,30 @@ public static class VectorMath
         return er * bits.AsSingle();
     }
 
-    /// <summary>σ(x) = ½ + ½·tanh(x/2) for four lanes, by <see cref="Tanh(Vector128{float})"/>'s rational form (absolute error ≤ 1e-7).</summary>
+    /// <summary>σ(x) = ½ + ½·tanh(x/2) for four lanes, by <see cref="Tanh(Vector128{float})"/>'s rational form (absolute error ≤ 2e-7).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Sigmoid(Vector128<float> x)
-    {
-        // tanh(x/2)/2 = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly, as powers of two)
-        Vector128<float> y = Vector128.MinNative(Vector128.Create(4 * TanhLimit * TanhLimit), x * x);
-        Vector128<float> xc = Vector128.MinNative(Vector128.Create(2 * TanhLimit), Vector128.MaxNative(Vector128.Create(-2 * TanhLimit), x));
-        Vector128<float> y2 = y * y, y4 = y2 * y2;
-        Vector128<float> p = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(P5 / 4096), y, Vector128.Create(P4 / 1024)),
-            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(P3 / 256), y, Vector128.Create(P2 / 64)), MultiplyAdd(Vector128.Create(P1 / 16), y, Vector128.Create(0.25f))));
-        Vector128<float> q = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(Q5 / 1024), y, Vector128.Create(Q4 / 256)),
-            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(Q3 / 64), y, Vector128.Create(Q2 / 16)), MultiplyAdd(Vector128.Create(Q1 / 4), y, Vector128<float>.One)));
-        return xc * p / q + Vector128.Create(0.5f);
-    }
+        // ½·tanh(x/2) = x·P(x²/4)/(4·Q(x²/4)): the tanh coefficients scaled by powers of ¼ (exactly: powers of two)
+        => Rational(x, 2 * TanhLimit, 0.25f, 0.25f) + Vector128.Create(0.5f);
 
     /// <summary>tanh(x) = x·P(x²)/Q(x²) for four lanes, P and Q of degree 5, on x clamped to ±<see cref="TanhLimit"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Tanh(Vector128<float> x)
+    public static Vector128<float> Tanh(Vector128<float> x) => Rational(x, TanhLimit, 1f, 1f);
+
+    // x·lead·P(s·x²)/Q(s·x²) on x clamped to ±limit (constant arguments: the JIT folds the scaled coefficients).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Rational(Vector128<float> x, float limit, float s, float lead)
     {
         // x² is clamped (not x, then squared) so the square starts at once; the clamped x is needed one multiply later.
         // MinNative(c, v) returns v when v is NaN, so NaN propagates.
-        Vector128<float> y = Vector128.MinNative(Vector128.Create(TanhLimit * TanhLimit), x * x);
-        Vector128<float> xc = Vector128.MinNative(Vector128.Create(TanhLimit), Vector128.MaxNative(Vector128.Create(-TanhLimit), x));
+        Vector128<float> y = Vector128.MinNative(Vector128.Create(limit * limit), x * x);
+        Vector128<float> xc = Vector128.MinNative(Vector128.Create(limit), Vector128.MaxNative(Vector128.Create(-limit), x));
         Vector128<float> y2 = y * y, y4 = y2 * y2;
         // Estrin: P = (p0 + p1·y) + y²·(p2 + p3·y) + y⁴·(p4 + p5·y), likewise Q: 3 FMAs deep after y⁴, not 5
-        Vector128<float> p = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(P5), y, Vector128.Create(P4)),
-            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(P3), y, Vector128.Create(P2)), MultiplyAdd(Vector128.Create(P1), y, Vector128<float>.One)));
-        Vector128<float> q = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(Q5), y, Vector128.Create(Q4)),
-            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(Q3), y, Vector128.Create(Q2)), MultiplyAdd(Vector128.Create(Q1), y, Vector128<float>.One)));
+        Vector128<float> p = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(lead * P5 * (s * s * s * s * s)), y, Vector128.Create(lead * P4 * (s * s * s * s))),
+            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(lead * P3 * (s * s * s)), y, Vector128.Create(lead * P2 * (s * s))), MultiplyAdd(Vector128.Create(lead * P1 * s), y, Vector128.Create(lead))));
+        Vector128<float> q = MultiplyAdd(y4, MultiplyAdd(Vector128.Create(Q5 * (s * s * s * s * s)), y, Vector128.Create(Q4 * (s * s * s * s))),
+            MultiplyAdd(y2, MultiplyAdd(Vector128.Create(Q3 * (s * s * s)), y, Vector128.Create(Q2 * (s * s))), MultiplyAdd(Vector128.Create(Q1 * s), y, Vector128<float>.One)));
         return xc * p / q;
     }
 
