@@ -18,8 +18,13 @@ public static class Gemm
     private const int Nr = 16;
     private const int WideNr = 32;
     private const int NarrowNr = 8;
-    // Rows of B per k-block: 256 rows of a 256-float-wide B is 256 KiB, a quarter of a 1 MiB L2.
-    private const int KBlock = 256;
+    // Rows of B per k-block: as many rows of an n-float-wide B as fill a quarter of this core's L2 (256 rows of a
+    // 256-float B in a 1 MiB L2), a power of two in [32, 2048]. Blocking never changes a result (see MultiplyAddOn).
+    internal static int KBlockRows(int n, int l2Bytes)
+    {
+        long rows = l2Bytes / 4 / (4L * Math.Max(n, 1));
+        return (int)Math.Clamp(1L << (63 - (int)long.LeadingZeroCount(Math.Max(rows, 1))), 32, 2048);
+    }
 
     /// <summary>C[m×n] += A[m×k] · B[k×n] (row-major, leading dimensions lda, ldb, ldc).</summary>
     /// <remarks>
@@ -30,7 +35,7 @@ public static class Gemm
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
         MultiplyAddOn(VectorMath.IsAccelerated ? KernelPath.Vector256 : VectorMath.IsNarrowAccelerated ? KernelPath.Vector128 : KernelPath.Scalar,
-            m, n, k, a, lda, b, ldb, c, ldc);
+            m, n, k, a, lda, b, ldb, c, ldc, CpuCaches.L2Bytes);
     }
 
     /// <summary>
@@ -86,8 +91,9 @@ public static class Gemm
     // MultiplyAdd on a given path (Vector256 means the widest of 256 and 512), checked; tests run the 128-bit path here
     // beside the 256-bit one on the same inputs.
     internal static void MultiplyAddOn(KernelPath path, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int l2Bytes = 1 << 20)
     {
+        int kBlock = KBlockRows(n, l2Bytes);
         if (m == 0 || n == 0 || k == 0) return;
         CheckExtent(a.Length, m, k, lda, nameof(a), overlappingRows: true);
         CheckExtent(b.Length, k, n, ldb, nameof(b));
@@ -102,19 +108,19 @@ public static class Gemm
         }
         if (path == KernelPath.Vector128)
         {
-            for (int p0 = 0; p0 < k; p0 += KBlock)
+            for (int p0 = 0; p0 < k; p0 += kBlock)
             {
-                int kc = Math.Min(KBlock, k - p0);
+                int kc = Math.Min(kBlock, k - p0);
                 MultiplyAddBlock128(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
             }
             return;
         }
-        // Long sums (weight gradients over all T·B pairs) run in blocks of KBlock rows of B: a block of B stays in L2 while
+        // Long sums (weight gradients over all T·B pairs) run in blocks of kBlock rows of B: a block of B stays in L2 while
         // every row block of A passes over it, instead of all of B streaming from L3 once per row block. C keeps its
         // running sum between blocks, so each element is the same FMA sequence over p as without blocking.
-        for (int p0 = 0; p0 < k; p0 += KBlock)
+        for (int p0 = 0; p0 < k; p0 += kBlock)
         {
-            int kc = Math.Min(KBlock, k - p0);
+            int kc = Math.Min(kBlock, k - p0);
             MultiplyAddBlock(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
         }
     }
@@ -130,7 +136,7 @@ public static class Gemm
             }
     }
 
-    // C[m×n] += A[m×k]·B[k×n] on the vector path, k ≤ KBlock in practice.
+    // C[m×n] += A[m×k]·B[k×n] on the vector path, k ≤ the k-block in practice.
     private static void MultiplyAddBlock(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
     {
         int nFull = n - n % Nr;

@@ -82,14 +82,16 @@ public static class KernelInfo
 
     /// <summary>
     /// One line for a log or a sample's first output, e.g.
-    /// <c>LstmGen kernels: Vector256 (8 floats, AVX2 + FMA), X64, JIT</c>; a scalar path says that it is slow.
+    /// <c>LstmGen kernels: Vector256 (8 floats, AVX2 + FMA), X64, JIT, L1d 32 KiB, L2 1024 KiB</c> (the per-core caches the
+    /// kernels block for); a scalar path says that it is slow.
     /// </summary>
     public static string Describe()
     {
         string path = Current == KernelPath.Scalar
             ? "scalar (no usable SIMD: expect several times slower)"
             : $"{Current} ({Lanes} floats, {InstructionSet}{(FusedMultiplyAdd ? "" : ", no FMA")})";
-        return $"LstmGen kernels: {path}, {RuntimeInformation.ProcessArchitecture}, {(IsNativeAot ? "NativeAOT" : "JIT")}";
+        return $"LstmGen kernels: {path}, {RuntimeInformation.ProcessArchitecture}, {(IsNativeAot ? "NativeAOT" : "JIT")}, " +
+            $"L1d {CpuCaches.L1DataBytes >> 10} KiB, L2 {CpuCaches.L2Bytes >> 10} KiB";
     }
 
     /// <summary><see cref="Describe()"/> plus whether <paramref name="model"/> runs folded.</summary>

@@ -63,7 +63,7 @@ int32_t lstmgen_create_with_state(const char* path, lstmgen_handle* handle, lstm
 int32_t lstmgen_free(lstmgen_handle handle);
 /* This thread's last error message, or "" when none; valid until this thread's next failing call. */
 const char* lstmgen_last_error(void);
-/* One line naming the kernel path, e.g. "LstmGen kernels: Vector256 (8 floats, AVX2 + FMA), X64, NativeAOT". */
+/* One line naming the kernel path, e.g. "LstmGen kernels: Vector256 (8 floats, AVX2 + FMA), X64, NativeAOT, L1d 32 KiB, L2 1024 KiB". */
 const char* lstmgen_kernel_path(void);
 
 #ifdef __cplusplus

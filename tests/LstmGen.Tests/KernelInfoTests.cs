@@ -40,6 +40,7 @@ public sealed class KernelInfoTests
         Assert.Contains(KernelInfo.Current == KernelPath.Scalar ? "scalar" : KernelInfo.Current.ToString(), line);
         Assert.DoesNotContain('\n', line);
         Assert.Contains("JIT", line); // the tests run under the JIT
+        Assert.EndsWith($"L1d {CpuCaches.L1DataBytes >> 10} KiB, L2 {CpuCaches.L2Bytes >> 10} KiB", line);
 
         var model = new ReferenceModel(seed: 1) { UseFoldedEmbedding = true };
         Assert.True(KernelInfo.IsFolded(model));
