@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -23,7 +24,7 @@ public static class Gemm
     internal static int KBlockRows(int n, int l2Bytes)
     {
         long rows = l2Bytes / 4 / (4L * Math.Max(n, 1));
-        return (int)Math.Clamp(1L << (63 - (int)long.LeadingZeroCount(Math.Max(rows, 1))), 32, 2048);
+        return (int)Math.Clamp(1L << BitOperations.Log2((ulong)Math.Max(rows, 1)), 32, 2048);
     }
 
     /// <summary>C[m×n] += A[m×k] · B[k×n] (row-major, leading dimensions lda, ldb, ldc).</summary>
@@ -52,34 +53,16 @@ public static class Gemm
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float pbias = ref MemoryMarshal.GetReference(bias);
         ref float pc = ref MemoryMarshal.GetReference(c);
-        // Each element is bias + Σ_p a[p]·B[p, j] in p order: fused on the vector paths' whole 16-column panels (as their
-        // kernels; the widths agree), then the same element by element, unfused, as MultiplyAdd's column tail and its
-        // scalar path.
+        // Each element is bias + Σ_p a[p]·B[p, j] in p order: the vector paths' one-row kernels on whole 16-column panels
+        // (started from the bias instead of c; the widths agree), then element by element, unfused, as MultiplyAdd's
+        // column tail and its scalar path.
         nuint j = 0, nFull = VectorMath.IsAccelerated || VectorMath.IsNarrowAccelerated ? (nuint)(n - n % Nr) : 0;
         if (VectorMath.IsAccelerated)
-        {
             for (; j < nFull; j += Nr)
-            {
-                Vector256<float> c0 = Vector256.LoadUnsafe(ref pbias, j), c1 = Vector256.LoadUnsafe(ref pbias, j + 8);
-                for (nuint p = 0, bOff = j; p < (nuint)k; p++, bOff += (nuint)n)
-                {
-                    Vector256<float> av = Vector256.Create(Unsafe.Add(ref pa, p));
-                    c0 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref pb, bOff), c0);
-                    c1 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref pb, bOff + 8), c1);
-                }
-                c0.StoreUnsafe(ref pc, j); c1.StoreUnsafe(ref pc, j + 8);
-            }
-        }
+                Kernel1x16(k, ref pa, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
         else if (VectorMath.IsNarrowAccelerated)
-        {
-            for (; j < nFull; j += 4)
-            {
-                Vector128<float> acc = Vector128.LoadUnsafe(ref pbias, j);
-                for (nuint p = 0, bOff = j; p < (nuint)k; p++, bOff += (nuint)n)
-                    acc = VectorMath.MultiplyAdd(Vector128.Create(Unsafe.Add(ref pa, p)), Vector128.LoadUnsafe(ref pb, bOff), acc);
-                acc.StoreUnsafe(ref pc, j);
-            }
-        }
+            for (; j < nFull; j += NarrowNr)
+                Kernel1x8(k, ref pa, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
         for (; j < (nuint)n; j++)
         {
             float acc = Unsafe.Add(ref pbias, j);
@@ -177,7 +160,7 @@ public static class Gemm
                 if (rest >= Mr && rest != 8) { Kernel6x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
                 else if (rest >= 4) { Kernel4x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
                 else if (rest >= 2) { Kernel2x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
-                else { Kernel1x16(k, ref ai, ref bj, ldb, ref cij); i++; }
+                else { Kernel1x16(k, ref ai, ref bj, ldb, ref cij, ref cij); i++; }
             }
         }
         if (nFull < n)
@@ -209,7 +192,7 @@ public static class Gemm
                 if (rest >= Mr && rest != 8) { Kernel6x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
                 else if (rest >= 4) { Kernel4x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
                 else if (rest >= 2) { Kernel2x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
-                else { Kernel1x8(k, ref ai, ref bj, ldb, ref cij); i++; }
+                else { Kernel1x8(k, ref ai, ref bj, ldb, ref cij, ref cij); i++; }
             }
         }
         if (nFull < n)
@@ -412,10 +395,11 @@ public static class Gemm
         c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 8);
     }
 
+    // c = init + a·B for one row (init and c may be the same floats).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x16(int k, ref float a, ref float b, int ldb, ref float c)
+    private static void Kernel1x16(int k, ref float a, ref float b, int ldb, ref float init, ref float c)
     {
-        Vector256<float> c0 = Vector256.LoadUnsafe(ref c), c1 = Vector256.LoadUnsafe(ref c, 8);
+        Vector256<float> c0 = Vector256.LoadUnsafe(ref init), c1 = Vector256.LoadUnsafe(ref init, 8);
         nuint bOff = 0;
         for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
         {
@@ -617,10 +601,11 @@ public static class Gemm
         c10.StoreUnsafe(ref c, c1); c11.StoreUnsafe(ref c, c1 + 4);
     }
 
+    // c = init + a·B for one row (init and c may be the same floats).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x8(int k, ref float a, ref float b, int ldb, ref float c)
+    private static void Kernel1x8(int k, ref float a, ref float b, int ldb, ref float init, ref float c)
     {
-        Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
+        Vector128<float> c00 = Vector128.LoadUnsafe(ref init), c01 = Vector128.LoadUnsafe(ref init, 4);
         nuint bOff = 0;
         for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
         {

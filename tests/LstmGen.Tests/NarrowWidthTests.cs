@@ -138,7 +138,7 @@ public sealed class NarrowWidthTests
         }
     }
 
-    // Shapes across the tile edges: rows 1–13 (6/4/2/1 blocks), columns with and without a scalar tail, k past KBlock.
+    // Shapes across the tile edges: rows 1–13 (6/4/2/1 blocks), columns with and without a scalar tail, k past the k-block.
     public static TheoryData<int, int, int> GemmShapes => new() { { 1, 16, 3 }, { 7, 48, 19 }, { 13, 40, 300 }, { 8, 21, 64 }, { 32, 256, 65 } };
 
     [Theory]
