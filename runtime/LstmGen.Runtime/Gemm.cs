@@ -36,7 +36,7 @@ public static class Gemm
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
         MultiplyAddOn(VectorMath.IsAccelerated ? KernelPath.Vector256 : VectorMath.IsNarrowAccelerated ? KernelPath.Vector128 : KernelPath.Scalar,
-            m, n, k, a, lda, b, ldb, c, ldc, CpuCaches.L2Bytes);
+            m, n, k, a, lda, b, ldb, c, ldc, CpuCaches.L2Bytes, l1Bytes: CpuCaches.L1DataBytes);
     }
 
     /// <summary>
@@ -59,10 +59,10 @@ public static class Gemm
         nuint j = 0, nFull = VectorMath.IsAccelerated || VectorMath.IsNarrowAccelerated ? (nuint)(n - n % Nr) : 0;
         if (VectorMath.IsAccelerated)
             for (; j < nFull; j += Nr)
-                Kernel1x16(k, ref pa, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
+                Kernel1x16(k, ref pa, 1, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
         else if (VectorMath.IsNarrowAccelerated)
             for (; j < nFull; j += NarrowNr)
-                Kernel1x8(k, ref pa, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
+                Kernel1x8(k, ref pa, 1, ref Unsafe.Add(ref pb, j), n, ref Unsafe.Add(ref pbias, j), ref Unsafe.Add(ref pc, j));
         for (; j < (nuint)n; j++)
         {
             float acc = Unsafe.Add(ref pbias, j);
@@ -72,30 +72,25 @@ public static class Gemm
     }
 
     // MultiplyAdd on a given path (Vector256 means the widest of 256 and 512), checked; tests run the 128-bit path here
-    // beside the 256-bit one on the same inputs.
+    // beside the 256-bit one on the same inputs. With transA, A is stored k×m (element (i, p) at p·lda + i), else m×k.
     internal static void MultiplyAddOn(KernelPath path, int m, int n, int k,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int l2Bytes = 1 << 20)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, int l2Bytes = 1 << 20, bool transA = false,
+        int l1Bytes = 32 << 10)
     {
         int kBlock = KBlockRows(n, l2Bytes);
         if (m == 0 || n == 0 || k == 0) return;
-        CheckExtent(a.Length, m, k, lda, nameof(a), overlappingRows: true);
+        if (transA) CheckExtent(a.Length, k, m, lda, nameof(a));
+        else CheckExtent(a.Length, m, k, lda, nameof(a), overlappingRows: true);
         CheckExtent(b.Length, k, n, ldb, nameof(b));
         CheckExtent(c.Length, m, n, ldc, nameof(c));
         ref float pa = ref MemoryMarshal.GetReference(a);
         ref float pb = ref MemoryMarshal.GetReference(b);
         ref float pc = ref MemoryMarshal.GetReference(c);
+        // A's element (i, p) is at i·ars + p·aps.
+        nuint ars = transA ? 1 : (nuint)lda, aps = transA ? (nuint)lda : 1;
         if (path == KernelPath.Scalar)
         {
-            MultiplyAddScalar(m, n, k, ref pa, lda, ref pb, ldb, ref pc, ldc);
-            return;
-        }
-        if (path == KernelPath.Vector128)
-        {
-            for (int p0 = 0; p0 < k; p0 += kBlock)
-            {
-                int kc = Math.Min(kBlock, k - p0);
-                MultiplyAddBlock128(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
-            }
+            MultiplyAddScalar(m, n, k, ref pa, ars, aps, ref pb, ldb, ref pc, ldc);
             return;
         }
         // Long sums (weight gradients over all T·B pairs) run in blocks of kBlock rows of B: a block of B stays in L2 while
@@ -104,127 +99,166 @@ public static class Gemm
         for (int p0 = 0; p0 < k; p0 += kBlock)
         {
             int kc = Math.Min(kBlock, k - p0);
-            MultiplyAddBlock(m, n, kc, ref Unsafe.Add(ref pa, p0), lda, ref Unsafe.Add(ref pb, (nint)p0 * ldb), ldb, ref pc, ldc);
+            ref float ap0 = ref Unsafe.Add(ref pa, (nuint)p0 * aps);
+            ref float bp0 = ref Unsafe.Add(ref pb, (nint)p0 * ldb);
+            if (path == KernelPath.Vector128) MultiplyAddBlock128(m, n, kc, ref ap0, ars, aps, ref bp0, ldb, ref pc, ldc);
+            else MultiplyAddBlock(m, n, kc, ref ap0, ars, aps, ref bp0, ldb, ref pc, ldc, l1Bytes, l2Bytes);
         }
     }
 
-    private static void MultiplyAddScalar(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    private static void MultiplyAddScalar(int m, int n, int k, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc)
     {
         for (int i = 0; i < m; i++)
             for (int p = 0; p < k; p++)
             {
-                float av = Unsafe.Add(ref pa, i * lda + p);
+                float av = Unsafe.Add(ref pa, (nuint)i * ars + (nuint)p * aps);
                 for (int j = 0; j < n; j++)
                     Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
             }
     }
 
-    // C[m×n] += A[m×k]·B[k×n] on the vector path, k ≤ the k-block in practice.
-    private static void MultiplyAddBlock(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    // Columns past the last whole 16-column panel, element by element and unfused, as the scalar path.
+    private static void ColumnTail(int m, int n, int k, int nFull, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc)
+    {
+        if (nFull == n) return;
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+            {
+                float av = Unsafe.Add(ref pa, (nuint)i * ars + (nuint)p * aps);
+                for (int j = nFull; j < n; j++)
+                    Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
+            }
+    }
+
+    // Rows from which B's whole panels are first copied into one contiguous buffer (see MultiplyAddBlock).
+    private const int PackMinRows = 96;
+
+    [ThreadStatic] private static float[]? t_packedB;
+
+    // C[m×n] += A·B[k×n] on the vector path, k ≤ the k-block. Every kernel sums each element over p in the same FMA order,
+    // so neither the panel width, the row block a row falls in, nor the loop order changes a result.
+    private static void MultiplyAddBlock(int m, int n, int k, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc, int l1Bytes, int l2Bytes)
     {
         int nFull = n - n % Nr;
-        int j0 = 0;
-        if (VectorMath.IsWideAccelerated)
+        // AVX-512: 32-column panels (8-row blocks, 16 zmm accumulators), then 16-column panels for the rest.
+        int nWide = VectorMath.IsWideAccelerated ? n - n % WideNr : 0;
+        if (m >= PackMinRows && nFull > 0)
         {
-            // AVX-512: k×32 panels, rows in blocks of 8 (16 zmm accumulators), then 4, 2, 1. Each element is the same
-            // FMA sequence over p as in the 16-column kernels, so the result does not depend on the width used.
-            for (; j0 + WideNr <= n; j0 += WideNr)
+            // Many rows: B is copied, kc rows at a time, into contiguous kc×width panels (a strided panel of a B whose row
+            // length is a power of two falls into a few L1 sets), kc such that a 32-wide panel fills half of L1. Then, for
+            // row chunks of A that fill a quarter of L2, panels outermost: the panel stays in L1 while the chunk's row
+            // blocks pass, and A is read from memory once per k-block, not once per panel.
+            int kc = Math.Max(32, l1Bytes / 2 / (4 * WideNr) / 32 * 32);
+            int chunk = Math.Max(24, l2Bytes / 4 / (4 * kc) / 24 * 24);
+            float[] packed = t_packedB is { } t && t.Length >= kc * nFull ? t : t_packedB = new float[kc * nFull];
+            ref float pp = ref MemoryMarshal.GetArrayDataReference(packed);
+            for (int p0 = 0; p0 < k; p0 += kc)
             {
-                int i = 0;
-                while (i < m)
+                int kp = Math.Min(kc, k - p0);
+                ref float bp = ref Unsafe.Add(ref pb, (nint)p0 * ldb);
+                ref float ap = ref Unsafe.Add(ref pa, (nuint)p0 * aps);
+                // Panel [j0, j0 + w) is kp rows of w floats at j0·kp.
+                for (int j0 = 0; j0 < nWide; j0 += WideNr) PackPanel(kp, WideNr, ref Unsafe.Add(ref bp, j0), ldb, ref Unsafe.Add(ref pp, (nint)j0 * kp));
+                for (int j0 = nWide; j0 < nFull; j0 += Nr) PackPanel(kp, Nr, ref Unsafe.Add(ref bp, j0), ldb, ref Unsafe.Add(ref pp, (nint)j0 * kp));
+                for (int i0 = 0; i0 < m; i0 += chunk)
                 {
-                    int rest = m - i;
-                    ref float ai = ref Unsafe.Add(ref pa, i * lda);
-                    ref float bj = ref Unsafe.Add(ref pb, j0);
-                    ref float cij = ref Unsafe.Add(ref pc, i * ldc + j0);
-                    if (rest >= 8) { Kernel8x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 8; }
-                    else if (rest >= 4) { Kernel4x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
-                    else if (rest >= 2) { Kernel2x32(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
-                    else { Kernel1x32(k, ref ai, ref bj, ldb, ref cij); i++; }
+                    int rows = Math.Min(chunk, m - i0);
+                    ref float ai = ref Unsafe.Add(ref ap, (nuint)i0 * ars);
+                    ref float ci = ref Unsafe.Add(ref pc, (nint)i0 * ldc);
+                    for (int j0 = 0; j0 < nWide; j0 += WideNr)
+                        WidePanel(rows, kp, ref ai, ars, aps, ref Unsafe.Add(ref pp, (nint)j0 * kp), WideNr, ref Unsafe.Add(ref ci, j0), ldc);
+                    for (int j0 = nWide; j0 < nFull; j0 += Nr)
+                        Panel(rows, kp, ref ai, ars, aps, ref Unsafe.Add(ref pp, (nint)j0 * kp), Nr, ref Unsafe.Add(ref ci, j0), ldc);
                 }
             }
         }
-        // Column panels outermost: a k×16 panel of B stays in L1 while all row blocks of A stream past it.
-        for (int j = j0; j < nFull; j += Nr)
+        else
         {
-            // Row blocks of 6, with 4- and 2-row blocks for the rest (8 left → 4 + 4, so a 32-row tile is 6·4 + 4·2): the
-            // 1-row kernel has only 2 FMA chains and runs at a quarter of the 6-row kernel's rate. Every kernel sums over p
-            // in the same order, so a row's result does not depend on the block it falls in.
-            int i = 0;
-            while (i < m)
-            {
-                int rest = m - i;
-                ref float ai = ref Unsafe.Add(ref pa, i * lda);
-                ref float bj = ref Unsafe.Add(ref pb, j);
-                ref float cij = ref Unsafe.Add(ref pc, i * ldc + j);
-                if (rest >= Mr && rest != 8) { Kernel6x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
-                else if (rest >= 4) { Kernel4x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
-                else if (rest >= 2) { Kernel2x16(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
-                else { Kernel1x16(k, ref ai, ref bj, ldb, ref cij, ref cij); i++; }
-            }
+            // Few rows: column panels outermost, read in place; a k×width panel of B stays in L1 while the row blocks pass.
+            for (int j0 = 0; j0 < nWide; j0 += WideNr)
+                WidePanel(m, k, ref pa, ars, aps, ref Unsafe.Add(ref pb, j0), ldb, ref Unsafe.Add(ref pc, j0), ldc);
+            for (int j0 = nWide; j0 < nFull; j0 += Nr)
+                Panel(m, k, ref pa, ars, aps, ref Unsafe.Add(ref pb, j0), ldb, ref Unsafe.Add(ref pc, j0), ldc);
         }
-        if (nFull < n)
+        ColumnTail(m, n, k, nFull, ref pa, ars, aps, ref pb, ldb, ref pc, ldc);
+    }
+
+    private static void PackPanel(int k, int w, ref float b, int ldb, ref float dst)
+    {
+        for (int p = 0; p < k; p++)
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, (nint)p * ldb), w).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, p * w), w));
+    }
+
+    // Rows [0, m) of one 32-column panel: blocks of 8, then 4, 2, 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidePanel(int m, int k, ref float pa, nuint ars, nuint aps, ref float bj, int ldb, ref float cj, int ldc)
+    {
+        int lda = (int)ars;
+        int i = 0;
+        while (i < m)
         {
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                {
-                    float av = Unsafe.Add(ref pa, i * lda + p);
-                    for (int j = nFull; j < n; j++)
-                        Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
-                }
+            int rest = m - i;
+            ref float ai = ref Unsafe.Add(ref pa, (nuint)i * ars);
+            ref float cij = ref Unsafe.Add(ref cj, i * ldc);
+            if (rest >= 8) { Kernel8x32(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 8; }
+            else if (rest >= 4) { Kernel4x32(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 4; }
+            else if (rest >= 2) { Kernel2x32(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 2; }
+            else { Kernel1x32(k, ref ai, aps, ref bj, ldb, ref cij); i++; }
+        }
+    }
+
+    // Rows [0, m) of one 16-column panel: blocks of 6, with 4- and 2-row blocks for the rest (8 left → 4 + 4, so a 32-row
+    // tile is 6·4 + 4·2): the 1-row kernel has only 2 FMA chains and runs at a quarter of the 6-row kernel's rate.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Panel(int m, int k, ref float pa, nuint ars, nuint aps, ref float bj, int ldb, ref float cj, int ldc)
+    {
+        int lda = (int)ars;
+        int i = 0;
+        while (i < m)
+        {
+            int rest = m - i;
+            ref float ai = ref Unsafe.Add(ref pa, (nuint)i * ars);
+            ref float cij = ref Unsafe.Add(ref cj, i * ldc);
+            if (rest >= Mr && rest != 8) { Kernel6x16(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += Mr; }
+            else if (rest >= 4) { Kernel4x16(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 4; }
+            else if (rest >= 2) { Kernel2x16(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 2; }
+            else { Kernel1x16(k, ref ai, aps, ref bj, ldb, ref cij, ref cij); i++; }
         }
     }
 
     // The 128-bit form of MultiplyAddBlock: the 256-bit path's columns (whole 16-column panels, the rest scalar) in 8-column
     // panels, rows in blocks of 6, 4, 2, 1 as there, so each element is the same multiply-add sequence over p.
-    private static void MultiplyAddBlock128(int m, int n, int k, ref float pa, int lda, ref float pb, int ldb, ref float pc, int ldc)
+    private static void MultiplyAddBlock128(int m, int n, int k, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc)
     {
-        int nFull = n - n % Nr;
+        int nFull = n - n % Nr, lda = (int)ars;
         for (int j = 0; j < nFull; j += NarrowNr)
         {
             int i = 0;
             while (i < m)
             {
                 int rest = m - i;
-                ref float ai = ref Unsafe.Add(ref pa, i * lda);
+                ref float ai = ref Unsafe.Add(ref pa, (nuint)i * ars);
                 ref float bj = ref Unsafe.Add(ref pb, j);
                 ref float cij = ref Unsafe.Add(ref pc, i * ldc + j);
-                if (rest >= Mr && rest != 8) { Kernel6x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += Mr; }
-                else if (rest >= 4) { Kernel4x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 4; }
-                else if (rest >= 2) { Kernel2x8(k, ref ai, lda, ref bj, ldb, ref cij, ldc); i += 2; }
-                else { Kernel1x8(k, ref ai, ref bj, ldb, ref cij, ref cij); i++; }
+                if (rest >= Mr && rest != 8) { Kernel6x8(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += Mr; }
+                else if (rest >= 4) { Kernel4x8(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 4; }
+                else if (rest >= 2) { Kernel2x8(k, ref ai, lda, aps, ref bj, ldb, ref cij, ldc); i += 2; }
+                else { Kernel1x8(k, ref ai, aps, ref bj, ldb, ref cij, ref cij); i++; }
             }
         }
-        if (nFull < n)
-        {
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                {
-                    float av = Unsafe.Add(ref pa, i * lda + p);
-                    for (int j = nFull; j < n; j++)
-                        Unsafe.Add(ref pc, i * ldc + j) += av * Unsafe.Add(ref pb, p * ldb + j);
-                }
-        }
+        ColumnTail(m, n, k, nFull, ref pa, ars, aps, ref pb, ldb, ref pc, ldc);
     }
 
     /// <summary>C[m×n] += Aᵀ · B where A is stored k×m (row-major, leading dimension lda): used for weight gradients.</summary>
+    /// <remarks>
+    /// The same kernels as <see cref="MultiplyAdd"/>, reading A down its columns: every element of C gets the same FMA
+    /// sequence over p as <see cref="Transpose"/> followed by <see cref="MultiplyAdd"/>, without the copy.
+    /// </remarks>
     public static void MultiplyAddTransA(int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc)
     {
-        if (m == 0 || n == 0 || k == 0) return;
-        CheckExtent(a.Length, k, m, lda, nameof(a));
-        CheckExtent(b.Length, k, n, ldb, nameof(b));
-        CheckExtent(c.Length, m, n, ldc, nameof(c));
-        // Rank-1 updates C += a_p ⊗ b_p over p, each row of C an AXPY of a contiguous row of B.
-        for (int p = 0; p < k; p++)
-        {
-            ReadOnlySpan<float> bRow = b.Slice(p * ldb, n);
-            for (int i = 0; i < m; i++)
-            {
-                float av = a[p * lda + i];
-                if (av != 0f) Axpy(av, bRow, c.Slice(i * ldc, n));
-            }
-        }
+        MultiplyAddOn(VectorMath.IsAccelerated ? KernelPath.Vector256 : VectorMath.IsNarrowAccelerated ? KernelPath.Vector128 : KernelPath.Scalar,
+            m, n, k, a, lda, b, ldb, c, ldc, CpuCaches.L2Bytes, transA: true, CpuCaches.L1DataBytes);
     }
 
     /// <summary>dst[c·ldd + r] = src[r·lds + c] for r &lt; rows, c &lt; cols: B = Aᵀ for an A of rows × cols.</summary>
@@ -313,7 +347,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel6x16(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel6x16(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1, l4 = 4 * l1, l5 = 5 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1;
@@ -324,20 +358,20 @@ public static class Gemm
         Vector256<float> c40 = Vector256.LoadUnsafe(ref c, c4), c41 = Vector256.LoadUnsafe(ref c, c4 + 8);
         Vector256<float> c50 = Vector256.LoadUnsafe(ref c, c5), c51 = Vector256.LoadUnsafe(ref c, c5 + 8);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector256<float> b0 = Vector256.LoadUnsafe(ref b, bOff), b1 = Vector256.LoadUnsafe(ref b, bOff + 8);
-            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, pa));
             c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Vector256.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Vector256.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Vector256.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
-            av = Vector256.Create(Unsafe.Add(ref a, l4 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l4 + pa));
             c40 = Fma.MultiplyAdd(av, b0, c40); c41 = Fma.MultiplyAdd(av, b1, c41);
-            av = Vector256.Create(Unsafe.Add(ref a, l5 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l5 + pa));
             c50 = Fma.MultiplyAdd(av, b0, c50); c51 = Fma.MultiplyAdd(av, b1, c51);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
@@ -349,7 +383,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x16(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel4x16(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
@@ -358,16 +392,16 @@ public static class Gemm
         Vector256<float> c20 = Vector256.LoadUnsafe(ref c, c2), c21 = Vector256.LoadUnsafe(ref c, c2 + 8);
         Vector256<float> c30 = Vector256.LoadUnsafe(ref c, c3), c31 = Vector256.LoadUnsafe(ref c, c3 + 8);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector256<float> b0 = Vector256.LoadUnsafe(ref b, bOff), b1 = Vector256.LoadUnsafe(ref b, bOff + 8);
-            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, pa));
             c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Vector256.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
-            av = Vector256.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = Fma.MultiplyAdd(av, b0, c20); c21 = Fma.MultiplyAdd(av, b1, c21);
-            av = Vector256.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = Fma.MultiplyAdd(av, b0, c30); c31 = Fma.MultiplyAdd(av, b1, c31);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
@@ -377,18 +411,18 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel2x16(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel2x16(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, c1 = (nuint)ldc;
         Vector256<float> c00 = Vector256.LoadUnsafe(ref c), c01 = Vector256.LoadUnsafe(ref c, 8);
         Vector256<float> c10 = Vector256.LoadUnsafe(ref c, c1), c11 = Vector256.LoadUnsafe(ref c, c1 + 8);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector256<float> b0 = Vector256.LoadUnsafe(ref b, bOff), b1 = Vector256.LoadUnsafe(ref b, bOff + 8);
-            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, pa));
             c00 = Fma.MultiplyAdd(av, b0, c00); c01 = Fma.MultiplyAdd(av, b1, c01);
-            av = Vector256.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector256.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Fma.MultiplyAdd(av, b0, c10); c11 = Fma.MultiplyAdd(av, b1, c11);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 8);
@@ -397,13 +431,13 @@ public static class Gemm
 
     // c = init + a·B for one row (init and c may be the same floats).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x16(int k, ref float a, ref float b, int ldb, ref float init, ref float c)
+    private static void Kernel1x16(int k, ref float a, nuint ap, ref float b, int ldb, ref float init, ref float c)
     {
         Vector256<float> c0 = Vector256.LoadUnsafe(ref init), c1 = Vector256.LoadUnsafe(ref init, 8);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
-            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, p));
+            Vector256<float> av = Vector256.Create(Unsafe.Add(ref a, pa));
             c0 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref b, bOff), c0);
             c1 = Fma.MultiplyAdd(av, Vector256.LoadUnsafe(ref b, bOff + 8), c1);
         }
@@ -411,7 +445,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel8x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel8x32(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1, l4 = 4 * l1, l5 = 5 * l1, l6 = 6 * l1, l7 = 7 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1, c6 = 6 * c1, c7 = 7 * c1;
@@ -424,24 +458,24 @@ public static class Gemm
         Vector512<float> c60 = Vector512.LoadUnsafe(ref c, c6), c61 = Vector512.LoadUnsafe(ref c, c6 + 16);
         Vector512<float> c70 = Vector512.LoadUnsafe(ref c, c7), c71 = Vector512.LoadUnsafe(ref c, c7 + 16);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
-            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, pa));
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
-            av = Vector512.Create(Unsafe.Add(ref a, l4 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l4 + pa));
             c40 = Avx512F.FusedMultiplyAdd(av, b0, c40); c41 = Avx512F.FusedMultiplyAdd(av, b1, c41);
-            av = Vector512.Create(Unsafe.Add(ref a, l5 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l5 + pa));
             c50 = Avx512F.FusedMultiplyAdd(av, b0, c50); c51 = Avx512F.FusedMultiplyAdd(av, b1, c51);
-            av = Vector512.Create(Unsafe.Add(ref a, l6 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l6 + pa));
             c60 = Avx512F.FusedMultiplyAdd(av, b0, c60); c61 = Avx512F.FusedMultiplyAdd(av, b1, c61);
-            av = Vector512.Create(Unsafe.Add(ref a, l7 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l7 + pa));
             c70 = Avx512F.FusedMultiplyAdd(av, b0, c70); c71 = Avx512F.FusedMultiplyAdd(av, b1, c71);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
@@ -455,7 +489,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel4x32(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
@@ -464,16 +498,16 @@ public static class Gemm
         Vector512<float> c20 = Vector512.LoadUnsafe(ref c, c2), c21 = Vector512.LoadUnsafe(ref c, c2 + 16);
         Vector512<float> c30 = Vector512.LoadUnsafe(ref c, c3), c31 = Vector512.LoadUnsafe(ref c, c3 + 16);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
-            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, pa));
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = Avx512F.FusedMultiplyAdd(av, b0, c20); c21 = Avx512F.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = Avx512F.FusedMultiplyAdd(av, b0, c30); c31 = Avx512F.FusedMultiplyAdd(av, b1, c31);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
@@ -483,19 +517,19 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel2x32(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel2x32(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda;
         nuint c1 = (nuint)ldc;
         Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
         Vector512<float> c10 = Vector512.LoadUnsafe(ref c, c1), c11 = Vector512.LoadUnsafe(ref c, c1 + 16);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
-            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, pa));
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector512.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = Avx512F.FusedMultiplyAdd(av, b0, c10); c11 = Avx512F.FusedMultiplyAdd(av, b1, c11);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
@@ -503,14 +537,14 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x32(int k, ref float a, ref float b, int ldb, ref float c)
+    private static void Kernel1x32(int k, ref float a, nuint ap, ref float b, int ldb, ref float c)
     {
         Vector512<float> c00 = Vector512.LoadUnsafe(ref c), c01 = Vector512.LoadUnsafe(ref c, 16);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, bOff), b1 = Vector512.LoadUnsafe(ref b, bOff + 16);
-            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, p));
+            Vector512<float> av = Vector512.Create(Unsafe.Add(ref a, pa));
             c00 = Avx512F.FusedMultiplyAdd(av, b0, c00); c01 = Avx512F.FusedMultiplyAdd(av, b1, c01);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 16);
@@ -518,7 +552,7 @@ public static class Gemm
 
     // The 128-bit tiles: rows × 8 columns in 2 four-float vectors per row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel6x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel6x8(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1, l4 = 4 * l1, l5 = 5 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1;
@@ -529,20 +563,20 @@ public static class Gemm
         Vector128<float> c40 = Vector128.LoadUnsafe(ref c, c4), c41 = Vector128.LoadUnsafe(ref c, c4 + 4);
         Vector128<float> c50 = Vector128.LoadUnsafe(ref c, c5), c51 = Vector128.LoadUnsafe(ref c, c5 + 4);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
-            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, pa));
             c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
-            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
-            av = Vector128.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = VectorMath.MultiplyAdd(av, b0, c20); c21 = VectorMath.MultiplyAdd(av, b1, c21);
-            av = Vector128.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = VectorMath.MultiplyAdd(av, b0, c30); c31 = VectorMath.MultiplyAdd(av, b1, c31);
-            av = Vector128.Create(Unsafe.Add(ref a, l4 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l4 + pa));
             c40 = VectorMath.MultiplyAdd(av, b0, c40); c41 = VectorMath.MultiplyAdd(av, b1, c41);
-            av = Vector128.Create(Unsafe.Add(ref a, l5 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l5 + pa));
             c50 = VectorMath.MultiplyAdd(av, b0, c50); c51 = VectorMath.MultiplyAdd(av, b1, c51);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
@@ -554,7 +588,7 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel4x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel4x8(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda, l2 = 2 * l1, l3 = 3 * l1;
         nuint c1 = (nuint)ldc, c2 = 2 * c1, c3 = 3 * c1;
@@ -563,16 +597,16 @@ public static class Gemm
         Vector128<float> c20 = Vector128.LoadUnsafe(ref c, c2), c21 = Vector128.LoadUnsafe(ref c, c2 + 4);
         Vector128<float> c30 = Vector128.LoadUnsafe(ref c, c3), c31 = Vector128.LoadUnsafe(ref c, c3 + 4);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
-            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, pa));
             c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
-            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
-            av = Vector128.Create(Unsafe.Add(ref a, l2 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l2 + pa));
             c20 = VectorMath.MultiplyAdd(av, b0, c20); c21 = VectorMath.MultiplyAdd(av, b1, c21);
-            av = Vector128.Create(Unsafe.Add(ref a, l3 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l3 + pa));
             c30 = VectorMath.MultiplyAdd(av, b0, c30); c31 = VectorMath.MultiplyAdd(av, b1, c31);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
@@ -582,19 +616,19 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel2x8(int k, ref float a, int lda, ref float b, int ldb, ref float c, int ldc)
+    private static void Kernel2x8(int k, ref float a, int lda, nuint ap, ref float b, int ldb, ref float c, int ldc)
     {
         nuint l1 = (nuint)lda;
         nuint c1 = (nuint)ldc;
         Vector128<float> c00 = Vector128.LoadUnsafe(ref c), c01 = Vector128.LoadUnsafe(ref c, 4);
         Vector128<float> c10 = Vector128.LoadUnsafe(ref c, c1), c11 = Vector128.LoadUnsafe(ref c, c1 + 4);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
-            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, pa));
             c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
-            av = Vector128.Create(Unsafe.Add(ref a, l1 + p));
+            av = Vector128.Create(Unsafe.Add(ref a, l1 + pa));
             c10 = VectorMath.MultiplyAdd(av, b0, c10); c11 = VectorMath.MultiplyAdd(av, b1, c11);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);
@@ -603,14 +637,14 @@ public static class Gemm
 
     // c = init + a·B for one row (init and c may be the same floats).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Kernel1x8(int k, ref float a, ref float b, int ldb, ref float init, ref float c)
+    private static void Kernel1x8(int k, ref float a, nuint ap, ref float b, int ldb, ref float init, ref float c)
     {
         Vector128<float> c00 = Vector128.LoadUnsafe(ref init), c01 = Vector128.LoadUnsafe(ref init, 4);
         nuint bOff = 0;
-        for (nuint p = 0; p < (nuint)k; p++, bOff += (nuint)ldb)
+        for (nuint p = 0, pa = 0; p < (nuint)k; p++, pa += ap, bOff += (nuint)ldb)
         {
             Vector128<float> b0 = Vector128.LoadUnsafe(ref b, bOff), b1 = Vector128.LoadUnsafe(ref b, bOff + 4);
-            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, p));
+            Vector128<float> av = Vector128.Create(Unsafe.Add(ref a, pa));
             c00 = VectorMath.MultiplyAdd(av, b0, c00); c01 = VectorMath.MultiplyAdd(av, b1, c01);
         }
         c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, 4);

@@ -79,4 +79,47 @@ public class CpuCachesTests
                     $"L2 {l2} B, element {i}: {c[i]:R} against {first[i]:R}");
         }
     }
+    // Shapes on both sides of the row count from which B is packed (96), with a column tail, a k past several k-blocks and
+    // an A read down its columns (transA) or along its rows.
+    public static TheoryData<KernelPath, int, int, int, bool> PackShapes()
+    {
+        var data = new TheoryData<KernelPath, int, int, int, bool>();
+        foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar })
+            foreach (var (m, n, k) in new[] { (95, 48, 70), (96, 48, 70), (200, 72, 1100), (130, 256, 300) })
+                foreach (bool transA in new[] { false, true })
+                    data.Add(path, m, n, k, transA);
+        return data;
+    }
+
+    // Packing B, the L1 and L2 sizes that set its panels and chunks, and reading A transposed in place never change a
+    // bit: every element is the same FMA sequence over p as the row computed alone (one row never packs) from a
+    // row-major copy of A.
+    [Theory]
+    [MemberData(nameof(PackShapes))]
+    public void Packing_CacheSizes_AndTransA_GiveTheBitsOfOneRowAtATime(KernelPath path, int m, int n, int k, bool transA)
+    {
+        if (path == KernelPath.Vector256 && !VectorMath.IsAccelerated) return;
+        if (path == KernelPath.Vector128 && !VectorMath.IsNarrowAccelerated) return;
+        var rng = new Rng(m * 7 + n * 3 + k);
+        float[] a = new float[m * k], b = new float[k * n], c0 = new float[m * n];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextUniform(-1, 1);
+        for (int i = 0; i < b.Length; i++) b[i] = rng.NextUniform(-1, 1);
+        for (int i = 0; i < c0.Length; i++) c0[i] = rng.NextUniform(-1, 1);
+        // The row-major A (m×k) the transposed one (k×m) stands for.
+        float[] aT = new float[k * m];
+        Gemm.Transpose(m, k, a, k, aT, m);
+        var expected = (float[])c0.Clone();
+        for (int i = 0; i < m; i++)
+            Gemm.MultiplyAddOn(path, 1, n, k, a.AsSpan(i * k, k), k, b, n, expected.AsSpan(i * n, n), n);
+        foreach (int l1 in (ReadOnlySpan<int>)[32 << 10, 48 << 10, 80 << 10])
+            foreach (int l2 in (ReadOnlySpan<int>)[256 << 10, 2 << 20])
+            {
+                var c = (float[])c0.Clone();
+                if (transA) Gemm.MultiplyAddOn(path, m, n, k, aT, m, b, n, c, n, l2, transA: true, l1Bytes: l1);
+                else Gemm.MultiplyAddOn(path, m, n, k, a, k, b, n, c, n, l2, l1Bytes: l1);
+                for (int i = 0; i < c.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(c[i]),
+                        $"{path} {m}×{n}×{k} transA {transA}, L1 {l1} B, L2 {l2} B, C[{i / n},{i % n}]: {c[i]:R}, one row at a time {expected[i]:R}");
+            }
+    }
 }
