@@ -98,7 +98,6 @@ internal static class Planner
         b.Train("Act", "Layers * SequenceLength * rows * DGP", "(Layers, N, DGP)");
         if (gru) b.Train("HH", "Layers * SequenceLength * rows * DGP", "(Layers, N, DGP)");
         b.Train("DX", "SequenceLength * rows * InputColumns", "(N, max(E, DHP))");
-        b.Train("Transpose", "SequenceLength * rows * InputColumns", "(max(E, DHP), N)");
         b.Train("H", "rows * DHP", "(B, DHP)");
         b.Train("DH", "rows * HP", "(B, HP)");
         if (lstm) b.Train("DC", "rows * HP", "(B, HP)");
@@ -207,7 +206,6 @@ internal static class Planner
         b.Train("DSeq", "SequenceLength * rows * DHP", "(N, DHP): ∂L/∂h from the head at every pair (0 at padded pairs)");
         b.Train("SeqZ", "SequenceLength * rows * OutputSize", "(N, O): the active pairs' logits");
         b.Train("SeqDZ", "SequenceLength * rows * OutputSize", "(N, O): their ∂L/∂z");
-        b.Train("SeqDZT", "SequenceLength * rows * OutputSize", "(O, N): ∂L/∂z transposed, for ∂L/∂fc.weight");
     }
 
     private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);

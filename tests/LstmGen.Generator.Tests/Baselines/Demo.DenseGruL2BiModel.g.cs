@@ -766,8 +766,7 @@ namespace Demo
         private static int TrainAct(int rows) => TrainHPrev(rows) + Layers * SequenceLength * rows * DHP; // (Layers, N, DGP)
         private static int TrainHH(int rows) => TrainAct(rows) + Layers * SequenceLength * rows * DGP; // (Layers, N, DGP)
         private static int TrainDX(int rows) => TrainHH(rows) + Layers * SequenceLength * rows * DGP; // (N, max(E, DHP))
-        private static int TrainTranspose(int rows) => TrainDX(rows) + SequenceLength * rows * InputColumns; // (max(E, DHP), N)
-        private static int TrainH(int rows) => TrainTranspose(rows) + SequenceLength * rows * InputColumns; // (B, DHP)
+        private static int TrainH(int rows) => TrainDX(rows) + SequenceLength * rows * InputColumns; // (B, DHP)
         private static int TrainDH(int rows) => TrainH(rows) + rows * DHP; // (B, HP)
         private static int TrainLogits(int rows) => TrainDH(rows) + rows * HP; // (B, O)
         private static int TrainDLogits(int rows) => TrainLogits(rows) + rows * OutputSize; // (B, O)
@@ -1006,8 +1005,8 @@ namespace Demo
             }
         }
 
-        // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor transposed
-        // first: ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
+        // Layer ℓ's parameter gradients over all N = T·B (step, row) pairs, one GEMM each with the left factor read
+        // down its columns (MultiplyAddTransA, no transposed copy): ∂L/∂W_hhᵀ = H_prevᵀ·dZ_h per direction, ∂L/∂W_ihᵀ = X_ℓᵀ·dZ_x for both directions at once
         // (dZ_x = input-side gradients, dZ_h = recurrent-side gradients), summed over the active pairs only (a padded pair's dZ is 0),
         // whose rows are packed first; then ∂L/∂X_ℓ = dZ_x·W_ih for the active pairs, which is scattered into the embedding
         // rows for layer 0 and unpacked into ∂L/∂Y of the layer below otherwise. (The bias gradients were summed in the
@@ -1023,17 +1022,14 @@ namespace Demo
             global::LstmGen.RowPacking.Pack(act, DGP, active);
             global::LstmGen.RowPacking.Pack(hPrev, DHP, active);
             if (_dropRec) DropoutPackedStates(hPrev, rows, layer, active);
-            var tr = new LgSpan(ws, TrainTranspose(rows), n * InputColumns);
             LgArray.Clear(_gradWhhT);
             for (int direction = 0; direction < Directions; direction++)
             {
-                LgGemm.Transpose(m, HiddenSize, hPrev.Slice(direction * HP), DHP, tr, m);
-                LgGemm.MultiplyAdd(HiddenSize, GP, m, tr, m, rec.Slice(direction * GP), DGP,
+                LgGemm.MultiplyAddTransA(HiddenSize, GP, m, hPrev.Slice(direction * HP), DHP, rec.Slice(direction * GP), DGP,
                     new LgSpan(_gradWhhT, direction * HiddenSize * GP, HiddenSize * GP), GP);
             }
             LgArray.Clear(_gradWihT);
-            LgGemm.Transpose(m, packedInputs, new LgReadOnlySpan(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, tr, m);
-            LgGemm.MultiplyAdd(packedInputs, DGP, m, tr, m, act, DGP, _gradWihT, DGP);
+            LgGemm.MultiplyAddTransA(packedInputs, DGP, m, new LgReadOnlySpan(ws, TrainInput(rows, layer), n * packedInputs), packedInputs, act, DGP, _gradWihT, DGP);
             // Unpack the padded gate layout into PyTorch's [3H, ·] rows of each direction's tensors, one transposed block per
             // gate: W_hh[gate·H + j, k] = (∂L/∂W_hhᵀ)[k, gate·HP + j], and the same for W_ih over each run of contiguous packed
             // input rows (the whole input for layer 0; each direction's H outputs of the layer below otherwise).

@@ -335,9 +335,7 @@ internal static class SequenceHeadEmitter
                 if (m == 0) return;
                 LgReadOnlySpan dz = new(ws, TrainSeqDZ(rows), m * OutputSize);
                 for (int i = 0; i < m; i++) LgGemm.Axpy(1f, dz.Slice(i * OutputSize, OutputSize), gradients.Slice(FcBiasOffset, OutputSize));
-                LgSpan dzT = new(ws, TrainSeqDZT(rows), m * OutputSize);
-                LgGemm.Transpose(m, OutputSize, dz, OutputSize, dzT, m);
-                LgGemm.MultiplyAdd(OutputSize, DHP, m, dzT, m, new LgReadOnlySpan(ws, TrainSeq(rows), m * DHP), DHP, _seqFcGrad, DHP);
+                LgGemm.MultiplyAddTransA(OutputSize, DHP, m, dz, OutputSize, new LgReadOnlySpan(ws, TrainSeq(rows), m * DHP), DHP, _seqFcGrad, DHP);
                 for (int o = 0; o < OutputSize; o++)
                 {
                     for (int d = 0; d < Directions; d++)
