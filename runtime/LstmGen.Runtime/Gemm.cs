@@ -329,14 +329,19 @@ public static class Gemm
             for (; i + 8 <= x.Length; i += 8)
                 Fma.MultiplyAdd(va, Vector256.LoadUnsafe(ref px, (nuint)i), Vector256.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref py, (nuint)i);
         }
-        // Four at a time after the eight (and alone on the 128-bit path): an element's operation does not depend on the width.
+        // Four at a time after the eight (and alone on the 128-bit path), then one at a time, fused wherever the vectors
+        // are: an element's operation depends neither on the width nor on where the span starts or ends, so a sum taken
+        // over any split of the span into pieces gives the same bits.
         if (VectorMath.IsNarrowAccelerated)
         {
             Vector128<float> va = Vector128.Create(alpha);
             for (; i + 4 <= x.Length; i += 4)
                 VectorMath.MultiplyAdd(va, Vector128.LoadUnsafe(ref px, (nuint)i), Vector128.LoadUnsafe(ref py, (nuint)i)).StoreUnsafe(ref py, (nuint)i);
         }
-        for (; i < x.Length; i++) Unsafe.Add(ref py, i) += alpha * Unsafe.Add(ref px, i);
+        if (VectorMath.IsNarrowFused)
+            for (; i < x.Length; i++) Unsafe.Add(ref py, i) = MathF.FusedMultiplyAdd(alpha, Unsafe.Add(ref px, i), Unsafe.Add(ref py, i));
+        else
+            for (; i < x.Length; i++) Unsafe.Add(ref py, i) += alpha * Unsafe.Add(ref px, i);
     }
 
     private static void CheckExtent(int length, int rows, int cols, int ld, string name, bool overlappingRows = false)

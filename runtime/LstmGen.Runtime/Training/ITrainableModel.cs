@@ -25,7 +25,10 @@ public interface ITrainableModel : ISequenceModel, IGradientModel
     /// model's training workspace grows to the largest batch seen, then is reused without allocating.
     /// </summary>
     /// <remarks>Loss by output activation: Sigmoid → binary cross-entropy from logits; Softmax → softmax
-    /// cross-entropy; Linear → mean squared error (mean over outputs and rows).</remarks>
+    /// cross-entropy; Linear → mean squared error (mean over outputs and rows). The gradient of <c>embedding.weight</c>
+    /// ([VocabularySize, EmbeddingSize], when the model has that table) is exactly zero in every row whose id is not in
+    /// <paramref name="tokens"/>, as the lookup's gradient is; <see cref="TrainingStep"/> relies on it and reads only the
+    /// batch's rows of that tensor.</remarks>
     float ComputeGradients(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> gradients, Span<float> outputs);
 
     /// <summary>

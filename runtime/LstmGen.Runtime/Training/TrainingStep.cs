@@ -8,6 +8,10 @@ namespace LstmGen.Training;
 /// the threads by parameter slice. Results are therefore deterministic for a given K (and equal for K = 1 to a plain
 /// <see cref="ITrainableModel.ComputeGradients"/> + <see cref="IOptimizer.Step"/>); different K agree to float rounding.
 /// No allocation per step once the largest batch has been seen.
+/// <para>A token model's <c>embedding.weight</c> gradient is zero in the rows of ids the batch does not hold (the
+/// contract of <see cref="ITrainableModel.ComputeGradients"/>), so the reduction and the finiteness check read only the
+/// batch's rows of it (with dense random tokens about a quarter of the table at batch 32, far less on real text); shard 0
+/// computes into the batch gradient itself, which the reduction then scales in place.</para>
 /// </summary>
 public sealed unsafe class TrainingStep : IDisposable
 {
@@ -29,6 +33,12 @@ public sealed unsafe class TrainingStep : IDisposable
     private readonly WorkerTeam? _team;
     private readonly Action<int> _computeShard, _reduceSlice, _updateSlice;
     private readonly int _outputs, _length, _sequenceLength, _inputSize;
+    // The embedding table [vocabulary, width] at _embeddingOffset (width 0: no table, every element is read), the ids
+    // the current batch holds, ascending (_ids[.._idCount]), and a bit per id to build that list.
+    private readonly int _embeddingOffset, _embeddingWidth;
+    private readonly int[] _ids = [];
+    private readonly ulong[] _idBits = [];
+    private int _idCount;
     private int[] _tokens = [];
     private float[] _inputs = [];
     private int[] _lengths = [];
@@ -77,13 +87,20 @@ public sealed unsafe class TrainingStep : IDisposable
         _sequenceLength = model.Shape.SequenceLength;
         _inputSize = model.Shape.InputSize;
         _gradients = new float[_length];
+        if (model is ITrainableModel && FindEmbedding(model) is ParameterInfo table)
+        {
+            _embeddingOffset = table.Offset;
+            _embeddingWidth = table.Shape[1];
+            _ids = new int[table.Shape[0]];
+            _idBits = new ulong[(table.Shape[0] + 63) / 64];
+        }
         _all = new IGradientModel[threads];
         _all[0] = model;
         for (int k = 1; k < threads; k++) _all[k] = model.CreateReplica();
+        // Shard 0 computes into the batch gradient, which the reduction scales in place.
         _shardGradients = new float[threads][];
         _shardGradients[0] = _gradients;
         for (int k = 1; k < threads; k++) _shardGradients[k] = new float[_length];
-        if (threads > 1) _shardGradients[0] = new float[_length];
         _shardLoss = new float[threads];
         _sliceSquares = new double[threads];
         _sliceFinite = new bool[threads];
@@ -91,6 +108,18 @@ public sealed unsafe class TrainingStep : IDisposable
         _reduceSlice = ReduceSlice;
         _updateSlice = UpdateSlice;
         if (threads > 1) _team = new WorkerTeam(threads);
+    }
+
+    // The lookup table whose rows a batch's ids select: embedding.weight, [VocabularySize, EmbeddingSize].
+    private static ParameterInfo? FindEmbedding(IGradientModel model)
+    {
+        foreach (ParameterInfo p in model.ParameterLayout)
+        {
+            if (p.Name == "embedding.weight" && p.Shape.Count == 2 && p.Shape[0] == model.Shape.VocabularySize && p.Shape[1] == model.Shape.EmbeddingSize
+                && p.Length == p.Shape[0] * p.Shape[1])
+                return p;
+        }
+        return null;
     }
 
     /// <summary>Threads used per step.</summary>
@@ -182,7 +211,12 @@ public sealed unsafe class TrainingStep : IDisposable
     private string? Step(ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, Span<float> outputs, out float loss)
     {
         ITrainableModel model = _models![0];
-        if (_team is null) return Update(loss = model.ComputeGradients(tokens, targets, _gradients, outputs));
+        if (_team is null)
+        {
+            loss = model.ComputeGradients(tokens, targets, _gradients, outputs);
+            CollectIds(tokens);
+            return Update(loss);
+        }
 
         int t = _sequenceLength;
         if (tokens.Length == 0 || tokens.Length % t != 0) ThrowHelper.NotWholeRows(nameof(tokens), tokens.Length, t);
@@ -193,6 +227,7 @@ public sealed unsafe class TrainingStep : IDisposable
         Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
         if (_tokens.Length < tokens.Length) _tokens = new int[tokens.Length];
         tokens.CopyTo(_tokens);
+        CollectIds(tokens);
         return Shards(rows, targets, outputs, out loss);
     }
 
@@ -214,7 +249,7 @@ public sealed unsafe class TrainingStep : IDisposable
     private string? Update(float loss)
     {
         if (!float.IsFinite(loss)) return $"the loss is {loss}";
-        if (!Training.Gradients.AllFinite(_gradients)) return "a gradient is not finite";
+        if (!LiveFinite(0, _length)) return "a gradient is not finite";
         if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
         using (ParameterUpdate update = _all[0].BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
         return null;
@@ -299,19 +334,103 @@ public sealed unsafe class TrainingStep : IDisposable
                 _shardGradients[k], _predictions.AsSpan(start * _outputs, n * _outputs));
     }
 
-    // g[slice] = Σₖ (nₖ/B)·gₖ[slice] in shard order; records finiteness and Σ g² of the slice.
+    // g[slice] = Σₖ (nₖ/B)·gₖ[slice] in shard order, g₀ being g itself; records finiteness and Σ g² of the slice. Only
+    // the live ranges are read: elsewhere every gₖ, and so g, is zero.
     private void ReduceSlice(int k)
     {
         int n = Slice(k, out int start);
-        Span<float> g = _gradients.AsSpan(start, n);
-        g.Clear();
-        for (int s = 0; s < _all.Length; s++)
+        bool finite = true;
+        double squares = 0;
+        var live = new LiveRanges(this, start, n);
+        while (live.Next(out int from, out int count))
         {
-            int rows = ShardRows(s, out _);
-            if (rows > 0) Gemm.Axpy(rows / (float)_rows, _shardGradients[s].AsSpan(start, n), g);
+            Span<float> g = _gradients.AsSpan(from, count);
+            int rows0 = ShardRows(0, out _);
+            if (rows0 != _rows) VectorMath.Scale(g, rows0 / (float)_rows); // a shard without rows left g cleared
+            for (int s = 1; s < _all.Length; s++)
+            {
+                int rows = ShardRows(s, out _);
+                if (rows > 0) Gemm.Axpy(rows / (float)_rows, _shardGradients[s].AsSpan(from, count), g);
+            }
+            finite &= Training.Gradients.AllFinite(g);
+            if (_clipNorm is not null) squares += Training.Gradients.SumOfSquares(g);
         }
-        _sliceFinite[k] = Training.Gradients.AllFinite(g);
-        _sliceSquares[k] = _clipNorm is null ? 0 : Training.Gradients.SumOfSquares(g);
+        _sliceFinite[k] = finite;
+        _sliceSquares[k] = squares;
+    }
+
+    // Marks the ids of the batch and lists them ascending (the rows of the embedding gradient that can be non-zero).
+    private void CollectIds(ReadOnlySpan<int> tokens)
+    {
+        if (_embeddingWidth == 0) return;
+        ulong[] bits = _idBits;
+        foreach (int id in tokens) bits[id >> 6] |= 1UL << (id & 63);
+        int count = 0;
+        for (int w = 0; w < bits.Length; w++)
+        {
+            for (ulong word = bits[w]; word != 0; word &= word - 1) _ids[count++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
+            bits[w] = 0;
+        }
+        _idCount = count;
+    }
+
+    // Whether the gradient's live elements in [start, start + n) are all finite.
+    private bool LiveFinite(int start, int n)
+    {
+        var live = new LiveRanges(this, start, n);
+        while (live.Next(out int from, out int count))
+            if (!Training.Gradients.AllFinite(_gradients.AsSpan(from, count))) return false;
+        return true;
+    }
+
+    // The parts of [start, start + n) where the batch gradient can be non-zero, ascending: everything outside the
+    // embedding table, and inside it the rows of the batch's ids (from _ids).
+    private struct LiveRanges
+    {
+        private readonly TrainingStep _step;
+        private readonly int _end, _tableEnd;
+        private int _at, _id;
+
+        public LiveRanges(TrainingStep step, int start, int n)
+        {
+            _step = step;
+            _at = start;
+            _end = start + n;
+            int width = step._embeddingWidth;
+            _tableEnd = width == 0 ? step._embeddingOffset : step._embeddingOffset + step._ids.Length * width;
+            // The first listed id whose row ends after start.
+            int first = width == 0 ? 0 : Math.Max(0, start - step._embeddingOffset) / width;
+            int lo = 0, hi = step._idCount;
+            while (lo < hi) { int mid = (lo + hi) >>> 1; if (step._ids[mid] < first) lo = mid + 1; else hi = mid; }
+            _id = lo;
+        }
+
+        public bool Next(out int from, out int count)
+        {
+            TrainingStep s = _step;
+            int table = s._embeddingOffset, width = s._embeddingWidth;
+            while (_at < _end)
+            {
+                if (width == 0 || _at < table || _at >= _tableEnd)
+                {
+                    // Outside the table: up to its start, or to the end.
+                    int stop = _at < table ? Math.Min(_end, table) : _end;
+                    if (width == 0) stop = _end;
+                    from = _at; count = stop - _at; _at = stop;
+                    return true;
+                }
+                if (_id >= s._idCount) { _at = Math.Min(_end, _tableEnd); continue; }
+                int rowStart = table + s._ids[_id] * width;
+                if (rowStart >= _end) { _at = Math.Min(_end, _tableEnd); continue; }
+                from = Math.Max(_at, rowStart);
+                count = Math.Min(_end, rowStart + width) - from;
+                _at = from + count;
+                if (_at == rowStart + width) _id++;
+                return true;
+            }
+            from = count = 0;
+            return false;
+        }
     }
 
     private void UpdateSlice(int k)
