@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # LstmGen against PyTorch 2.6, TorchSharp 0.107 and ONNX Runtime (the harness in ../shared/peers) on the reference
 # workload, every framework timed by the same median-of-n loop in one window, 1 and 2 threads; prints the machine
-# (CPU model, L1d/L2, one-core FMA peak) and the ratios, and writes them to benchmarks/PEERS.md.
+# (CPU model, L1d/L2, one-core FMA peak) and the ratios, and writes them to benchmarks/PEERS.md. Also a real-text row: one
+# training epoch over the UCI sentences (../shared/data) at sequence length 60, LstmGen against PyTorch with padded
+# batches and with packed sequences (benchmarks/torch_epoch.py, on the batches LstmGen encodes).
 # Usage: sudo benchmarks/peers.sh [ROUNDS]   (setup needs root; ROUNDS, default 2, alternates the frameworks and keeps
 # each row's best round, so a burst of load on a shared machine costs one round, not the comparison).
 set -euo pipefail
@@ -9,8 +11,11 @@ cd "$(dirname "$0")/.."
 peers=${PEERS_DIR:-../shared/peers}
 rounds=${1:-2}
 root=/tmp/trixie-root
+uci=${UCI_DIR:-../shared/data/uci-sentiment-labelled-sentences}
 [ -f "$peers/setup.sh" ] || { echo "peers.sh: $peers/setup.sh not found (set PEERS_DIR)." >&2; exit 1; }
+[ -d "$uci" ] || { echo "peers.sh: the UCI sentences are not at $uci (set UCI_DIR)." >&2; exit 1; }
 bash "$peers/setup.sh" | tail -1
+cp benchmarks/torch_epoch.py "$root/anchors/"
 gcc -O2 -mavx2 -mfma "$peers/peak.c" -o /tmp/lstmgen-peak
 dotnet build benchmarks/LstmGen.Benchmarks -c Release -v q -nologo | grep -E "error|Warn|Error" || true
 bench=benchmarks/LstmGen.Benchmarks/bin/Release/net10.0/LstmGen.Benchmarks.dll
@@ -21,6 +26,9 @@ for ((r = 1; r <= rounds; r++)); do
     dotnet "$bench" --peers "$th" | sed "s/^/$th /" >> "$out"
     chroot "$root" python3 /anchors/torch_lstm.py "$th" | sed "s/^/$th pytorch /" >> "$out"
     chroot "$root" bash -c "cd /peers && /usr/share/dotnet/dotnet bin/Release/net10.0/Peers.dll $th" | sed "s/^/$th /" >> "$out"
+    # /tmp/peers is the chroot's /peers (setup.sh bind-mounts it).
+    dotnet "$bench" --peers-epoch "$th" "$uci" /tmp/peers/uci60.txt | sed "s/^/$th /" >> "$out"
+    chroot "$root" python3 /anchors/torch_epoch.py /peers/uci60.txt "$th" | sed "s/^/$th pytorch /" >> "$out"
   done
 done
 peak_after=$(/tmp/lstmgen-peak)
@@ -28,7 +36,15 @@ python3 - "$out" "$peak" "$peak_after" <<'PY'
 import re, subprocess, sys
 lines = open(sys.argv[1]).read().splitlines()
 best = {}  # (threads, framework, row) -> best value (µs/seq lowest for b=1, seq/s highest otherwise)
+epochs = {}  # (threads, "lstmgen" | "padded" | "packed") -> best seq/s of the epoch row
+sentences = ""
 for l in lines:
+    e = re.match(r"(\d) (?:lstmgen epoch uci|pytorch epoch (padded|packed)) T=\d+: [\d.]+ ms/epoch = ([\d.]+) seq/s(.*)", l)
+    if e:
+        key = (e.group(1), e.group(2) or "lstmgen")
+        epochs[key] = max(epochs.get(key, 0), float(e.group(3)))
+        if e.group(4).strip(): sentences = e.group(4).strip()
+        continue
     m = re.match(r"(\d) (\w+) (infer|train) b=(\d+)\s+T=\d+: ([\d.]+) (us/seq|ms/\w+ = ([\d.]+) seq/s)", l)
     if not m: continue
     th, fw, kind, b = m.group(1), m.group(2), m.group(3), m.group(4)
@@ -63,6 +79,17 @@ lg1, lg2 = best.get(("1", "lstmgen", "infer b=32")), best.get(("2", "lstmgen", "
 if lg1 and lg2: out += ["", f"LstmGen batch-32 inference, 2 threads / 1 thread: {lg2 / lg1:.2f}×."]
 t1, t2 = best.get(("1", "lstmgen", "train b=32")), best.get(("2", "lstmgen", "train b=32"))
 if t1 and t2: out += [f"LstmGen training step, 2 threads / 1 thread: {t2 / t1:.2f}×."]
+if epochs:
+    out += ["", f"Real text: one training epoch (forward, BPTT, Adam; batch 32) over the UCI sentiment sentences {sentences}, sequence length 60, "
+            "the same batches for both; PyTorch as its users write it, padded to 60 steps, and with packed sequences (pack_padded_sequence).", "",
+            "| row | threads | LstmGen | PyTorch 2.6 padded | PyTorch 2.6 packed | × padded | × packed |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for th in ("1", "2"):
+        lg = epochs.get((th, "lstmgen"))
+        if lg is None: continue
+        pad, pack = epochs.get((th, "padded")), epochs.get((th, "packed"))
+        f = lambda v: "—" if v is None else f"{v:,.0f}"
+        r = lambda v: "—" if v is None else f"{lg / v:.2f}×"
+        out.append(f"| epoch UCI T=60 (seq/s) | {th} | {lg:,.0f} | {f(pad)} | {f(pack)} | {r(pad)} | {r(pack)} |")
 out += ["", "Ratios are speed-ups of LstmGen (higher is better for LstmGen). Command: `sudo benchmarks/peers.sh`."]
 text = "\n".join(out) + "\n"
 print(text)

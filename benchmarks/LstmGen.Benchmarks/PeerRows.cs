@@ -1,3 +1,4 @@
+using LstmGen.Text;
 using LstmGen.Training;
 
 using System.Diagnostics;
@@ -50,6 +51,47 @@ public static class PeerRows
         using var step = new TrainingStep(new ReferenceModel(seed: 1), new Adam(), threads: threads);
         double ts = Median(() => step.Run(x32, targets), 30);
         Console.WriteLine($"lstmgen train b=32 T={T}: {ts * 1e3:F2} ms/step = {B / ts:F0} seq/s");
+    }
+
+    /// <summary>
+    /// The real-text row: one training epoch (forward, BPTT, Adam; batches of 32 in a fixed shuffled order) over the UCI
+    /// sentiment sentences in <paramref name="dataDirectory"/>, encoded as the sentiment sample encodes them (lower-cased,
+    /// punctuation stripped, vocabulary by frequency, 60 ids padded with 0s at the end), on <paramref name="threads"/>
+    /// threads; the median of 5 epochs after one warm-up epoch. Writes the encoded rows to <paramref name="batchesPath"/>
+    /// (label, length, 60 ids per line, in batch order) so PyTorch trains on exactly these batches.
+    /// </summary>
+    public static void Epoch(int threads, string dataDirectory, string batchesPath)
+    {
+        const int t = UciModel.SequenceLength;
+        List<LabelledExample> examples = LabelledText.ReadTsv([dataDirectory]);
+        TextVectorizer vectorizer = TextVectorizer.Adapt(examples.Select(e => e.Text), maxSize: UciModel.VocabularySize);
+        var rows = new List<(int[] Ids, int Length, float Label)>();
+        foreach (LabelledExample e in examples)
+        {
+            var ids = new int[t];
+            int length = Math.Min(t, vectorizer.Encode(e.Text, ids));
+            if (length > 0) rows.Add((ids, length, e.Label == "1" ? 1f : 0f)); // PyTorch cannot pack an empty row
+        }
+        var rng = new Random(5);
+        rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(rows));
+        int n = rows.Count;
+        int[] tokens = rows.SelectMany(r => r.Ids).ToArray();
+        float[] labels = rows.Select(r => r.Label).ToArray();
+        using (var writer = new StreamWriter(batchesPath))
+            foreach (var r in rows) writer.WriteLine($"{r.Label} {r.Length} {string.Join(' ', r.Ids)}");
+
+        using var step = new TrainingStep(new UciModel(seed: 1), new Adam(), threads: threads);
+        void RunEpoch()
+        {
+            for (int start = 0; start < n; start += B)
+            {
+                int b = Math.Min(B, n - start);
+                step.Run(tokens.AsSpan(start * t, b * t), labels.AsSpan(start, b));
+            }
+        }
+        double epoch = Median(RunEpoch, 5, warm: 1);
+        double words = rows.Sum(r => r.Length) / (double)n;
+        Console.WriteLine($"lstmgen epoch uci T={t}: {epoch * 1e3:F1} ms/epoch = {n / epoch:F0} seq/s ({n} sentences, {words:F1} words on average)");
     }
 
     // The peers' timing loop: warm-up, then the median of n single-call times. The warm-up also runs for a second, so

@@ -13,7 +13,7 @@ namespace LstmGen.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
-/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>). Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
+/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>); <c>--peers-epoch N DATA OUT</c>: the real-text epoch row. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
 /// always run, so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
 /// </summary>
 public static class Program
@@ -27,6 +27,13 @@ public static class Program
         if (args.Length == 2 && args[0] == "--peers" && int.TryParse(args[1], out int peerThreads))
         {
             PeerRows.Run(peerThreads);
+            return 0;
+        }
+        // `--peers-epoch N DATA OUT`: an epoch over the UCI sentences at sequence length 60 on N threads; OUT receives the
+        // batches for the PyTorch side (benchmarks/torch_epoch.py).
+        if (args.Length == 4 && args[0] == "--peers-epoch" && int.TryParse(args[1], out int epochThreads))
+        {
+            PeerRows.Epoch(epochThreads, args[2], args[3]);
             return 0;
         }
         bool smoke = args.Contains("--smoke");

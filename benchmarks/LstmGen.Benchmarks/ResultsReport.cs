@@ -107,6 +107,31 @@ public static class ResultsReport
         }
     }
 
+    // benchmarks/PEERS.md without its title, or null when there is none (Program runs from the project folder).
+    private static string? PeersSection()
+    {
+        string path = Path.Combine(Environment.CurrentDirectory, "..", "PEERS.md");
+        if (!File.Exists(path)) return null;
+        var lines = File.ReadAllLines(path).SkipWhile(l => l.StartsWith("# ", StringComparison.Ordinal) || l.Length == 0);
+        return string.Join("\n", lines) + "\n";
+    }
+
+    /// <summary>The x86 family and model numbers from /proc/cpuinfo ("family 26, model 2"), or the architecture.</summary>
+    public static string CpuFamily()
+    {
+        try
+        {
+            if (!File.Exists("/proc/cpuinfo")) return RuntimeInformation.ProcessArchitecture.ToString();
+            string Field(string name) => File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':')) is { } l
+                ? l[(l.IndexOf(':') + 1)..].Trim() : "?";
+            return $"family {Field("cpu family")}, model {Field("model")}";
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+
     /// <summary>The CPU model name from /proc/cpuinfo, or the architecture.</summary>
     public static string CpuName()
     {
@@ -141,7 +166,7 @@ public static class ResultsReport
 
         sb.AppendLine("## Machine and run");
         sb.AppendLine();
-        sb.AppendLine(c, $"- CPU: {CpuName()}, {Environment.ProcessorCount} logical cores visible to .NET");
+        sb.AppendLine(c, $"- CPU: {CpuName()} ({CpuFamily()}), {Environment.ProcessorCount} logical cores visible to .NET; L1d {LstmGen.CpuCaches.L1DataBytes / 1024} KiB and L2 {LstmGen.CpuCaches.L2Bytes / 1024} KiB per core (as the kernels size their blocks from them); widest vectors in use: {FmaPeakBenchmark.IsaName}");
         sb.AppendLine(c, $"- OS: {RuntimeInformation.OSDescription}; runtime: {RuntimeInformation.FrameworkDescription}");
         sb.AppendLine(c, $"- ONNX Runtime: {ReferenceOnnxRuntimeBenchmarks.OrtVersion} (Microsoft.ML.OnnxRuntime, CPU execution provider); BenchmarkDotNet {typeof(Summary).Assembly.GetName().Version}");
         sb.AppendLine(c, $"- Mode: {mode}; the BenchmarkDotNet run took {elapsed.TotalMinutes:F1} min; finished {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -215,6 +240,19 @@ public static class ResultsReport
             sb.AppendLine(c, $"strictly sequential chain of {ReferenceModel.SequenceLength * nonPadding:F0} dependent 64 × 256 matrix-vector products: {recurrentFlops / neededNs:F1} GFLOP/s, {100 * recurrentFlops / neededNs / peakForTarget:F0} % of this run's {FmaPeakBenchmark.IsaName} FMA peak.");
         }
         sb.AppendLine();
+
+        string? peers = PeersSection();
+        if (peers is not null)
+        {
+            sb.AppendLine("## Against PyTorch, TorchSharp and ONNX Runtime");
+            sb.AppendLine();
+            sb.AppendLine("The peers cannot run inside BenchmarkDotNet, so `benchmarks/peers.sh` times every framework, LstmGen included, with one");
+            sb.AppendLine("loop in its own window and writes `benchmarks/PEERS.md`; copied here as it stands (its CPU line says where it ran;");
+            sb.AppendLine("run it before this program for one session's figures).");
+            sb.AppendLine();
+            sb.Append(peers);
+            sb.AppendLine();
+        }
 
         sb.AppendLine("## Chart");
         sb.AppendLine();
