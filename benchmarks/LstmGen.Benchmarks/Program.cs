@@ -183,7 +183,7 @@ public static class Program
         sb.AppendLine("# LstmGen benchmarks — derived figures");
         sb.AppendLine();
         sb.AppendLine(c, $"- Mode: {mode}; wall time of the BenchmarkDotNet run {elapsed.TotalSeconds:F0} s; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(c, $"- Host: {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical cores, {CpuName()}");
+        sb.AppendLine(c, $"- Host: {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical cores, {ResultsReport.CpuName()}");
         sb.AppendLine(c, $"- Model: V={ReferenceModel.VocabularySize}, E={ReferenceModel.EmbeddingSize}, H={ReferenceModel.HiddenSize}, T={ReferenceModel.SequenceLength}, O={ReferenceModel.OutputSize}; weights from `new ReferenceModel()` (seed 0)");
         double nonPad = BenchmarkData.NonPaddingFraction(BenchmarkData.MakeTokens(BenchmarkData.Batch));
         sb.AppendLine(c, $"- Input: {BenchmarkData.Batch} rows, seed {BenchmarkData.TokenSeed}, {BenchmarkData.PaddedRowFraction:P0} of rows left-padded; {nonPad:P1} of tokens are not padding");
@@ -238,17 +238,4 @@ public static class Program
         argument.Length > 0 && argument.All(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' or '/' or '=') ? argument : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private static string Allocated(long? bytes) => bytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
-
-    private static string CpuName()
-    {
-        try
-        {
-            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException)
-        {
-            return RuntimeInformation.ProcessArchitecture.ToString();
-        }
-    }
 }

@@ -117,32 +117,24 @@ public static class ResultsReport
     }
 
     /// <summary>The x86 family and model numbers from /proc/cpuinfo ("family 26, model 2"), or the architecture.</summary>
-    public static string CpuFamily()
-    {
-        try
-        {
-            if (!File.Exists("/proc/cpuinfo")) return RuntimeInformation.ProcessArchitecture.ToString();
-            string Field(string name) => File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':')) is { } l
-                ? l[(l.IndexOf(':') + 1)..].Trim() : "?";
-            return $"family {Field("cpu family")}, model {Field("model")}";
-        }
-        catch (IOException)
-        {
-            return RuntimeInformation.ProcessArchitecture.ToString();
-        }
-    }
+    public static string CpuFamily() =>
+        CpuInfoField("cpu family") is { } family ? $"family {family}, model {CpuInfoField("model") ?? "?"}" : RuntimeInformation.ProcessArchitecture.ToString();
 
     /// <summary>The CPU model name from /proc/cpuinfo, or the architecture.</summary>
-    public static string CpuName()
+    public static string CpuName() => CpuInfoField("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
+
+    // The value of the first "name : value" line of /proc/cpuinfo, or null (no such file or field).
+    private static string? CpuInfoField(string name)
     {
         try
         {
-            string? line = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+            if (!File.Exists("/proc/cpuinfo")) return null;
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal) && l[name.Length..].TrimStart().StartsWith(':'));
+            return line?[(line.IndexOf(':') + 1)..].Trim();
         }
         catch (IOException)
         {
-            return RuntimeInformation.ProcessArchitecture.ToString();
+            return null;
         }
     }
 
