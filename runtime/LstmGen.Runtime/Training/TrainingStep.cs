@@ -341,11 +341,11 @@ public sealed unsafe class TrainingStep : IDisposable
         int n = Slice(k, out int start);
         bool finite = true;
         double squares = 0;
+        int rows0 = ShardRows(0, out _);
         var live = new LiveRanges(this, start, n);
         while (live.Next(out int from, out int count))
         {
             Span<float> g = _gradients.AsSpan(from, count);
-            int rows0 = ShardRows(0, out _);
             if (rows0 != _rows) VectorMath.Scale(g, rows0 / (float)_rows); // a shard without rows left g cleared
             for (int s = 1; s < _all.Length; s++)
             {
@@ -384,7 +384,7 @@ public sealed unsafe class TrainingStep : IDisposable
     }
 
     // The parts of [start, start + n) where the batch gradient can be non-zero, ascending: everything outside the
-    // embedding table, and inside it the rows of the batch's ids (from _ids).
+    // embedding table, and inside it the rows of the batch's ids (from _ids), consecutive ids' rows as one range.
     private struct LiveRanges
     {
         private readonly TrainingStep _step;
@@ -415,17 +415,20 @@ public sealed unsafe class TrainingStep : IDisposable
                 {
                     // Outside the table: up to its start, or to the end.
                     int stop = _at < table ? Math.Min(_end, table) : _end;
-                    if (width == 0) stop = _end;
                     from = _at; count = stop - _at; _at = stop;
                     return true;
                 }
                 if (_id >= s._idCount) { _at = Math.Min(_end, _tableEnd); continue; }
                 int rowStart = table + s._ids[_id] * width;
                 if (rowStart >= _end) { _at = Math.Min(_end, _tableEnd); continue; }
+                // Extend over the ids that follow without a gap.
+                int last = _id;
+                while (last + 1 < s._idCount && s._ids[last + 1] == s._ids[last] + 1 && table + s._ids[last] * width + width < _end) last++;
+                int runEnd = table + (s._ids[last] + 1) * width;
                 from = Math.Max(_at, rowStart);
-                count = Math.Min(_end, rowStart + width) - from;
+                count = Math.Min(_end, runEnd) - from;
                 _at = from + count;
-                if (_at == rowStart + width) _id++;
+                _id = _at == runEnd ? last + 1 : last;
                 return true;
             }
             from = count = 0;
