@@ -54,11 +54,59 @@ internal static class DenseInputEmitter
         }
         """;
 
-    /// <summary>Predict, PredictLogits, PredictBatch and PredictLogitsBatch (with and without lengths) and their snapshot bodies.</summary>
+    /// <summary>
+    /// Predict, PredictLogits, PredictBatch and PredictLogitsBatch (with and without lengths) and their snapshot bodies:
+    /// one output set per row, or (ReturnSequences) one per step.
+    /// </summary>
     public static void EmitPredict(SourceWriter w, ModelPlan f, string singleBody)
     {
+        var shape = new OutputShape(f);
+        EmitPredictOne(w, f, singleBody, shape);
+        EmitPredictBatch(w, f, shape);
+    }
+
+    // What differs between one output set per row and ReturnSequences' one per step: docs, length checks, activation.
+    private readonly struct OutputShape
+    {
+        public readonly bool EveryStep;
+        public readonly string Writes, Holds, Logits, OneLength, OneWhat, BatchWrites, BatchLength, BatchWhat, RowLogits;
+
+        public OutputShape(ModelPlan f)
+        {
+            EveryStep = f.ReturnSequences;
+            Writes = EveryStep ? $") and writes {f.O} output(s) per step (steps·{f.O} values)" : $"; step s is inputs[s·InputSize …]) and writes the {f.O} output(s)";
+            Holds = EveryStep ? $"steps·{f.O}" : $"{f.O}";
+            Logits = EveryStep ? "each step's raw logits" : $"the head's {f.O} raw logit(s)";
+            OneLength = EveryStep ? "inputs.Length / InputSize * OutputSize" : "OutputSize";
+            OneWhat = EveryStep ? "steps × OutputSize" : "one per model output";
+            BatchWrites = EveryStep
+                ? $"""
+                     features, <paramref name="lengths"/> B lengths
+                    /// in [1, {f.T}] (PyTorch packed sequences), <paramref name="outputs"/> receives B×{f.T}×{f.O} values (row b's step t at
+                    /// (b·{f.T} + t)·{f.O}; 0 at steps past the row's length). Rows run {f.TileRows} at a time.
+                    """
+                : $"""
+                     features (step t of row b at
+                    /// (b·{f.T} + t)·InputSize), <paramref name="lengths"/> B lengths in [1, {f.T}] (row b is its first lengths[b]
+                    /// steps, as a PyTorch packed sequence; the rest of the row is never read), <paramref name="outputs"/> receives
+                    /// B×{f.O} values. Rows run {f.TileRows} at a time, the recurrent product as one GEMM per step.
+                    """;
+            BatchLength = EveryStep ? "batch * SequenceLength * OutputSize" : "batch * OutputSize";
+            BatchWhat = EveryStep ? "batch × SequenceLength × OutputSize" : "batch × OutputSize";
+            RowLogits = EveryStep ? "each step's raw logits" : "each row's raw logits";
+        }
+
+        // The activation call on span (with an empty lengths span: every row full), indented as a statement.
+        public string Activation(ModelPlan f, string span, string lengths) => !EveryStep
+            ? ShellEmitter.ActivationCall(f, span)
+            : f.Output == HeadActivation.Linear ? "    // A linear head: the logits are the outputs." : $"    ApplyStepActivation({lengths}, {span});";
+    }
+
+    // Predict (and, with one output per row, its float-returning form), PredictLogits and PredictOne on the snapshot.
+    private static void EmitPredictOne(SourceWriter w, ModelPlan f, string singleBody, OutputShape s)
+    {
         string type = f.Declaration.TypeName;
-        if (f.O == 1)
+        if (f.O == 1 && !s.EveryStep)
         {
             w.Line($$"""
                 /// <summary>Runs one sequence of steps·{{f.E}} features (1 ≤ steps ≤ {{f.T}}) and returns its one output (activated).</summary>
@@ -73,20 +121,20 @@ internal static class DenseInputEmitter
                 """);
         }
         w.Line($$"""
-            /// <summary>Runs one sequence of steps·{{f.E}} features (1 ≤ steps ≤ {{f.T}}; step s is inputs[s·InputSize …]) and writes the {{f.O}} output(s).</summary>
-            /// <exception cref="global::System.ArgumentException">Not a whole number of steps, no step or more than {{f.T}}, a value that is not finite, or <paramref name="output"/> does not hold {{f.O}} values.</exception>
+            /// <summary>Runs one sequence of steps·{{f.E}} features (1 ≤ steps ≤ {{f.T}}{{s.Writes}}.</summary>
+            /// <exception cref="global::System.ArgumentException">Not a whole number of steps, no step or more than {{f.T}}, a value that is not finite, or <paramref name="output"/> does not hold {{s.Holds}} values.</exception>
             public void Predict(LgReadOnlySpan inputs, LgSpan output)
             {
                 PredictLogits(inputs, output);
-            {{ShellEmitter.ActivationCall(f, "output")}}
+            {{s.Activation(f, "output", "default")}}
             }
 
-            /// <summary>As <see cref="Predict(LgReadOnlySpan, LgSpan)"/> but writes the head's {{f.O}} raw logit(s) (before the output activation). Allocates nothing.</summary>
+            /// <summary>As <see cref="Predict(LgReadOnlySpan, LgSpan)"/> but writes {{s.Logits}} (before the output activation). Allocates nothing.</summary>
             /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgReadOnlySpan, LgSpan)"/>.</exception>
             public void PredictLogits(LgReadOnlySpan inputs, LgSpan output)
             {
                 global::LstmGen.DenseChecks.Sequence(inputs, InputSize, SequenceLength, nameof(inputs));
-                if (output.Length != OutputSize) LgThrow.WrongLength(nameof(output), output.Length, OutputSize, "one per model output");
+                if (output.Length != {{s.OneLength}}) LgThrow.WrongLength(nameof(output), output.Length, {{s.OneLength}}, "{{s.OneWhat}}");
                 using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
                 lease.Value.PredictOne(inputs, output);
             }
@@ -99,19 +147,35 @@ internal static class DenseInputEmitter
             {singleBody}
             """);
         w.Close();
+    }
+
+    // PredictBatch and PredictLogitsBatch (with and without lengths), PredictRows on the snapshot, tile by tile.
+    private static void EmitPredictBatch(SourceWriter w, ModelPlan f, OutputShape s)
+    {
+        string type = f.Declaration.TypeName;
+        // The head on a tile: the last h of each row, or every step's h.
+        string head = s.EveryStep
+            ? """
+                LgIntSpan tile = lengths.IsEmpty ? new LgIntSpan(s_fullLengths, 0, rows) : lengths.Slice(row0, rows);
+                        RunTile(inputs.Slice(row0 * SequenceLength * InputSize, rows * SequenceLength * InputSize), tile, rows, scratch);
+                        SequenceHeadTile(tile, rows, scratch, outputs.Slice(row0 * SequenceLength * OutputSize, rows * SequenceLength * OutputSize));
+                """
+            : """
+                RunTile(inputs.Slice(row0 * SequenceLength * InputSize, rows * SequenceLength * InputSize),
+                            lengths.IsEmpty ? new LgIntSpan(s_fullLengths, 0, rows) : lengths.Slice(row0, rows), rows, scratch);
+                        for (int r = 0; r < rows; r++)
+                            HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                """;
         w.Line($$"""
 
             /// <summary>
-            /// Runs a batch: <paramref name="inputs"/> holds B rows of {{f.T}}·{{f.E}} features (step t of row b at
-            /// (b·{{f.T}} + t)·InputSize), <paramref name="lengths"/> B lengths in [1, {{f.T}}] (row b is its first lengths[b]
-            /// steps, as a PyTorch packed sequence; the rest of the row is never read), <paramref name="outputs"/> receives
-            /// B×{{f.O}} values. Rows run {{f.TileRows}} at a time, the recurrent product as one GEMM per step.
+            /// Runs a batch: <paramref name="inputs"/> holds B rows of {{f.T}}·{{f.E}}{{s.BatchWrites}}
             /// </summary>
             /// <exception cref="global::System.ArgumentException">The spans do not describe B whole rows, a length is outside [1, {{f.T}}], or a value inside a row's length is not finite (the message names row and step).</exception>
             public void PredictBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
             {
                 PredictLogitsBatch(inputs, lengths, outputs);
-            {{ShellEmitter.ActivationCall(f, "outputs")}}
+            {{s.Activation(f, "outputs", "lengths")}}
             }
 
             /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> with every row {{f.T}} steps long.</summary>
@@ -119,15 +183,15 @@ internal static class DenseInputEmitter
             public void PredictBatch(LgReadOnlySpan inputs, LgSpan outputs)
             {
                 PredictLogitsBatch(inputs, outputs);
-            {{ShellEmitter.ActivationCall(f, "outputs")}}
+            {{s.Activation(f, "outputs", "default")}}
             }
 
-            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> but writes each row's raw logits.</summary>
+            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> but writes {{s.RowLogits}}.</summary>
             /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
             public void PredictLogitsBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
             {
                 int batch = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));
-                if (outputs.Length != batch * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
+                if (outputs.Length != {{s.BatchLength}}) LgThrow.WrongLength(nameof(outputs), outputs.Length, {{s.BatchLength}}, "{{s.BatchWhat}}");
                 using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
                 lease.Value.PredictRows(inputs, lengths, batch, outputs);
             }
@@ -137,7 +201,7 @@ internal static class DenseInputEmitter
             public void PredictLogitsBatch(LgReadOnlySpan inputs, LgSpan outputs)
             {
                 int batch = global::LstmGen.DenseChecks.FullRows(inputs, InputSize, SequenceLength, nameof(inputs));
-                if (outputs.Length != batch * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × OutputSize");
+                if (outputs.Length != {{s.BatchLength}}) LgThrow.WrongLength(nameof(outputs), outputs.Length, {{s.BatchLength}}, "{{s.BatchWhat}}");
                 using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
                 lease.Value.PredictRows(inputs, default, batch, outputs);
             }
@@ -160,10 +224,7 @@ internal static class DenseInputEmitter
                 for (int row0 = 0; row0 < batch; row0 += TileRows)
                 {
                     int rows = global::System.Math.Min(TileRows, batch - row0);
-                    RunTile(inputs.Slice(row0 * SequenceLength * InputSize, rows * SequenceLength * InputSize),
-                        lengths.IsEmpty ? new LgIntSpan(s_fullLengths, 0, rows) : lengths.Slice(row0, rows), rows, scratch);
-                    for (int r = 0; r < rows; r++)
-                        HeadLogits(ref scratch[ScratchTileH + r * DHP], outputs.Slice((row0 + r) * OutputSize, OutputSize));
+                    {{head}}
                 }
             }
 

@@ -19,7 +19,6 @@ internal static class DropoutEmitter
     {
         int inWidth = System.Math.Max(L.Input, L.F);
         // Sites a model does not have are refused when their rate is set (siteGuards). A dense-input model has no embedding: its layer-0 input is InputSize wide and the embedding site does not exist.
-        string x0 = dense ? "InputSize" : "EmbeddingSize";
         string embeddingBlock = dense ? "0" : "SequenceLength * rows * EmbeddingSize";
         string siteGuards = dense
             ? "\n    if (s.Embedding > 0f) throw new global::System.InvalidOperationException(\"Dropout.Embedding is \" + s.Embedding + \" but a dense-input model has no embedding; use Dropout.Input for its inputs.\");"
@@ -64,6 +63,16 @@ internal static class DropoutEmitter
                     s.FillMask(global::LstmGen.Training.DropoutSite.Head, 0, stream, batch, default, rows, FeatureSize, new LgSpan(d, DropHead(rows), rows * FeatureSize));
             }
 
+            """);
+        EmitInputMask(w, dense ? "InputSize" : "EmbeddingSize");
+        EmitRecurrentMasks(w);
+        EmitHeadMasks(w);
+    }
+
+    // DropoutInput: the embedding and input sites on a layer's packed input rows (x0: layer 0's input width).
+    private static void EmitInputMask(SourceWriter w, string x0)
+    {
+        w.Line($$"""
             // x ← x ⊙ mask on layer ℓ's packed input rows (row i is active pair i, of batch row b = pairs[i] mod rows): the
             // embedding mask (layer 0), then the row's input mask. The backward pass calls it on ∂L/∂x: the same factors.
             private void DropoutInput(LgSpan x, int rows, int layer, int m)
@@ -88,6 +97,13 @@ internal static class DropoutEmitter
                 }
             }
 
+            """);
+    }
+
+    // The recurrent site: m⊙h_{t−1} for W_hh's product, its gradient, and the packed states W_hh's gradient reads.
+    private static void EmitRecurrentMasks(SourceWriter w)
+    {
+        w.Line($$"""
             // The staging block's rows = m ⊙ h for the rows of a step (state: row b at state + b·DHP), as the left factor of
             // W_hh·(m⊙h_{t−1}) with row stride HP.
             private LgReadOnlySpan DropoutRecurrentState(float[] ws, int state, int unit, int rows)
@@ -128,6 +144,13 @@ internal static class DropoutEmitter
                 }
             }
 
+            """);
+    }
+
+    // The head site: the features in place, and the final h's gradient.
+    private static void EmitHeadMasks(SourceWriter w)
+    {
+        w.Line($$"""
             // The head's input: features H (row b at TrainH + b·DHP) ⊙ the head mask, in place (the head and fc.weight's
             // gradient read the masked features).
             private void DropoutHead(float[] ws, int rows)

@@ -127,8 +127,7 @@ internal static partial class RecurrentLayerEmitter
         if (P.Dense)
         {
             string single = SourceWriter.Fragment(x => EmitSingleRow(x, L, cell, dense: true, seq));
-            if (seq) SequenceHeadEmitter.EmitDensePredict(w, P, single);
-            else DenseInputEmitter.EmitPredict(w, P, single);
+            DenseInputEmitter.EmitPredict(w, P, single);
             EmitRunTile(w, L, cell, dense: true, seq);
             if (seq) SequenceHeadEmitter.EmitInference(w, P);
             return;

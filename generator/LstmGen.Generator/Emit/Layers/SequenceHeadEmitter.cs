@@ -133,109 +133,6 @@ internal static class SequenceHeadEmitter
             """);
     }
 
-    /// <summary>A dense model's Predict, PredictLogits, PredictBatch and PredictLogitsBatch (with and without lengths), per step.</summary>
-    public static void EmitDensePredict(SourceWriter w, ModelPlan f, string singleBody)
-    {
-        string type = f.Declaration.TypeName;
-        string act = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(default, output);";
-        string actBatch = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(lengths, outputs);";
-        string actFull = f.Output == HeadActivation.Linear ? "// A linear head: the logits are the outputs." : "ApplyStepActivation(default, outputs);";
-        w.Line($$"""
-            /// <summary>Runs one sequence of steps·{{f.E}} features (1 ≤ steps ≤ {{f.T}}) and writes {{f.O}} output(s) per step (steps·{{f.O}} values).</summary>
-            /// <exception cref="global::System.ArgumentException">Not a whole number of steps, no step or more than {{f.T}}, a value that is not finite, or <paramref name="output"/> does not hold steps·{{f.O}} values.</exception>
-            public void Predict(LgReadOnlySpan inputs, LgSpan output)
-            {
-                PredictLogits(inputs, output);
-                {{act}}
-            }
-
-            /// <summary>As <see cref="Predict(LgReadOnlySpan, LgSpan)"/> but writes each step's raw logits (before the output activation). Allocates nothing.</summary>
-            /// <exception cref="global::System.ArgumentException">As <see cref="Predict(LgReadOnlySpan, LgSpan)"/>.</exception>
-            public void PredictLogits(LgReadOnlySpan inputs, LgSpan output)
-            {
-                global::LstmGen.DenseChecks.Sequence(inputs, InputSize, SequenceLength, nameof(inputs));
-                if (output.Length != inputs.Length / InputSize * OutputSize) LgThrow.WrongLength(nameof(output), output.Length, inputs.Length / InputSize * OutputSize, "steps × OutputSize");
-                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
-                lease.Value.PredictOne(inputs, output);
-            }
-
-            // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
-            """);
-        w.Open($"private void PredictOne(LgReadOnlySpan inputs, LgSpan output)");
-        w.Line($"""
-            EnsurePacked();
-            {singleBody}
-            """);
-        w.Close();
-        w.Line($$"""
-
-            /// <summary>
-            /// Runs a batch: <paramref name="inputs"/> holds B rows of {{f.T}}·{{f.E}} features, <paramref name="lengths"/> B lengths
-            /// in [1, {{f.T}}] (PyTorch packed sequences), <paramref name="outputs"/> receives B×{{f.T}}×{{f.O}} values (row b's step t at
-            /// (b·{{f.T}} + t)·{{f.O}}; 0 at steps past the row's length). Rows run {{f.TileRows}} at a time.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentException">The spans do not describe B whole rows, a length is outside [1, {{f.T}}], or a value inside a row's length is not finite (the message names row and step).</exception>
-            public void PredictBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
-            {
-                PredictLogitsBatch(inputs, lengths, outputs);
-                {{actBatch}}
-            }
-
-            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> with every row {{f.T}} steps long.</summary>
-            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
-            public void PredictBatch(LgReadOnlySpan inputs, LgSpan outputs)
-            {
-                PredictLogitsBatch(inputs, outputs);
-                {{actFull}}
-            }
-
-            /// <summary>As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> but writes each step's raw logits.</summary>
-            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
-            public void PredictLogitsBatch(LgReadOnlySpan inputs, LgIntSpan lengths, LgSpan outputs)
-            {
-                int batch = global::LstmGen.DenseChecks.Batch(inputs, lengths, InputSize, SequenceLength, nameof(inputs), nameof(lengths));
-                if (outputs.Length != batch * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize");
-                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
-                lease.Value.PredictRows(inputs, lengths, batch, outputs);
-            }
-
-            /// <summary>As <see cref="PredictLogitsBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/> with every row {{f.T}} steps long.</summary>
-            /// <exception cref="global::System.ArgumentException">As <see cref="PredictBatch(LgReadOnlySpan, LgIntSpan, LgSpan)"/>.</exception>
-            public void PredictLogitsBatch(LgReadOnlySpan inputs, LgSpan outputs)
-            {
-                int batch = global::LstmGen.DenseChecks.FullRows(inputs, InputSize, SequenceLength, nameof(inputs));
-                if (outputs.Length != batch * SequenceLength * OutputSize) LgThrow.WrongLength(nameof(outputs), outputs.Length, batch * SequenceLength * OutputSize, "batch × SequenceLength × OutputSize");
-                using global::LstmGen.InferenceSnapshots<{{type}}>.Lease lease = _inference!.Acquire();
-                lease.Value.PredictRows(inputs, default, batch, outputs);
-            }
-
-            // Lengths of a tile of full rows (the overloads without lengths).
-            private static readonly int[] s_fullLengths = FullLengths();
-
-            private static int[] FullLengths()
-            {
-                var lengths = new int[TileRows];
-                global::System.Array.Fill(lengths, SequenceLength);
-                return lengths;
-            }
-
-            // PredictBatch on a published snapshot (this is one); empty lengths = every row full.
-            private void PredictRows(LgReadOnlySpan inputs, LgIntSpan lengths, int batch, LgSpan outputs)
-            {
-                EnsurePacked();
-                float[] scratch = Scratch();
-                for (int row0 = 0; row0 < batch; row0 += TileRows)
-                {
-                    int rows = global::System.Math.Min(TileRows, batch - row0);
-                    LgIntSpan tile = lengths.IsEmpty ? new LgIntSpan(s_fullLengths, 0, rows) : lengths.Slice(row0, rows);
-                    RunTile(inputs.Slice(row0 * SequenceLength * InputSize, rows * SequenceLength * InputSize), tile, rows, scratch);
-                    SequenceHeadTile(tile, rows, scratch, outputs.Slice(row0 * SequenceLength * OutputSize, rows * SequenceLength * OutputSize));
-                }
-            }
-
-            """);
-    }
-
     /// <summary>The training fields: fc.weight in the packed layout, both ways, and its packed gradient.</summary>
     public static void EmitTrainingFields(SourceWriter w)
     {
@@ -387,70 +284,75 @@ internal static class SequenceHeadEmitter
             return loss;
             """;
         if (stateful) TruncatedBpttEmitter.EmitConstant(w, L, dense);
-        w.Line($$"""
-            /// <summary>
-            /// Forward and backward pass for a batch of B rows of {{rowsDoc}}, with per-step targets: B×{{f.T}}×{{f.O}}
-            /// values, row b's step t at (b·{{f.T}} + t)·{{f.O}} (ignored at {{padded}}). Overwrites
-            /// <paramref name="gradients"/> ({{f.ParameterCount}} values, layout of <see cref="Layout"/>) with ∂L/∂θ of L = (Σ over the
-            /// batch's real steps of the step's loss ({{ShellEmitter.LossName(f.Output)}})) / (number of real steps) and returns L
-            /// (0 when there is no real step). If <paramref name="outputs"/> is not empty it receives the B×{{f.T}}×{{f.O}} activated
-            /// outputs, 0 at padded steps. {{passDoc}} Padded steps carry no loss and no gradient.
-            /// B is a runtime argument; the training workspace grows to the largest B seen, then nothing is allocated.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentException">Spans of the wrong length, {{(dense ? "a length out of range or a non-finite input" : "token ids out of range")}}, or targets the loss cannot take (the message names row and step).</exception>
-            """);
-        w.Open($"public float ComputeGradients({input}, LgReadOnlySpan targets, LgSpan gradients, LgSpan outputs)");
-        w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck)}\n{Body("targets", "default", noState)}");
-        w.Close();
-        w.Line();
+        string floatChecks = gradientsCheck + "\n" + outputsCheck, stateChecks = floatChecks + "\n" + TruncatedBpttEmitter.Checks;
+        EmitEntry(w, FloatTargetsDoc(f, rowsDoc, padded, passDoc),
+            $"public float ComputeGradients({input}, LgReadOnlySpan targets, LgSpan gradients, LgSpan outputs)",
+            $"{Prologue(floatChecks)}\n{Body("targets", "default", noState)}");
         if (stateful)
         {
-            w.Line($"{TruncatedBpttEmitter.Doc(f, dense ? "LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan" : "LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan")}");
-            w.Open($"public float ComputeGradients({input}, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
-            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck + "\n" + TruncatedBpttEmitter.Checks)}\n{Body("targets", "default", "initialState, finalState, ")}");
-            w.Close();
-            w.Line();
+            EmitEntry(w, TruncatedBpttEmitter.Doc(f, dense ? "LgReadOnlySpan, LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan" : "LgIntSpan, LgReadOnlySpan, LgSpan, LgSpan"),
+                $"public float ComputeGradients({input}, LgReadOnlySpan targets, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)",
+                $"{Prologue(stateChecks)}\n{Body("targets", "default", "initialState, finalState, ")}");
         }
         if (f.Output == HeadActivation.Softmax)
         {
-            w.Line($$"""
-                /// <summary>
-                /// As <see cref="{{cref}}"/> with one class id per step (<paramref name="classes"/>: B×{{f.T}} ids in [0, {{f.O}}),
-                /// row b's step t at b·{{f.T}} + t; anything, −1 by convention, at padded steps): the loss of a step is its softmax
-                /// cross-entropy, −log softmax(z_t)[class], the same value and gradient as a one-hot target row.
-                /// </summary>
-                /// <exception cref="global::System.ArgumentException">Spans of the wrong length, bad inputs as for float targets, or a real step's class id outside [0, {{f.O}}) (the message names row and step).</exception>
-                """);
-            w.Open($"public float ComputeGradients({input}, LgIntSpan classes, LgSpan gradients, LgSpan outputs)");
-            w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck, classCheck)}\n{Body("default", "classes", noState)}");
-            w.Close();
-            w.Line();
+            EmitEntry(w, ClassTargetsDoc(f, cref),
+                $"public float ComputeGradients({input}, LgIntSpan classes, LgSpan gradients, LgSpan outputs)",
+                $"{Prologue(floatChecks, classCheck)}\n{Body("default", "classes", noState)}");
             if (stateful)
             {
-                w.Line($"{TruncatedBpttEmitter.Doc(f, classCref)}");
-                w.Open($"public float ComputeGradients({input}, LgIntSpan classes, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)");
-                w.Line($"{Prologue(gradientsCheck + "\n" + outputsCheck + "\n" + TruncatedBpttEmitter.Checks, classCheck)}\n{Body("default", "classes", "initialState, finalState, ")}");
-                w.Close();
-                w.Line();
+                EmitEntry(w, TruncatedBpttEmitter.Doc(f, classCref),
+                    $"public float ComputeGradients({input}, LgIntSpan classes, LgReadOnlySpan initialState, LgSpan finalState, LgSpan gradients, LgSpan outputs)",
+                    $"{Prologue(stateChecks, classCheck)}\n{Body("default", "classes", "initialState, finalState, ")}");
             }
         }
-        w.Line($$"""
-            /// <summary>
-            /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of {{rowsDoc}}
-            /// with B×{{f.T}}×{{f.O}} per-step targets, and writes into <paramref name="norms"/> ({{f.T}} values) Σ_b ‖∂L/∂h_{b,t}‖₂
-            /// for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of {{normsOf}} after
-            /// step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
-            /// </summary>
-            /// <exception cref="global::System.ArgumentException">As <see cref="{{cref}}"/>.</exception>
-            """);
-        w.Open($"public float ComputeHiddenGradientNorms({input}, LgReadOnlySpan targets, LgSpan norms)");
-        w.Line($"""
+        EmitEntry(w, NormsDoc(f, rowsDoc, normsOf, cref), $"public float ComputeHiddenGradientNorms({input}, LgReadOnlySpan targets, LgSpan norms)", $"""
             {Prologue(normsCheck)}
             float loss = TrainForward({args}, rows, targets, default, default, {noState}_train);
             TrainBackward({args}, rows, _train, norms, default);
             return loss;
             """);
+    }
+
+    // One entry point: its doc comment, signature and body, then a blank line.
+    private static void EmitEntry(SourceWriter w, string doc, string signature, string body)
+    {
+        w.Line($"{doc}");
+        w.Open($"{signature}");
+        w.Line($"{body}");
         w.Close();
         w.Line();
     }
+
+    private static string FloatTargetsDoc(ModelPlan f, string rowsDoc, string padded, string passDoc) => $$"""
+        /// <summary>
+        /// Forward and backward pass for a batch of B rows of {{rowsDoc}}, with per-step targets: B×{{f.T}}×{{f.O}}
+        /// values, row b's step t at (b·{{f.T}} + t)·{{f.O}} (ignored at {{padded}}). Overwrites
+        /// <paramref name="gradients"/> ({{f.ParameterCount}} values, layout of <see cref="Layout"/>) with ∂L/∂θ of L = (Σ over the
+        /// batch's real steps of the step's loss ({{ShellEmitter.LossName(f.Output)}})) / (number of real steps) and returns L
+        /// (0 when there is no real step). If <paramref name="outputs"/> is not empty it receives the B×{{f.T}}×{{f.O}} activated
+        /// outputs, 0 at padded steps. {{passDoc}} Padded steps carry no loss and no gradient.
+        /// B is a runtime argument; the training workspace grows to the largest B seen, then nothing is allocated.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, {{(f.Dense ? "a length out of range or a non-finite input" : "token ids out of range")}}, or targets the loss cannot take (the message names row and step).</exception>
+        """;
+
+    private static string ClassTargetsDoc(ModelPlan f, string cref) => $$"""
+        /// <summary>
+        /// As <see cref="{{cref}}"/> with one class id per step (<paramref name="classes"/>: B×{{f.T}} ids in [0, {{f.O}}),
+        /// row b's step t at b·{{f.T}} + t; anything, −1 by convention, at padded steps): the loss of a step is its softmax
+        /// cross-entropy, −log softmax(z_t)[class], the same value and gradient as a one-hot target row.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">Spans of the wrong length, bad inputs as for float targets, or a real step's class id outside [0, {{f.O}}) (the message names row and step).</exception>
+        """;
+
+    private static string NormsDoc(ModelPlan f, string rowsDoc, string normsOf, string cref) => $$"""
+        /// <summary>
+        /// Runs the training forward pass and the generated backpropagation through time on a batch of B rows of {{rowsDoc}}
+        /// with B×{{f.T}}×{{f.O}} per-step targets, and writes into <paramref name="norms"/> ({{f.T}} values) Σ_b ‖∂L/∂h_{b,t}‖₂
+        /// for every step t, where L is the loss (the mean over real steps) and h_{b,t} row b's hidden state of {{normsOf}} after
+        /// step t. Returns L. Weight gradients are not formed; nothing is allocated once the workspace holds B rows.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">As <see cref="{{cref}}"/>.</exception>
+        """;
 }

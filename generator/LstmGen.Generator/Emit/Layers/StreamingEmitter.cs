@@ -14,13 +14,6 @@ internal static class StreamingEmitter
     public static void Emit(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
     {
         if (L.D != 1) return;
-        string type = P.Declaration.TypeName;
-        bool lstm = cell.HasCellState;
-        string stateDoc = lstm ? "h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one)" : "h [Layers, HiddenSize] (PyTorch's h_n for a batch of one)";
-        // The LSTM's c beside h, one line each in CopyTo and CopyFrom.
-        string cMove = lstm ? "\n                LgArray.Copy(C, Current, C, Layers * HP - Current, Layers * HP);" : "";
-        string cTo = lstm ? "\n            new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
-        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));" : "";
         w.Line($$"""
             // ---------------------------------------------------------------- streaming (Step with a caller-owned state)
 
@@ -29,6 +22,22 @@ internal static class StreamingEmitter
             /// <summary>Creates a zero state (the state before a sequence's first step) for <see cref="Step(State, {{(P.Dense ? "LgReadOnlySpan" : "int")}}, LgSpan)"/>.</summary>
             public State CreateState() => new();
 
+            """);
+        EmitState(w, P, cell);
+        EmitStep(w, P, L, cell);
+    }
+
+    // The State class: two copies of h (and c) per layer, the step count whose parity picks the current one.
+    private static void EmitState(SourceWriter w, ModelPlan P, CellEmitter cell)
+    {
+        string type = P.Declaration.TypeName;
+        bool lstm = cell.HasCellState;
+        string stateDoc = lstm ? "h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one)" : "h [Layers, HiddenSize] (PyTorch's h_n for a batch of one)";
+        // The LSTM's c beside h, one line each in CopyTo and CopyFrom.
+        string cMove = lstm ? "\n                LgArray.Copy(C, Current, C, Layers * HP - Current, Layers * HP);" : "";
+        string cTo = lstm ? "\n            new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
+        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));" : "";
+        w.Line($$"""
             /// <summary>
             /// The streaming state of a {{type}}: {{stateDoc}}, owned by the caller and advanced by
             /// <see cref="Step(State, {{(P.Dense ? "LgReadOnlySpan" : "int")}}, LgSpan)"/>. Any {{type}} can step it (the state holds no weights). One thread at a
@@ -102,12 +111,22 @@ internal static class StreamingEmitter
             }
 
             """);
-        EmitStep(w, P, L, cell);
     }
 
     // Step and StepLogits (argument checks, the snapshot lease) and StepOne (the step on the snapshot): one token for a
     // token model, InputSize features for a dense one.
     private static void EmitStep(SourceWriter w, ModelPlan P, RecurrentPlan L, CellEmitter cell)
+    {
+        EmitEntryPoints(w, P, cell);
+        string bias = cell.SeparateRecurrent ? ", ref _biasHh[layer * DGP]" : "";
+        string c = cell.HasCellState ? ", ref state.C[current + layer * HP], ref state.C[next + layer * HP]" : "";
+        string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
+        if (P.Dense) EmitDenseStepOne(w, stepCall);
+        else EmitTokenStepOne(w, stepCall);
+    }
+
+    // Step (StepLogits, then the output activation) and StepLogits: the argument checks and the seqlock read.
+    private static void EmitEntryPoints(SourceWriter w, ModelPlan P, CellEmitter cell)
     {
         string type = P.Declaration.TypeName;
         bool dense = P.Dense;
@@ -174,46 +193,49 @@ internal static class StreamingEmitter
             }
 
             """);
-        string bias = cell.SeparateRecurrent ? ", ref _biasHh[layer * DGP]" : "";
-        string c = cell.HasCellState ? ", ref state.C[current + layer * HP], ref state.C[next + layer * HP]" : "";
-        string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
-        // Without build (an optimistic read), a snapshot whose packed weights are not built yet is refused (-1), not built:
-        // the caller then steps under a lease, which may build.
-        const string ready = """
-            if (build) EnsurePacked();
-                else if (global::System.Threading.Volatile.Read(ref _packedVersion) != _store.Version) return -1;
-            """;
-        // Above layer 0: bias + h_{ℓ−1}'·W_ihᵀ, one row of Predict's per-layer GEMM.
-        const string upper = "LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));";
-        if (dense)
-        {
-            w.Line($$"""
-                // One step of every layer on a snapshot (this is one), into the state's other h copy: bias + features·W_ihᵀ
-                // for layer 0 and bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM), then
-                // the fused step from the current h, in the chunk order of the step's parity, as Predict's step s; the head
-                // on the new h. Returns the steps taken (1), or −1 (see above). The caller commits the step count.
-                private int StepOne(State state, LgReadOnlySpan features, LgSpan output, bool build)
-                {
-                    {{ready}}
-                    bool reverse = (state._steps & 1) != 0;
-                    int current = state.Current, next = Layers * HP - current;
-                    float[] hs = state.H, x = state.Input;
-                    for (int layer = 0; layer < Layers; layer++)
-                    {
-                        if (layer == 0)
-                            LgGemm.BiasRowMultiplyAdd(features, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
-                        else
-                            {{upper}}
-                        ref float input = ref x[0];
-                        {{stepCall}}
-                    }
-                    HeadLogits(ref hs[next + (Layers - 1) * HP], output);
-                    return 1;
-                }
+    }
 
-                """);
-            return;
-        }
+    // Without build (an optimistic read), a snapshot whose packed weights are not built yet is refused (-1), not built:
+    // the caller then steps under a lease, which may build.
+    private const string Ready = """
+        if (build) EnsurePacked();
+            else if (global::System.Threading.Volatile.Read(ref _packedVersion) != _store.Version) return -1;
+        """;
+
+    // Above layer 0: bias + h_{ℓ−1}'·W_ihᵀ, one row of Predict's per-layer GEMM.
+    private const string Upper = "LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));";
+
+    private static void EmitDenseStepOne(SourceWriter w, string stepCall)
+    {
+        w.Line($$"""
+            // One step of every layer on a snapshot (this is one), into the state's other h copy: bias + features·W_ihᵀ
+            // for layer 0 and bias + h_{ℓ−1}'·W_ihᵀ above (each one row of Predict's GEMM), then
+            // the fused step from the current h, in the chunk order of the step's parity, as Predict's step s; the head
+            // on the new h. Returns the steps taken (1), or −1 (see above). The caller commits the step count.
+            private int StepOne(State state, LgReadOnlySpan features, LgSpan output, bool build)
+            {
+                {{Ready}}
+                bool reverse = (state._steps & 1) != 0;
+                int current = state.Current, next = Layers * HP - current;
+                float[] hs = state.H, x = state.Input;
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    if (layer == 0)
+                        LgGemm.BiasRowMultiplyAdd(features, new LgReadOnlySpan(_wihT, 0, InputSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
+                    else
+                        {{Upper}}
+                    ref float input = ref x[0];
+                    {{stepCall}}
+                }
+                HeadLogits(ref hs[next + (Layers - 1) * HP], output);
+                return 1;
+            }
+
+            """);
+    }
+
+    private static void EmitTokenStepOne(SourceWriter w, string stepCall)
+    {
         w.Line($$"""
             // One step of every layer on a snapshot (this is one), into the state's other h copy. Layer 0's input part is the
             // folded table's row (or bias + embedding·W_ihᵀ, one row of Predict's GEMM); above, bias + h_{ℓ−1}'·W_ihᵀ (one
@@ -222,7 +244,7 @@ internal static class StreamingEmitter
             // the current h), or −1 (see above). The caller commits the step count.
             private int StepOne(State state, int token, LgSpan output, bool build)
             {
-                {{ready}}
+                {{Ready}}
                 float[]? table = null;
                 if (UseFoldedEmbedding)
                 {
@@ -251,7 +273,7 @@ internal static class StreamingEmitter
                             LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(_parameters, EmbeddingWeightOffset + token * EmbeddingSize, EmbeddingSize),
                                 new LgReadOnlySpan(_wihT, 0, EmbeddingSize * DGP), new LgReadOnlySpan(_bias, 0, DGP), new LgSpan(x, 0, DGP));
                         else
-                            {{upper}}
+                            {{Upper}}
                     }
                     {{stepCall}}
                 }
