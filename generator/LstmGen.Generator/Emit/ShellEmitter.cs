@@ -344,10 +344,16 @@ internal static class ShellEmitter
     /// </summary>
     public static void EmitPredict(SourceWriter w, ModelPlan f, string singleBody, string batchDoc, string batchBody)
     {
+        EmitPredictOne(w, f, singleBody);
+        EmitPredictBatch(w, f, batchDoc, batchBody);
+    }
+
+    // Predict (and, with one output per row, its float-returning form), PredictLogits and PredictOne on the snapshot.
+    // ReturnSequences: OutputSize values per step (steps·OutputSize for one row).
+    private static void EmitPredictOne(SourceWriter w, ModelPlan f, string singleBody)
+    {
         bool seq = f.ReturnSequences;
-        // ReturnSequences: OutputSize values per step (steps·OutputSize for one row, B·SequenceLength·OutputSize for a batch).
         string perRow = seq ? "tokens.Length * OutputSize" : "OutputSize", perRowDoc = seq ? $"{f.O} per step" : $"{f.O}";
-        string perBatch = seq ? "batch * SequenceLength * OutputSize" : "batch * OutputSize", perBatchDoc = seq ? $"B×{f.T}×{f.O} values (0 at padded steps)" : $"B×{f.O} values";
         if (f.O == 1 && !seq)
         {
             string what = f.Output switch
@@ -401,6 +407,13 @@ internal static class ShellEmitter
             {singleBody}
             """);
         w.Close();
+    }
+
+    // PredictBatch, PredictLogitsBatch and PredictRows on the snapshot (ReturnSequences: B·SequenceLength·OutputSize values).
+    private static void EmitPredictBatch(SourceWriter w, ModelPlan f, string batchDoc, string batchBody)
+    {
+        bool seq = f.ReturnSequences;
+        string perBatch = seq ? "batch * SequenceLength * OutputSize" : "batch * OutputSize", perBatchDoc = seq ? $"B×{f.T}×{f.O} values (0 at padded steps)" : $"B×{f.O} values";
         w.Line($$"""
 
             /// <summary>

@@ -70,9 +70,21 @@ internal static class Planner
         string columns = d == 2 ? $": columns [0, H) read the forward direction's {final}, [H, 2H) the reverse direction's" : "";
         b.Head(f, o, output, columns + (sequences ? "; applied at every step" : "") + ".", ".", sequences);
 
-        // Inference workspace. The cell state c exists for the LSTM only, the tile's separate recurrent part for the GRU
-        // only, the layer-output sequences only with stacked layers (two alternate when there are three or more).
-        long c = cell == CellKind.Lstm ? 1 : 0, hh = cell == CellKind.Gru ? 1 : 0, outputs = Math.Min(layers - 1, 2);
+        // The cell state c exists for the LSTM only, the separate recurrent part for the GRU only.
+        bool lstm = cell == CellKind.Lstm, gru = cell == CellKind.Gru;
+        InferenceBlocks(b, lstm, gru, layers, t, e, hp, gp, dhp, dgp, dense, sequences);
+        TrainingBlocks(b, lstm, gru, layers, d, dense, sequences);
+
+        if (!dense) b.Buffer("Table", v * dgp, "the folded embedding table");
+        b.Buffer("PackedInput", e * dgp + (layers - 1) * dhp * dgp, "the packed input weights");
+        b.Buffer("PackedRecurrent", layers * d * gp * hp, "the packed recurrent weights");
+        return b.Build(declaration, attribute, v, e, t, o, output, (int)KernelSizes.RecurrentTileRows);
+    }
+
+    // Inference workspace: the layer-output sequences exist only with stacked layers (two alternate when there are three or more).
+    private static void InferenceBlocks(Builder b, bool lstm, bool gru, long layers, long t, long e, long hp, long gp, long dhp, long dgp, bool dense, bool sequences)
+    {
+        long c = lstm ? 1 : 0, hh = gru ? 1 : 0, outputs = Math.Min(layers - 1, 2);
         const long tile = KernelSizes.RecurrentTileRows;
         b.Block("ScratchH", dhp, "(D, HP): h per direction");
         b.Block("ScratchC", c * hp, "(HP): c");
@@ -88,9 +100,11 @@ internal static class Planner
         b.Block("ScratchTileY", outputs * t * tile * dhp, $"({I(outputs)}, T, TileRows, DHP)");
         b.Block("ScratchHNext", hp, "(HP): h' of the batch-1 step");
         if (sequences) SequenceBlocks(b, t, dhp, tile);
+    }
 
-        // Training workspace of B rows, N = T·B (step, row) pairs.
-        bool lstm = c == 1, gru = hh == 1;
+    // Training workspace of B rows, N = T·B (step, row) pairs.
+    private static void TrainingBlocks(Builder b, bool lstm, bool gru, long layers, long d, bool dense, bool sequences)
+    {
         b.Train("X", "SequenceLength * rows * EmbeddingSize", dense ? "(N, InputSize): the active pairs' input rows, first" : "(N, E), active pairs first");
         if (layers > 1) b.Train("Y", "(Layers - 1) * SequenceLength * rows * DHP", "(Layers − 1, N, DHP)");
         b.Train("HPrev", "Layers * SequenceLength * rows * DHP", "(Layers, N, DHP)");
@@ -108,11 +122,6 @@ internal static class Planner
         else if (lstm) b.Train("Zero", "HP", "(HP)");
         if (sequences) SequenceTraining(b);
         b.Train("", "SequenceLength * rows", "The int workspace: the active (step, row) pairs of the batch, ascending.", ints: true);
-
-        if (!dense) b.Buffer("Table", v * dgp, "the folded embedding table");
-        b.Buffer("PackedInput", e * dgp + (layers - 1) * dhp * dgp, "the packed input weights");
-        b.Buffer("PackedRecurrent", layers * d * gp * hp, "the packed recurrent weights");
-        return b.Build(declaration, attribute, v, e, t, o, output, (int)tile);
     }
 
     public static PlanResult TextCnn(DeclarationSpec declaration, long v, long e, long t, int[] kernels, long filters, long o, HeadActivation output)

@@ -33,10 +33,8 @@ internal static class StreamingEmitter
         string type = P.Declaration.TypeName;
         bool lstm = cell.HasCellState;
         string stateDoc = lstm ? "h [Layers, HiddenSize] then c [Layers, HiddenSize] (PyTorch's h_n, c_n for a batch of one)" : "h [Layers, HiddenSize] (PyTorch's h_n for a batch of one)";
-        // The LSTM's c beside h, one line each in CopyTo and CopyFrom.
+        // The LSTM's c beside h when the step count's parity changes.
         string cMove = lstm ? "\n                LgArray.Copy(C, Current, C, Layers * HP - Current, Layers * HP);" : "";
-        string cTo = lstm ? "\n            new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
-        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));" : "";
         w.Line($$"""
             /// <summary>
             /// The streaming state of a {{type}}: {{stateDoc}}, owned by the caller and advanced by
@@ -84,33 +82,43 @@ internal static class StreamingEmitter
             {{(lstm ? "        LgArray.Clear(C);\n" : "")}}        _steps = 0;
                 }
 
-                /// <inheritdoc/>
-                public void CopyTo(LgSpan destination)
-                {
-                    if (destination.Length != StateSize) LgThrow.WrongLength(nameof(destination), destination.Length, StateSize, "StateSize");
-                    for (int layer = 0; layer < Layers; layer++)
-                    {
-                        new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));{{cTo}}
-                    }
-                }
-
-                /// <inheritdoc/>
-                public void CopyFrom(LgReadOnlySpan source)
-                {
-                    if (source.Length != StateSize) LgThrow.WrongLength(nameof(source), source.Length, StateSize, "StateSize");
-                    for (int i = 0; i < source.Length; i++)
-                    {
-                        if (!float.IsFinite(source[i]))
-                            throw new global::System.ArgumentException($"State value {i} ({(i < Layers * HiddenSize ? "h" : "c")}[{i / HiddenSize % Layers}, {i % HiddenSize}]) is {source[i]}; a state holds finite values.", nameof(source));
-                    }
-                    for (int layer = 0; layer < Layers; layer++)
-                    {
-                        source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));{{cFrom}}
-                    }
-                }
+            {{StateCopies(lstm)}}
             }
 
             """);
+    }
+
+    // CopyTo and CopyFrom in the PyTorch layout (the LSTM's c beside h), as class members (indented one level).
+    private static string StateCopies(bool lstm)
+    {
+        string cTo = lstm ? "\n            new LgReadOnlySpan(C, Current + layer * HP, HiddenSize).CopyTo(destination.Slice((Layers + layer) * HiddenSize, HiddenSize));" : "";
+        string cFrom = lstm ? "\n            source.Slice((Layers + layer) * HiddenSize, HiddenSize).CopyTo(new LgSpan(C, Current + layer * HP, HiddenSize));" : "";
+        return $$"""
+            /// <inheritdoc/>
+            public void CopyTo(LgSpan destination)
+            {
+                if (destination.Length != StateSize) LgThrow.WrongLength(nameof(destination), destination.Length, StateSize, "StateSize");
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    new LgReadOnlySpan(H, Current + layer * HP, HiddenSize).CopyTo(destination.Slice(layer * HiddenSize, HiddenSize));{{cTo}}
+                }
+            }
+
+            /// <inheritdoc/>
+            public void CopyFrom(LgReadOnlySpan source)
+            {
+                if (source.Length != StateSize) LgThrow.WrongLength(nameof(source), source.Length, StateSize, "StateSize");
+                for (int i = 0; i < source.Length; i++)
+                {
+                    if (!float.IsFinite(source[i]))
+                        throw new global::System.ArgumentException($"State value {i} ({(i < Layers * HiddenSize ? "h" : "c")}[{i / HiddenSize % Layers}, {i % HiddenSize}]) is {source[i]}; a state holds finite values.", nameof(source));
+                }
+                for (int layer = 0; layer < Layers; layer++)
+                {
+                    source.Slice(layer * HiddenSize, HiddenSize).CopyTo(new LgSpan(H, Current + layer * HP, HiddenSize));{{cFrom}}
+                }
+            }
+        """;
     }
 
     // Step and StepLogits (argument checks, the snapshot lease) and StepOne (the step on the snapshot): one token for a
