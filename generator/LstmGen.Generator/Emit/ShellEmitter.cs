@@ -401,12 +401,7 @@ internal static class ShellEmitter
 
             // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
             """);
-        w.Open($"private void PredictOne(LgIntSpan tokens, LgSpan output)");
-        w.Line($"""
-            EnsurePacked();
-            {singleBody}
-            """);
-        w.Close();
+        EmitSnapshotMethod(w, "private void PredictOne(LgIntSpan tokens, LgSpan output)", singleBody);
     }
 
     // PredictBatch, PredictLogitsBatch and PredictRows on the snapshot (ReturnSequences: B·SequenceLength·OutputSize values).
@@ -441,13 +436,19 @@ internal static class ShellEmitter
 
             """);
         w.Line($"// PredictBatch on a published snapshot (this is one).");
-        w.Open($"private void PredictRows(LgIntSpan tokens, int batch, LgSpan outputs)");
+        EmitSnapshotMethod(w, "private void PredictRows(LgIntSpan tokens, int batch, LgSpan outputs)", batchBody);
+        w.Line();
+    }
+
+    /// <summary>A method that runs on a published snapshot: its packed weights built first, then <paramref name="body"/>.</summary>
+    internal static void EmitSnapshotMethod(SourceWriter w, string signature, string body)
+    {
+        w.Open($"{signature}");
         w.Line($"""
             EnsurePacked();
-            {batchBody}
+            {body}
             """);
         w.Close();
-        w.Line();
     }
 
     // The output activation over logits already written to `span`: σ per value (one call covers every row), softmax per

@@ -141,12 +141,7 @@ internal static class DenseInputEmitter
 
             // Predict's logits on a published snapshot (this is one): its weights cannot change during the call.
             """);
-        w.Open($"private void PredictOne(LgReadOnlySpan inputs, LgSpan output)");
-        w.Line($"""
-            EnsurePacked();
-            {singleBody}
-            """);
-        w.Close();
+        ShellEmitter.EmitSnapshotMethod(w, "private void PredictOne(LgReadOnlySpan inputs, LgSpan output)", singleBody);
     }
 
     // PredictBatch and PredictLogitsBatch (with and without lengths), PredictRows on the snapshot, tile by tile.
