@@ -77,8 +77,18 @@ public class SparseReductionTests
         var targets = new float[rows * shape.OutputSize];
         for (int i = 0; i < targets.Length; i += 3) targets[i] = 1f;
 
-        // The reduction the step did before it went sparse: g = Σₖ (nₖ/B)·gₖ over every element, shard by shard.
-        int t = shape.SequenceLength, o = shape.OutputSize;
+        float[] expected = DenseReduction(model, tokens, targets, threads, rows);
+
+        using var step = new TrainingStep(model, new Sgd(0f), threads);
+        step.Run(tokens, targets);
+        ReadOnlySpan<float> g = step.Gradients;
+        for (int i = 0; i < expected.Length; i++) Assert.True(g[i] == expected[i], $"{kind}: gradient {i}: {g[i]} vs {expected[i]}");
+    }
+
+    // The reduction the step did before it went sparse: g = Σₖ (nₖ/B)·gₖ over every element, shard by shard.
+    private static float[] DenseReduction(ITrainableModel model, int[] tokens, float[] targets, int threads, int rows)
+    {
+        int t = model.Shape.SequenceLength, o = model.Shape.OutputSize;
         var expected = new float[model.ParameterCount];
         var shard = new float[model.ParameterCount];
         ITrainableModel worker = model.CreateReplica();
@@ -89,11 +99,34 @@ public class SparseReductionTests
             worker.ComputeGradients(tokens.AsSpan(start * t, n * t), targets.AsSpan(start * o, n * o), shard, default);
             Gemm.Axpy(n / (float)rows, shard, expected);
         }
+        return expected;
+    }
 
-        using var step = new TrainingStep(model, new Sgd(0f), threads);
+    // Clipping reads and scales only the live ranges too: the step's gradient after clipping is ClipByGlobalNorm of the
+    // dense reduction. Tolerance: the norm is summed in double over ranges instead of in one pass, so the scale can differ
+    // in its last float bit (relative 2⁻²³); 1e-6 relative leaves room for that and nothing else.
+    [Theory]
+    [InlineData("lstm", 1, 7)]
+    [InlineData("lstm", 2, 7)]
+    [InlineData("cnn", 3, 8)]
+    public void ClippingOnTheLiveRangesEqualsClipByGlobalNormOfTheDenseGradient(string kind, int threads, int rows)
+    {
+        ITrainableModel model = Make(kind, seed: 5);
+        TestModels.Randomize(model, seed: 6);
+        ModelShape shape = model.Shape;
+        int[] tokens = OddTokens(shape, rows, seed: 7);
+        var targets = new float[rows * shape.OutputSize];
+        for (int i = 0; i < targets.Length; i += 3) targets[i] = 1f;
+        float[] expected = DenseReduction(model, tokens, targets, threads, rows);
+        const float clip = 1e-3f;
+        double norm = Gradients.ClipByGlobalNorm(expected, clip);
+        Assert.True(norm > 10 * clip, $"{kind}: the gradient norm {norm} is clipped");
+
+        using var step = new TrainingStep(model, new Sgd(0f), threads, clipNorm: clip);
         step.Run(tokens, targets);
         ReadOnlySpan<float> g = step.Gradients;
-        for (int i = 0; i < expected.Length; i++) Assert.True(g[i] == expected[i], $"{kind}: gradient {i}: {g[i]} vs {expected[i]}");
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(g[i] - expected[i]) <= 1e-6f * Math.Abs(expected[i]), $"{kind}, {threads} thread(s): gradient {i}: {g[i]} vs {expected[i]}");
     }
 
     [Theory]

@@ -9,7 +9,7 @@ namespace LstmGen.Training;
 /// <see cref="ITrainableModel.ComputeGradients"/> + <see cref="IOptimizer.Step"/>); different K agree to float rounding.
 /// No allocation per step once the largest batch has been seen.
 /// <para>A token model's <c>embedding.weight</c> gradient is zero in the rows of ids the batch does not hold (the
-/// contract of <see cref="ITrainableModel.ComputeGradients"/>), so the reduction and the finiteness check read only the
+/// contract of <see cref="ITrainableModel.ComputeGradients"/>), so the reduction, the finiteness check and clipping read only the
 /// batch's rows of it (with dense random tokens about a quarter of the table at batch 32, far less on real text); shard 0
 /// computes into the batch gradient itself, which the reduction then scales in place.</para>
 /// </summary>
@@ -249,8 +249,10 @@ public sealed unsafe class TrainingStep : IDisposable
     private string? Update(float loss)
     {
         if (!float.IsFinite(loss)) return $"the loss is {loss}";
-        if (!LiveFinite(0, _length)) return "a gradient is not finite";
-        if (_clipNorm is float clip) Training.Gradients.ClipByGlobalNorm(_gradients, clip);
+        if (!LiveStats(0, _length, out double squares)) return "a gradient is not finite";
+        // ClipByGlobalNorm on the live ranges only: the rest of the gradient is zero, which changes neither the norm nor the scaled values.
+        float scale = ClipScale(squares);
+        if (scale != 1f) ScaleLive(0, _length, scale);
         using (ParameterUpdate update = _all[0].BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
         return null;
     }
@@ -277,8 +279,7 @@ public sealed unsafe class TrainingStep : IDisposable
             if (!_sliceFinite[k]) return "a gradient is not finite";
             squares += _sliceSquares[k];
         }
-        double norm = Math.Sqrt(squares);
-        _scale = _clipNorm is float c && norm > c ? (float)(c / norm) : 1f;
+        _scale = ClipScale(squares);
 
         _optimizer.BeginStep(_length);
         // The workers write slices through the pointer while this thread holds the write scope.
@@ -352,8 +353,7 @@ public sealed unsafe class TrainingStep : IDisposable
                 int rows = ShardRows(s, out _);
                 if (rows > 0) Gemm.Axpy(rows / (float)_rows, _shardGradients[s].AsSpan(from, count), g);
             }
-            finite &= Training.Gradients.AllFinite(g);
-            if (_clipNorm is not null) squares += Training.Gradients.SumOfSquares(g);
+            Check(g, ref finite, ref squares);
         }
         _sliceFinite[k] = finite;
         _sliceSquares[k] = squares;
@@ -374,13 +374,35 @@ public sealed unsafe class TrainingStep : IDisposable
         _idCount = count;
     }
 
-    // Whether the gradient's live elements in [start, start + n) are all finite.
-    private bool LiveFinite(int start, int n)
+    // Whether the gradient's live elements in [start, start + n) are all finite, and (when clipping) their Σ g².
+    private bool LiveStats(int start, int n, out double squares)
+    {
+        bool finite = true;
+        squares = 0;
+        var live = new LiveRanges(this, start, n);
+        while (live.Next(out int from, out int count)) Check(_gradients.AsSpan(from, count), ref finite, ref squares);
+        return finite;
+    }
+
+    // Folds one live range into the finiteness flag and, when clipping, the sum of squares.
+    private void Check(ReadOnlySpan<float> g, ref bool finite, ref double squares)
+    {
+        finite &= Training.Gradients.AllFinite(g);
+        if (_clipNorm is not null) squares += Training.Gradients.SumOfSquares(g);
+    }
+
+    // The factor ClipByGlobalNorm applies for a gradient with Σ g² = squares: maxNorm/‖g‖ above maxNorm, else 1.
+    private float ClipScale(double squares)
+    {
+        double norm = Math.Sqrt(squares);
+        return _clipNorm is float clip && norm > clip ? (float)(clip / norm) : 1f;
+    }
+
+    // g ← scale·g on the live ranges of [start, start + n) (elsewhere g is zero and stays zero).
+    private void ScaleLive(int start, int n, float scale)
     {
         var live = new LiveRanges(this, start, n);
-        while (live.Next(out int from, out int count))
-            if (!Training.Gradients.AllFinite(_gradients.AsSpan(from, count))) return false;
-        return true;
+        while (live.Next(out int from, out int count)) VectorMath.Scale(_gradients.AsSpan(from, count), scale);
     }
 
     // The parts of [start, start + n) where the batch gradient can be non-zero, ascending: everything outside the
@@ -440,9 +462,8 @@ public sealed unsafe class TrainingStep : IDisposable
     {
         int n = Slice(k, out int start);
         if (n == 0) return;
-        Span<float> g = _gradients.AsSpan(start, n);
-        if (_scale != 1f) VectorMath.Scale(g, _scale);
-        _optimizer.Update(new Span<float>(_parameters + start, n), g, start);
+        if (_scale != 1f) ScaleLive(start, n, _scale);
+        _optimizer.Update(new Span<float>(_parameters + start, n), _gradients.AsSpan(start, n), start);
     }
 
     /// <summary>Stops the worker threads.</summary>
