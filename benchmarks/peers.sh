@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # LstmGen against PyTorch 2.6, TorchSharp 0.107 and ONNX Runtime (the harness in ../shared/peers) on the reference
 # workload, every framework timed by the same median-of-n loop in one window, 1 and 2 threads; prints the machine
-# (CPU model, L1d/L2, one-core FMA peak) and the ratios, and writes them to benchmarks/PEERS.md. Also a real-text row: one
+# (CPU model, L1d/L2, one-core FMA peak) and the ratios, and writes them to benchmarks/PEERS.md, one section per kind of
+# CPU (a run replaces its own CPU's section and keeps the other machines' figures). Also a real-text row: one
 # training epoch over the UCI sentences (../shared/data) at sequence length 60, LstmGen against PyTorch with padded
 # batches and with packed sequences (benchmarks/torch_epoch.py, on the batches LstmGen encodes).
 # Usage: sudo benchmarks/peers.sh [ROUNDS]   (setup needs root; ROUNDS, default 2, alternates the frameworks and keeps
@@ -17,6 +18,9 @@ uci=${UCI_DIR:-../shared/data/uci-sentiment-labelled-sentences}
 bash "$peers/setup.sh" | tail -1
 cp benchmarks/torch_epoch.py "$root/anchors/"
 gcc -O2 -mavx2 -mfma "$peers/peak.c" -o /tmp/lstmgen-peak
+# The AVX-512 peak too where the CPU has it (LstmGen's kernels then run 16-lane; "none" otherwise).
+peak512=none
+if grep -qw avx512f /proc/cpuinfo && gcc -O2 -mavx512f "$peers/peak512.c" -o /tmp/lstmgen-peak512; then peak512=$(/tmp/lstmgen-peak512); fi
 dotnet build benchmarks/LstmGen.Benchmarks -c Release -v q -nologo | grep -E "error|Warn|Error" || true
 bench=benchmarks/LstmGen.Benchmarks/bin/Release/net10.0/LstmGen.Benchmarks.dll
 out=$(mktemp)
@@ -32,8 +36,9 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 peak_after=$(/tmp/lstmgen-peak)
-python3 - "$out" "$peak" "$peak_after" <<'PY'
-import re, subprocess, sys
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- runtime generator benchmarks/LstmGen.Benchmarks || echo "+changes")
+python3 - "$out" "$peak" "$peak_after" "$peak512" "$commit" <<'PY'
+import datetime, os, re, subprocess, sys
 lines = open(sys.argv[1]).read().splitlines()
 best = {}  # (threads, framework, row) -> best value (µs/seq lowest for b=1, seq/s highest otherwise)
 epochs = {}  # (threads, "lstmgen" | "padded" | "packed") -> best seq/s of the epoch row
@@ -57,14 +62,17 @@ lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
 def field(name):
     m = re.search(rf"^{name}:\s*(.+)$", lscpu, re.M); return m.group(1).strip() if m else "?"
 peak, peak2 = (re.search(r"core\): ([\d.]+)", a).group(1) for a in sys.argv[2:4])
+m512 = re.search(r"core\): ([\d.]+)", sys.argv[4])
+peak512 = f"; AVX-512 {m512.group(1)} GFLOP/s" if m512 else ""
+commit = sys.argv[5]
 def per_core(name):
     # lscpu gives the total and the instance count, e.g. "64 KiB (2 instances)".
     m = re.match(r"([\d.]+) (\w+) \((\d+) instances?\)", field(name))
     return f"{float(m.group(1)) / int(m.group(3)):g} {m.group(2)}" if m else field(name)
-out = ["# LstmGen against its peers, one window", "",
-       f"CPU: {field('Model name')} (family {field('CPU family')}, model {field('Model')}); L1d {per_core('L1d cache')}, L2 {per_core('L2 cache')} per core; "
-       f"one-core AVX2 FMA peak {peak} GFLOP/s before, {peak2} after the run.", "",
-       "Reference workload (vocab 10,000, embedding 128, LSTM 64, sequence 100, dense random tokens); best of the rounds.", "",
+cpu = f"(family {field('CPU family')}, model {field('Model')})"
+out = [f"## {field('Model name')} {cpu}", "",
+       f"Measured at commit {commit} on {datetime.date.today().isoformat()}. L1d {per_core('L1d cache')}, L2 {per_core('L2 cache')} per core; "
+       f"one-core AVX2 FMA peak {peak} GFLOP/s before, {peak2} after the run{peak512}.", "",
        "| row | threads | LstmGen | PyTorch 2.6 | TorchSharp | ONNX Runtime | × PyTorch | × ONNX Runtime |",
        "|---|---:|---:|---:|---:|---:|---:|---:|"]
 def cell(th, fw, row): v = best.get((th, fw, row)); return "—" if v is None else f"{v:,.1f}" if row == "infer b=1" else f"{v:,.0f}"
@@ -90,9 +98,17 @@ if epochs:
         f = lambda v: "—" if v is None else f"{v:,.0f}"
         r = lambda v: "—" if v is None else f"{lg / v:.2f}×"
         out.append(f"| epoch UCI T=60 (seq/s) | {th} | {lg:,.0f} | {f(pad)} | {f(pack)} | {r(pad)} | {r(pack)} |")
-out += ["", "Ratios are speed-ups of LstmGen (higher is better for LstmGen). Command: `sudo benchmarks/peers.sh`."]
-text = "\n".join(out) + "\n"
-print(text)
-open("benchmarks/PEERS.md", "w").write(text)
+section = "\n".join(out) + "\n"
+print(section)
+# PEERS.md: the preamble, then one "## CPU (family F, model M)" section per machine kind, this run's replacing its own.
+preamble = ["# LstmGen against its peers, one window per machine", "",
+            "Reference workload (vocab 10,000, embedding 128, LSTM 64, sequence 100, dense random tokens); best of the rounds. "
+            "Ratios are speed-ups of LstmGen (higher is better for LstmGen). Command: `sudo benchmarks/peers.sh`, which replaces "
+            "the section of the CPU it runs on. Figures of different sections come from different machines and commits: compare "
+            "ratios within a section, not times across sections.", ""]
+old = open("benchmarks/PEERS.md").read() if os.path.exists("benchmarks/PEERS.md") else ""
+sections = [s.rstrip("\n") + "\n" for s in re.split(r"(?m)^(?=## )", old) if s.startswith("## ")]
+sections = [s for s in sections if cpu not in s.splitlines()[0]] + [section]
+open("benchmarks/PEERS.md", "w").write("\n".join(preamble) + "\n" + "\n".join(sections))
 PY
 rm -f "$out"
