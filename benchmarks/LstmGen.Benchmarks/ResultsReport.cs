@@ -110,13 +110,18 @@ public static class ResultsReport
         }
     }
 
-    // benchmarks/PEERS.md without its title, or null when there is none (Program runs from the project folder).
+    // The section of benchmarks/PEERS.md for this run's CPU (its "## name (family F, model M)" heading dropped), a line
+    // saying there is none, or null when there is no PEERS.md (Program runs from the project folder).
     private static string? PeersSection()
     {
         string path = Path.Combine(Environment.CurrentDirectory, "..", "PEERS.md");
         if (!File.Exists(path)) return null;
-        var lines = File.ReadAllLines(path).SkipWhile(l => l.StartsWith("# ", StringComparison.Ordinal) || l.Length == 0);
-        return string.Join("\n", lines) + "\n";
+        string key = $"({CpuFamily()})";
+        var section = File.ReadAllLines(path).SkipWhile(l => !(l.StartsWith("## ", StringComparison.Ordinal) && l.Contains(key, StringComparison.Ordinal)))
+            .Skip(1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).SkipWhile(l => l.Length == 0).ToList();
+        return section.Count == 0
+            ? $"`benchmarks/PEERS.md` has no section for this CPU {key}: run `benchmarks/peers.sh` on it first.\n"
+            : string.Join("\n", section).TrimEnd('\n') + "\n";
     }
 
     /// <summary>The x86 family and model numbers from /proc/cpuinfo ("family 26, model 2"), or the architecture.</summary>
@@ -243,8 +248,8 @@ public static class ResultsReport
             sb.AppendLine("## Against PyTorch, TorchSharp and ONNX Runtime");
             sb.AppendLine();
             sb.AppendLine("The peers cannot run inside BenchmarkDotNet, so `benchmarks/peers.sh` times every framework, LstmGen included, with one");
-            sb.AppendLine("loop in its own window and writes `benchmarks/PEERS.md`; copied here as it stands (its CPU line says where it ran;");
-            sb.AppendLine("run it before this program for one session's figures).");
+            sb.AppendLine("loop in its own window and writes `benchmarks/PEERS.md`, one section per kind of CPU; this run's CPU's section is");
+            sb.AppendLine("copied here as it stands (its first line says at which commit and when; run it before this program for one session's figures).");
             sb.AppendLine();
             sb.Append(peers);
             sb.AppendLine();
