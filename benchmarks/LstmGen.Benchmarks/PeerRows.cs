@@ -96,7 +96,7 @@ public static class PeerRows
 
     // The peers' timing loop: warm-up, then the median of n single-call times. The warm-up also runs for a second, so
     // that tiered compilation has replaced the first, unoptimised code (the peers' kernels are native from the start).
-    private static double Median(Action f, int n, int warm = 5)
+    internal static double Median(Action f, int n, int warm = 5)
     {
         long warmStart = Stopwatch.GetTimestamp();
         for (int i = 0; i < warm || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; i++) f();

@@ -13,7 +13,7 @@ namespace LstmGen.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
-/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>); <c>--peers-epoch N DATA OUT</c>: the real-text epoch row. Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
+/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>); <c>--peers-epoch N DATA OUT</c>: the real-text epoch row; <c>--phases</c>: where a training step's time goes (see <see cref="TrainingPhases"/>). Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
 /// always run, so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
 /// </summary>
 public static class Program
@@ -34,6 +34,12 @@ public static class Program
         if (args.Length == 4 && args[0] == "--peers-epoch" && int.TryParse(args[1], out int epochThreads))
         {
             PeerRows.Epoch(epochThreads, args[2], args[3]);
+            return 0;
+        }
+        // `--phases`: a one-thread training step beside its matrix products, Adam and the gradient clear timed alone.
+        if (args.Length == 1 && args[0] == "--phases")
+        {
+            TrainingPhases.Run();
             return 0;
         }
         bool smoke = args.Contains("--smoke");
