@@ -72,6 +72,8 @@ internal static class ModelEmitter
             // vector loops never need a tail. Padded lanes carry zero weights: their {cell.State} stay exactly 0.
             private const int HP = {L.Hp};
             private const int GP = {L.Gp};
+            // Row stride of the packed W_hhᵀ: {(L.Wp == L.Gp ? "GP (a row is not a whole number of KiB)" : "GP + 16, so the rows of a GEMM panel do not share a few L1 sets")}.
+            private const int WP = {L.Wp};
             // A layer's widths over both directions: each row of a layer-output sequence is [h_fwd (HP); h_rev (HP)], each row
             // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
             private const int DHP = {L.DHp};

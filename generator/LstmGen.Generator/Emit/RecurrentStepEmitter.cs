@@ -94,7 +94,7 @@ internal static class RecurrentStepEmitter
                 for (nuint k = 0; k < HiddenSize; k++)
                 {
                     float hk = LgUnsafe.Add(ref h, k);
-                    ref float row = ref LgUnsafe.Add(ref whhT, k * GP);
+                    ref float row = ref LgUnsafe.Add(ref whhT, k * WP);
                     for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) += hk * LgUnsafe.Add(ref row, j);
                 }
             }

@@ -115,6 +115,12 @@ internal sealed record RecurrentPlan(
     /// <summary>Recurrent units (layer, direction).</summary>
     public int Units => Layers * D;
 
+    /// <summary>
+    /// Row stride of the packed W_hhᵀ: Gp, plus 16 floats when a row is a whole number of KiB, where the k rows of one GEMM
+    /// column panel would fall into a few L1 sets and evict each other (the product's bits do not depend on the stride).
+    /// </summary>
+    public int Wp => Gp * 4 % 1024 == 0 ? Gp + 16 : Gp;
+
     /// <summary>The LSTM's memory cell c.</summary>
     public bool HasCellState => Cell == CellKind.Lstm;
 

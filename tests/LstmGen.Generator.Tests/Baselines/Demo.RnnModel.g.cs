@@ -75,6 +75,8 @@ namespace Demo
         // vector loops never need a tail. Padded lanes carry zero weights: their h stay exactly 0.
         private const int HP = 40;
         private const int GP = 40;
+        // Row stride of the packed W_hhᵀ: GP (a row is not a whole number of KiB).
+        private const int WP = 40;
         // A layer's widths over both directions: each row of a layer-output sequence is [h_fwd (HP); h_rev (HP)], each row
         // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
         private const int DHP = 40;
@@ -231,9 +233,9 @@ namespace Demo
             }
         }
 
-        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
-        // so the step broadcasts h_k and FMAs a row.
-        private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
+        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] with row stride WP at u·H·WP: row k holds every
+        // gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
+        private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * WP);
         // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
         // fewer for a last partial chunk) at u0·1·H, its row k at k·1·width, gate q's units at q·width.
         private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
@@ -297,14 +299,14 @@ namespace Demo
                 int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                    int unit = layer * Directions + direction, whhT = unit * HiddenSize * WP, whhC = unit * HiddenSize * GP, whhP = unit * GP * HP;
                     int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
                     for (int gate = 0; gate < GateCount; gate++)
                     {
                         for (int j = 0; j < HiddenSize; j++)
                         {
                             int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                            for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                            for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * WP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
                             for (int k = 0; k < inputs; k++)
                             {
                                 int e = PackedInputRow(layer, k);
@@ -319,7 +321,7 @@ namespace Demo
                         int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                         for (int k = 0; k < HiddenSize; k++)
                             for (int gate = 0; gate < GateCount; gate++)
-                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
+                                _whhT.AsSpan(whhT + k * WP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhC + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                     }
                 }
             }
@@ -433,7 +435,7 @@ namespace Demo
                     LgArray.Clear(scratch, ScratchH + direction * HP, HP);
                     ref float h = ref scratch[ScratchH + direction * HP];
                     ref float hNext = ref scratch[ScratchHNext];
-                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
+                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * WP];
                     ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];
                     for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
                     {
@@ -506,7 +508,7 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int column = direction * GP, state = ScratchTileH + direction * HP;
-                    LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);
+                    LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * WP, HiddenSize * WP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
                         int t = direction == 0 ? k : SequenceLength - 1 - k;
@@ -534,7 +536,7 @@ namespace Demo
                                 new LgReadOnlySpan(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
                         }
                         LgGemm.MultiplyAdd(rows, GP, HiddenSize,
-                            new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, gates, GP);
+                            new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, WP, gates, GP);
                         for (int r = 0; r < rows; r++)
                         {
                             if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's h unchanged
@@ -653,7 +655,7 @@ namespace Demo
             for (nuint k = 0; k < HiddenSize; k++)
             {
                 float hk = LgUnsafe.Add(ref h, k);
-                ref float row = ref LgUnsafe.Add(ref whhT, k * GP);
+                ref float row = ref LgUnsafe.Add(ref whhT, k * WP);
                 for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) += hk * LgUnsafe.Add(ref row, j);
             }
         }
@@ -814,7 +816,7 @@ namespace Demo
                     else
                         LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));
                 }
-                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.Gates[0], reverse);
+                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * WP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.Gates[0], reverse);
             }
             HeadLogits(ref hs[next + (Layers - 1) * HP], output);
             return 1;
@@ -1113,7 +1115,7 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
-                    LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
+                    LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * WP, HiddenSize * WP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
                         int t = direction == 0 ? k : SequenceLength - 1 - k;
@@ -1127,7 +1129,7 @@ namespace Demo
                         // Act_t += H·W_hhᵀ (not needed when every row is padding here)
                         if (any)
                             LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
-                                whhT, GP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
+                                whhT, WP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
                             if (tokens[b * SequenceLength + t] != 0)

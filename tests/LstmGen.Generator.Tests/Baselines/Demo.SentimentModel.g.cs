@@ -75,6 +75,8 @@ namespace Demo
         // vector loops never need a tail. Padded lanes carry zero weights: their h and c stay exactly 0.
         private const int HP = 64;
         private const int GP = 256;
+        // Row stride of the packed W_hhᵀ: GP + 16, so the rows of a GEMM panel do not share a few L1 sets.
+        private const int WP = 272;
         // A layer's widths over both directions: each row of a layer-output sequence is [h_fwd (HP); h_rev (HP)], each row
         // of a layer's input part [gates_fwd (GP); gates_rev (GP)], so one GEMM projects a layer's input for both directions.
         private const int DHP = 64;
@@ -233,9 +235,9 @@ namespace Demo
             }
         }
 
-        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
-        // so the step broadcasts h_k and FMAs a row.
-        private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
+        // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] with row stride WP at u·H·WP: row k holds every
+        // gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
+        private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * WP);
         // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
         // fewer for a last partial chunk) at u0·4·H, its row k at k·4·width, gate q's units at q·width.
         private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
@@ -300,14 +302,14 @@ namespace Demo
                 int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                 for (int direction = 0; direction < Directions; direction++)
                 {
-                    int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                    int unit = layer * Directions + direction, whhT = unit * HiddenSize * WP, whhC = unit * HiddenSize * GP, whhP = unit * GP * HP;
                     int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
                     for (int gate = 0; gate < GateCount; gate++)
                     {
                         for (int j = 0; j < HiddenSize; j++)
                         {
                             int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                            for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                            for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * WP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
                             for (int k = 0; k < inputs; k++)
                             {
                                 int e = PackedInputRow(layer, k);
@@ -322,7 +324,7 @@ namespace Demo
                         int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                         for (int k = 0; k < HiddenSize; k++)
                             for (int gate = 0; gate < GateCount; gate++)
-                                _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
+                                _whhT.AsSpan(whhT + k * WP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhC + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                     }
                 }
             }
@@ -447,7 +449,7 @@ namespace Demo
                     ref float h = ref scratch[ScratchH + direction * HP];
                     ref float hNext = ref scratch[ScratchHNext];
                     ref float c = ref scratch[ScratchC];
-                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];
+                    ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * WP];
                     ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];
                     for (int k = 0, s = direction == 0 ? 0 : n - 1; k < tokens.Length; k++)
                     {
@@ -520,7 +522,7 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int column = direction * GP, state = ScratchTileH + direction * HP;
-                    LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);
+                    LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * WP, HiddenSize * WP);
                     LgArray.Clear(scratch, ScratchTileC, TileRows * HP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
@@ -549,7 +551,7 @@ namespace Demo
                                 new LgReadOnlySpan(_wihT, column, EmbeddingSize * DGP - column), DGP, gates, GP);
                         }
                         LgGemm.MultiplyAdd(rows, GP, HiddenSize,
-                            new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, gates, GP);
+                            new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, WP, gates, GP);
                         for (int r = 0; r < rows; r++)
                         {
                             if (tokens[r * SequenceLength + t] == 0) continue; // padding: this row's h and c unchanged
@@ -720,7 +722,7 @@ namespace Demo
             for (nuint k = 0; k < HiddenSize; k++)
             {
                 float hk = LgUnsafe.Add(ref h, k);
-                ref float row = ref LgUnsafe.Add(ref whhT, k * GP);
+                ref float row = ref LgUnsafe.Add(ref whhT, k * WP);
                 for (nuint j = 0; j < GP; j++) LgUnsafe.Add(ref gates, j) += hk * LgUnsafe.Add(ref row, j);
             }
         }
@@ -887,7 +889,7 @@ namespace Demo
                     else
                         LgGemm.BiasRowMultiplyAdd(new LgReadOnlySpan(hs, next + (layer - 1) * HP, DHP), new LgReadOnlySpan(_wihT, PackedInputOffset(layer), DHP * DGP), new LgReadOnlySpan(_bias, layer * DGP, DGP), new LgSpan(x, 0, DGP));
                 }
-                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[current + layer * HP], ref state.C[next + layer * HP], ref state.Gates[0], reverse);
+                Step(ref input, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * WP], ref hs[current + layer * HP], ref hs[next + layer * HP], ref state.C[current + layer * HP], ref state.C[next + layer * HP], ref state.Gates[0], reverse);
             }
             HeadLogits(ref hs[next + (Layers - 1) * HP], output);
             return 1;
@@ -1211,7 +1213,7 @@ namespace Demo
                 for (int direction = 0; direction < Directions; direction++)
                 {
                     int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;
-                    LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);
+                    LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * WP, HiddenSize * WP);
                     for (int k = 0; k < SequenceLength; k++)
                     {
                         int t = direction == 0 ? k : SequenceLength - 1 - k;
@@ -1227,7 +1229,7 @@ namespace Demo
                         // Act_t += H·W_hhᵀ (not needed when every row is padding here)
                         if (any)
                             LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
-                                whhT, GP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
+                                whhT, WP, new LgSpan(ws, stepAct, (rows - 1) * DGP + GP), DGP);
                         for (int b = 0; b < rows; b++)
                         {
                             int cPrev = k > 0 ? cs + prevHidden + b * DHP : TrainC0(rows) + (layer * rows + b) * HP;

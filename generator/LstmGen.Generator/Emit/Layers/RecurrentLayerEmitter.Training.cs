@@ -253,7 +253,7 @@ internal static partial class RecurrentLayerEmitter
             using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
             {
                 w.Line($"int unit = layer * Directions + direction, column = direction * GP, state = TrainH(rows) + direction * HP;");
-                w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * GP, HiddenSize * GP);");
+                w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan(unit * HiddenSize * WP, HiddenSize * WP);");
                 using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
                     EmitForwardStep();
             }
@@ -282,7 +282,7 @@ internal static partial class RecurrentLayerEmitter
                 // {{(gru ? "HH_t" : "Act_t")}} += H·W_hhᵀ (not needed when every row is padding here)
                 if (any)
                     LgGemm.MultiplyAdd(rows, GP, HiddenSize, _dropRec ? DropoutRecurrentState(ws, state, unit, rows) : new LgReadOnlySpan(ws, state, (rows - 1) * DHP + HP), _dropRec ? HP : DHP,
-                        whhT, GP, new LgSpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
+                        whhT, WP, new LgSpan(ws, {{(gru ? "stepHH" : "stepAct")}}, (rows - 1) * DGP + GP), DGP);
                 """);
             using (w.Block($"for (int b = 0; b < rows; b++)"))
             {

@@ -14,9 +14,9 @@ internal static partial class RecurrentLayerEmitter
     {
         string inputBias = cell.SeparateRecurrent ? "b_ih + (b_hr, b_hz, 0)" : "b_ih + b_hh";
         w.Line($$"""
-            // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] at u·H·GP: row k holds every gate's weight on h_k,
-            // so the step broadcasts h_k and FMAs a row.
-            private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * GP);
+            // Per unit u = layer·Directions + direction, W_hhᵀ packed [H, GP] with row stride WP at u·H·WP: row k holds every
+            // gate's weight on h_k, so the step broadcasts h_k and FMAs a row.
+            private readonly global::LstmGen.AlignedFloats _whhT = new(Layers * Directions * HiddenSize * WP);
             // The same weights chunk-major for the batch-1 step (see Step): per unit at u·H·GP, chunk u0 (StepChunkWidth units,
             // fewer for a last partial chunk) at u0·{{L.Gates}}·H, its row k at k·{{L.Gates}}·width, gate q's units at q·width.
             private readonly global::LstmGen.AlignedFloats _whhC = new(Layers * Directions * HiddenSize * GP);
@@ -82,14 +82,14 @@ internal static partial class RecurrentLayerEmitter
                     int inputs = LayerInputSize(layer), packedInputs = PackedInputSize(layer), inputOffset = PackedInputOffset(layer);
                     for (int direction = 0; direction < Directions; direction++)
                     {
-                        int unit = layer * Directions + direction, whhT = unit * HiddenSize * GP, whhP = unit * GP * HP;
+                        int unit = layer * Directions + direction, whhT = unit * HiddenSize * WP, whhC = unit * HiddenSize * GP, whhP = unit * GP * HP;
                         int wih = UnitOffset(layer, direction), whh = wih + GateSize * inputs, bih = whh + GateSize * HiddenSize, bhh = bih + GateSize;
                         for (int gate = 0; gate < GateCount; gate++)
                         {
                             for (int j = 0; j < HiddenSize; j++)
                             {
                                 int row = gate * HiddenSize + j, unitCol = gate * HP + j, col = direction * GP + unitCol;
-                                for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * GP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
+                                for (int k = 0; k < HiddenSize; k++) _whhT[whhT + k * WP + unitCol] = _whhP[whhP + unitCol * HP + k] = p[whh + row * HiddenSize + k];
                                 for (int k = 0; k < inputs; k++)
                                 {
                                     int e = PackedInputRow(layer, k);
@@ -104,7 +104,7 @@ internal static partial class RecurrentLayerEmitter
                             int width = global::System.Math.Min(StepChunkWidth, HP - u0);
                             for (int k = 0; k < HiddenSize; k++)
                                 for (int gate = 0; gate < GateCount; gate++)
-                                    _whhT.AsSpan(whhT + k * GP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhT + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
+                                    _whhT.AsSpan(whhT + k * WP + gate * HP + u0, width).CopyTo(_whhC.AsSpan(whhC + u0 * GateCount * HiddenSize + (k * GateCount + gate) * width, width));
                         }
                     }
                 }
@@ -223,7 +223,7 @@ internal static partial class RecurrentLayerEmitter
         w.Line($"ref float h = ref scratch[ScratchH + direction * HP];");
         w.Line($"ref float hNext = ref scratch[ScratchHNext];");
         if (cell.HasCellState) w.Line($"ref float c = ref scratch[ScratchC];");
-        w.Line($"ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * GP];");
+        w.Line($"ref float whhT = ref _whhT[(layer * Directions + direction) * HiddenSize * WP];");
         w.Line($"ref float whhC = ref _whhC[(layer * Directions + direction) * HiddenSize * GP];");
         if (cell.SeparateRecurrent) w.Line($"ref float biasHh = ref _biasHh[layer * DGP + direction * GP];");
         using (w.Block($"for (int k = 0, s = direction == 0 ? 0 : n - 1; k < {(dense ? "n" : "tokens.Length")}; k++)"))
@@ -279,7 +279,7 @@ internal static partial class RecurrentLayerEmitter
                 using (w.Block($"for (int direction = 0; direction < Directions; direction++)"))
                 {
                     w.Line($"int column = direction * GP, state = ScratchTileH + direction * HP;");
-                    w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * GP, HiddenSize * GP);");
+                    w.Line($"LgReadOnlySpan whhT = _whhT.AsSpan((layer * Directions + direction) * HiddenSize * WP, HiddenSize * WP);");
                     if (cell.HasCellState) w.Line($"LgArray.Clear(scratch, ScratchTileC, TileRows * HP);");
                     using (w.Block($"for (int k = 0; k < SequenceLength; k++)"))
                         EmitTileStep(w, L, cell, dense, seq);
@@ -336,7 +336,7 @@ internal static partial class RecurrentLayerEmitter
         }
         w.Line($"""
             LgGemm.MultiplyAdd(rows, GP, HiddenSize,
-                new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, GP, {(cell.SeparateRecurrent ? "hh" : "gates")}, GP);
+                new LgReadOnlySpan(scratch, state, (rows - 1) * DHP + HP), DHP, whhT, WP, {(cell.SeparateRecurrent ? "hh" : "gates")}, GP);
             """);
         using (w.Block($"for (int r = 0; r < rows; r++)"))
         {

@@ -128,7 +128,7 @@ internal static class StreamingEmitter
         EmitEntryPoints(w, P, cell);
         string bias = cell.SeparateRecurrent ? ", ref _biasHh[layer * DGP]" : "";
         string c = cell.HasCellState ? ", ref state.C[current + layer * HP], ref state.C[next + layer * HP]" : "";
-        string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * GP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
+        string stepCall = $"Step(ref input{bias}, ref _whhC[layer * HiddenSize * GP], ref _whhT[layer * HiddenSize * WP], ref hs[current + layer * HP], ref hs[next + layer * HP]{c}, ref state.Gates[0], reverse);";
         if (P.Dense) EmitDenseStepOne(w, stepCall);
         else EmitTokenStepOne(w, stepCall);
     }
