@@ -13,6 +13,8 @@ public static class TrainingPhases
 {
     private const int B = BenchmarkData.Batch, T = ReferenceModel.SequenceLength;
     private const int E = ReferenceModel.EmbeddingSize, H = ReferenceModel.HiddenSize, G = ReferenceModel.GateSize, M = B * T;
+    // The generated model's row stride of its packed W_hhᵀ (its private WP: GP + 16, as a row of 256 floats is 1 KiB).
+    private const int Wp = G + 16;
 
     /// <summary>Prints one line per phase and the rest.</summary>
     public static void Run()
@@ -37,18 +39,18 @@ public static class TrainingPhases
             string rate = flops > 0 ? $"{flops * repeats / t / 1e9,6:F1} GFLOP/s {100 * flops * repeats / t / 1e9 / peak,5:F1} % of peak" : new string(' ', 32);
             Console.WriteLine($"  {name,-44} {t * 1e3,7:F3} ms  {rate}  {100 * t / whole,5:F1} % of the step");
         }
-        float[] Random(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)rng.NextDouble() - 0.5f; return a; }
-        float[] x = Random(M * E), wihT = Random(E * G), gates = new float[M * G], h = Random(M * H), whhT = Random(H * G),
-            whh = Random(G * H), dh = new float[B * H], gWhh = new float[H * G], gWih = new float[E * G], dx = new float[M * E], wih = Random(G * E);
+        float[] Filled(int n) { var a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float)rng.NextDouble() - 0.5f; return a; }
+        float[] x = Filled(M * E), wihT = Filled(E * G), gates = new float[M * G], h = Filled(M * H), whhT = Filled(H * Wp),
+            whh = Filled(G * H), dh = new float[B * H], gWhh = new float[H * G], gWih = new float[E * G], dx = new float[M * E], wih = Filled(G * E);
         // Forward: X·W_ihᵀ for all (step, row) pairs; per step H·W_hhᵀ. Backward: per step dZ·W_hh; then the weight
         // gradients Hᵀ·dZ and Xᵀ·dZ over all pairs, and dX = dZ·W_ih for the embedding rows.
         Phase("forward X·W_ihᵀ [3200×128]·[128×256]", 2.0 * M * E * G, () => Gemm.MultiplyAdd(M, G, E, x, E, wihT, G, gates, G));
-        Phase("forward H·W_hhᵀ [32×64]·[64×256], ×100", 2.0 * B * H * G, () => Gemm.MultiplyAdd(B, G, H, h, H, whhT, G, gates, G), T);
+        Phase("forward H·W_hhᵀ [32×64]·[64×256], ×100", 2.0 * B * H * G, () => Gemm.MultiplyAdd(B, G, H, h, H, whhT, Wp, gates, G), T);
         Phase("backward dZ·W_hh [32×256]·[256×64], ×100", 2.0 * B * G * H, () => Gemm.MultiplyAdd(B, H, G, gates, G, whh, H, dh, H), T);
         Phase("∂W_hhᵀ = Hᵀ·dZ [64×3200]·[3200×256]", 2.0 * H * M * G, () => Gemm.MultiplyAddTransA(H, G, M, h, H, gates, G, gWhh, G));
         Phase("∂W_ihᵀ = Xᵀ·dZ [128×3200]·[3200×256]", 2.0 * E * M * G, () => Gemm.MultiplyAddTransA(E, G, M, x, E, gates, G, gWih, G));
         Phase("dX = dZ·W_ih [3200×256]·[256×128]", 2.0 * M * G * E, () => Gemm.MultiplyAdd(M, E, G, gates, G, wih, E, dx, E));
-        float[] parameters = Random(ReferenceModel.ParameterCount), gradients = Random(ReferenceModel.ParameterCount);
+        float[] parameters = Filled(ReferenceModel.ParameterCount), gradients = Filled(ReferenceModel.ParameterCount);
         var adam = new Adam();
         Phase($"Adam over all {ReferenceModel.ParameterCount:N0} parameters", 0, () => adam.Step(parameters, gradients));
         Phase("clearing the gradient", 0, () => gradients.AsSpan().Clear());

@@ -34,9 +34,13 @@ public static class Gradients
     public static double ClipByGlobalNorm(Span<float> gradients, float maxNorm)
     {
         double norm = GlobalNorm(gradients);
-        if (norm > maxNorm) VectorMath.Scale(gradients, (float)(maxNorm / norm));
+        float scale = ClipScale(norm, maxNorm);
+        if (scale != 1f) VectorMath.Scale(gradients, scale);
         return norm;
     }
+
+    // The factor ClipByGlobalNorm applies to a gradient of norm ‖g‖: maxNorm/‖g‖ above maxNorm, else 1.
+    internal static float ClipScale(double norm, float maxNorm) => norm > maxNorm ? (float)(maxNorm / norm) : 1f;
 
     /// <summary>True when every value is finite.</summary>
     public static bool AllFinite(ReadOnlySpan<float> values)

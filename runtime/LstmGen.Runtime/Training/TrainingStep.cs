@@ -391,12 +391,8 @@ public sealed unsafe class TrainingStep : IDisposable
         if (_clipNorm is not null) squares += Training.Gradients.SumOfSquares(g);
     }
 
-    // The factor ClipByGlobalNorm applies for a gradient with Σ g² = squares: maxNorm/‖g‖ above maxNorm, else 1.
-    private float ClipScale(double squares)
-    {
-        double norm = Math.Sqrt(squares);
-        return _clipNorm is float clip && norm > clip ? (float)(clip / norm) : 1f;
-    }
+    // The factor ClipByGlobalNorm applies for a gradient with Σ g² = squares (1 without clipping).
+    private float ClipScale(double squares) => _clipNorm is float clip ? Training.Gradients.ClipScale(Math.Sqrt(squares), clip) : 1f;
 
     // g ← scale·g on the live ranges of [start, start + n) (elsewhere g is zero and stays zero).
     private void ScaleLive(int start, int n, float scale)
