@@ -13,7 +13,7 @@ namespace LstmGen.Benchmarks;
 
 /// <summary>
 /// Entry point. <c>--smoke</c>: a dry in-process run (CI); <c>--short</c>: BenchmarkDotNet's ShortRun job; otherwise the
-/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>); <c>--peers-epoch N DATA OUT</c>: the real-text epoch row; <c>--phases</c>: where a training step's time goes (see <see cref="TrainingPhases"/>). Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
+/// full DefaultJob; <c>--peers N</c>: only the peer-comparison rows for N threads (see <see cref="PeerRows"/>); <c>--peers-epoch N DATA OUT</c>: the real-text epoch row; <c>--phases</c>: where a training step's time goes (see <see cref="TrainingPhases"/>); <c>--roofline</c>: memory-fed FMA ceilings beside the batch-1 steps (see <see cref="Roofline"/>). Other arguments go to BenchmarkDotNet (for example <c>--filter *Batch32*</c>); both FmaPeak benchmarks
 /// always run, so the "% of peak" column can be computed. Exit code 0 only when every selected benchmark produced a result.
 /// </summary>
 public static class Program
@@ -40,6 +40,12 @@ public static class Program
         if (args.Length == 1 && args[0] == "--phases")
         {
             TrainingPhases.Run();
+            return 0;
+        }
+        // `--roofline`: the FMA rates that kernels fed from memory can reach, and the batch-1 steps beside them.
+        if (args.Length == 1 && args[0] == "--roofline")
+        {
+            Roofline.Run();
             return 0;
         }
         bool smoke = args.Contains("--smoke");
