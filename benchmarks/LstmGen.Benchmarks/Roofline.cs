@@ -26,13 +26,17 @@ public static class Roofline
         Console.WriteLine("cancels in the ratios to the peak.");
         int[] kib = [4, 16, 64, 256];
         var probes = new List<Probe> { peak, Blocked() };
-        probes.AddRange(kib.Select(k => Streaming(k << 10)));
+        probes.AddRange(kib.Select(k => Streaming(k << 10, alternate: false)));
+        probes.AddRange(kib.Select(k => Streaming(k << 10, alternate: true)));
         var (times, ofFirst) = Interleaved(probes);
         double peakGflops = peak.Flops / times[0] / 1e9;
         Console.WriteLine($"{FmaPeakBenchmark.IsaName} register-only FMA peak: {peakGflops:F1} GFLOP/s");
         Console.WriteLine($"8-row register block, B from L1 (the GEMM kernels' shape): {probes[1].Flops / times[1] / 1e9,6:F1} GFLOP/s = {Share(1):P0} of peak");
         for (int i = 0; i < kib.Length; i++)
-            Console.WriteLine($"matrix-vector, each weight read once, {kib[i],3} KiB of weights: {probes[i + 2].Flops / times[i + 2] / 1e9,6:F1} GFLOP/s = {Share(i + 2):P0} of peak");
+        {
+            int first = i + 2, back = i + 2 + kib.Length;
+            Console.WriteLine($"matrix-vector, each weight read once, {kib[i],3} KiB of weights: {probes[first].Flops / times[first] / 1e9,6:F1} GFLOP/s = {Share(first),4:P0} of peak passing first to last, {probes[back].Flops / times[back] / 1e9,6:F1} = {Share(back),4:P0} alternating");
+        }
         double Share(int i) => probes[i].Flops / peak.Flops / ofFirst[i];
 
         Console.WriteLine("Steps beside the matrix-vector product over their W_hh alone, read once per step as the step reads it:");
@@ -55,7 +59,8 @@ public static class Roofline
             const int Calls = 20;
             steps *= Calls;
             double flops = 2.0 * 4 * hidden * hidden * steps;
-            var stream = Streaming(4 * hidden * hidden * sizeof(float), steps);
+            // Alternating, as the steps visit W_hh's chunks in opposite orders on alternate steps.
+            var stream = Streaming(4 * hidden * hidden * sizeof(float), alternate: true, steps);
             Action once = run;
             run = () => { for (int c = 0; c < Calls; c++) once(); };
             // Each timed alone after a second of warm-up, not interleaved: heavy 512-bit FMAs (the peak and streaming
@@ -80,8 +85,9 @@ public static class Roofline
         return (times.Select(Median).ToArray(), times.Select(t => Median(t.Select((x, r) => x / times[0][r]))).ToArray());
     }
 
-    // The streaming product over `bytes` of weights, cycled `passes` times per call (by default about 4 M FLOPs).
-    private static Probe Streaming(int bytes, int passes = 0)
+    // The streaming product over `bytes` of weights, `passes` passes per call (by default about 4 M FLOPs), each first to
+    // last, or alternate passes last to first (which finds the end of the previous pass still in L1).
+    private static Probe Streaming(int bytes, bool alternate, int passes = 0)
     {
         int vectors = VectorMath.IsWideAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
         int floats = Math.Max(bytes / sizeof(float), Accumulators * vectors);
@@ -91,8 +97,8 @@ public static class Roofline
         for (int i = 0; i < x.Length; i++) x[i] = 1e-2f * i;
         if (passes == 0) passes = Math.Max(1, (1 << 21) / floats);
         Action run = VectorMath.IsWideAccelerated
-            ? () => StreamKernel<Wide, Vector512<float>>(ref w[0], floats, x, passes)
-            : () => StreamKernel<Narrow, Vector256<float>>(ref w[0], floats, x, passes);
+            ? () => StreamKernel<Wide, Vector512<float>>(ref w[0], floats, x, passes, alternate)
+            : () => StreamKernel<Narrow, Vector256<float>>(ref w[0], floats, x, passes, alternate);
         return new Probe(run, 2.0 * floats * passes);
     }
 
@@ -145,13 +151,15 @@ public static class Roofline
     // acc_j += w[16·k + j] · x[k] for 16 accumulator vectors: every weight vector is loaded for exactly one FMA, as the
     // batch-1 step loads each W_hh vector once per step.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float StreamKernel<TL, TV>(ref float w, int floats, float[] x, int passes) where TL : struct, ILanes<TV> where TV : struct
+    private static float StreamKernel<TL, TV>(ref float w, int floats, float[] x, int passes, bool alternate) where TL : struct, ILanes<TV> where TV : struct
     {
         TV a0 = TL.Zero, a1 = TL.Zero, a2 = TL.Zero, a3 = TL.Zero, a4 = TL.Zero, a5 = TL.Zero, a6 = TL.Zero, a7 = TL.Zero, a8 = TL.Zero, a9 = TL.Zero, a10 = TL.Zero, a11 = TL.Zero, a12 = TL.Zero, a13 = TL.Zero, a14 = TL.Zero, a15 = TL.Zero;
         nuint stride = (nuint)(Accumulators * TL.Count), blocks = (nuint)floats / stride;
         for (int pass = 0; pass < passes; pass++)
         {
-            ref float p = ref w;
+            bool back = alternate && (pass & 1) != 0;
+            nint step = back ? -(nint)stride : (nint)stride;
+            ref float p = ref Unsafe.Add(ref w, back ? (blocks - 1) * stride : 0);
             for (nuint k = 0; k < blocks; k++)
             {
                 TV b = TL.Broadcast(x[(int)(k & 63)]);
@@ -171,7 +179,7 @@ public static class Roofline
                 a13 = TL.Fma(TL.Load(ref p, 13 * (nuint)TL.Count), b, a13);
                 a14 = TL.Fma(TL.Load(ref p, 14 * (nuint)TL.Count), b, a14);
                 a15 = TL.Fma(TL.Load(ref p, 15 * (nuint)TL.Count), b, a15);
-                p = ref Unsafe.Add(ref p, stride);
+                p = ref Unsafe.Add(ref p, step);
             }
         }
         return TL.Sum(a0) + TL.Sum(a1) + TL.Sum(a2) + TL.Sum(a3) + TL.Sum(a4) + TL.Sum(a5) + TL.Sum(a6) + TL.Sum(a7) + TL.Sum(a8) + TL.Sum(a9) + TL.Sum(a10) + TL.Sum(a11) + TL.Sum(a12) + TL.Sum(a13) + TL.Sum(a14) + TL.Sum(a15);
