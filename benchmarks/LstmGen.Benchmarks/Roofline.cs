@@ -89,8 +89,9 @@ public static class Roofline
     // last, or alternate passes last to first (which finds the end of the previous pass still in L1).
     private static Probe Streaming(int bytes, bool alternate, int passes = 0)
     {
-        int vectors = VectorMath.IsWideAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
-        int floats = Math.Max(bytes / sizeof(float), Accumulators * vectors);
+        // Whole blocks of 16 vectors, the kernel's unit, so the FLOPs counted are the FLOPs done.
+        int block = Accumulators * (VectorMath.IsWideAccelerated ? Vector512<float>.Count : Vector256<float>.Count);
+        int floats = Math.Max(bytes / sizeof(float) / block, 1) * block;
         var w = new AlignedFloats(floats);
         for (int i = 0; i < floats; i++) w[i] = 1e-3f * (i % 13);
         var x = new float[64];
