@@ -16,7 +16,7 @@ uci=${UCI_DIR:-../shared/data/uci-sentiment-labelled-sentences}
 [ -f "$peers/setup.sh" ] || { echo "peers.sh: $peers/setup.sh not found (set PEERS_DIR)." >&2; exit 1; }
 [ -d "$uci" ] || { echo "peers.sh: the UCI sentences are not at $uci (set UCI_DIR)." >&2; exit 1; }
 bash "$peers/setup.sh" | tail -1
-cp benchmarks/torch_epoch.py "$root/anchors/"
+cp benchmarks/torch_epoch.py benchmarks/torch_sparse.py "$root/anchors/"
 gcc -O2 -mavx2 -mfma "$peers/peak.c" -o /tmp/lstmgen-peak
 # The AVX-512 peak too where the CPU has it (LstmGen's kernels then run 16-lane; "none" otherwise).
 peak512=none
@@ -29,6 +29,7 @@ for ((r = 1; r <= rounds; r++)); do
   for th in 1 2; do
     dotnet "$bench" --peers "$th" | sed "s/^/$th /" >> "$out"
     chroot "$root" python3 /anchors/torch_lstm.py "$th" | sed "s/^/$th pytorch /" >> "$out"
+    chroot "$root" python3 /anchors/torch_sparse.py "$th" | sed "s/^/$th pytorch /" >> "$out"
     chroot "$root" bash -c "cd /peers && /usr/share/dotnet/dotnet bin/Release/net10.0/Peers.dll $th" | sed "s/^/$th /" >> "$out"
     # /tmp/peers is the chroot's /peers (setup.sh bind-mounts it).
     dotnet "$bench" --peers-epoch "$th" "$uci" /tmp/peers/uci60.txt | sed "s/^/$th /" >> "$out"
@@ -50,7 +51,7 @@ for l in lines:
         epochs[key] = max(epochs.get(key, 0), float(e.group(3)))
         if e.group(4).strip(): sentences = e.group(4).strip()
         continue
-    m = re.match(r"(\d) (\w+) (infer|train) b=(\d+)\s+T=\d+: ([\d.]+) (us/seq|ms/\w+ = ([\d.]+) seq/s)", l)
+    m = re.match(r"(\d) (\w+) (infer|train-lazy|train) b=(\d+)\s+T=\d+: ([\d.]+) (us/seq|ms/\w+ = ([\d.]+) seq/s)", l)
     if not m: continue
     th, fw, kind, b = m.group(1), m.group(2), m.group(3), m.group(4)
     row = f"{kind} b={b}"
@@ -76,7 +77,8 @@ out = [f"## {field('Model name')} {cpu}", "",
        "| row | threads | LstmGen | PyTorch 2.6 | TorchSharp | ONNX Runtime | × PyTorch | × ONNX Runtime |",
        "|---|---:|---:|---:|---:|---:|---:|---:|"]
 def cell(th, fw, row): v = best.get((th, fw, row)); return "—" if v is None else f"{v:,.1f}" if row == "infer b=1" else f"{v:,.0f}"
-for th, row, unit in [("1", "infer b=1", "µs/seq"), ("1", "infer b=32", "seq/s"), ("2", "infer b=32", "seq/s"), ("1", "train b=32", "seq/s"), ("2", "train b=32", "seq/s")]:
+for th, row, unit in [("1", "infer b=1", "µs/seq"), ("1", "infer b=32", "seq/s"), ("2", "infer b=32", "seq/s"), ("1", "train b=32", "seq/s"), ("2", "train b=32", "seq/s"),
+                      ("1", "train-lazy b=32", "seq/s"), ("2", "train-lazy b=32", "seq/s")]:
     lg = best.get((th, "lstmgen", row))
     def ratio(fw):
         v = best.get((th, fw, row))
@@ -87,6 +89,9 @@ lg1, lg2 = best.get(("1", "lstmgen", "infer b=32")), best.get(("2", "lstmgen", "
 if lg1 and lg2: out += ["", f"LstmGen batch-32 inference, 2 threads / 1 thread: {lg2 / lg1:.2f}×."]
 t1, t2 = best.get(("1", "lstmgen", "train b=32")), best.get(("2", "lstmgen", "train b=32"))
 if t1 and t2: out += [f"LstmGen training step, 2 threads / 1 thread: {t2 / t1:.2f}×."]
+if best.get(("1", "lstmgen", "train-lazy b=32")):
+    out += ["", "train-lazy: the same step with sparse-row Adam on the embedding, LstmGen's `new Adam(lazy: true)` against "
+            "PyTorch's Embedding(sparse=True) with SparseAdam (dense Adam for the rest), benchmarks/torch_sparse.py."]
 if epochs:
     out += ["", f"Real text: one training epoch (forward, BPTT, Adam; batch 32) over the UCI sentiment sentences {sentences}, sequence length 60, "
             "the same batches for both; PyTorch as its users write it, padded to 60 steps, and with packed sequences (pack_padded_sequence).", "",

@@ -51,6 +51,10 @@ public static class PeerRows
         using var step = new TrainingStep(new ReferenceModel(seed: 1), new Adam(), threads: threads);
         double ts = Median(() => step.Run(x32, targets), 30);
         Console.WriteLine($"lstmgen train b=32 T={T}: {ts * 1e3:F2} ms/step = {B / ts:F0} seq/s");
+        // The same with sparse-row Adam on the embedding (PyTorch's SparseAdam row: benchmarks/torch_sparse.py).
+        using var lazy = new TrainingStep(new ReferenceModel(seed: 1), new Adam(lazy: true), threads: threads);
+        double tl = Median(() => lazy.Run(x32, targets), 30);
+        Console.WriteLine($"lstmgen train-lazy b=32 T={T}: {tl * 1e3:F2} ms/step = {B / tl:F0} seq/s");
     }
 
     /// <summary>

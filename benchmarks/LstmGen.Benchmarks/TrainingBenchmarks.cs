@@ -8,7 +8,9 @@ namespace LstmGen.Benchmarks;
 /// parameters — reported per sequence (<c>OperationsPerInvoke = 32</c>). A training step is about three forward passes.
 /// The two-thread case is <see cref="TrainingStep"/> with two data-parallel shards of 16 rows (its own model and Adam).
 /// The short-text case trains on rows of 4–24 tokens padded to 100 (<see cref="BenchmarkData.MakeShortTexts"/>): the
-/// shape of real sentiment data, where most (step, row) pairs are padding and skipped.
+/// shape of real sentiment data, where most (step, row) pairs are padding and skipped. The lazy cases run
+/// <see cref="TrainingStep"/> with <c>new Adam(lazy: true)</c> (only the batch's embedding rows updated) beside the same
+/// step with dense Adam.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingBenchmarks
@@ -21,6 +23,7 @@ public class TrainingBenchmarks
     private float[] _gradients = null!;
     private Adam _adam = null!;
     private TrainingStep _parallel = null!;
+    private TrainingStep _denseStep = null!, _lazyStep = null!, _lazyParallel = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -36,10 +39,22 @@ public class TrainingBenchmarks
         TrainStep_Batch32_ShortTexts();
         _parallel = new TrainingStep(new ReferenceModel(seed: 1), new Adam(), threads: 2);
         TrainStep_Batch32_2Threads();
+        _denseStep = new TrainingStep(new ReferenceModel(seed: 1), new Adam());
+        _lazyStep = new TrainingStep(new ReferenceModel(seed: 1), new Adam(lazy: true));
+        _lazyParallel = new TrainingStep(new ReferenceModel(seed: 1), new Adam(lazy: true), threads: 2);
+        TrainStep_Batch32_Step();
+        TrainStep_Batch32_LazyAdam();
+        TrainStep_Batch32_2Threads_LazyAdam();
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _parallel.Dispose();
+    public void Cleanup()
+    {
+        _parallel.Dispose();
+        _denseStep.Dispose();
+        _lazyStep.Dispose();
+        _lazyParallel.Dispose();
+    }
 
     [Benchmark(OperationsPerInvoke = B)]
     public float TrainStep_Batch32()
@@ -59,4 +74,13 @@ public class TrainingBenchmarks
 
     [Benchmark(OperationsPerInvoke = B)]
     public float TrainStep_Batch32_2Threads() => _parallel.Run(_tokens, _targets);
+
+    [Benchmark(OperationsPerInvoke = B)]
+    public float TrainStep_Batch32_Step() => _denseStep.Run(_tokens, _targets);
+
+    [Benchmark(OperationsPerInvoke = B)]
+    public float TrainStep_Batch32_LazyAdam() => _lazyStep.Run(_tokens, _targets);
+
+    [Benchmark(OperationsPerInvoke = B)]
+    public float TrainStep_Batch32_2Threads_LazyAdam() => _lazyParallel.Run(_tokens, _targets);
 }

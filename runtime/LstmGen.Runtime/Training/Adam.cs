@@ -9,8 +9,15 @@ namespace LstmGen.Training;
 /// Adam with bias correction and Keras defaults (lr 1e-3, β1 0.9, β2 0.999, ε 1e-7):
 /// m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  θ ← θ − lr·m̂ / (√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ)
 /// (PyTorch's placement of ε). Optional decoupled-from-nothing L2: g ← g + λ·θ before the update.
+/// <para>With <see cref="Lazy"/> the training steps update, in a token model's <c>embedding.weight</c>, only the rows of
+/// the ids the batch holds (PyTorch's <c>SparseAdam</c>, TensorFlow Addons' <c>LazyAdam</c>): the other rows keep their
+/// weights and both moments, and the bias correction uses the global step count t. Every other parameter is updated
+/// every step as by dense Adam. On the first step the two agree exactly (m = v = 0 makes a zero gradient a zero
+/// update); later, dense Adam keeps moving an untouched row by its decaying momentum, lazy Adam does not. L2 decay then
+/// applies to touched rows only. Dense is the default and the parity reference; lazy saves most of the optimizer's
+/// memory traffic when the vocabulary is large and a batch touches few of its rows.</para>
 /// </summary>
-public sealed class Adam : IOptimizer, ILearningRate
+public sealed class Adam : IOptimizer, ILearningRate, ILazyOptimizer
 {
     private float[] _m = [];
     private float[] _v = [];
@@ -24,9 +31,11 @@ public sealed class Adam : IOptimizer, ILearningRate
     /// <param name="beta2">Second-moment decay, in [0, 1).</param>
     /// <param name="epsilon">Denominator guard, finite and > 0.</param>
     /// <param name="weightDecay">L2 coefficient, finite and ≥ 0.</param>
+    /// <param name="lazy">Update only the embedding rows a batch touched (see <see cref="Lazy"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting outside its range, infinite or NaN (the message names it).</exception>
-    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, float weightDecay = 0f)
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, float weightDecay = 0f, bool lazy = false)
     {
+        Lazy = lazy;
         _learningRate = OptimizerChecks.LearningRate(learningRate, nameof(learningRate));
         Beta1 = OptimizerChecks.UnitInterval(beta1, nameof(beta1));
         Beta2 = OptimizerChecks.UnitInterval(beta2, nameof(beta2));
@@ -51,6 +60,11 @@ public sealed class Adam : IOptimizer, ILearningRate
     public float WeightDecay { get; }
     /// <summary>Steps taken.</summary>
     public int Iterations => _t;
+    /// <summary>
+    /// Whether the training steps update only the embedding rows of the batch's ids (sparse-row, "lazy" Adam). A whole-span
+    /// <see cref="Step"/> or <see cref="Update(Span{float}, ReadOnlySpan{float}, int)"/> call has no rows to go by and updates every element it is given.
+    /// </summary>
+    public bool Lazy { get; }
 
     /// <inheritdoc />
     public void Reset() { _t = 0; _m = []; _v = []; }

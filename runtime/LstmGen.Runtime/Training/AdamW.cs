@@ -6,7 +6,7 @@ namespace LstmGen.Training;
 /// is not scaled by the adaptive denominator, unlike Adam's L2). Defaults: lr 1e-3, β1 0.9, β2 0.999, ε 1e-7 (Keras'),
 /// λ 0.01 (PyTorch's and Keras' AdamW default).
 /// </summary>
-public sealed class AdamW : IOptimizer, ILearningRate
+public sealed class AdamW : IOptimizer, ILearningRate, ILazyOptimizer
 {
     private readonly Adam _adam;
 
@@ -16,10 +16,11 @@ public sealed class AdamW : IOptimizer, ILearningRate
     /// <param name="beta1">First-moment decay, in [0, 1).</param>
     /// <param name="beta2">Second-moment decay, in [0, 1).</param>
     /// <param name="epsilon">Denominator guard, finite and > 0.</param>
+    /// <param name="lazy">Update only the embedding rows a batch touched, as <see cref="Adam.Lazy"/> (the decay too).</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting outside its range, infinite or NaN (the message names it).</exception>
-    public AdamW(float learningRate = 1e-3f, float weightDecay = 0.01f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f)
+    public AdamW(float learningRate = 1e-3f, float weightDecay = 0.01f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-7f, bool lazy = false)
     {
-        _adam = new Adam(learningRate, beta1, beta2, epsilon, weightDecay: 0f);
+        _adam = new Adam(learningRate, beta1, beta2, epsilon, weightDecay: 0f, lazy: lazy);
         WeightDecay = OptimizerChecks.NonNegative(weightDecay, nameof(weightDecay));
     }
 
@@ -41,6 +42,8 @@ public sealed class AdamW : IOptimizer, ILearningRate
     public float Epsilon => _adam.Epsilon;
     /// <summary>Steps taken.</summary>
     public int Iterations => _adam.Iterations;
+    /// <summary>Whether the training steps update only the embedding rows of the batch's ids (see <see cref="Adam.Lazy"/>).</summary>
+    public bool Lazy => _adam.Lazy;
 
     /// <inheritdoc />
     public void Reset() => _adam.Reset();

@@ -69,6 +69,7 @@ public static class StreamTrainer
         private float[] _state = new float[streams * model.StateSize];
         private float[] _next = new float[streams * model.StateSize];
         private readonly float[] _gradients = new float[model.ParameterCount];
+        private readonly TableRows _table = TableRows.For(model);
         private readonly float[] _outputs = new float[streams * model.Shape.SequenceLength * model.Shape.OutputSize];
 
         // One pass over the windows in order from a zero state; with an optimizer, an update per window.
@@ -88,7 +89,8 @@ public static class StreamTrainer
                     string? failure = !float.IsFinite(loss) ? $"the loss is {loss}" : !Gradients.AllFinite(_gradients) ? "a gradient is not finite" : null;
                     if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure + "; this step did not change the weights");
                     if (clipNorm is float clip) Gradients.ClipByGlobalNorm(_gradients, clip);
-                    using (ParameterUpdate update = model.BeginParameterUpdate()) optimizer.Step(update.Values, _gradients);
+                    _table.Collect(_tokens);
+                    using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients);
                 }
                 (_state, _next) = (_next, _state);
                 lossSum += loss;

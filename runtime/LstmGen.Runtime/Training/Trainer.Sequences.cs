@@ -135,6 +135,7 @@ public static partial class Trainer
         var batchClasses = new int[classes is null ? 0 : batchSize * width];
         var predictions = new float[batchSize * t * o];
         var gradients = new float[model.ParameterCount];
+        TableRows table = TableRows.For(model);
         var history = new List<EpochResult>();
 
         var callbacks = new List<TrainingCallback>();
@@ -173,7 +174,8 @@ public static partial class Trainer
                 string? failure = !float.IsFinite(loss) ? $"the loss is {loss}" : !Gradients.AllFinite(gradients) ? "a gradient is not finite" : null;
                 if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure + "; this step did not change the weights");
                 if (options.ClipNorm is float clipNorm) Gradients.ClipByGlobalNorm(gradients, clipNorm);
-                using (ParameterUpdate update = model.BeginParameterUpdate()) optimizer.Step(update.Values, gradients);
+                batch.CollectIds(table, n);
+                using (ParameterUpdate update = model.BeginParameterUpdate()) table.Step(optimizer, update.Values, gradients);
 
                 (double right, long realSteps, long outputs) = CountCorrectSteps(shape, real.AsSpan(0, n * t), py, classes is null ? batchTargets.AsSpan(0, n * width) : default, classes is null ? default : batchClasses.AsSpan(0, n * width));
                 correct += right;
@@ -318,6 +320,12 @@ public static partial class Trainer
             if (_tokens is not null) { Array.Copy(_tokens, source * _width, batch._tokens!, row * _width, _width); return; }
             Array.Copy(_features!, source * _width, batch._features!, row * _width, _width);
             batch._lengths![row] = _lengths![source];
+        }
+
+        // The ids of the first `rows` rows, for a lazy optimizer (dense rows hold none).
+        public void CollectIds(TableRows table, int rows)
+        {
+            if (_tokens is not null) table.Collect(_tokens.AsSpan(0, rows * _width));
         }
 
         // real[b·T + t] for the first `rows` rows.

@@ -33,12 +33,8 @@ public sealed unsafe class TrainingStep : IDisposable
     private readonly WorkerTeam? _team;
     private readonly Action<int> _computeShard, _reduceSlice, _updateSlice;
     private readonly int _outputs, _length, _sequenceLength, _inputSize;
-    // The embedding table [vocabulary, width] at _embeddingOffset (width 0: no table, every element is read), the ids
-    // the current batch holds, ascending (_ids[.._idCount]), and a bit per id to build that list.
-    private readonly int _embeddingOffset, _embeddingWidth;
-    private readonly int[] _ids = [];
-    private readonly ulong[] _idBits = [];
-    private int _idCount;
+    // The rows of the embedding table the current batch touched (the live ranges of the gradient).
+    private readonly TableRows _table;
     private int[] _tokens = [];
     private float[] _inputs = [];
     private int[] _lengths = [];
@@ -87,13 +83,7 @@ public sealed unsafe class TrainingStep : IDisposable
         _sequenceLength = model.Shape.SequenceLength;
         _inputSize = model.Shape.InputSize;
         _gradients = new float[_length];
-        if (model is ITrainableModel && FindEmbedding(model) is ParameterInfo table)
-        {
-            _embeddingOffset = table.Offset;
-            _embeddingWidth = table.Shape[1];
-            _ids = new int[table.Shape[0]];
-            _idBits = new ulong[(table.Shape[0] + 63) / 64];
-        }
+        _table = TableRows.For(model);
         _all = new IGradientModel[threads];
         _all[0] = model;
         for (int k = 1; k < threads; k++) _all[k] = model.CreateReplica();
@@ -108,18 +98,6 @@ public sealed unsafe class TrainingStep : IDisposable
         _reduceSlice = ReduceSlice;
         _updateSlice = UpdateSlice;
         if (threads > 1) _team = new WorkerTeam(threads);
-    }
-
-    // The lookup table whose rows a batch's ids select: embedding.weight, [VocabularySize, EmbeddingSize].
-    private static ParameterInfo? FindEmbedding(IGradientModel model)
-    {
-        foreach (ParameterInfo p in model.ParameterLayout)
-        {
-            if (p.Name == "embedding.weight" && p.Shape.Count == 2 && p.Shape[0] == model.Shape.VocabularySize && p.Shape[1] == model.Shape.EmbeddingSize
-                && p.Length == p.Shape[0] * p.Shape[1])
-                return p;
-        }
-        return null;
     }
 
     /// <summary>Threads used per step.</summary>
@@ -214,7 +192,7 @@ public sealed unsafe class TrainingStep : IDisposable
         if (_team is null)
         {
             loss = model.ComputeGradients(tokens, targets, _gradients, outputs);
-            CollectIds(tokens);
+            _table.Collect(tokens);
             return Update(loss);
         }
 
@@ -227,7 +205,7 @@ public sealed unsafe class TrainingStep : IDisposable
         Losses.ValidateTargets(model.Shape.Output, _outputs, rows, targets, nameof(targets));
         if (_tokens.Length < tokens.Length) _tokens = new int[tokens.Length];
         tokens.CopyTo(_tokens);
-        CollectIds(tokens);
+        _table.Collect(tokens);
         return Shards(rows, targets, outputs, out loss);
     }
 
@@ -253,7 +231,7 @@ public sealed unsafe class TrainingStep : IDisposable
         // ClipByGlobalNorm on the live ranges only: the rest of the gradient is zero, which changes neither the norm nor the scaled values.
         float scale = ClipScale(squares);
         if (scale != 1f) ScaleLive(0, _length, scale);
-        using (ParameterUpdate update = _all[0].BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
+        using (ParameterUpdate update = _all[0].BeginParameterUpdate()) _table.Step(_optimizer, update.Values, _gradients);
         return null;
     }
 
@@ -343,7 +321,7 @@ public sealed unsafe class TrainingStep : IDisposable
         bool finite = true;
         double squares = 0;
         int rows0 = ShardRows(0, out _);
-        var live = new LiveRanges(this, start, n);
+        TableRows.Ranges live = _table.Live(start, n);
         while (live.Next(out int from, out int count))
         {
             Span<float> g = _gradients.AsSpan(from, count);
@@ -359,27 +337,12 @@ public sealed unsafe class TrainingStep : IDisposable
         _sliceSquares[k] = squares;
     }
 
-    // Marks the ids of the batch and lists them ascending (the rows of the embedding gradient that can be non-zero).
-    private void CollectIds(ReadOnlySpan<int> tokens)
-    {
-        if (_embeddingWidth == 0) return;
-        ulong[] bits = _idBits;
-        foreach (int id in tokens) bits[id >> 6] |= 1UL << (id & 63);
-        int count = 0;
-        for (int w = 0; w < bits.Length; w++)
-        {
-            for (ulong word = bits[w]; word != 0; word &= word - 1) _ids[count++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word);
-            bits[w] = 0;
-        }
-        _idCount = count;
-    }
-
     // Whether the gradient's live elements in [start, start + n) are all finite, and (when clipping) their Σ g².
     private bool LiveStats(int start, int n, out double squares)
     {
         bool finite = true;
         squares = 0;
-        var live = new LiveRanges(this, start, n);
+        TableRows.Ranges live = _table.Live(start, n);
         while (live.Next(out int from, out int count)) Check(_gradients.AsSpan(from, count), ref finite, ref squares);
         return finite;
     }
@@ -397,61 +360,8 @@ public sealed unsafe class TrainingStep : IDisposable
     // g ← scale·g on the live ranges of [start, start + n) (elsewhere g is zero and stays zero).
     private void ScaleLive(int start, int n, float scale)
     {
-        var live = new LiveRanges(this, start, n);
+        TableRows.Ranges live = _table.Live(start, n);
         while (live.Next(out int from, out int count)) VectorMath.Scale(_gradients.AsSpan(from, count), scale);
-    }
-
-    // The parts of [start, start + n) where the batch gradient can be non-zero, ascending: everything outside the
-    // embedding table, and inside it the rows of the batch's ids (from _ids), consecutive ids' rows as one range.
-    private struct LiveRanges
-    {
-        private readonly TrainingStep _step;
-        private readonly int _end, _tableEnd;
-        private int _at, _id;
-
-        public LiveRanges(TrainingStep step, int start, int n)
-        {
-            _step = step;
-            _at = start;
-            _end = start + n;
-            int width = step._embeddingWidth;
-            _tableEnd = width == 0 ? step._embeddingOffset : step._embeddingOffset + step._ids.Length * width;
-            // The first listed id whose row ends after start.
-            int first = width == 0 ? 0 : Math.Max(0, start - step._embeddingOffset) / width;
-            int lo = 0, hi = step._idCount;
-            while (lo < hi) { int mid = (lo + hi) >>> 1; if (step._ids[mid] < first) lo = mid + 1; else hi = mid; }
-            _id = lo;
-        }
-
-        public bool Next(out int from, out int count)
-        {
-            TrainingStep s = _step;
-            int table = s._embeddingOffset, width = s._embeddingWidth;
-            while (_at < _end)
-            {
-                if (width == 0 || _at < table || _at >= _tableEnd)
-                {
-                    // Outside the table: up to its start, or to the end.
-                    int stop = _at < table ? Math.Min(_end, table) : _end;
-                    from = _at; count = stop - _at; _at = stop;
-                    return true;
-                }
-                if (_id >= s._idCount) { _at = Math.Min(_end, _tableEnd); continue; }
-                int rowStart = table + s._ids[_id] * width;
-                if (rowStart >= _end) { _at = Math.Min(_end, _tableEnd); continue; }
-                // Extend over the ids that follow without a gap.
-                int last = _id;
-                while (last + 1 < s._idCount && s._ids[last + 1] == s._ids[last] + 1 && table + s._ids[last] * width + width < _end) last++;
-                int runEnd = table + (s._ids[last] + 1) * width;
-                from = Math.Max(_at, rowStart);
-                count = Math.Min(_end, runEnd) - from;
-                _at = from + count;
-                _id = _at == runEnd ? last + 1 : last;
-                return true;
-            }
-            from = count = 0;
-            return false;
-        }
     }
 
     private void UpdateSlice(int k)
@@ -459,7 +369,7 @@ public sealed unsafe class TrainingStep : IDisposable
         int n = Slice(k, out int start);
         if (n == 0) return;
         if (_scale != 1f) ScaleLive(start, n, _scale);
-        _optimizer.Update(new Span<float>(_parameters + start, n), _gradients.AsSpan(start, n), start);
+        _table.Update(_optimizer, new Span<float>(_parameters + start, n), _gradients, start);
     }
 
     /// <summary>Stops the worker threads.</summary>

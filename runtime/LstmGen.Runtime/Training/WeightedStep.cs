@@ -10,6 +10,7 @@ internal sealed class WeightedStep(ITrainableModel model, IOptimizer optimizer, 
 {
     private readonly float[] _gradients = new float[model.ParameterCount];
     private readonly float[] _group = new float[model.ParameterCount];
+    private readonly TableRows _table = TableRows.For(model);
     private int[] _tokens = [];
     private float[] _targets = [];
     private float[] _outputs = [];
@@ -43,7 +44,8 @@ internal sealed class WeightedStep(ITrainableModel model, IOptimizer optimizer, 
         if (!float.IsFinite(loss)) return $"the loss is {loss}; this step did not change the weights";
         if (!Gradients.AllFinite(_gradients)) return "a gradient is not finite; this step did not change the weights";
         if (clipNorm is float clip) Gradients.ClipByGlobalNorm(_gradients, clip);
-        using (ParameterUpdate update = model.BeginParameterUpdate()) optimizer.Step(update.Values, _gradients);
+        _table.Collect(tokens);
+        using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients);
         return null;
     }
 }
