@@ -96,13 +96,14 @@ public static class Gemm
         // Long sums (weight gradients over all T·B pairs) run in blocks of kBlock rows of B: a block of B stays in L2 while
         // every row block of A passes over it, instead of all of B streaming from L3 once per row block. C keeps its
         // running sum between blocks, so each element is the same FMA sequence over p as without blocking.
+        bool pack = m >= PackMinRows || (m >= LongSumMinRows && k >= LongSumDepth);
         for (int p0 = 0; p0 < k; p0 += kBlock)
         {
             int kc = Math.Min(kBlock, k - p0);
             ref float ap0 = ref Unsafe.Add(ref pa, (nuint)p0 * aps);
             ref float bp0 = ref Unsafe.Add(ref pb, (nint)p0 * ldb);
             if (path == KernelPath.Vector128) MultiplyAddBlock128(m, n, kc, ref ap0, ars, aps, ref bp0, ldb, ref pc, ldc);
-            else MultiplyAddBlock(m, n, kc, ref ap0, ars, aps, ref bp0, ldb, ref pc, ldc, l1Bytes, l2Bytes);
+            else MultiplyAddBlock(m, n, kc, ref ap0, ars, aps, ref bp0, ldb, ref pc, ldc, l1Bytes, l2Bytes, pack);
         }
     }
 
@@ -130,19 +131,21 @@ public static class Gemm
             }
     }
 
-    // Rows from which B's whole panels are first copied into one contiguous buffer (see MultiplyAddBlock).
-    private const int PackMinRows = 96;
+    // Rows from which B's whole panels are first copied into one contiguous buffer (see MultiplyAddBlock); a long sum (a
+    // weight gradient over all T·B pairs) packs from LongSumMinRows, since every row block would otherwise stream its
+    // strided panel of LongSumDepth or more rows from L2.
+    private const int PackMinRows = 96, LongSumMinRows = 48, LongSumDepth = 1024;
 
     [ThreadStatic] private static float[]? t_packedB;
 
     // C[m×n] += A·B[k×n] on the vector path, k ≤ the k-block. Every kernel sums each element over p in the same FMA order,
     // so neither the panel width, the row block a row falls in, nor the loop order changes a result.
-    private static void MultiplyAddBlock(int m, int n, int k, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc, int l1Bytes, int l2Bytes)
+    private static void MultiplyAddBlock(int m, int n, int k, ref float pa, nuint ars, nuint aps, ref float pb, int ldb, ref float pc, int ldc, int l1Bytes, int l2Bytes, bool pack)
     {
         int nFull = n - n % Nr;
         // AVX-512: 32-column panels (8-row blocks, 16 zmm accumulators), then 16-column panels for the rest.
         int nWide = VectorMath.IsWideAccelerated ? n - n % WideNr : 0;
-        if (m >= PackMinRows && nFull > 0)
+        if (pack && nFull > 0)
         {
             // Many rows: B is copied, kc rows at a time, into contiguous kc×width panels (a strided panel of a B whose row
             // length is a power of two falls into a few L1 sets), kc such that a 32-wide panel fills half of L1. Then, for

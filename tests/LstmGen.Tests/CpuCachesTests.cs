@@ -79,13 +79,13 @@ public class CpuCachesTests
                     $"L2 {l2} B, element {i}: {c[i]:R} against {first[i]:R}");
         }
     }
-    // Shapes on both sides of the row count from which B is packed (96), with a column tail, a k past several k-blocks and
-    // an A read down its columns (transA) or along its rows.
+    // Shapes on both sides of the row counts from which B is packed (96; 48 for a sum over k ≥ 1024, as a weight
+    // gradient's), with a column tail, a k past several k-blocks and an A read down its columns (transA) or along its rows.
     public static TheoryData<KernelPath, int, int, int, bool> PackShapes()
     {
         var data = new TheoryData<KernelPath, int, int, int, bool>();
         foreach (var path in new[] { KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar })
-            foreach (var (m, n, k) in new[] { (95, 48, 70), (96, 48, 70), (200, 72, 1100), (130, 256, 300) })
+            foreach (var (m, n, k) in new[] { (95, 48, 70), (96, 48, 70), (200, 72, 1100), (130, 256, 300), (47, 40, 1024), (48, 40, 1024), (64, 32, 1100) })
                 foreach (bool transA in new[] { false, true })
                     data.Add(path, m, n, k, transA);
         return data;
