@@ -26,7 +26,7 @@ public sealed class FitOptions
     public float[]? ValidationInputs { get; init; }
     /// <summary>The lengths of the <see cref="ValidationInputs"/> rows.</summary>
     public int[]? ValidationLengths { get; init; }
-    /// <summary>The optimizer; default <see cref="Adam"/> with Keras defaults.</summary>
+    /// <summary>The optimizer; default <see cref="Adam"/> with Keras defaults (dense; <c>new Adam(lazy: true)</c> updates only the batch's embedding rows).</summary>
     public IOptimizer? Optimizer { get; init; }
     /// <summary>Clip gradients to this global L2 norm (null = no clipping).</summary>
     public float? ClipNorm { get; init; }
