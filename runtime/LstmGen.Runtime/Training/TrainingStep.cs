@@ -11,7 +11,8 @@ namespace LstmGen.Training;
 /// <para>A token model's <c>embedding.weight</c> gradient is zero in the rows of ids the batch does not hold (the
 /// contract of <see cref="ITrainableModel.ComputeGradients"/>), so the reduction, the finiteness check and clipping read only the
 /// batch's rows of it (with dense random tokens about a quarter of the table at batch 32, far less on real text); shard 0
-/// computes into the batch gradient itself, which the reduction then scales in place.</para>
+/// computes into the batch gradient itself, which the reduction then scales in place. A lazy optimizer
+/// (<see cref="Adam.Lazy"/>) is given only those live ranges to update (<see cref="TableRows"/>).</para>
 /// </summary>
 public sealed unsafe class TrainingStep : IDisposable
 {
