@@ -44,7 +44,7 @@ public class TrainingBenchmarks
         _lazyParallel = new TrainingStep(new ReferenceModel(seed: 1), new Adam(lazy: true), threads: 2);
         TrainStep_Batch32_Step();
         TrainStep_Batch32_LazyAdam();
-        TrainStep_Batch32_2Threads_LazyAdam();
+        TrainStep_Batch32_LazyAdam_2Threads();
     }
 
     [GlobalCleanup]
@@ -82,5 +82,5 @@ public class TrainingBenchmarks
     public float TrainStep_Batch32_LazyAdam() => _lazyStep.Run(_tokens, _targets);
 
     [Benchmark(OperationsPerInvoke = B)]
-    public float TrainStep_Batch32_2Threads_LazyAdam() => _lazyParallel.Run(_tokens, _targets);
+    public float TrainStep_Batch32_LazyAdam_2Threads() => _lazyParallel.Run(_tokens, _targets);
 }
