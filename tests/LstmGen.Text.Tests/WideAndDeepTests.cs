@@ -111,6 +111,32 @@ public sealed class WideAndDeepTests : IDisposable
             [.. labels.Select(l => l == "pos" ? 1 : 0)], wide);
     }
 
+    // Lazy Adam updates only the embedding rows of the step's ids (TableRows, tested in full in LazyAdamTests); dense Adam
+    // moves the first step's rows again in the second by their momentum, so the check can fail.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void LazyAdam_UpdatesOnlyTheStepsEmbeddingRows(bool lazy)
+    {
+        (int[] tokens, List<int[]> features, int[] classes, HashedNGramModel wide) = Data(12);
+        var model = new TinySentimentModel(seed: 2);
+        var trainer = new WideAndDeepTrainer(model, wide, new Adam(1e-2f, lazy: lazy), 0.1f, 0f, batchSize: 2);
+        int t = TinySentimentModel.SequenceLength;
+        ParameterInfo table = model.ParameterLayout.Single(p => p.Name == "embedding.weight");
+        int e = table.Shape[1];
+        trainer.Step(tokens, features, classes, [0, 1], out _);
+        float[] before = model.Parameters.ToArray();
+        trainer.Step(tokens, features, classes, [2, 3], out _);
+        var held = new HashSet<int>(tokens.AsSpan(2 * t, 2 * t).ToArray());
+        int moved = 0;
+        for (int id = 0; id < table.Shape[0]; id++)
+        {
+            if (held.Contains(id)) continue;
+            for (int j = 0; j < e; j++) if (model.Parameters[table.Offset + id * e + j] != before[table.Offset + id * e + j]) moved++;
+        }
+        Assert.Equal(lazy, moved == 0);
+    }
+
     [Fact]
     public void OneStep_IsAdaGradOnTheTouchedRowsWithTheNetworksLogitGradients()
     {

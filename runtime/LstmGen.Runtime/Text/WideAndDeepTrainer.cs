@@ -19,6 +19,7 @@ public sealed class WideAndDeepTrainer
     private readonly ILogitOffsetModel _model;
     private readonly HashedNGramModel _wide;
     private readonly IOptimizer _optimizer;
+    private readonly TableRows _table;
     private readonly float _learningRate, _l2;
     private readonly int _outputs, _sequenceLength, _batchSize;
     private readonly bool _softmax;
@@ -31,7 +32,7 @@ public sealed class WideAndDeepTrainer
     /// <summary>Creates a trainer of <paramref name="model"/> with <paramref name="wide"/> as its linear part.</summary>
     /// <param name="model">The network (one output row per sequence, sigmoid with one output or softmax).</param>
     /// <param name="wide">The linear part; its class count must match the model's.</param>
-    /// <param name="optimizer">The network's optimizer (for example <see cref="Adam"/>).</param>
+    /// <param name="optimizer">The network's optimizer (for example <see cref="Adam"/>; a lazy one updates only the batch's embedding rows).</param>
     /// <param name="learningRate">The linear part's AdaGrad learning rate η.</param>
     /// <param name="l2">The linear part's L2 coefficient λ (on the touched rows of W).</param>
     /// <param name="batchSize">Rows per step.</param>
@@ -52,6 +53,7 @@ public sealed class WideAndDeepTrainer
         _model = model;
         _wide = wide;
         _optimizer = optimizer;
+        _table = TableRows.For(model);
         _learningRate = learningRate;
         _l2 = l2;
         _batchSize = batchSize;
@@ -94,7 +96,8 @@ public sealed class WideAndDeepTrainer
         float loss = _model.ComputeGradientsWithLogitOffsets(_batchTokens.AsSpan(0, n * t), targets, offsets, dz, _gradients, outputs);
         if (!float.IsFinite(loss)) throw new TrainingDivergedException($"the wide-and-deep loss is {loss}");
         if (!Gradients.AllFinite(_gradients)) throw new TrainingDivergedException("a gradient of the wide-and-deep network is not finite");
-        using (ParameterUpdate update = _model.BeginParameterUpdate()) _optimizer.Step(update.Values, _gradients);
+        _table.Collect(_batchTokens.AsSpan(0, n * t));
+        using (ParameterUpdate update = _model.BeginParameterUpdate()) _table.Step(_optimizer, update.Values, _gradients);
         UpdateWide(features, rows, dz);
         correct = 0;
         for (int b = 0; b < n; b++) if (Predicted(outputs.Slice(b * o, o)) == classes[rows[b]]) correct++;
