@@ -84,18 +84,22 @@ public static class PeerRows
         using (var writer = new StreamWriter(batchesPath))
             foreach (var r in rows) writer.WriteLine($"{r.Label} {r.Length} {string.Join(' ', r.Ids)}");
 
-        using var step = new TrainingStep(new UciModel(seed: 1), new Adam(), threads: threads);
-        void RunEpoch()
-        {
-            for (int start = 0; start < n; start += B)
-            {
-                int b = Math.Min(B, n - start);
-                step.Run(tokens.AsSpan(start * t, b * t), labels.AsSpan(start, b));
-            }
-        }
-        double epoch = Median(RunEpoch, 5, warm: 1);
+        // Dense Adam (the peers' optimizer), then sparse-row Adam: a batch of short sentences touches few embedding rows.
         double words = rows.Sum(r => r.Length) / (double)n;
-        Console.WriteLine($"lstmgen epoch uci T={t}: {epoch * 1e3:F1} ms/epoch = {n / epoch:F0} seq/s ({n} sentences, {words:F1} words on average)");
+        foreach (bool lazy in new[] { false, true })
+        {
+            using var step = new TrainingStep(new UciModel(seed: 1), new Adam(lazy: lazy), threads: threads);
+            void RunEpoch()
+            {
+                for (int start = 0; start < n; start += B)
+                {
+                    int b = Math.Min(B, n - start);
+                    step.Run(tokens.AsSpan(start * t, b * t), labels.AsSpan(start, b));
+                }
+            }
+            double epoch = Median(RunEpoch, 5, warm: 1);
+            Console.WriteLine($"lstmgen epoch{(lazy ? "-lazy" : "")} uci T={t}: {epoch * 1e3:F1} ms/epoch = {n / epoch:F0} seq/s ({n} sentences, {words:F1} words on average)");
+        }
     }
 
     // The peers' timing loop: warm-up, then the median of n single-call times. The warm-up also runs for a second, so
