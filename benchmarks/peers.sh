@@ -95,7 +95,7 @@ if best.get(("1", "lstmgen", "train-lazy b=32")):
 if epochs:
     out += ["", f"Real text: one training epoch (forward, BPTT, Adam; batch 32) over the UCI sentiment sentences {sentences}, sequence length 60, "
             "the same batches for both; PyTorch as its users write it, padded to 60 steps, and with packed sequences (pack_padded_sequence), "
-            "both with dense Adam; the "lazy Adam" rows are LstmGen with `new Adam(lazy: true)` on the same batches.", "",
+            "both with dense Adam; the 'lazy Adam' rows are LstmGen with `new Adam(lazy: true)` on the same batches.", "",
             "| row | threads | LstmGen | PyTorch 2.6 padded | PyTorch 2.6 packed | × padded | × packed |", "|---|---:|---:|---:|---:|---:|---:|"]
     for th in ("1", "2"):
         lg = epochs.get((th, "lstmgen"))
