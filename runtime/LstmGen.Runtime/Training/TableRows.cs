@@ -58,13 +58,24 @@ internal sealed class TableRows
     /// <summary>The live ranges of [start, start + n), ascending.</summary>
     public Ranges Live(int start, int n) => new(this, start, n);
 
-    /// <summary>One whole step of <paramref name="optimizer"/> (see <see cref="Update"/>) over every parameter.</summary>
+    /// <summary>
+    /// One whole step of <paramref name="optimizer"/> over every parameter: its own <see cref="IOptimizer.Step"/>, or for a
+    /// lazy optimizer <see cref="IOptimizer.BeginStep"/> and the live ranges (see <see cref="Update"/>).
+    /// </summary>
     public void Step(IOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients)
     {
+        if (!IsLazy(optimizer))
+        {
+            optimizer.Step(parameters, gradients);
+            return;
+        }
         if (gradients.Length != parameters.Length) throw new ArgumentException($"Expected {parameters.Length} gradients but got {gradients.Length}.", nameof(gradients));
         optimizer.BeginStep(parameters.Length);
         Update(optimizer, parameters, gradients, 0);
     }
+
+    // Whether the optimizer skips untouched rows and this model has a table to skip them in.
+    private bool IsLazy(IOptimizer optimizer) => _width != 0 && optimizer is ILazyOptimizer { Lazy: true };
 
     /// <summary>
     /// The optimizer's update of the slice [start, start + n) (a step already begun): the whole slice, or for a lazy optimizer only
@@ -73,7 +84,7 @@ internal sealed class TableRows
     /// </summary>
     public void Update(IOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, int start)
     {
-        if (optimizer is not ILazyOptimizer { Lazy: true } || _width == 0)
+        if (!IsLazy(optimizer))
         {
             optimizer.Update(parameters, gradients.Slice(start, parameters.Length), start);
             return;
