@@ -96,8 +96,7 @@ public sealed class WideAndDeepTrainer
         float loss = _model.ComputeGradientsWithLogitOffsets(_batchTokens.AsSpan(0, n * t), targets, offsets, dz, _gradients, outputs);
         if (!float.IsFinite(loss)) throw new TrainingDivergedException($"the wide-and-deep loss is {loss}");
         if (!Gradients.AllFinite(_gradients)) throw new TrainingDivergedException("a gradient of the wide-and-deep network is not finite");
-        _table.Collect(_batchTokens.AsSpan(0, n * t));
-        using (ParameterUpdate update = _model.BeginParameterUpdate()) _table.Step(_optimizer, update.Values, _gradients);
+        using (ParameterUpdate update = _model.BeginParameterUpdate()) _table.Step(_optimizer, update.Values, _gradients, _batchTokens.AsSpan(0, n * t));
         UpdateWide(features, rows, dz);
         correct = 0;
         for (int b = 0; b < n; b++) if (Predicted(outputs.Slice(b * o, o)) == classes[rows[b]]) correct++;

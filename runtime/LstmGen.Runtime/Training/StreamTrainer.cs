@@ -89,8 +89,7 @@ public static class StreamTrainer
                     string? failure = !float.IsFinite(loss) ? $"the loss is {loss}" : !Gradients.AllFinite(_gradients) ? "a gradient is not finite" : null;
                     if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure + "; this step did not change the weights");
                     if (clipNorm is float clip) Gradients.ClipByGlobalNorm(_gradients, clip);
-                    _table.Collect(_tokens);
-                    using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients);
+                    using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients, _tokens);
                 }
                 (_state, _next) = (_next, _state);
                 lossSum += loss;

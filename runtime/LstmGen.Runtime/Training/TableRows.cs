@@ -74,6 +74,16 @@ internal sealed class TableRows
         Update(optimizer, parameters, gradients, 0);
     }
 
+    /// <summary>
+    /// As <see cref="Step(IOptimizer, Span{float}, ReadOnlySpan{float})"/> for a batch of <paramref name="tokens"/> not yet
+    /// collected: they are read only when the optimizer is lazy (the trainers that need no live ranges of their own).
+    /// </summary>
+    public void Step(IOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, ReadOnlySpan<int> tokens)
+    {
+        if (IsLazy(optimizer)) Collect(tokens);
+        Step(optimizer, parameters, gradients);
+    }
+
     // Whether the optimizer skips untouched rows and this model has a table to skip them in.
     private bool IsLazy(IOptimizer optimizer) => _width != 0 && optimizer is ILazyOptimizer { Lazy: true };
 

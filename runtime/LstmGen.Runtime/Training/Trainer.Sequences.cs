@@ -174,8 +174,7 @@ public static partial class Trainer
                 string? failure = !float.IsFinite(loss) ? $"the loss is {loss}" : !Gradients.AllFinite(gradients) ? "a gradient is not finite" : null;
                 if (failure is not null) throw new TrainingDivergedException(epoch, k + 1, failure + "; this step did not change the weights");
                 if (options.ClipNorm is float clipNorm) Gradients.ClipByGlobalNorm(gradients, clipNorm);
-                batch.CollectIds(table, n);
-                using (ParameterUpdate update = model.BeginParameterUpdate()) table.Step(optimizer, update.Values, gradients);
+                using (ParameterUpdate update = model.BeginParameterUpdate()) table.Step(optimizer, update.Values, gradients, batch.Tokens(n));
 
                 (double right, long realSteps, long outputs) = CountCorrectSteps(shape, real.AsSpan(0, n * t), py, classes is null ? batchTargets.AsSpan(0, n * width) : default, classes is null ? default : batchClasses.AsSpan(0, n * width));
                 correct += right;
@@ -322,11 +321,8 @@ public static partial class Trainer
             batch._lengths![row] = _lengths![source];
         }
 
-        // The ids of the first `rows` rows, for a lazy optimizer (dense rows hold none).
-        public void CollectIds(TableRows table, int rows)
-        {
-            if (_tokens is not null) table.Collect(_tokens.AsSpan(0, rows * _width));
-        }
+        // The ids of the first `rows` rows (none for dense rows).
+        public ReadOnlySpan<int> Tokens(int rows) => _tokens is null ? default : _tokens.AsSpan(0, rows * _width);
 
         // real[b·T + t] for the first `rows` rows.
         public void RealSteps(int rows, Span<bool> real)

@@ -44,8 +44,7 @@ internal sealed class WeightedStep(ITrainableModel model, IOptimizer optimizer, 
         if (!float.IsFinite(loss)) return $"the loss is {loss}; this step did not change the weights";
         if (!Gradients.AllFinite(_gradients)) return "a gradient is not finite; this step did not change the weights";
         if (clipNorm is float clip) Gradients.ClipByGlobalNorm(_gradients, clip);
-        _table.Collect(tokens);
-        using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients);
+        using (ParameterUpdate update = model.BeginParameterUpdate()) _table.Step(optimizer, update.Values, _gradients, tokens);
         return null;
     }
 }
