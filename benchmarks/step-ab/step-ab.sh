@@ -4,7 +4,7 @@
 # benchmarks build, makes a B copy of each, applies TRANSFORM to the B copies (any command; it gets a B file's path as
 # its argument and edits it in place), adds BenchKernel (the step kernel alone in a loop) to both, and runs Harness.cs.
 # Usage: benchmarks/step-ab/step-ab.sh [TRANSFORM] [ROUNDS]   (no TRANSFORM: an A/A run, which shows the host's noise)
-# Needs python3. Exit code 1 when B's output bits differ from A's or from B's own Predict.
+# Needs python3. Exit code 1 when B's output bits differ from A's or from B's own Predict (printed; the timings still run).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,7 +18,8 @@ for h in 8 16 32 64; do
   sed "s/DenseH${h}Model/DenseH${h}ModelB/g" "$work/H$h.g.cs" > "$work/H${h}B.g.cs"
   if [ -n "$transform" ]; then $transform "$work/H${h}B.g.cs"; fi
   for f in "$work/H$h.g.cs" "$work/H${h}B.g.cs"; do
-    # BenchKernel: the generated Step kernel on the state's buffers, parity alternating as Step's, nothing else.
+    # BenchKernel: the generated Step kernel on the state's buffers (one layer, as these models), parity alternating as
+    # Step's, nothing else.
     python3 - "$f" <<'PY'
 import sys
 path = sys.argv[1]
